@@ -1,0 +1,9 @@
+module github.com/scopecheck/scopecheck
+
+go 1.26
+
+require (
+	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)
