@@ -1,0 +1,233 @@
+package scope
+
+import "unicode/utf8"
+
+// PathRule names the rule of canonical request paths (the language
+// reference, "Request paths") that a path breaks. The zero value,
+// Canonical, means it breaks none.
+type PathRule uint8
+
+const (
+	Canonical      PathRule = iota // the path is canonical
+	NoLeadingSlash                 // it does not begin with "/"
+	PathByte                       // a byte outside visible ASCII 0x21-0x7E
+	PathChar                       // '\', ';', '?' or '#'
+	PathEmptySeg                   // "//" (an empty segment other than one trailing "/")
+	PathDotSeg                     // a "." or ".." segment
+	PathBadEscape                  // '%' not followed by two hex digits
+	PathEscapedByte                // an escape of '/', '\', '.', '%', ';', '?', '#', a control byte or DEL
+	PathBadUTF8                    // the escapes decode to invalid UTF-8 (overlong forms included)
+	PathControlRune                // the escapes decode to a C1 control, U+2028 or U+2029
+)
+
+var pathRuleNames = [...]string{
+	Canonical:       "canonical",
+	NoLeadingSlash:  "no-leading-slash",
+	PathByte:        "bad-byte",
+	PathChar:        "bad-char",
+	PathEmptySeg:    "empty-segment",
+	PathDotSeg:      "dot-segment",
+	PathBadEscape:   "bad-escape",
+	PathEscapedByte: "escaped-byte",
+	PathBadUTF8:     "bad-utf8",
+	PathControlRune: "control-char",
+}
+
+var pathRuleText = [...]string{
+	Canonical:       "the path is canonical",
+	NoLeadingSlash:  "the path does not begin with /",
+	PathByte:        "the path has a byte outside visible ASCII",
+	PathChar:        `the path has \, ;, ? or #`,
+	PathEmptySeg:    "the path has an empty segment (//)",
+	PathDotSeg:      "the path has a . or .. segment",
+	PathBadEscape:   "the path has a % not followed by two hex digits",
+	PathEscapedByte: `the path escapes /, \, ., %, ;, ?, #, a control byte or DEL`,
+	PathBadUTF8:     "the path's escapes do not decode to valid UTF-8",
+	PathControlRune: "the path's escapes decode to a C1 control, U+2028 or U+2029",
+}
+
+// String is the rule's stable name, such as "dot-segment".
+func (r PathRule) String() string {
+	if int(r) < len(pathRuleNames) {
+		return pathRuleNames[r]
+	}
+	return "unknown"
+}
+
+// Describe says in words what breaks the rule.
+func (r PathRule) Describe() string {
+	if int(r) < len(pathRuleText) {
+		return pathRuleText[r]
+	}
+	return "unknown rule"
+}
+
+// Byte classes for CheckPath. Zero is a byte that needs no further thought,
+// so the common case costs one table load and one compare.
+const (
+	pcPlain = iota
+	pcSlash
+	pcPercent
+	pcBad  // outside 0x21-0x7E
+	pcChar // \ ; ? #
+)
+
+var pathClass = func() (t [256]uint8) {
+	for i := range t {
+		if i < 0x21 || i > 0x7E {
+			t[i] = pcBad
+		}
+	}
+	t['/'] = pcSlash
+	t['%'] = pcPercent
+	for _, c := range `\;?#` {
+		t[c] = pcChar
+	}
+	return t
+}()
+
+// escapedForbidden holds the bytes below 0x80 that no escape in a canonical
+// path may encode: the ones that would change how the path is routed once
+// decoded, and control bytes.
+var escapedForbidden = func() (t [128]bool) {
+	for i := 0; i < 0x20; i++ {
+		t[i] = true
+	}
+	t[0x7F] = true
+	for _, c := range `/\.%;?#` {
+		t[c] = true
+	}
+	return t
+}()
+
+// unhex returns the value of a hex digit and whether c is one.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// unescape decodes the escape at s[i:i+3] if there is a well-formed one.
+func unescape(s string, i int) (byte, bool) {
+	if i+2 >= len(s) || s[i] != '%' {
+		return 0, false
+	}
+	hi, ok1 := unhex(s[i+1])
+	lo, ok2 := unhex(s[i+2])
+	return hi<<4 | lo, ok1 && ok2
+}
+
+// forbiddenRune reports a decoded character that canonical paths exclude.
+func forbiddenRune(r rune) bool {
+	return (r >= 0x80 && r <= 0x9F) || r == 0x2028 || r == 0x2029
+}
+
+// utf8Len is the length of the UTF-8 sequence a lead byte begins, or 0 if
+// the byte cannot begin one (continuation bytes, C0, C1, F5-FF).
+func utf8Len(b byte) int {
+	switch {
+	case b >= 0xC2 && b <= 0xDF:
+		return 2
+	case b >= 0xE0 && b <= 0xEF:
+		return 3
+	case b >= 0xF0 && b <= 0xF4:
+		return 4
+	}
+	return 0
+}
+
+// CheckPath reports whether a request path is canonical and, if not, the
+// first rule it breaks and the byte offset where it breaks it. It reads the
+// path once, makes no allocation, and never decodes the path for matching:
+// escapes are decoded only to check them.
+func CheckPath(p string) (PathRule, int) {
+	if len(p) == 0 || p[0] != '/' {
+		return NoLeadingSlash, 0
+	}
+	segStart := 1
+	// A UTF-8 sequence spelled as escapes is gathered in seq until it is
+	// complete; seqAt is where its first escape starts.
+	var seq [4]byte
+	seqLen, seqNeed, seqAt := 0, 0, 0
+	for i := 1; i < len(p); i++ {
+		c := pathClass[p[i]]
+		if c == pcPlain {
+			if seqNeed > 0 {
+				return PathBadUTF8, seqAt
+			}
+			continue
+		}
+		switch c {
+		case pcBad:
+			return PathByte, i
+		case pcChar:
+			return PathChar, i
+		case pcSlash:
+			if seqNeed > 0 {
+				return PathBadUTF8, seqAt
+			}
+			if r := checkSegment(p[segStart:i]); r != Canonical {
+				return r, segStart
+			}
+			segStart = i + 1
+		case pcPercent:
+			b, ok := unescape(p, i)
+			if !ok {
+				return PathBadEscape, i
+			}
+			if b < 0x80 {
+				if seqNeed > 0 {
+					return PathBadUTF8, seqAt
+				}
+				if escapedForbidden[b] {
+					return PathEscapedByte, i
+				}
+			} else {
+				if seqNeed == 0 {
+					if seqNeed = utf8Len(b); seqNeed == 0 {
+						return PathBadUTF8, i
+					}
+					seqLen, seqAt = 0, i
+				}
+				seq[seqLen] = b
+				seqLen++
+				if seqLen == seqNeed {
+					r, n := utf8.DecodeRune(seq[:seqLen])
+					if r == utf8.RuneError && n < seqLen {
+						return PathBadUTF8, seqAt
+					}
+					if forbiddenRune(r) {
+						return PathControlRune, seqAt
+					}
+					seqNeed = 0
+				}
+			}
+			i += 2
+		}
+	}
+	if seqNeed > 0 {
+		return PathBadUTF8, seqAt
+	}
+	// The last segment may be empty (one trailing "/"), not a dot segment.
+	if seg := p[segStart:]; seg == "." || seg == ".." {
+		return PathDotSeg, segStart
+	}
+	return Canonical, 0
+}
+
+// checkSegment checks a segment that a "/" ends.
+func checkSegment(seg string) PathRule {
+	switch seg {
+	case "":
+		return PathEmptySeg
+	case ".", "..":
+		return PathDotSeg
+	}
+	return Canonical
+}
