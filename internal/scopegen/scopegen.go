@@ -1,0 +1,110 @@
+// Package scopegen generates scopes and requests for property tests. Its
+// patterns and paths are built from one small pool of literal pieces so
+// that generated paths often match generated patterns, and its paths
+// include the non-canonical forms that a matcher must deny.
+package scopegen
+
+import (
+	"strings"
+
+	"pgregory.net/rapid"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// Pieces are the literals patterns and paths are made of. They include
+// prefixes of one another, glued segments (tokenPolicies vs
+// tokenPoliciesX), escapes, and dots.
+var Pieces = []string{"a", "b", "ab", "config", "tokenPolicies", "X", ".", "-", "%41", "%C3%A9", ":"}
+
+// Pattern draws a valid path pattern of up to maxElems elements.
+func Pattern(maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		for {
+			n := rapid.IntRange(1, maxElems).Draw(t, "elems")
+			var b strings.Builder
+			lastStar := false
+			for i := 0; i < n; i++ {
+				switch k := rapid.IntRange(0, 5).Draw(t, "kind"); {
+				case k <= 1 && !lastStar:
+					b.WriteString([]string{"*", "**"}[k])
+					lastStar = true
+				case k == 2:
+					b.WriteByte('/')
+					lastStar = false
+				default:
+					b.WriteString(rapid.SampledFrom(Pieces).Draw(t, "piece"))
+					lastStar = false
+				}
+			}
+			p := b.String()
+			if _, err := scope.Parse("*:" + p); err == nil {
+				return p
+			}
+		}
+	})
+}
+
+// Set draws a valid scope of up to maxItems items, mostly access items of
+// both classes, sometimes plain ones.
+func Set(maxItems, maxElems int) *rapid.Generator[scope.Set] {
+	return rapid.Custom(func(t *rapid.T) scope.Set {
+		return scope.MustParse(String(maxItems, maxElems).Draw(t, "scope"))
+	})
+}
+
+// String draws the text of a valid scope.
+func String(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		n := rapid.IntRange(0, maxItems).Draw(t, "items")
+		items := make([]string, n)
+		for i := range items {
+			switch rapid.IntRange(0, 9).Draw(t, "class") {
+			case 0:
+				items[i] = rapid.SampledFrom([]string{"openid", "email", "example.com"}).Draw(t, "plain")
+			case 1, 2, 3, 4:
+				items[i] = ".:" + Pattern(maxElems).Draw(t, "pattern")
+			default:
+				items[i] = "*:" + Pattern(maxElems).Draw(t, "pattern")
+			}
+		}
+		return strings.Join(items, " ")
+	})
+}
+
+// NonCanonical are fragments that make a path non-canonical.
+var NonCanonical = []string{"//", "/./", "/../", "/.", "/..", "%2F", "%2e", "%2E%2E", "%zz", "%", "%4", `\`, ";", "?",
+	"#", " ", "\t", "\x00", "\x7f", "\xc3\xa9", "%C0%AF", "%E2%80%A8", "%C2%85", "%C3", "%00", "%25", "%5C", "%3B"}
+
+// Path draws a request path: usually "/" and pieces, sometimes with a
+// non-canonical fragment, sometimes without the leading "/".
+func Path(maxPieces int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		var b strings.Builder
+		if rapid.IntRange(0, 19).Draw(t, "noslash") != 0 {
+			b.WriteByte('/')
+		}
+		n := rapid.IntRange(0, maxPieces).Draw(t, "pieces")
+		for i := 0; i < n; i++ {
+			switch k := rapid.IntRange(0, 30).Draw(t, "kind"); {
+			case k < 7:
+				// "//" comes from NonCanonical, at its own rate.
+				if !strings.HasSuffix(b.String(), "/") {
+					b.WriteByte('/')
+				}
+			case k == 7:
+				b.WriteString(rapid.SampledFrom(NonCanonical).Draw(t, "bad"))
+			default:
+				b.WriteString(rapid.SampledFrom(Pieces).Draw(t, "piece"))
+			}
+		}
+		return b.String()
+	})
+}
+
+// Method draws a method: the read ones, write ones, extension and
+// lower-case tokens, CONNECT, TRACE, and non-tokens.
+func Method() *rapid.Generator[string] {
+	return rapid.SampledFrom([]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND",
+		"get", "CONNECT", "TRACE", "", "G T", "GET\n", "GÉT"})
+}

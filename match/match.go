@@ -1,0 +1,173 @@
+package match
+
+import (
+	"fmt"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// Matcher decides requests for one compiled scope. It is immutable after
+// Compile and safe for concurrent use. A nil *Matcher denies everything.
+type Matcher struct {
+	items     []scope.Item
+	root      node
+	readExtra []string
+}
+
+// Option changes how Compile builds a Matcher.
+type Option func(*Matcher)
+
+// WithReadMethods adds methods to the read class ("."), which grants GET
+// and HEAD by default; for example WithReadMethods("OPTIONS"). Method
+// tokens are case-sensitive. Entries that are not grantable methods (not
+// tokens, or CONNECT or TRACE) grant nothing, because Allow denies such
+// methods whatever the scope.
+func WithReadMethods(methods ...string) Option {
+	return func(m *Matcher) {
+		for _, x := range methods {
+			if grantable(x) {
+				m.readExtra = append(m.readExtra, x)
+			}
+		}
+	}
+}
+
+// Compile builds the matcher of a scope. Plain items grant nothing and take
+// no part in matching, but keep their index so that Decision.Index refers
+// to set.Item.
+func Compile(set scope.Set, opts ...Option) *Matcher {
+	m := &Matcher{items: set.Items()}
+	for _, o := range opts {
+		o(m)
+	}
+	for i, it := range m.items {
+		if it.Class == scope.Plain {
+			continue
+		}
+		elems := it.Elems()
+		prefix := ""
+		if elems[0].Kind == scope.Literal {
+			prefix, elems = elems[0].Lit, elems[1:]
+		}
+		m.root.insert(prefix, cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(elems)})
+	}
+	m.root.sortCands()
+	return m
+}
+
+// CompileString parses and compiles a scope string. On a parse error it
+// returns a nil *Matcher, which denies everything, and the scope.ErrorList.
+func CompileString(s string, opts ...Option) (*Matcher, error) {
+	set, err := scope.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(set, opts...), nil
+}
+
+// Allow reports whether the scope allows method on path. path is the
+// request path as sent, relative to the customer root and still escaped,
+// such as "/config/tokenPolicies/abc"; a path that is not canonical is
+// denied. method is case-sensitive; one that is not a method token, and
+// CONNECT and TRACE, are denied. Allow makes no allocation.
+func (m *Matcher) Allow(method, path string) bool {
+	if m == nil || len(path) == 0 || path[0] != '/' {
+		return false
+	}
+	write := !(method == "GET" || method == "HEAD")
+	if write {
+		if !grantable(method) {
+			return false
+		}
+		write = !m.isRead(method)
+	}
+	// Matching first lets a path that no item matches be denied in one
+	// pass; a match still has to be on a canonical path.
+	if g, _ := m.root.lookup(path[1:], write, true); g < 0 {
+		return false
+	}
+	r, _ := scope.CheckPath(path)
+	return r == scope.Canonical
+}
+
+// Reason is why a Decision came out as it did.
+type Reason uint8
+
+const (
+	// NoMatch: no access item's pattern matches the path. The zero value.
+	NoMatch Reason = iota
+	// Granted: Item grants the method on the path.
+	Granted
+	// NotCanonical: the path breaks Rule at Offset and is denied whatever
+	// the scope.
+	NotCanonical
+	// BadMethod: the method is not a token, or is CONNECT or TRACE, and is
+	// denied whatever the scope.
+	BadMethod
+	// ReadOnly: Item, a read item, matches the path, but the method is not
+	// in the read class, and no read-write item matches.
+	ReadOnly
+)
+
+var reasonNames = [...]string{"no-match", "granted", "not-canonical", "bad-method", "read-only"}
+
+// String is the reason's stable name, such as "read-only".
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// Decision is the outcome of Decide.
+type Decision struct {
+	Allowed bool
+	Reason  Reason
+	// Item and Index are the granting item (Granted) or the read item that
+	// matched (ReadOnly), and its index in the compiled set; otherwise
+	// zero. When several items qualify, it is the earliest.
+	Item  scope.Item
+	Index int
+	// Rule and Offset say which canonical-path rule the path breaks and
+	// where (NotCanonical); otherwise zero.
+	Rule   scope.PathRule
+	Offset int
+}
+
+// String says the decision in words.
+func (d Decision) String() string {
+	switch d.Reason {
+	case Granted:
+		return fmt.Sprintf("granted by %s", d.Item)
+	case NotCanonical:
+		return fmt.Sprintf("path is not canonical: %s (offset %d) [%s]", d.Rule.Describe(), d.Offset, d.Rule)
+	case BadMethod:
+		return "method is not a grantable method token (CONNECT, TRACE and non-tokens are always denied)"
+	case ReadOnly:
+		return fmt.Sprintf("method not granted: %s matches the path but grants only the read methods", d.Item)
+	}
+	return "no access item matches the path"
+}
+
+// Decide is Allow with the reason. It checks, in order: that the path is
+// canonical, that the method is grantable, and then the items. It makes no
+// allocation.
+func (m *Matcher) Decide(method, path string) Decision {
+	if r, off := scope.CheckPath(path); r != scope.Canonical {
+		return Decision{Reason: NotCanonical, Rule: r, Offset: off}
+	}
+	if !grantable(method) {
+		return Decision{Reason: BadMethod}
+	}
+	if m == nil {
+		return Decision{Reason: NoMatch}
+	}
+	g, ro := m.root.lookup(path[1:], !m.isRead(method), false)
+	switch {
+	case g >= 0:
+		return Decision{Allowed: true, Reason: Granted, Item: m.items[g], Index: int(g)}
+	case ro >= 0:
+		return Decision{Reason: ReadOnly, Item: m.items[ro], Index: int(ro)}
+	}
+	return Decision{Reason: NoMatch}
+}

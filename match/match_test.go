@@ -1,0 +1,371 @@
+package match
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/internal/scopegen"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+type request struct {
+	method, path string
+	want         bool
+}
+
+// The examples of the language reference, with what each is said to grant.
+var exampleTests = []struct {
+	name  string
+	scope string
+	reqs  []request
+}{
+	{"super admin", "*:**", []request{
+		{"GET", "/config/tokenPolicies", true}, {"DELETE", "/webhooks/x/y", true}, {"GET", "/", true},
+		{"PROPFIND", "/a", true}, {"get", "/a", true},
+		{"CONNECT", "/a", false}, {"TRACE", "/a", false}, {"", "/a", false},
+	}},
+	{"config read-write", "*:config/**", []request{
+		{"GET", "/config/tokenPolicies", true}, {"POST", "/config/clients", true}, {"PUT", "/config/a/b/c", true},
+		{"GET", "/config", false}, {"GET", "/webhooks/x", false}, {"GET", "/configX/a", false},
+	}},
+	{"config read", ".:config/**", []request{
+		{"GET", "/config/tokenPolicies", true}, {"HEAD", "/config/x", true},
+		{"POST", "/config/tokenPolicies", false}, {"PUT", "/config/x", false}, {"OPTIONS", "/config/x", false},
+		{"get", "/config/x", false},
+	}},
+	{"token policies", "*:config/tokenPolicies**", []request{
+		{"GET", "/config/tokenPolicies", true}, {"POST", "/config/tokenPolicies", true},
+		{"PUT", "/config/tokenPolicies/a123", true}, {"GET", "/config/loginPolicies", false},
+	}},
+	{"two read items", ".:config/tokenPolicies** .:config/loginPolicies**", []request{
+		{"GET", "/config/tokenPolicies/x", true}, {"GET", "/config/loginPolicies", true},
+		{"PUT", "/config/loginPolicies/x", false}, {"GET", "/config/clients", false},
+	}},
+	{"one login policy read", ".:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", []request{
+		{"GET", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", true},
+		{"PUT", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", false},
+		{"GET", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk2", false},
+		{"GET", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1/pushClaims", false},
+		{"GET", "/config/loginPolicies", false},
+	}},
+	{"one login policy read-write", "*:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", []request{
+		{"GET", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", true},
+		{"PUT", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", true},
+		{"PUT", "/config/loginPolicies/other", false},
+	}},
+	{"three objects", "*:config/tokenPolicies/a123bcde-4f56-7890-gh12-i34j567k8l90 *:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1 *:config/clients/1ab23456-7c8d-90ef-g123-45hij6789012", []request{
+		{"PUT", "/config/tokenPolicies/a123bcde-4f56-7890-gh12-i34j567k8l90", true},
+		{"GET", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", true},
+		{"DELETE", "/config/clients/1ab23456-7c8d-90ef-g123-45hij6789012", true},
+		{"GET", "/config/clients/1ab23c45-6789-0123-d4ef-5g678h90ijk1", false},
+		{"GET", "/config/tokenPolicies", false},
+	}},
+	{"webhooks", "*:webhooks/**", []request{
+		{"POST", "/webhooks/subscriptions", true}, {"DELETE", "/webhooks/subscriptions/x", true},
+		{"GET", "/config/clients", false}, {"GET", "/webhooks", false},
+	}},
+	{"oidc scopes", "openid profile email", []request{{"GET", "/", false}, {"GET", "/openid", false}}},
+	{"opaque tenant", "example.com", []request{{"GET", "/example.com", false}}},
+	// The consequences the reference lists.
+	{"glued wildcard bleeds", "*:config/tokenPolicies**", []request{
+		{"GET", "/config/tokenPolicies", true}, {"GET", "/config/tokenPolicies/x", true}, {"GET", "/config/tokenPoliciesX", true},
+	}},
+	{"double star after slash", "*:config/**", []request{
+		{"GET", "/config/", true}, {"GET", "/config/a/b", true}, {"GET", "/config", false},
+	}},
+	{"single star", "*:config/*", []request{
+		{"GET", "/config/x", true}, {"GET", "/config/", true}, {"GET", "/config/x/y", false}, {"GET", "/config", false},
+	}},
+	{"trailing slash", "*:webhooks/", []request{
+		{"GET", "/webhooks/", true}, {"GET", "/webhooks", false}, {"GET", "/webhooks/x", false},
+	}},
+	{"all paths", "*:**", []request{{"GET", "/a/b/c/d", true}, {"GET", "/a/", true}, {"GET", "/%41", true}}},
+	{"escapes match as written", "*:a/%41", []request{
+		{"GET", "/a/%41", true}, {"GET", "/a/A", false}, {"GET", "/a/%61", false},
+	}},
+	{"literal A does not match escape", "*:a/A", []request{{"GET", "/a/%41", false}, {"GET", "/a/A", true}}},
+	{"case-sensitive paths", "*:Config/**", []request{{"GET", "/config/x", false}, {"GET", "/Config/x", true}}},
+	{"empty scope", "", []request{{"GET", "/", false}}},
+	{"middle star", "*:config/*/secret", []request{
+		{"POST", "/config/c1/secret", true}, {"POST", "/config/c1/c2/secret", false}, {"POST", "/config//secret", false},
+	}},
+	{"star suffix", ".:files/*.json", []request{
+		{"GET", "/files/a.json", true}, {"GET", "/files/.json", true}, {"GET", "/files/a/b.json", false},
+	}},
+}
+
+func TestExamples(t *testing.T) {
+	for _, tc := range exampleTests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := CompileString(tc.scope)
+			if err != nil {
+				t.Fatalf("CompileString(%q): %v", tc.scope, err)
+			}
+			for _, r := range tc.reqs {
+				if got := m.Allow(r.method, r.path); got != r.want {
+					t.Errorf("Allow(%q, %q) = %v, want %v", r.method, r.path, got, r.want)
+				}
+				if got := m.Decide(r.method, r.path); got.Allowed != r.want {
+					t.Errorf("Decide(%q, %q) = %v, want allowed %v", r.method, r.path, got, r.want)
+				}
+			}
+		})
+	}
+}
+
+// Attack paths: each is denied under "*:**", with the rule it breaks.
+var attackTests = []struct {
+	path string
+	rule scope.PathRule
+	off  int
+}{
+	{"config/x", scope.NoLeadingSlash, 0},
+	{"http://host/config/x", scope.NoLeadingSlash, 0},
+	{"", scope.NoLeadingSlash, 0},
+	{"/config/loginPolicies/..;/tokenPolicies", scope.PathChar, 24},
+	{"/config/loginPolicies/../tokenPolicies", scope.PathDotSeg, 22},
+	{"/config/./x", scope.PathDotSeg, 8},
+	{"/config/..", scope.PathDotSeg, 8},
+	{"/config/.", scope.PathDotSeg, 8},
+	{"/..", scope.PathDotSeg, 1},
+	{"/config//x", scope.PathEmptySeg, 8},
+	{"//config", scope.PathEmptySeg, 1},
+	{"/config//", scope.PathEmptySeg, 8},
+	{"/config/a%2Fb", scope.PathEscapedByte, 9},
+	{"/config/a%2fb", scope.PathEscapedByte, 9},
+	{"/config/%2e%2e/x", scope.PathEscapedByte, 8},
+	{"/config/%2E", scope.PathEscapedByte, 8},
+	{"/config/%5C", scope.PathEscapedByte, 8},
+	{"/config/%5c", scope.PathEscapedByte, 8},
+	{"/config/%25", scope.PathEscapedByte, 8},
+	{"/config/%3B", scope.PathEscapedByte, 8},
+	{"/config/%3f", scope.PathEscapedByte, 8},
+	{"/config/%23", scope.PathEscapedByte, 8},
+	{"/config/%00", scope.PathEscapedByte, 8},
+	{"/config/%1F", scope.PathEscapedByte, 8},
+	{"/config/%7F", scope.PathEscapedByte, 8},
+	{"/config/%zz", scope.PathBadEscape, 8},
+	{"/config/%4", scope.PathBadEscape, 8},
+	{"/config/%", scope.PathBadEscape, 8},
+	{"/config/\x00", scope.PathByte, 8},
+	{"/config/a b", scope.PathByte, 9},
+	{"/config/\t", scope.PathByte, 8},
+	{"/config/\x7f", scope.PathByte, 8},
+	{"/config/\xc3\xa9", scope.PathByte, 8},
+	{`/config\x`, scope.PathChar, 7},
+	{"/config/x?y", scope.PathChar, 9},
+	{"/config/x#y", scope.PathChar, 9},
+	{"/config/x;y", scope.PathChar, 9},
+	{"/config/%C0%AF", scope.PathBadUTF8, 8},
+	{"/config/%C3", scope.PathBadUTF8, 8},
+	{"/config/%C3x", scope.PathBadUTF8, 8},
+	{"/config/%C3/", scope.PathBadUTF8, 8},
+	{"/config/%C3%41", scope.PathBadUTF8, 8},
+	{"/config/%A9", scope.PathBadUTF8, 8},
+	{"/config/%ED%A0%80", scope.PathBadUTF8, 8},
+	{"/config/%F4%90%80%80", scope.PathBadUTF8, 8},
+	{"/config/%C2%85", scope.PathControlRune, 8},
+	{"/config/%E2%80%A8", scope.PathControlRune, 8},
+	{"/config/%e2%80%a9", scope.PathControlRune, 8},
+}
+
+func TestAttackPaths(t *testing.T) {
+	m, err := CompileString("*:**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range attackTests {
+		t.Run(tc.path, func(t *testing.T) {
+			if m.Allow("GET", tc.path) {
+				t.Errorf("Allow(GET, %q) = true, want false", tc.path)
+			}
+			want := Decision{Reason: NotCanonical, Rule: tc.rule, Offset: tc.off}
+			if diff := cmp.Diff(want, m.Decide("GET", tc.path)); diff != "" {
+				t.Errorf("Decide(GET, %q) (-want +got):\n%s", tc.path, diff)
+			}
+			if oracle.Canonical(tc.path) {
+				t.Errorf("oracle says %q is canonical", tc.path)
+			}
+		})
+	}
+}
+
+// Canonical paths that look odd but break no rule.
+func TestCanonicalOddities(t *testing.T) {
+	m, err := CompileString("*:**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/a/", "/.well-known/x", "/a/...", "/a/.b", "/%41", "/%C3%A9", "/%EF%BF%BD", "/%F0%9F%98%80",
+		"/a%20b", "/~user", "/a:b", "/a@b", "/%e2%80%a7"} {
+		if !m.Allow("GET", p) {
+			t.Errorf("Allow(GET, %q) = false, want true (%v)", p, m.Decide("GET", p))
+		}
+		if !oracle.Canonical(p) {
+			t.Errorf("oracle says %q is not canonical", p)
+		}
+	}
+}
+
+func TestDecideReasons(t *testing.T) {
+	m, err := CompileString("openid .:config/** *:config/clients/** .:config/clients/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := func(i int) scope.Item { return m.items[i] }
+	tests := []struct {
+		method, path string
+		want         Decision
+	}{
+		{"GET", "/config/a", Decision{Allowed: true, Reason: Granted, Item: item(1), Index: 1}},
+		{"GET", "/config/clients/x", Decision{Allowed: true, Reason: Granted, Item: item(1), Index: 1}},
+		{"PUT", "/config/clients/x", Decision{Allowed: true, Reason: Granted, Item: item(2), Index: 2}},
+		{"PUT", "/config/a", Decision{Reason: ReadOnly, Item: item(1), Index: 1}},
+		{"GET", "/webhooks", Decision{Reason: NoMatch}},
+		{"CONNECT", "/config/a", Decision{Reason: BadMethod}},
+		{"TRACE", "/config/a", Decision{Reason: BadMethod}},
+		{"G ET", "/config/a", Decision{Reason: BadMethod}},
+		{"", "/config/a", Decision{Reason: BadMethod}},
+		{"GET", "/config/../a", Decision{Reason: NotCanonical, Rule: scope.PathDotSeg, Offset: 8}},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, m.Decide(tc.method, tc.path)); diff != "" {
+			t.Errorf("Decide(%q, %q) (-want +got):\n%s", tc.method, tc.path, diff)
+		}
+	}
+}
+
+func TestReadMethodsOption(t *testing.T) {
+	set := scope.MustParse(".:config/**")
+	plain, wide := Compile(set), Compile(set, WithReadMethods("OPTIONS", "CONNECT", "bad method"))
+	tests := []struct {
+		m          *Matcher
+		method     string
+		want       bool
+		wantReason Reason
+	}{
+		{plain, "OPTIONS", false, ReadOnly},
+		{wide, "OPTIONS", true, Granted},
+		{wide, "GET", true, Granted},
+		{wide, "CONNECT", false, BadMethod},
+		{wide, "options", false, ReadOnly},
+		{wide, "POST", false, ReadOnly},
+	}
+	for _, tc := range tests {
+		d := tc.m.Decide(tc.method, "/config/x")
+		if got := tc.m.Allow(tc.method, "/config/x"); got != tc.want || d.Allowed != tc.want || d.Reason != tc.wantReason {
+			t.Errorf("%s: Allow = %v, Decide = %v; want %v, %v", tc.method, got, d, tc.want, tc.wantReason)
+		}
+	}
+}
+
+func TestNilMatcherDenies(t *testing.T) {
+	m, err := CompileString("*config/**")
+	if err == nil || m != nil {
+		t.Fatalf("CompileString of a damaged scope = %v, %v; want nil, error", m, err)
+	}
+	if m.Allow("GET", "/config/x") {
+		t.Error("nil matcher allowed a request")
+	}
+	if d := m.Decide("GET", "/config/x"); d.Allowed || d.Reason != NoMatch {
+		t.Errorf("nil matcher decided %v", d)
+	}
+}
+
+func TestAllowAllocs(t *testing.T) {
+	long := strings.Repeat("a", 4096)
+	m, err := CompileString(".:config/tokenPolicies** *:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1 *:**a**a**a**a**b *:x/" +
+		strings.Repeat("a*", 300) + "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []request{
+		{"GET", "/config/tokenPolicies/abc", true},
+		{"PUT", "/config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", true},
+		{"POST", "/config/tokenPolicies/abc", false},
+		{"GET", "/" + long, false},
+		{"GET", "/x/" + long + "b", true},
+		{"GET", "/config/../x", false},
+	} {
+		if got := m.Allow(r.method, r.path); got != r.want {
+			t.Errorf("Allow(%s, %.40q) = %v, want %v", r.method, r.path, got, r.want)
+		}
+		if n := testing.AllocsPerRun(100, func() { m.Allow(r.method, r.path) }); n != 0 {
+			t.Errorf("Allow(%s, %.40q) makes %v allocations, want 0", r.method, r.path, n)
+		}
+		if n := testing.AllocsPerRun(100, func() { m.Decide(r.method, r.path) }); n != 0 {
+			t.Errorf("Decide(%s, %.40q) makes %v allocations, want 0", r.method, r.path, n)
+		}
+	}
+}
+
+// TestAgreesWithOracle is the backbone: on generated scopes and requests,
+// Allow and Decide say what the definition says.
+func TestAgreesWithOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		set := scopegen.Set(6, 6).Draw(t, "set")
+		m := Compile(set)
+		for i := 0; i < 20; i++ {
+			method := scopegen.Method().Draw(t, "method")
+			path := scopegen.Path(8).Draw(t, "path")
+			checkAgainstOracle(t, set, m, method, path)
+		}
+	})
+}
+
+func checkAgainstOracle(t interface{ Fatalf(string, ...any) }, set scope.Set, m *Matcher, method, path string, extraRead ...string) {
+	v := oracle.Decide(set, method, path, extraRead...)
+	if got := m.Allow(method, path); got != v.Allowed {
+		t.Fatalf("scope %q: Allow(%q, %q) = %v, oracle says %+v", set, method, path, got, v)
+	}
+	d := m.Decide(method, path)
+	want := Decision{Allowed: v.Allowed, Reason: NoMatch}
+	switch {
+	case !v.Canonical:
+		want.Reason = NotCanonical
+		want.Rule, want.Offset = d.Rule, d.Offset // the oracle does not name rules
+	case !v.Grantable:
+		want.Reason = BadMethod
+	case v.Allowed:
+		want.Reason, want.Index, want.Item = Granted, v.Grant, set.Item(v.Grant)
+	case v.ReadOnly >= 0:
+		want.Reason, want.Index, want.Item = ReadOnly, v.ReadOnly, set.Item(v.ReadOnly)
+	}
+	if want.Reason == NotCanonical && d.Rule == scope.Canonical {
+		t.Fatalf("Decide(%q, %q) gave no rule for a non-canonical path", method, path)
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Fatalf("scope %q: Decide(%q, %q) (-oracle +got):\n%s", set, method, path, diff)
+	}
+}
+
+func TestAgreesWithOracleWideRead(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		set := scopegen.Set(4, 5).Draw(t, "set")
+		m := Compile(set, WithReadMethods("OPTIONS", "PROPFIND"))
+		method := scopegen.Method().Draw(t, "method")
+		path := scopegen.Path(6).Draw(t, "path")
+		checkAgainstOracle(t, set, m, method, path, "OPTIONS", "PROPFIND")
+	})
+}
+
+// Long patterns use state sets of several words, on the stack and from the pool.
+func TestWidePrograms(t *testing.T) {
+	for _, n := range []int{40, 100, 700} {
+		pat := "a/" + strings.Repeat("*x", n) + "/**y"
+		set := scope.MustParse("*:" + pat)
+		m := Compile(set)
+		for _, p := range []string{
+			"/a/" + strings.Repeat("x", n) + "/y",
+			"/a/" + strings.Repeat("zx", n) + "/q/y",
+			"/a/" + strings.Repeat("x", n-1) + "/y",
+			"/a/" + strings.Repeat("x", n) + "y",
+		} {
+			checkAgainstOracle(t, set, m, "GET", p)
+		}
+	}
+}

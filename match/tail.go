@@ -1,0 +1,207 @@
+package match
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// tailKind is the shape of what follows an item's literal prefix. The
+// common shapes are decided without running a program.
+type tailKind uint8
+
+const (
+	tailEnd       tailKind = iota // nothing: the rest must be empty
+	tailAny                       // "**": anything
+	tailSeg                       // "*": no "/"
+	tailAnySuffix                 // "**" lit: ends with lit
+	tailSegSuffix                 // "*" lit: ends with lit, no "/" before it
+	tailProg                      // anything else: run prog
+)
+
+// tail matches the rest of a path after an item's literal prefix.
+type tail struct {
+	kind tailKind
+	lit  string
+	prog *prog
+}
+
+func newTail(elems []scope.Elem) tail {
+	switch {
+	case len(elems) == 0:
+		return tail{kind: tailEnd}
+	case len(elems) == 1 && elems[0].Kind == scope.DoubleStar:
+		return tail{kind: tailAny}
+	case len(elems) == 1 && elems[0].Kind == scope.Star:
+		return tail{kind: tailSeg}
+	case len(elems) == 2 && elems[0].Kind == scope.DoubleStar:
+		return tail{kind: tailAnySuffix, lit: elems[1].Lit}
+	case len(elems) == 2 && elems[0].Kind == scope.Star:
+		// The literal must be the suffix, so what the star takes is fixed.
+		return tail{kind: tailSegSuffix, lit: elems[1].Lit}
+	}
+	return tail{kind: tailProg, prog: newProg(elems)}
+}
+
+// match reports whether rest is in the tail's language.
+func (t *tail) match(rest string) bool {
+	switch t.kind {
+	case tailEnd:
+		return rest == ""
+	case tailAny:
+		return true
+	case tailSeg:
+		return strings.IndexByte(rest, '/') < 0
+	case tailAnySuffix:
+		return strings.HasSuffix(rest, t.lit)
+	case tailSegSuffix:
+		n := len(rest) - len(t.lit)
+		return n >= 0 && rest[n:] == t.lit && strings.IndexByte(rest[:n], '/') < 0
+	}
+	return t.prog.match(rest)
+}
+
+// prog is a bit-parallel NFA for a pattern of literal bytes, "*" and "**"
+// (Shift-And extended with self-loops). The pattern is a sequence of
+// positions, one per literal byte and one per wildcard; state j means the
+// first j positions are matched, and state n accepts. On each byte every
+// state advances at once, so matching costs O(len(path) * words) whatever
+// the pattern: there is no backtracking to blow up.
+//
+// Invariant: no two wildcards are adjacent (scope rejects "***"), so one
+// step of epsilon closure, from before a wildcard to after it, suffices.
+type prog struct {
+	n     int // positions; state n accepts
+	words int // uint64 words per state set: n/64 + 1
+	// cls maps a byte to its class: bytes that no literal position holds
+	// share class 0 if they are not "/"; "/" has a class of its own.
+	cls [256]uint8
+	// lit[c*words+w] has bit j+1 set when position j is a literal byte of
+	// class c; loop[c*words+w] has bit j+1 set when position j is a
+	// wildcard that takes a byte of class c and stays.
+	lit, loop []uint64
+	// eps has bit j set when position j is a wildcard (state j reaches
+	// state j+1 by the empty string).
+	eps []uint64
+}
+
+func newProg(elems []scope.Elem) *prog {
+	p := &prog{}
+	// Classes: 0 is "any other byte", 1 is "/", then each literal byte.
+	nclass := 2
+	p.cls['/'] = 1
+	for _, e := range elems {
+		p.n += max(len(e.Lit), 1)
+		for i := 0; i < len(e.Lit); i++ {
+			if b := e.Lit[i]; b != '/' && p.cls[b] == 0 {
+				p.cls[b] = uint8(nclass)
+				nclass++
+			}
+		}
+	}
+	p.words = p.n/64 + 1
+	p.lit = make([]uint64, nclass*p.words)
+	p.loop = make([]uint64, nclass*p.words)
+	p.eps = make([]uint64, p.words)
+	set := func(bits []uint64, c, j int) { bits[c*p.words+j/64] |= 1 << (j % 64) }
+	j := 0
+	for _, e := range elems {
+		switch e.Kind {
+		case scope.Literal:
+			for i := 0; i < len(e.Lit); i++ {
+				set(p.lit, int(p.cls[e.Lit[i]]), j+1)
+				j++
+			}
+		case scope.Star, scope.DoubleStar:
+			set(p.eps, 0, j)
+			for c := 0; c < nclass; c++ {
+				if c != 1 || e.Kind == scope.DoubleStar {
+					set(p.loop, c, j+1)
+				}
+			}
+			j++
+		}
+	}
+	return p
+}
+
+// match runs the program over s.
+func (p *prog) match(s string) bool {
+	if p.words == 1 {
+		return p.match1(s)
+	}
+	if p.words <= stackWords {
+		var buf [2 * stackWords]uint64
+		return p.matchWide(s, buf[:p.words], buf[stackWords:stackWords+p.words])
+	}
+	bufp := widePool.Get().(*[]uint64)
+	if cap(*bufp) < 2*p.words {
+		*bufp = make([]uint64, 2*p.words)
+	}
+	buf := (*bufp)[:2*p.words]
+	ok := p.matchWide(s, buf[:p.words], buf[p.words:])
+	widePool.Put(bufp)
+	return ok
+}
+
+// stackWords is the widest state set matched without the pool: patterns
+// of up to 64*stackWords-1 positions.
+const stackWords = 8
+
+var widePool = sync.Pool{New: func() any { b := make([]uint64, 0, 64); return &b }}
+
+func (p *prog) match1(s string) bool {
+	eps, accept := p.eps[0], uint64(1)<<p.n
+	d := uint64(1)
+	d |= (d & eps) << 1
+	for i := 0; i < len(s); i++ {
+		c := int(p.cls[s[i]])
+		d = (d<<1)&p.lit[c] | d&p.loop[c]
+		d |= (d & eps) << 1
+		if d == 0 {
+			return false
+		}
+	}
+	return d&accept != 0
+}
+
+// matchWide is match1 over state sets of several words; d and t are
+// scratch of p.words words each.
+func (p *prog) matchWide(s string, d, t []uint64) bool {
+	clear(d)
+	d[0] = 1
+	p.closure(d)
+	w := p.words
+	for i := 0; i < len(s); i++ {
+		c := int(p.cls[s[i]]) * w
+		lit, loop := p.lit[c:c+w], p.loop[c:c+w]
+		var carry, live uint64
+		for k := range d {
+			x := d[k]
+			t[k] = (x<<1|carry)&lit[k] | x&loop[k]
+			carry = x >> 63
+		}
+		p.closure(t)
+		for _, x := range t {
+			live |= x
+		}
+		if live == 0 {
+			return false
+		}
+		d, t = t, d
+	}
+	n := p.n
+	return d[n/64]&(1<<(n%64)) != 0
+}
+
+// closure adds the states reached by the empty string. A wildcard's
+// following position is a literal, so the added states add no more.
+func (p *prog) closure(d []uint64) {
+	var carry uint64
+	for k := range d {
+		e := d[k] & p.eps[k]
+		d[k] |= e<<1 | carry
+		carry = e >> 63
+	}
+}
