@@ -68,8 +68,8 @@ func parse(s string, hints bool) ([]Item, ErrorList) {
 
 // checker collects the errors of one scope string.
 type checker struct {
-	src  string
-	errs ErrorList
+	src   string
+	errs  ErrorList
 	text  string // the item being checked, as written
 	hints bool   // whether to suggest replacements
 }
@@ -164,7 +164,7 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 			c.text, c.text+"**", c.text+"config/**")
 		return
 	}
-	text := c.src[at:elems[len(elems)-1].Offset()+len(elems[len(elems)-1].Text())]
+	text := c.src[at : elems[len(elems)-1].Offset()+len(elems[len(elems)-1].Text())]
 	if elems[0].Kind() == grammar.Slash {
 		fix := c.text[:len(c.text)-len(text)] + strings.TrimLeft(text, "/")
 		if strings.TrimLeft(text, "/") == "" {

@@ -8,16 +8,16 @@ import "unicode/utf8"
 type PathRule uint8
 
 const (
-	Canonical      PathRule = iota // the path is canonical
-	NoLeadingSlash                 // it does not begin with "/"
-	PathByte                       // a byte outside visible ASCII 0x21-0x7E
-	PathChar                       // '\', ';', '?' or '#'
-	PathEmptySeg                   // "//" (an empty segment other than one trailing "/")
-	PathDotSeg                     // a "." or ".." segment
-	PathBadEscape                  // '%' not followed by two hex digits
-	PathEscapedByte                // an escape of '/', '\', '.', '%', ';', '?', '#', a control byte or DEL
-	PathBadUTF8                    // the escapes decode to invalid UTF-8 (overlong forms included)
-	PathControlRune                // the escapes decode to a C1 control, U+2028 or U+2029
+	Canonical       PathRule = iota // the path is canonical
+	NoLeadingSlash                  // it does not begin with "/"
+	PathByte                        // a byte outside visible ASCII 0x21-0x7E
+	PathChar                        // '\', ';', '?' or '#'
+	PathEmptySeg                    // "//" (an empty segment other than one trailing "/")
+	PathDotSeg                      // a "." or ".." segment
+	PathBadEscape                   // '%' not followed by two hex digits
+	PathEscapedByte                 // an escape of '/', '\', '.', '%', ';', '?', '#', a control byte or DEL
+	PathBadUTF8                     // the escapes decode to invalid UTF-8 (overlong forms included)
+	PathControlRune                 // the escapes decode to a C1 control, U+2028 or U+2029
 )
 
 var pathRuleNames = [...]string{
