@@ -1,0 +1,149 @@
+// Command scopecheck parses OAuth configuration-token scopes and decides
+// requests against them.
+//
+// Usage:
+//
+//	scopecheck allow --scope SCOPE METHOD PATH   # decide one request
+//	scopecheck allow --scope SCOPE -             # decide "METHOD PATH" lines from stdin
+//
+// Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
+// the answer is yes (every request allowed), 1 when it is no, 2 when the
+// usage is wrong or an input does not parse.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	exitYes   = 0
+	exitNo    = 1
+	exitUsage = 2
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{
+	"allow": {"decide requests against a scope", runAllow},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run([]string{"--help"}, stdin, stdout, stderr)
+			}
+		}
+		usage(stdout)
+		return exitYes
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "scopecheck: unknown command %q\n", name)
+		usage(stderr)
+		return exitUsage
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: scopecheck COMMAND [flags] [args]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'scopecheck help COMMAND' for a command's flags.\nExit status: 0 yes, 1 no, 2 usage or parse error.")
+}
+
+// newFlags makes a FlagSet that reports to stderr and prints the given
+// usage text before the flag defaults.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses flags that may come before, between or after the
+// positional arguments, as people type them; "--" ends the flags. It
+// returns the positional arguments, or the exit status to stop with
+// (exitYes after -h, exitUsage on a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitYes, false
+			}
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), 0, true
+		}
+		if len(rest) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// isSet reports whether a flag was given, so that an empty value (a valid
+// empty scope) differs from a missing flag.
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// printable quotes s when it holds bytes a terminal should not see raw.
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7E {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// upperASCII upper-cases ASCII letters only, so that a method a person
+// types in lower case is the token servers send.
+func upperASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
