@@ -1,0 +1,85 @@
+package fuzz
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// FuzzParse: Parse never panics; a damaged scope yields no items and
+// errors with sane positions; a valid one's canonical text reparses to the
+// same items and formats to itself.
+func FuzzParse(f *testing.F) {
+	for _, s := range scopeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		set, err := scope.Parse(s)
+		if err != nil {
+			list, ok := err.(scope.ErrorList)
+			if !ok || len(list) == 0 {
+				t.Fatalf("Parse(%q) error %T %v is not a non-empty ErrorList", s, err, err)
+			}
+			if set.Len() != 0 {
+				t.Fatalf("Parse(%q) returned items with an error", s)
+			}
+			for _, e := range list {
+				if e.Offset < 0 || e.Offset > len(s) || e.Column != e.Offset+1 || e.Code == "" || e.Message == "" {
+					t.Fatalf("Parse(%q): malformed error %+v", s, e)
+				}
+				if e.Code == scope.Internal {
+					t.Fatalf("Parse(%q): internal error %v", s, e)
+				}
+			}
+			return
+		}
+		canon := set.String()
+		again, err := scope.Parse(canon)
+		if err != nil {
+			t.Fatalf("canonical text %q of %q does not parse: %v", canon, s, err)
+		}
+		if diff := cmp.Diff(set.Items(), again.Items()); diff != "" {
+			t.Fatalf("canonical text %q of %q parses to other items:\n%s", canon, s, diff)
+		}
+		if again.String() != canon {
+			t.Fatalf("formatting %q is not idempotent: %q", canon, again.String())
+		}
+	})
+}
+
+// FuzzAllow: the matcher agrees with the oracle, and a non-canonical path
+// is never allowed; a scope that does not parse allows nothing.
+func FuzzAllow(f *testing.F) {
+	for i, s := range scopeSeeds {
+		for j, p := range pathSeeds {
+			if (i+j)%3 == 0 {
+				f.Add(s, methodSeeds[(i+j)%len(methodSeeds)], p)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, s, method, path string) {
+		m, err := match.CompileString(s)
+		if err != nil {
+			if m.Allow(method, path) || m.Decide(method, path).Allowed {
+				t.Fatalf("scope %q does not parse but allowed %q %q", s, method, path)
+			}
+			return
+		}
+		set := scope.MustParse(s)
+		v := oracle.Decide(set, method, path)
+		got, d := m.Allow(method, path), m.Decide(method, path)
+		if got != v.Allowed || d.Allowed != v.Allowed {
+			t.Fatalf("scope %q, %q %q: Allow %v, Decide %v, oracle %+v", s, method, path, got, d, v)
+		}
+		if got && !oracle.Canonical(path) {
+			t.Fatalf("scope %q allowed non-canonical path %q", s, path)
+		}
+		if d.Allowed && (d.Index != v.Grant || d.Item != set.Item(v.Grant)) {
+			t.Fatalf("scope %q, %q %q: granted by item %d, oracle says %d", s, method, path, d.Index, v.Grant)
+		}
+	})
+}

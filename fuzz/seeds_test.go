@@ -1,0 +1,25 @@
+package fuzz
+
+// scopeSeeds are the examples and damaged forms of the language reference.
+var scopeSeeds = []string{
+	"*:**", "*:config/**", ".:config/**", "*:config/tokenPolicies**",
+	".:config/tokenPolicies** .:config/loginPolicies**",
+	".:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1",
+	"*:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1",
+	"*:config/tokenPolicies/a123bcde-4f56-7890-gh12-i34j567k8l90 *:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1 *:config/clients/1ab23456-7c8d-90ef-g123-45hij6789012",
+	"*:webhooks/**", "openid profile email", "example.com",
+	":webhooks/**", "*.**", "*config/**",
+	"*:config/*", "*:webhooks/", "*:a/* *:a/*/**", "*:**a**a**a**a**b", "*:*a*a*a*a*b",
+	"", "  *:a   .:b  ", "*:", "*:/x", "*:a//b", "*:a/./b", "*:a/../b", "*:a;b", "*:a%zz", "*:a%2F", "*:a***",
+	"*:%C3%A9/*", "*:a*%A9", "x:config/**", "*:a\tb", "*:é",
+}
+
+// pathSeeds are ordinary and attack paths.
+var pathSeeds = []string{
+	"/config/tokenPolicies", "/config/tokenPolicies/abc", "/config/tokenPoliciesX", "/config/", "/config",
+	"/webhooks/", "/", "/config/loginPolicies/..;/tokenPolicies", "/config/%2F", "/config/%2e%2e/x",
+	"//config", "/config/\x00", `/config\x`, "/config/%C0%AF", "/config/%E2%80%A8", "config/x",
+	"http://host/config/x", "/a/" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "/%41",
+}
+
+var methodSeeds = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "get", "CONNECT", "TRACE", ""}

@@ -1,0 +1,15 @@
+// Package match decides requests against a scope on a gateway's hot path.
+//
+// Compile turns a scope.Set into a Matcher: a radix trie over the items'
+// literal prefixes (the bytes before their first wildcard), where each item
+// waits, with its access class, at the node where its prefix ends. Allow
+// walks the request path down the trie once and tries the tail of each item
+// it passes: most tails ("", "*", "**", a wildcard and a suffix) are decided
+// by a comparison, the rest by a bit-parallel NFA. Time is therefore linear
+// in the path length for any scope, with no backtracking, and does not grow
+// with items whose prefixes the path does not share.
+//
+// A path that is not canonical (scope.CheckPath) is denied whatever the
+// scope, and so are methods that are not tokens, CONNECT and TRACE. Allow
+// and Decide make no allocation and are safe for concurrent use.
+package match

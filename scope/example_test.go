@@ -1,0 +1,40 @@
+package scope_test
+
+import (
+	"fmt"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+func ExampleParse() {
+	set, err := scope.Parse("  *:config/**  openid *:config/** ")
+	fmt.Println(set, err)
+	for _, it := range set.Items() {
+		fmt.Printf("%s %q %q\n", it.Class, it.Pattern, it.Name)
+	}
+	// Output:
+	// *:config/** openid <nil>
+	// * "config/**" ""
+	// plain "" "openid"
+}
+
+func ExampleParse_errors() {
+	_, err := scope.Parse(":webhooks/** *:config//x")
+	for _, e := range err.(scope.ErrorList) {
+		fmt.Println(e.Code, e.Column, e.Item, e.Suggestion)
+	}
+	// Output:
+	// missing-access 1 :webhooks/** .:webhooks/**
+	// empty-segment 23 *:config//x
+}
+
+func ExampleCheckPath() {
+	for _, p := range []string{"/config/x", "/config/%2e%2e/x", "config/x"} {
+		rule, off := scope.CheckPath(p)
+		fmt.Println(p, rule, off)
+	}
+	// Output:
+	// /config/x canonical 0
+	// /config/%2e%2e/x escaped-byte 8
+	// config/x no-leading-slash 0
+}
