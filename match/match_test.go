@@ -369,3 +369,30 @@ func TestWidePrograms(t *testing.T) {
 		}
 	}
 }
+
+// One Matcher serves many goroutines; run under -race, this shows that
+// Allow and Decide share no mutable state (the pooled wide-state buffers
+// included).
+func TestConcurrentUse(t *testing.T) {
+	m, err := CompileString("*:config/** .:x/" + strings.Repeat("a*", 700) + "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "/x/" + strings.Repeat("a", 1400) + "b"
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			ok := true
+			for i := 0; i < 200; i++ {
+				ok = ok && m.Allow("PUT", "/config/a") && m.Allow("GET", long) && !m.Allow("PUT", long) &&
+					m.Decide("GET", long).Reason == Granted
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if !<-done {
+			t.Error("a concurrent decision was wrong")
+		}
+	}
+}
