@@ -70,13 +70,39 @@ func Covers(allowed, requested Set) (bool, Witness) {
 			return false, Witness{Plain: it.Name}
 		}
 	}
-	// Read requests: every access item grants them. Other methods: only
+	// One automaton holds both scopes' access items, so that positions
+	// with the same pattern suffix are shared (see difference). Read
+	// requests: every access item grants them; other methods: only
 	// read-write items do.
-	read, err := difference(allowed.access(Read), requested.access(Read))
+	var items []Item
+	var readA, readR, writeA, writeR []int
+	for side, s := range []Set{allowed, requested} {
+		for _, it := range s.items {
+			if it.Class == Plain {
+				continue
+			}
+			k := len(items)
+			items = append(items, it)
+			if side == 0 {
+				readA = append(readA, k)
+				if it.Class == ReadWrite {
+					writeA = append(writeA, k)
+				}
+			} else {
+				readR = append(readR, k)
+				if it.Class == ReadWrite {
+					writeR = append(writeR, k)
+				}
+			}
+		}
+	}
+	n := newNFA(items)
+	alphabet := alphabetOf(items)
+	read, err := difference(n, alphabet, readA, readR)
 	if err != nil {
 		return false, Witness{Err: err}
 	}
-	write, err := difference(allowed.access(ReadWrite), requested.access(ReadWrite))
+	write, err := difference(n, alphabet, writeA, writeR)
 	if err != nil {
 		return false, Witness{Err: err}
 	}
@@ -135,27 +161,21 @@ func Minimize(s Set) Set {
 	return Set{items: out}
 }
 
-// access returns the access items that grant a method of class c: every
-// access item for Read, the read-write ones for ReadWrite.
-func (s Set) access(c Class) []Item {
-	var out []Item
-	for _, it := range s.items {
-		if it.Class == ReadWrite || it.Class == c {
-			out = append(out, it)
-		}
-	}
-	return out
-}
-
 // difference returns a shortest relative path (without its leading "/")
-// that is canonical, in some pattern of req and in no pattern of allowed;
-// nil when there is none.
-func difference(allowed, req []Item) (*string, error) {
+// that is canonical, in some pattern of the items req and in no pattern of
+// the items allowed (indexes of n's items); nil when there is none.
+//
+// It is a breadth-first search over product states (req's positions,
+// allowed's positions, canonical-path state). A state is a witness when
+// req accepts, allowed does not and the path is canonical. Branches are
+// cut where req is dead, the path can no longer be canonical, or allowed
+// takes every continuation; req's positions that allowed also holds are
+// dropped, since they accept nothing allowed denies. Where req holds no wildcard, only the bytes
+// its literal positions expect can keep it alive, and only those are tried.
+func difference(n *nfa, alphabet []byte, allowed, req []int) (*string, error) {
 	if len(req) == 0 {
 		return nil, nil
 	}
-	r, a := newNFA(req), newNFA(allowed)
-	alphabet := alphabetOf(allowed, req)
 
 	type state struct {
 		r, a   posSet
@@ -163,54 +183,94 @@ func difference(allowed, req []Item) (*string, error) {
 		parent int
 		by     byte
 	}
-	key := func(s *state) string {
-		b := make([]byte, 0, 8*(len(s.r)+len(s.a))+8)
-		for _, x := range s.r {
-			b = appendWord(b, x)
-		}
-		for _, x := range s.a {
-			b = appendWord(b, x)
-		}
-		c := s.c
-		return string(append(b, c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid))
+	// A state's key lists its positions, which are few.
+	var keyBuf []byte
+	key := func(rs, as posSet, c canonState) []byte {
+		keyBuf = append(keyBuf[:0], c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid)
+		keyBuf = rs.appendPositions(keyBuf)
+		keyBuf = append(keyBuf, 0xFF, 0xFF, 0xFF, 0xFF)
+		return as.appendPositions(keyBuf)
 	}
-	states := []state{{r: r.start(), a: a.start(), c: canonStart, parent: -1}}
-	seen := map[string]bool{key(&states[0]): true}
+	first := state{a: n.start(allowed), c: canonStart, parent: -1}
+	if first.r = n.start(req).minus(first.a); len(first.r) == 0 {
+		return nil, nil
+	}
+	states := []state{first}
+	seen := map[string]bool{string(key(first.r, first.a, first.c)): true}
+	var nextR, nextA posSet
+	var syms []byte
 	for i := 0; i < len(states); i++ {
-		s := &states[i]
-		if r.accepts(s.r) && !a.accepts(s.a) && s.c.accepts() {
+		s := states[i]
+		if n.accepts(s.r) && !n.accepts(s.a) && s.c.accepts() {
 			path := pathTo(i, func(k int) (int, byte) { return states[k].parent, states[k].by })
 			return &path, nil
 		}
-		for _, c := range alphabet {
-			next := state{r: r.step(s.r, c), c: s.c.step(c), parent: i, by: c}
-			if next.r.empty() || next.c.dead {
+		syms = symbols(n, s.r, s.a, s.c, alphabet, syms[:0])
+		for _, c := range syms {
+			nc := s.c.step(c)
+			if nc.dead {
 				continue
 			}
-			next.a = a.step(s.a, c)
-			if a.acceptsAll(next.a) {
-				continue // allowed takes every continuation
+			if nextR = n.stepInto(s.r, c, nextR); len(nextR) == 0 {
+				continue
 			}
-			k := key(&next)
-			if seen[k] {
+			// A position allowed holds too accepts nothing allowed does not,
+			// now or later: only req's other positions can lead to a witness.
+			nextA = n.stepInto(s.a, c, nextA)
+			if nextR = nextR.minus(nextA); len(nextR) == 0 || n.acceptsAll(nextA) {
+				continue
+			}
+			k := key(nextR, nextA, nc)
+			if seen[string(k)] {
 				continue
 			}
 			if len(states) >= MaxStates {
 				return nil, ErrTooComplex
 			}
-			seen[k] = true
-			states = append(states, next)
-			s = &states[i] // append may have moved the slice
+			seen[string(k)] = true
+			states = append(states, state{r: append(posSet(nil), nextR...), a: append(posSet(nil), nextA...), c: nc, parent: i, by: c})
 		}
 	}
 	return nil, nil
 }
 
-func appendWord(b []byte, x uint64) []byte {
-	for i := 0; i < 8; i++ {
-		b = append(b, byte(x>>(8*i)))
+// symbols appends to out the bytes of alphabet worth trying from one
+// product state, in alphabet order. If req holds no wildcard, only the
+// bytes its literal positions expect can keep it alive. Otherwise, outside
+// an escape, every byte that no literal position of either side expects
+// and that is not "/", "." or "%" leads to the same next state (hex digits
+// are plain bytes there), so one of them stands for all. Inside an escape
+// only hex digits can follow, and each spells a different value.
+func symbols(n *nfa, rs, as posSet, c canonState, alphabet, out []byte) []byte {
+	var want [256]bool
+	if !n.literals(rs, &want) {
+		for _, b := range alphabet {
+			if want[b] {
+				out = append(out, b)
+			}
+		}
+		return out
 	}
-	return b
+	n.literals(as, &want)
+	if c.esc != 0 {
+		for _, b := range alphabet {
+			if _, hex := unhex(b); hex {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	want['/'], want['.'], want['%'] = true, true, true
+	other := false
+	for _, b := range alphabet {
+		if want[b] {
+			out = append(out, b)
+		} else if !other {
+			out = append(out, b)
+			other = true
+		}
+	}
+	return out
 }
 
 // pathTo spells the bytes on the way from the first state to state k.
@@ -233,13 +293,11 @@ func pathTo(k int, parent func(int) (int, byte)) string {
 // visible byte that none of those is, when one is left. Bytes that are
 // never canonical are left out: no witness can hold them. Letters come
 // first so that witnesses read naturally.
-func alphabetOf(sets ...[]Item) []byte {
+func alphabetOf(items []Item) []byte {
 	var in [256]bool
-	for _, items := range sets {
-		for _, it := range items {
-			for i := 0; i < len(it.Pattern); i++ {
-				in[it.Pattern[i]] = true
-			}
+	for _, it := range items {
+		for i := 0; i < len(it.Pattern); i++ {
+			in[it.Pattern[i]] = true
 		}
 	}
 	in['*'] = false // a wildcard, not a byte

@@ -1,6 +1,9 @@
 package scope
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // nfa is the union of the patterns of some access items, as positions: an
 // item of n elements (literal bytes, "*", "**") owns n+1 consecutive
@@ -19,7 +22,6 @@ type nfa struct {
 	lit    []byte  // the byte of a posLit position
 	rep    []int   // the first position with the same pattern suffix
 	starts []int   // each item's first position
-	words  int     // uint64 words in a position set
 }
 
 const (
@@ -29,121 +31,160 @@ const (
 	posAccept
 )
 
-// posSet is a set of positions of one nfa.
-type posSet []uint64
+// posSet is a set of positions of one nfa: sorted, without repeats. The
+// sets containment meets hold a handful of positions out of hundreds, so
+// a list beats a bitset.
+type posSet []int32
 
 func newNFA(items []Item) *nfa {
 	a := &nfa{}
-	first := map[string]int{} // pattern suffix -> its first position
-	addPos := func(kind uint8, lit byte, suffix string) {
-		k := len(a.kind)
-		if r, ok := first[suffix]; ok {
-			a.rep = append(a.rep, r)
-		} else {
-			first[suffix] = k
-			a.rep = append(a.rep, k)
-		}
-		a.kind, a.lit = append(a.kind, kind), append(a.lit, lit)
+	// Two positions have the same suffix iff they have the same kind and
+	// byte and their next positions have the same suffix: hash-consing
+	// from each item's end finds the first position of each suffix in
+	// constant time per position.
+	type suffix struct {
+		kind uint8
+		lit  byte
+		next int32 // rep of the next position; -1 after the accepting one
 	}
+	size := 0
 	for _, it := range items {
-		a.starts = append(a.starts, len(a.kind))
-		off := 0 // offset in it.Pattern of the current position
+		size += len(it.Pattern) + 1
+	}
+	first := make(map[suffix]int32, size)
+	for _, it := range items {
+		base := len(a.kind)
+		a.starts = append(a.starts, base)
 		for _, e := range it.Elems() {
 			switch e.Kind {
 			case Literal:
 				for i := 0; i < len(e.Lit); i++ {
-					addPos(posLit, e.Lit[i], it.Pattern[off:])
-					off++
+					a.kind, a.lit = append(a.kind, posLit), append(a.lit, e.Lit[i])
 				}
 			case Star:
-				addPos(posStar, 0, it.Pattern[off:])
-				off++
+				a.kind, a.lit = append(a.kind, posStar), append(a.lit, 0)
 			case DoubleStar:
-				addPos(posDoubleStar, 0, it.Pattern[off:])
-				off += 2
+				a.kind, a.lit = append(a.kind, posDoubleStar), append(a.lit, 0)
 			}
 		}
-		addPos(posAccept, 0, "")
+		a.kind, a.lit = append(a.kind, posAccept), append(a.lit, 0)
+		a.rep = append(a.rep, make([]int, len(a.kind)-base)...)
+		next := int32(-1)
+		for k := len(a.kind) - 1; k >= base; k-- {
+			key := suffix{a.kind[k], a.lit[k], next}
+			r, ok := first[key]
+			if !ok {
+				r = int32(k)
+				first[key] = r
+			}
+			a.rep[k] = int(r)
+			next = r
+		}
 	}
-	a.words = len(a.kind)/64 + 1
 	return a
 }
 
-func (a *nfa) newSet() posSet { return make(posSet, a.words) }
-
-func (s posSet) add(k int)          { s[k/64] |= 1 << (k % 64) }
-func (s posSet) has(k int) bool     { return s[k/64]&(1<<(k%64)) != 0 }
-func (s posSet) forEach(f func(int)) {
-	for w, x := range s {
-		for x != 0 {
-			f(w*64 + bits.TrailingZeros64(x))
-			x &= x - 1
-		}
+// start is the closure of the first positions of the given items.
+func (a *nfa) start(items []int) posSet {
+	var s posSet
+	for _, i := range items {
+		s = append(s, int32(a.rep[a.starts[i]]))
 	}
+	return a.close(s)
 }
 
-// start is the closure of every item's first position.
-func (a *nfa) start() posSet {
-	s := a.newSet()
-	for _, k := range a.starts {
-		s.add(a.rep[k])
-	}
-	a.close(s)
-	return s
-}
-
-// close adds the positions the empty string reaches. A wildcard is
-// followed by a literal or the accepting position, never by a wildcard, so
-// one pass in increasing order suffices.
-func (a *nfa) close(s posSet) {
-	s.forEach(func(k int) {
+// close adds the positions the empty string reaches, then sorts and drops
+// repeats. A wildcard is followed by a literal or the accepting position,
+// never by a wildcard, so one pass suffices.
+func (a *nfa) close(s posSet) posSet {
+	for _, k := range s {
 		if a.kind[k] == posStar || a.kind[k] == posDoubleStar {
-			s.add(a.rep[k+1])
+			s = append(s, int32(a.rep[k+1]))
 		}
-	})
+	}
+	// Insertion sort: the sets are small.
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return slices.Compact(s)
 }
 
-// step is the set of positions reached from s by byte c.
-func (a *nfa) step(s posSet, c byte) posSet {
-	t := a.newSet()
-	s.forEach(func(k int) {
+// minus removes from s, in place, the positions that t holds; both are
+// sorted.
+func (s posSet) minus(t posSet) posSet {
+	out, j := s[:0], 0
+	for _, k := range s {
+		for j < len(t) && t[j] < k {
+			j++
+		}
+		if j == len(t) || t[j] != k {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// stepInto returns the positions reached from s by byte c, in t's storage.
+func (a *nfa) stepInto(s posSet, c byte, t posSet) posSet {
+	t = t[:0]
+	for _, k := range s {
 		switch a.kind[k] {
 		case posLit:
 			if a.lit[k] == c {
-				t.add(a.rep[k+1])
+				t = append(t, int32(a.rep[k+1]))
 			}
 		case posStar:
 			if c != '/' {
-				t.add(k)
+				t = append(t, k)
 			}
 		case posDoubleStar:
-			t.add(k)
+			t = append(t, k)
 		}
-	})
-	a.close(t)
-	return t
+	}
+	return a.close(t)
+}
+
+// literals marks the bytes that s's literal positions expect, and reports
+// whether s holds a wildcard.
+func (a *nfa) literals(s posSet, want *[256]bool) (wild bool) {
+	for _, k := range s {
+		switch a.kind[k] {
+		case posLit:
+			want[a.lit[k]] = true
+		case posStar, posDoubleStar:
+			wild = true
+		}
+	}
+	return wild
 }
 
 // accepts reports whether s holds an accepting position.
 func (a *nfa) accepts(s posSet) bool {
-	found := false
-	s.forEach(func(k int) { found = found || a.kind[k] == posAccept })
-	return found
+	for _, k := range s {
+		if a.kind[k] == posAccept {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptsAll reports whether every continuation from s is accepted: s
 // holds a "**" that ends its pattern.
 func (a *nfa) acceptsAll(s posSet) bool {
-	found := false
-	s.forEach(func(k int) { found = found || a.kind[k] == posDoubleStar && a.kind[k+1] == posAccept })
-	return found
-}
-
-func (s posSet) empty() bool {
-	for _, x := range s {
-		if x != 0 {
-			return false
+	for _, k := range s {
+		if a.kind[k] == posDoubleStar && a.kind[k+1] == posAccept {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// appendPositions appends each position in s as four bytes.
+func (s posSet) appendPositions(b []byte) []byte {
+	for _, k := range s {
+		b = binary.LittleEndian.AppendUint32(b, uint32(k))
+	}
+	return b
 }
