@@ -1,6 +1,8 @@
 package fuzz
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,6 +82,48 @@ func FuzzAllow(f *testing.F) {
 		}
 		if d.Allowed && (d.Index != v.Grant || d.Item != set.Item(v.Grant)) {
 			t.Fatalf("scope %q, %q %q: granted by item %d, oracle says %d", s, method, path, d.Index, v.Grant)
+		}
+	})
+}
+
+// FuzzCovers: Covers never panics; when it says no, the witness is a
+// canonical request that requested allows and allowed denies (checked by
+// the matcher and the oracle) or a plain item allowed lacks; when it says
+// yes, allowed allows every request of requested tried here.
+func FuzzCovers(f *testing.F) {
+	for i, a := range scopeSeeds {
+		f.Add(a, scopeSeeds[(i*7+3)%len(scopeSeeds)], pathSeeds[i%len(pathSeeds)])
+	}
+	f.Fuzz(func(t *testing.T, a, b, path string) {
+		allowed, err1 := scope.Parse(a)
+		requested, err2 := scope.Parse(b)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		ok, w := scope.Covers(allowed, requested)
+		ma, mr := match.Compile(allowed), match.Compile(requested)
+		switch {
+		case ok:
+			for _, m := range []string{"GET", "POST"} {
+				if mr.Allow(m, path) && !ma.Allow(m, path) {
+					t.Fatalf("Covers(%q, %q) = true, but %s %q is allowed by requested only", a, b, m, path)
+				}
+			}
+		case w.Err != nil:
+			if !errors.Is(w.Err, scope.ErrTooComplex) {
+				t.Fatalf("Covers(%q, %q): unexpected error %v", a, b, w.Err)
+			}
+		case w.Plain != "":
+			if !strings.Contains(" "+b+" ", " "+w.Plain+" ") || strings.Contains(" "+allowed.String()+" ", " "+w.Plain+" ") {
+				t.Fatalf("Covers(%q, %q): bad plain witness %q", a, b, w.Plain)
+			}
+		default:
+			if !oracle.Canonical(w.Path) || !mr.Allow(w.Method, w.Path) || ma.Allow(w.Method, w.Path) {
+				t.Fatalf("Covers(%q, %q): witness %v is not a canonical request of requested only", a, b, w)
+			}
+			if !oracle.Decide(requested, w.Method, w.Path).Allowed || oracle.Decide(allowed, w.Method, w.Path).Allowed {
+				t.Fatalf("Covers(%q, %q): the oracle disagrees with witness %v", a, b, w)
+			}
 		}
 	})
 }

@@ -38,3 +38,32 @@ func ExampleCheckPath() {
 	// /config/%2e%2e/x escaped-byte 8
 	// config/x no-leading-slash 0
 }
+
+func ExampleCovers() {
+	policy := scope.MustParse("*:config/tokenPolicies/** .:config/**")
+	for _, requested := range []string{".:config/clients", "*:config/tokenPolicies/abc", "*:config/tokenPolicies**", "openid"} {
+		if ok, w := scope.Covers(policy, scope.MustParse(requested)); ok {
+			fmt.Println(requested, "covered")
+		} else {
+			fmt.Println(requested, "not covered:", w)
+		}
+	}
+	// Output:
+	// .:config/clients covered
+	// *:config/tokenPolicies/abc covered
+	// *:config/tokenPolicies** not covered: POST /config/tokenPolicies
+	// openid not covered: plain item openid
+}
+
+func ExampleMinimize() {
+	fmt.Println(scope.Minimize(scope.MustParse("*:a/b .:a/** *:a/** *:a/* *:a/*/**")))
+	// Output: *:a/**
+}
+
+func ExampleEqual() {
+	fmt.Println(scope.Equal(scope.MustParse("*:a/**"), scope.MustParse("*:a/* *:a/*/**")))
+	fmt.Println(scope.Equal(scope.MustParse("*:a**"), scope.MustParse("*:a *:a/**")))
+	// Output:
+	// true
+	// false
+}

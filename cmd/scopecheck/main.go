@@ -5,6 +5,8 @@
 //
 //	scopecheck allow --scope SCOPE METHOD PATH   # decide one request
 //	scopecheck allow --scope SCOPE -             # decide "METHOD PATH" lines from stdin
+//	scopecheck covers --allowed SCOPE --requested SCOPE
+//	scopecheck fmt [--minimize] SCOPE
 //
 // Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
 // the answer is yes (every request allowed), 1 when it is no, 2 when the
@@ -35,7 +37,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"allow": {"decide requests against a scope", runAllow},
+	"allow":  {"decide requests against a scope", runAllow},
+	"covers": {"decide whether one scope allows all that another does", runCovers},
+	"fmt":    {"print a scope's canonical (or minimal) text", runFmt},
 }
 
 func main() {

@@ -105,3 +105,65 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestCovers(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want cliResult
+	}{
+		{"covered", []string{"covers", "--allowed", "*:a/* *:a/*/**", "--requested", "*:a/**"}, cliResult{0, "covered\n", ""}},
+		{"not covered", []string{"covers", "--allowed", ".:**", "--requested", "*:x"},
+			cliResult{1, "not covered: POST /x is allowed by the requested scope and denied by the allowed scope\n", ""}},
+		{"plain missing", []string{"covers", "--allowed", "*:**", "--requested", "openid"},
+			cliResult{1, "not covered: plain item openid is not in the allowed scope\n", ""}},
+		{"json covered", []string{"covers", "--format", "json", "--allowed", "*:**", "--requested", ".:x"},
+			cliResult{0, `{"covered":true}` + "\n", ""}},
+		{"json witness", []string{"covers", "--format", "json", "--allowed", "*:config/tokenPolicies/**", "--requested", "*:config/tokenPolicies**"},
+			cliResult{1, `{"covered":false,"witness":{"method":"GET","path":"/config/tokenPolicies"}}` + "\n", ""}},
+		{"json plain", []string{"covers", "--format", "json", "--allowed", "", "--requested", "email"},
+			cliResult{1, `{"covered":false,"witness":{"plain":"email"}}` + "\n", ""}},
+		{"parse errors", []string{"covers", "--allowed", "*.**", "--requested", ":x"},
+			cliResult{2, "", "--allowed: col 2: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
+				"--requested: col 1: item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write [missing-access]\n"}},
+		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: --allowed and --requested are required\n"}},
+		{"extra argument", []string{"covers", "--allowed", "*:**", "--requested", "*:**", "x"}, cliResult{2, "", "scopecheck covers: unexpected argument \"x\"\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}
+
+func TestCoversUndecided(t *testing.T) {
+	req := "*:**/a" + strings.Repeat("/*", 18)
+	allowed := strings.Replace(req, "/a", "/b", 1) + " *:**/c/**"
+	got := runCLI("", "covers", "--allowed", allowed, "--requested", req)
+	if got.Code != exitUsage || !strings.Contains(got.Stderr, "undecided") || got.Stdout != "" {
+		t.Errorf("an undecidable question gave %+v; want exit 2 and an error, no answer", got)
+	}
+}
+
+func TestFmt(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want cliResult
+	}{
+		{"canonical", []string{"fmt", "  *:a   openid *:a .:b "}, cliResult{0, "*:a openid .:b\n", ""}},
+		{"minimize", []string{"fmt", "--minimize", "*:a/b *:a/** .:a/c openid"}, cliResult{0, "*:a/** openid\n", ""}},
+		{"empty", []string{"fmt", ""}, cliResult{0, "\n", ""}},
+		{"parse error", []string{"fmt", "*:a//b"}, cliResult{2, "", "col 5: path pattern \"a//b\" has an empty segment \"//\", which no canonical request path has [empty-segment]\n"}},
+		{"no argument", []string{"fmt"}, cliResult{2, "", "scopecheck fmt: want one SCOPE argument, got 0\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+const coversSynopsis = `usage: scopecheck covers --allowed SCOPE --requested SCOPE [--format text|json]
+
+Answers whether every request the requested scope allows, the allowed scope
+allows too, and whether it holds every plain item of the requested scope:
+the question a token endpoint asks of a requested scope and its token
+policy, and a reviewer of a new policy against the old. The answer is
+exact. When it is no, a witness is printed: a request (METHOD PATH, a
+shortest canonical path) that requested allows and allowed denies, or the
+plain item allowed lacks.
+
+Exit status: 0 covered, 1 not covered, 2 on a usage error, a scope that
+does not parse, or a question too large to decide (never answered by a guess).`
+
+func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("covers", coversSynopsis, stderr)
+	allowedText := fs.String("allowed", "", "the allowed scope, such as a token policy's (required)")
+	requestedText := fs.String("requested", "", "the requested scope (required)")
+	format := fs.String("format", "text", "output format: text or json")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case !isSet(fs, "allowed") || !isSet(fs, "requested"):
+		fmt.Fprintln(stderr, "scopecheck covers: --allowed and --requested are required")
+		return exitUsage
+	case *format != "text" && *format != "json":
+		fmt.Fprintf(stderr, "scopecheck covers: --format must be text or json, not %q\n", *format)
+		return exitUsage
+	case len(pos) != 0:
+		fmt.Fprintf(stderr, "scopecheck covers: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	allowed, err1 := scope.Parse(*allowedText)
+	requested, err2 := scope.Parse(*requestedText)
+	if err1 != nil || err2 != nil {
+		if err1 != nil {
+			printParseErrorsFor(stderr, "--allowed", err1)
+		}
+		if err2 != nil {
+			printParseErrorsFor(stderr, "--requested", err2)
+		}
+		return exitUsage
+	}
+	covered, w := scope.Covers(allowed, requested)
+	if w.Err != nil {
+		fmt.Fprintf(stderr, "scopecheck covers: %v\n", w.Err)
+		return exitUsage
+	}
+	if *format == "json" {
+		type witness struct {
+			Method string `json:"method,omitempty"`
+			Path   string `json:"path,omitempty"`
+			Plain  string `json:"plain,omitempty"`
+		}
+		out := struct {
+			Covered bool     `json:"covered"`
+			Witness *witness `json:"witness,omitempty"`
+		}{Covered: covered}
+		if !covered {
+			out.Witness = &witness{Method: w.Method, Path: w.Path, Plain: w.Plain}
+		}
+		b, _ := json.Marshal(out) // strings and a bool: cannot fail
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else if covered {
+		fmt.Fprintln(stdout, "covered")
+	} else if w.Plain != "" {
+		fmt.Fprintf(stdout, "not covered: plain item %s is not in the allowed scope\n", w.Plain)
+	} else {
+		fmt.Fprintf(stdout, "not covered: %s %s is allowed by the requested scope and denied by the allowed scope\n", w.Method, w.Path)
+	}
+	if !covered {
+		return exitNo
+	}
+	return exitYes
+}
+
+// printParseErrorsFor writes parse errors, each prefixed by where the
+// scope came from.
+func printParseErrorsFor(w io.Writer, source string, err error) {
+	if list, ok := err.(scope.ErrorList); ok {
+		for _, e := range list {
+			fmt.Fprintf(w, "%s: %v\n", source, e)
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s: %v\n", source, err)
+}
