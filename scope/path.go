@@ -152,67 +152,69 @@ func CheckPath(p string) (PathRule, int) {
 	}
 	segStart := 1
 	// A UTF-8 sequence spelled as escapes is gathered in seq until it is
-	// complete; seqAt is where its first escape starts.
+	// complete; seqAt is where its first escape starts. While one is open
+	// the next byte must begin another escape, which the escape itself
+	// checks, so plain bytes need no test of it.
 	var seq [4]byte
 	seqLen, seqNeed, seqAt := 0, 0, 0
-	for i := 1; i < len(p); i++ {
-		c := pathClass[p[i]]
-		if c == pcPlain {
-			if seqNeed > 0 {
-				return PathBadUTF8, seqAt
-			}
-			continue
+	i := 1
+	for i < len(p) {
+		// Most bytes are plain: this loop is the whole cost for them.
+		for i < len(p) && pathClass[p[i]] == pcPlain {
+			i++
 		}
-		switch c {
+		if i == len(p) {
+			break
+		}
+		switch pathClass[p[i]] {
 		case pcBad:
 			return PathByte, i
 		case pcChar:
 			return PathChar, i
 		case pcSlash:
-			if seqNeed > 0 {
-				return PathBadUTF8, seqAt
-			}
 			if r := checkSegment(p[segStart:i]); r != Canonical {
 				return r, segStart
 			}
 			segStart = i + 1
-		case pcPercent:
-			b, ok := unescape(p, i)
-			if !ok {
-				return PathBadEscape, i
+			i++
+			continue
+		}
+		// An escape.
+		b, ok := unescape(p, i)
+		if !ok {
+			return PathBadEscape, i
+		}
+		if b < 0x80 {
+			if seqNeed > 0 {
+				return PathBadUTF8, seqAt
 			}
-			if b < 0x80 {
-				if seqNeed > 0 {
+			if escapedForbidden[b] {
+				return PathEscapedByte, i
+			}
+		} else {
+			if seqNeed == 0 {
+				if seqNeed = utf8Len(b); seqNeed == 0 {
+					return PathBadUTF8, i
+				}
+				seqLen, seqAt = 0, i
+			}
+			seq[seqLen] = b
+			seqLen++
+			if seqLen == seqNeed {
+				r, n := utf8.DecodeRune(seq[:seqLen])
+				if r == utf8.RuneError && n < seqLen {
 					return PathBadUTF8, seqAt
 				}
-				if escapedForbidden[b] {
-					return PathEscapedByte, i
+				if forbiddenRune(r) {
+					return PathControlRune, seqAt
 				}
-			} else {
-				if seqNeed == 0 {
-					if seqNeed = utf8Len(b); seqNeed == 0 {
-						return PathBadUTF8, i
-					}
-					seqLen, seqAt = 0, i
-				}
-				seq[seqLen] = b
-				seqLen++
-				if seqLen == seqNeed {
-					r, n := utf8.DecodeRune(seq[:seqLen])
-					if r == utf8.RuneError && n < seqLen {
-						return PathBadUTF8, seqAt
-					}
-					if forbiddenRune(r) {
-						return PathControlRune, seqAt
-					}
-					seqNeed = 0
-				}
+				seqNeed = 0
 			}
-			i += 2
 		}
-	}
-	if seqNeed > 0 {
-		return PathBadUTF8, seqAt
+		i += 3
+		if seqNeed > 0 && (i >= len(p) || p[i] != '%') {
+			return PathBadUTF8, seqAt
+		}
 	}
 	// The last segment may be empty (one trailing "/"), not a dot segment.
 	if seg := p[segStart:]; seg == "." || seg == ".." {
