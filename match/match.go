@@ -51,7 +51,7 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		}
 		m.root.insert(prefix, cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(elems)})
 	}
-	m.root.sortCands()
+	m.root.finish("")
 	return m
 }
 
@@ -82,11 +82,18 @@ func (m *Matcher) Allow(method, path string) bool {
 		write = !m.isRead(method)
 	}
 	// Matching first lets a path that no item matches be denied in one
-	// pass; a match still has to be on a canonical path.
-	if g, _ := m.root.lookup(path[1:], write, true); g < 0 {
+	// pass. A match still has to be on a canonical path, but the bytes the
+	// granting item's literal prefix took need no second look.
+	g, _, at, took := m.root.lookup(path[1:], write, true)
+	if g < 0 {
 		return false
 	}
-	r, _ := scope.CheckPath(path)
+	from, segStart := 1, 1
+	if at.resume {
+		from = 1 + took
+		segStart = from - at.segTail
+	}
+	r, _ := scope.CheckPathFrom(path, from, segStart)
 	return r == scope.Canonical
 }
 
@@ -162,7 +169,7 @@ func (m *Matcher) Decide(method, path string) Decision {
 	if m == nil {
 		return Decision{Reason: NoMatch}
 	}
-	g, ro := m.root.lookup(path[1:], !m.isRead(method), false)
+	g, ro, _, _ := m.root.lookup(path[1:], !m.isRead(method), false)
 	switch {
 	case g >= 0:
 		return Decision{Allowed: true, Reason: Granted, Item: m.items[g], Index: int(g)}

@@ -1,6 +1,11 @@
 package match
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
 
 // node is a node of a radix trie over the literal prefixes of a scope's
 // access items: the bytes of an item's pattern before its first wildcard.
@@ -16,6 +21,13 @@ type node struct {
 	indices  string
 	children []*node
 	cands    []cand
+	// The bytes from the root to here are a candidate's literal prefix,
+	// which a valid pattern makes canonical as far as it goes. resume says
+	// whether a path check may start after them, and segTail is the length
+	// of their last, unfinished segment. resume is false where the prefix
+	// ends inside an escaped UTF-8 sequence ("%C3" before a wildcard).
+	resume  bool
+	segTail int
 }
 
 // cand is an item at the node where its literal prefix ends.
@@ -58,12 +70,17 @@ func (n *node) insert(key string, c cand) {
 	}
 }
 
-// sortCands puts every node's candidates in item order; insertion is in
-// item order already, but sorting states the invariant where it is relied on.
-func (n *node) sortCands() {
+// finish puts every node's candidates in item order (insertion is in item
+// order already, but sorting states the invariant where it is relied on)
+// and sets each node's resume and segTail from its full prefix.
+func (n *node) finish(full string) {
 	sort.Slice(n.cands, func(i, j int) bool { return n.cands[i].item < n.cands[j].item })
+	n.segTail = len(full) - (strings.LastIndexByte(full, '/') + 1)
+	if r, _ := scope.CheckPath("/" + full); r == scope.Canonical {
+		n.resume = true
+	}
 	for _, c := range n.children {
-		c.sortCands()
+		c.finish(full + c.prefix)
 	}
 }
 
@@ -74,6 +91,24 @@ func indexByte(s string, b byte) int {
 		}
 	}
 	return -1
+}
+
+// hasPrefix is strings.HasPrefix for a prefix whose first byte is known to
+// match. Edges are often a few bytes long, where a loop beats the call to
+// the runtime's memequal.
+func hasPrefix(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	if len(prefix) > 16 {
+		return s[1:len(prefix)] == prefix[1:]
+	}
+	for i := 1; i < len(prefix); i++ {
+		if s[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func commonPrefix(a, b string) int {
@@ -90,8 +125,10 @@ func commonPrefix(a, b string) int {
 // passes. It returns the earliest item that grants the request (write says
 // whether the method is outside the read class) and, for explaining a
 // denial, the earliest read item whose pattern matches; -1 for none. With
-// first, it returns at the first grant and does not look for read items.
-func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32) {
+// first, it returns at the first grant, with the node where the grant was
+// found and how many bytes of rel its prefix took, and does not look for
+// read items.
+func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at *node, took int) {
 	grant, readOnly = -1, -1
 	i := 0
 	for {
@@ -111,21 +148,21 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32) {
 			if c.tail.match(rest) {
 				grant = c.item
 				if first {
-					return grant, readOnly
+					return grant, readOnly, n, i
 				}
 				break
 			}
 		}
 		if i == len(rel) {
-			return grant, readOnly
+			return grant, readOnly, nil, 0
 		}
 		k := indexByte(n.indices, rel[i])
 		if k < 0 {
-			return grant, readOnly
+			return grant, readOnly, nil, 0
 		}
 		n = n.children[k]
-		if len(rest) < len(n.prefix) || rest[:len(n.prefix)] != n.prefix {
-			return grant, readOnly
+		if !hasPrefix(rest, n.prefix) {
+			return grant, readOnly, nil, 0
 		}
 		i += len(n.prefix)
 	}

@@ -150,14 +150,24 @@ func CheckPath(p string) (PathRule, int) {
 	if len(p) == 0 || p[0] != '/' {
 		return NoLeadingSlash, 0
 	}
-	segStart := 1
+	return CheckPathFrom(p, 1, 1)
+}
+
+// CheckPathFrom is CheckPath for a path whose first from bytes are already
+// known to begin a canonical path: they start with "/", leave no escape or
+// escaped UTF-8 sequence open, and hold no empty or dot segment before the
+// segment that starts at segStart (segStart <= from). A matcher that has
+// compared those bytes with a pattern's literal prefix knows this, because
+// a valid pattern's literals are canonical. It checks the rest, and the
+// segment that spans from.
+func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 	// A UTF-8 sequence spelled as escapes is gathered in seq until it is
 	// complete; seqAt is where its first escape starts. While one is open
 	// the next byte must begin another escape, which the escape itself
 	// checks, so plain bytes need no test of it.
 	var seq [4]byte
 	seqLen, seqNeed, seqAt := 0, 0, 0
-	i := 1
+	i := from
 	for i < len(p) {
 		// Most bytes are plain: this loop is the whole cost for them.
 		for i < len(p) && pathClass[p[i]] == pcPlain {
