@@ -7,3 +7,5 @@ require (
 	github.com/google/go-cmp v0.7.0
 	pgregory.net/rapid v1.3.0
 )
+
+require github.com/hashicorp/golang-lru/v2 v2.0.7
