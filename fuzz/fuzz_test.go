@@ -127,3 +127,23 @@ func FuzzCovers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanner is the differential target between Parse, which tries a
+// hand-written scanner first, and ParseGrammar, which uses the participle
+// grammar alone: on every input, valid or not, the same items or the same
+// errors (codes, offsets, columns, items, messages).
+func FuzzScanner(f *testing.F) {
+	for _, s := range scopeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, err1 := scope.Parse(s)
+		slow, err2 := scope.ParseGrammar(s)
+		if diff := cmp.Diff(slow.Items(), fast.Items()); diff != "" {
+			t.Fatalf("%q: items differ (-grammar +Parse):\n%s", s, diff)
+		}
+		if diff := cmp.Diff(err2, err1); diff != "" {
+			t.Fatalf("%q: errors differ (-grammar +Parse):\n%s", s, diff)
+		}
+	})
+}

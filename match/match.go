@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -9,7 +10,7 @@ import (
 // Matcher decides requests for one compiled scope. It is immutable after
 // Compile and safe for concurrent use. A nil *Matcher denies everything.
 type Matcher struct {
-	items     []scope.Item
+	set       scope.Set // immutable, so shared rather than copied
 	root      node
 	readExtra []string
 }
@@ -36,22 +37,24 @@ func WithReadMethods(methods ...string) Option {
 // no part in matching, but keep their index so that Decision.Index refers
 // to set.Item.
 func Compile(set scope.Set, opts ...Option) *Matcher {
-	m := &Matcher{items: set.Items()}
+	m := &Matcher{set: set}
 	for _, o := range opts {
 		o(m)
 	}
-	for i, it := range m.items {
+	for i := 0; i < set.Len(); i++ {
+		it := set.Item(i)
 		if it.Class == scope.Plain {
 			continue
 		}
-		elems := it.Elems()
-		prefix := ""
-		if elems[0].Kind == scope.Literal {
-			prefix, elems = elems[0].Lit, elems[1:]
+		// The literal prefix is the pattern up to its first wildcard.
+		p := it.Pattern
+		cut := strings.IndexByte(p, '*')
+		if cut < 0 {
+			cut = len(p)
 		}
-		m.root.insert(prefix, cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(elems)})
+		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])})
 	}
-	m.root.finish("")
+	m.root.finish()
 	return m
 }
 
@@ -172,9 +175,9 @@ func (m *Matcher) Decide(method, path string) Decision {
 	g, ro, _, _ := m.root.lookup(path[1:], !m.isRead(method), false)
 	switch {
 	case g >= 0:
-		return Decision{Allowed: true, Reason: Granted, Item: m.items[g], Index: int(g)}
+		return Decision{Allowed: true, Reason: Granted, Item: m.set.Item(int(g)), Index: int(g)}
 	case ro >= 0:
-		return Decision{Reason: ReadOnly, Item: m.items[ro], Index: int(ro)}
+		return Decision{Reason: ReadOnly, Item: m.set.Item(int(ro)), Index: int(ro)}
 	}
 	return Decision{Reason: NoMatch}
 }

@@ -27,21 +27,23 @@ type tail struct {
 	prog *prog
 }
 
-func newTail(elems []scope.Elem) tail {
+// newTail classifies the rest of a valid pattern after its literal prefix:
+// empty, or beginning with a wildcard.
+func newTail(t string) tail {
 	switch {
-	case len(elems) == 0:
+	case t == "":
 		return tail{kind: tailEnd}
-	case len(elems) == 1 && elems[0].Kind == scope.DoubleStar:
+	case t == "**":
 		return tail{kind: tailAny}
-	case len(elems) == 1 && elems[0].Kind == scope.Star:
+	case t == "*":
 		return tail{kind: tailSeg}
-	case len(elems) == 2 && elems[0].Kind == scope.DoubleStar:
-		return tail{kind: tailAnySuffix, lit: elems[1].Lit}
-	case len(elems) == 2 && elems[0].Kind == scope.Star:
+	case strings.HasPrefix(t, "**") && !strings.Contains(t[2:], "*"):
+		return tail{kind: tailAnySuffix, lit: t[2:]}
+	case !strings.Contains(t[1:], "*"):
 		// The literal must be the suffix, so what the star takes is fixed.
-		return tail{kind: tailSegSuffix, lit: elems[1].Lit}
+		return tail{kind: tailSegSuffix, lit: t[1:]}
 	}
-	return tail{kind: tailProg, prog: newProg(elems)}
+	return tail{kind: tailProg, prog: newProg(scope.Item{Class: scope.ReadWrite, Pattern: t}.Elems())}
 }
 
 // match reports whether rest is in the tail's language.

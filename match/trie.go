@@ -1,7 +1,6 @@
 package match
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
@@ -21,11 +20,14 @@ type node struct {
 	indices  string
 	children []*node
 	cands    []cand
-	// The bytes from the root to here are a candidate's literal prefix,
-	// which a valid pattern makes canonical as far as it goes. resume says
-	// whether a path check may start after them, and segTail is the length
-	// of their last, unfinished segment. resume is false where the prefix
-	// ends inside an escaped UTF-8 sequence ("%C3" before a wildcard).
+	// Where cands is not empty, full is the bytes from the root to here:
+	// the candidates' literal prefix, which a valid pattern makes
+	// canonical as far as it goes. resume says whether a path check may
+	// start after them, and segTail is the length of their last,
+	// unfinished segment. resume is false where the prefix ends inside an
+	// escaped UTF-8 sequence ("%C3" before a wildcard) or in a segment
+	// that is "." so far.
+	full    string
 	resume  bool
 	segTail int
 }
@@ -38,18 +40,21 @@ type cand struct {
 }
 
 // insert adds a candidate whose literal prefix is key, splitting edges as
-// needed.
+// needed. Candidates must be inserted in item order: lookup relies on each
+// node's cands being in that order.
 func (n *node) insert(key string, c cand) {
+	full := key
 	for {
 		// n.prefix has been consumed; find the child that continues key.
 		if key == "" {
 			n.cands = append(n.cands, c)
+			n.full = full
 			return
 		}
 		i := indexByte(n.indices, key[0])
 		if i < 0 {
 			n.indices += key[:1]
-			n.children = append(n.children, &node{prefix: key, cands: []cand{c}})
+			n.children = append(n.children, &node{prefix: key, cands: []cand{c}, full: full})
 			return
 		}
 		child := n.children[i]
@@ -70,17 +75,15 @@ func (n *node) insert(key string, c cand) {
 	}
 }
 
-// finish puts every node's candidates in item order (insertion is in item
-// order already, but sorting states the invariant where it is relied on)
-// and sets each node's resume and segTail from its full prefix.
-func (n *node) finish(full string) {
-	sort.Slice(n.cands, func(i, j int) bool { return n.cands[i].item < n.cands[j].item })
-	n.segTail = len(full) - (strings.LastIndexByte(full, '/') + 1)
-	if r, _ := scope.CheckPath("/" + full); r == scope.Canonical {
-		n.resume = true
+// finish sets resume and segTail on every node with candidates.
+func (n *node) finish() {
+	if len(n.cands) > 0 {
+		n.segTail = len(n.full) - (strings.LastIndexByte(n.full, '/') + 1)
+		r, _ := scope.CheckPathFrom(n.full, 0, 0)
+		n.resume = r == scope.Canonical
 	}
 	for _, c := range n.children {
-		c.finish(full + c.prefix)
+		c.finish()
 	}
 }
 
