@@ -11,7 +11,7 @@ func allWorkloads() []Workload {
 	ws := append([]Workload{}, Examples...)
 	ws = append(ws, Policy20, Denied)
 	for _, n := range []int{1, 10, 100, 1000} {
-		ws = append(ws, Items(n))
+		ws = append(ws, Items(n, true), Items(n, false))
 	}
 	for _, a := range AdversarialScopes {
 		ws = append(ws, Adversarial(a.Name, a.Scope, 64))

@@ -71,19 +71,30 @@ var NonCanonical = Workload{"noncanonical", Policy20.Scope, []Request{
 }}
 
 // Items is a scope of n items with distinct literal prefixes, and one
-// request for the first of them, the same for every n.
-func Items(n int) Workload {
+// request, the same for every n: with hit, for the first item (which a
+// loop over the items finds at once); else for no item (which a loop has
+// to try every item to deny).
+func Items(n int, hit bool) Workload {
 	items := make([]string, n)
 	for i := range items {
 		items[i] = fmt.Sprintf("*:svc%05d/resources/**", i)
 	}
-	return Workload{fmt.Sprintf("items-%d", n), strings.Join(items, " "), []Request{{"PUT", "/svc00000/resources/r1/attributes"}}}
+	if hit {
+		return Workload{fmt.Sprintf("items-%d", n), strings.Join(items, " "), []Request{{"PUT", "/svc00000/resources/r1/attributes"}}}
+	}
+	return Workload{fmt.Sprintf("items-miss-%d", n), strings.Join(items, " "), []Request{{"PUT", "/svc99999/resources/r1/attributes"}}}
 }
 
-// Adversarial is a wildcard-heavy scope against a path of n bytes that
-// it almost matches: the worst case for backtracking matchers.
+// ThreeObjects is the language reference's three-object example, for the
+// cold path.
+var ThreeObjects = Examples[6]
+
+// Adversarial is a wildcard-heavy scope against a path of n bytes that it
+// matches only at its last byte, so that every contender must read all of
+// it: the worst case for backtracking matchers, and a test that time is
+// linear in the path's length.
 func Adversarial(name, scopeText string, n int) Workload {
-	p := "/" + strings.Repeat("a", n-1)
+	p := "/" + strings.Repeat("a", n-2) + "b"
 	return Workload{fmt.Sprintf("%s-%d", name, n), scopeText, []Request{{"GET", p}}}
 }
 
@@ -91,5 +102,5 @@ func Adversarial(name, scopeText string, n int) Workload {
 var AdversarialScopes = []struct{ Name, Scope string }{
 	{"dstar-chain", "*:**a**a**a**a**b"},
 	{"star-chain", "*:*a*a*a*a*b"},
-	{"overlapping-dstars", "*:**a**b *:**a**a**c *:a**a**a**d *:**aa**e *:**a*a**f"},
+	{"overlapping-dstars", "*:**a**a**c *:a**a**a**d *:**aa**e *:**a*a**f *:**a**b"},
 }

@@ -23,6 +23,8 @@ const (
 // tail matches the rest of a path after an item's literal prefix.
 type tail struct {
 	kind tailKind
+	// lit is the literal of a suffix tail; for tailProg, the literal the
+	// pattern ends with, or "".
 	lit  string
 	prog *prog
 }
@@ -43,7 +45,12 @@ func newTail(t string) tail {
 		// The literal must be the suffix, so what the star takes is fixed.
 		return tail{kind: tailSegSuffix, lit: t[1:]}
 	}
-	return tail{kind: tailProg, prog: newProg(scope.Item{Class: scope.ReadWrite, Pattern: t}.Elems())}
+	elems := scope.Item{Class: scope.ReadWrite, Pattern: t}.Elems()
+	tl := tail{kind: tailProg, prog: newProg(elems)}
+	if last := elems[len(elems)-1]; last.Kind == scope.Literal {
+		tl.lit = last.Lit // the suffix every match ends with
+	}
+	return tl
 }
 
 // match reports whether rest is in the tail's language.
@@ -61,6 +68,11 @@ func (t *tail) match(rest string) bool {
 		n := len(rest) - len(t.lit)
 		return n >= 0 && rest[n:] == t.lit && strings.IndexByte(rest[:n], '/') < 0
 	}
+	// A tail that ends in a literal needs the path to end in it: a cheap
+	// test that spares the program most paths it would reject.
+	if len(rest) < t.prog.minLen || !strings.HasSuffix(rest, t.lit) {
+		return false
+	}
 	return t.prog.match(rest)
 }
 
@@ -74,8 +86,9 @@ func (t *tail) match(rest string) bool {
 // Invariant: no two wildcards are adjacent (scope rejects "***"), so one
 // step of epsilon closure, from before a wildcard to after it, suffices.
 type prog struct {
-	n     int // positions; state n accepts
-	words int // uint64 words per state set: n/64 + 1
+	n      int // positions; state n accepts
+	minLen int // literal bytes: no shorter string matches
+	words  int // uint64 words per state set: n/64 + 1
 	// cls maps a byte to its class: bytes that no literal position holds
 	// share class 0 if they are not "/"; "/" has a class of its own.
 	cls [256]uint8
@@ -95,6 +108,7 @@ func newProg(elems []scope.Elem) *prog {
 	p.cls['/'] = 1
 	for _, e := range elems {
 		p.n += max(len(e.Lit), 1)
+		p.minLen += len(e.Lit)
 		for i := 0; i < len(e.Lit); i++ {
 			if b := e.Lit[i]; b != '/' && p.cls[b] == 0 {
 				p.cls[b] = uint8(nclass)
