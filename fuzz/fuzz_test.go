@@ -147,3 +147,31 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLint: Lint never panics, reports positions inside the string, and
+// every suggestion parses; a suggestion that drops a duplicate or
+// redundant item allows exactly what the scope does.
+func FuzzLint(f *testing.F) {
+	for _, s := range scopeSeeds {
+		f.Add(s)
+	}
+	f.Add("*:a/* *:a/*/** *:a/** *:a/* .:config/{id} a:b  ")
+	f.Fuzz(func(t *testing.T, s string) {
+		orig, origErr := scope.Parse(s)
+		for _, fd := range scope.Lint(s) {
+			if fd.Offset < 0 || fd.Offset > len(s) || fd.Column != fd.Offset+1 || fd.Message == "" {
+				t.Fatalf("Lint(%q): malformed finding %+v", s, fd)
+			}
+			if fd.Suggestion == "" {
+				continue
+			}
+			sugg, err := scope.Parse(fd.Suggestion)
+			if err != nil {
+				t.Fatalf("Lint(%q): %s suggestion %q does not parse: %v", s, fd.Code, fd.Suggestion, err)
+			}
+			if origErr == nil && (fd.Code == scope.Duplicate || fd.Code == scope.Redundant) && !scope.Equal(orig, sugg) {
+				t.Fatalf("Lint(%q): %s suggestion %q changes what the scope allows", s, fd.Code, fd.Suggestion)
+			}
+		}
+	})
+}

@@ -1,0 +1,312 @@
+package scope
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/grammar"
+)
+
+// Severity ranks a lint finding.
+type Severity uint8
+
+const (
+	SeverityInfo Severity = iota
+	SeverityWarning
+	SeverityError
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityWarning:
+		return "warning"
+	case SeverityError:
+		return "error"
+	}
+	return "info"
+}
+
+// The lint codes, beside the parse error codes (which lint reports with
+// severity Error).
+const (
+	SuperAdmin    Code = "super-admin"
+	ReadAll       Code = "read-all"
+	PrefixBleed   Code = "prefix-bleed"
+	TrailingSlash Code = "trailing-slash"
+	Placeholder   Code = "placeholder"
+	Duplicate     Code = "duplicate"
+	Redundant     Code = "redundant"
+	UnknownAccess Code = "unknown-access"
+	Whitespace    Code = "whitespace"
+	Empty         Code = "empty"
+)
+
+// LintCodes lists the lint codes with their severities.
+var LintCodes = map[Code]Severity{
+	SuperAdmin: SeverityWarning, ReadAll: SeverityInfo, PrefixBleed: SeverityWarning, TrailingSlash: SeverityWarning,
+	Placeholder: SeverityError, Duplicate: SeverityWarning, Redundant: SeverityWarning, UnknownAccess: SeverityWarning,
+	Whitespace: SeverityInfo, Empty: SeverityWarning,
+}
+
+// Finding is one thing a reviewer should look at in a scope string.
+type Finding struct {
+	Code     Code
+	Severity Severity
+	Offset   int // byte offset in the scope string
+	Column   int // Offset+1
+	Item     string
+	Message  string
+	// Suggestion, when not empty, is the whole scope string rewritten to
+	// fix this finding alone. It always parses; for duplicate and
+	// redundant it allows exactly what the scope allows, and for
+	// prefix-bleed exactly what it allows less the bled paths.
+	Suggestion string
+}
+
+// Lint reports every parse error in s (severity Error) and every finding
+// of the lint codes, sorted by offset. It never panics; a scope that does
+// not parse is linted as far as its valid items allow.
+func Lint(s string) []Finding {
+	tree, err := grammar.Parse(s)
+	_, errs := parse(s, true)
+	if err != nil {
+		return []Finding{{Code: Internal, Severity: SeverityError, Column: 1, Item: s, Message: err.Error()}}
+	}
+	l := linter{src: s, damaged: len(errs) > 0}
+	for _, node := range tree.Items {
+		l.spans = append(l.spans, span{node.Start().Offset, node.End().Offset})
+	}
+	for _, e := range errs {
+		// A parse error's fix is offered only if it fixes the whole scope.
+		fix := ""
+		if i := l.itemAt(e.Offset); e.Suggestion != "" && i >= 0 {
+			if cand := l.replace(i, e.Suggestion); isValid(cand) {
+				fix = cand
+			}
+		}
+		l.out = append(l.out, Finding{Code: e.Code, Severity: SeverityError, Offset: e.Offset, Column: e.Column,
+			Item: e.Item, Message: e.Message, Suggestion: fix})
+	}
+	l.whitespace()
+	l.items(tree)
+	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Offset < l.out[j].Offset })
+	return l.out
+}
+
+func isValid(s string) bool {
+	_, errs := parse(s, false)
+	return len(errs) == 0
+}
+
+// itemAt is the index of the item holding offset off, or -1.
+func (l *linter) itemAt(off int) int {
+	for i, sp := range l.spans {
+		if sp.start <= off && off <= sp.end {
+			return i
+		}
+	}
+	return -1
+}
+
+type span struct{ start, end int }
+
+type linter struct {
+	src     string
+	spans   []span
+	damaged bool // the scope has parse errors: no suggestion can fix it alone
+	out     []Finding
+}
+
+func (l *linter) add(code Code, off int, item, suggestion, format string, args ...any) {
+	if l.damaged {
+		suggestion = "" // no rewrite of one finding makes a damaged scope parse
+	}
+	l.out = append(l.out, Finding{Code: code, Severity: LintCodes[code], Offset: off, Column: off + 1,
+		Item: item, Message: fmt.Sprintf(format, args...), Suggestion: suggestion})
+}
+
+// text is the item at index i as written.
+func (l *linter) text(i int) string { return l.src[l.spans[i].start:l.spans[i].end] }
+
+// replace is the scope's items, the one at i replaced by with (dropped
+// when with is empty), joined by one space.
+func (l *linter) replace(i int, with string) string {
+	var parts []string
+	for j := range l.spans {
+		switch {
+		case j != i:
+			parts = append(parts, l.text(j))
+		case with != "":
+			parts = append(parts, with)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (l *linter) whitespace() {
+	if len(l.spans) == 0 {
+		l.add(Empty, 0, "", "", "the scope has no items and grants nothing; a token needs at least one item")
+		if l.src != "" {
+			l.add(Whitespace, 0, "", "", "the scope is only spaces")
+		}
+		return
+	}
+	fix := l.replace(-1, "")
+	if first := l.spans[0].start; first > 0 {
+		l.add(Whitespace, 0, "", fix, "the scope begins with %d space(s); items are separated by one space, with none before or after", first)
+	}
+	for i := 1; i < len(l.spans); i++ {
+		if gap := l.spans[i].start - l.spans[i-1].end; gap > 1 {
+			l.add(Whitespace, l.spans[i-1].end, "", fix, "%d spaces between items; write one", gap)
+		}
+	}
+	if last := l.spans[len(l.spans)-1].end; last < len(l.src) {
+		l.add(Whitespace, last, "", fix, "the scope ends with %d space(s); items are separated by one space, with none before or after", len(l.src)-last)
+	}
+}
+
+func (l *linter) items(tree *grammar.Scope) {
+	seen := map[string]int{}
+	var valid []int // indexes of valid items, first copies only
+	for i, node := range tree.Items {
+		text, off := l.text(i), l.spans[i].start
+		if j, dup := seen[text]; dup {
+			l.add(Duplicate, off, text, l.replace(i, ""), "item %s repeats item %d (column %d) and adds nothing; remove it", text, j+1, l.spans[j].start+1)
+			continue
+		}
+		seen[text] = i
+		l.placeholder(i, text)
+		switch n := node.(type) {
+		case *grammar.AccessItem:
+			if !isAccessItem(text) {
+				continue // parse errors are reported already
+			}
+			valid = append(valid, i)
+			l.access(i, text, n)
+		case *grammar.PlainItem:
+			if isPlain(text) {
+				valid = append(valid, i)
+			}
+			if len(text) >= 3 && text[1] == ':' && text[0] != '.' && text[0] != '*' {
+				l.add(UnknownAccess, off, text, "", "item %s has the shape of an access item, but %q is no access class: it is a plain item and grants no request; write \".:%s\" to read or \"*:%s\" to read and write", text, text[:1], text[2:], text[2:])
+			}
+		}
+	}
+	l.redundant(valid)
+}
+
+func isPlain(text string) bool {
+	items, errs := parse(text, false)
+	return len(errs) == 0 && len(items) == 1 && items[0].Class == Plain
+}
+
+// access reports the findings that concern one valid access item alone.
+func (l *linter) access(i int, text string, n *grammar.AccessItem) {
+	off, pattern := l.spans[i].start, text[2:]
+	switch text {
+	case "*:**":
+		l.add(SuperAdmin, off, text, "", "*:** grants every method on every path (super admin); grant the paths and methods the client needs")
+	case ".:**":
+		l.add(ReadAll, off, text, "", ".:** reads everything; grant the paths the client reads")
+	}
+	if strings.HasSuffix(pattern, "/") {
+		l.add(TrailingSlash, off, text, l.replace(i, text+"**"), "%s matches only the path with a trailing slash (%s), not what is under it; write %s for the subtree", text, "/"+pattern, text+"**")
+	}
+	// A wildcard glued to the literal before it, at the end of a segment,
+	// also matches the literal followed by more bytes.
+	for k, e := range n.Pattern {
+		if e.Kind() != grammar.Stars || k == 0 {
+			continue
+		}
+		if prev := n.Pattern[k-1]; prev.Kind() == grammar.Slash || prev.Kind() == grammar.Stars {
+			continue
+		}
+		if k+1 < len(n.Pattern) && n.Pattern[k+1].Kind() != grammar.Slash {
+			continue
+		}
+		lit := l.src[off+2 : e.Offset()]
+		bled := lit + "X"
+		fix := ""
+		if e.Text() == "**" && k+1 == len(n.Pattern) {
+			fix = l.replace(i, fmt.Sprintf("%c:%s %c:%s/**", text[0], lit, text[0], lit))
+		}
+		l.add(PrefixBleed, e.Offset(), text, fix, "%s also matches %s (the wildcard is glued to %q); if only %s and what is under it was meant, write %c:%s %c:%s/**",
+			text, "/"+bled, lit[strings.LastIndexByte(lit, '/')+1:], "/"+lit, text[0], lit, text[0], lit)
+		break
+	}
+}
+
+// placeholder reports template parts left unsubstituted: <id>, {id}, :id.
+func (l *linter) placeholder(i int, text string) {
+	body := text
+	if len(text) >= 2 && text[1] == ':' {
+		body = text[2:]
+	}
+	for _, seg := range strings.Split(body, "/") {
+		bad := strings.ContainsAny(seg, "<>{}") || (len(seg) > 1 && seg[0] == ':' && isIdent(seg[1:]))
+		if bad {
+			at := l.spans[i].start + len(text) - len(body) + strings.Index(body, seg)
+			l.add(Placeholder, at, text, "", "segment %q of %s is an unsubstituted template; put the real identifier there", seg, text)
+			return
+		}
+	}
+}
+
+func isIdent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// redundant reports each valid access item that the other valid items
+// cover, naming a smallest set of them that does, tried from the last item
+// to the first as Minimize does.
+func (l *linter) redundant(valid []int) {
+	kept := append([]int(nil), valid...)
+	for k := len(valid) - 1; k >= 0; k-- {
+		i := valid[k]
+		it := MustParse(l.text(i)).items[0]
+		if it.Class == Plain {
+			continue
+		}
+		var others []int
+		for _, j := range kept {
+			if j != i {
+				others = append(others, j)
+			}
+		}
+		if !l.covers(others, it) {
+			continue
+		}
+		// Shrink the cover to a minimal one, to name it.
+		cover := append([]int(nil), others...)
+		for c := 0; c < len(cover); {
+			try := append(append([]int(nil), cover[:c]...), cover[c+1:]...)
+			if l.covers(try, it) {
+				cover = try
+			} else {
+				c++
+			}
+		}
+		names := make([]string, len(cover))
+		for c, j := range cover {
+			names[c] = l.text(j)
+		}
+		l.add(Redundant, l.spans[i].start, l.text(i), l.replace(i, ""), "item %s is covered by %s and adds nothing; remove it", l.text(i), strings.Join(names, " "))
+		kept = others
+	}
+}
+
+func (l *linter) covers(idx []int, it Item) bool {
+	var items []Item
+	for _, j := range idx {
+		items = append(items, MustParse(l.text(j)).items[0])
+	}
+	ok, w := Covers(Set{items: items}, Set{items: []Item{it}})
+	return ok && w.Err == nil
+}
