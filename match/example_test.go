@@ -28,7 +28,7 @@ func ExampleCompileString_damaged() {
 	fmt.Println(err)
 	fmt.Println(m.Allow("GET", "/config"))
 	// Output:
-	// col 2: item "*.**" begins with "*" but has no ":" after it; did you mean "*:**"? [missing-colon]
+	// col 1: item "*.**" begins with "*" but has no ":" after it; did you mean "*:**"? [missing-colon]
 	// false
 }
 

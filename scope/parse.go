@@ -133,10 +133,10 @@ func (c *checker) item(node grammar.Item) (Item, bool) {
 	case *grammar.MissingColon:
 		c.bytes(n.Rest)
 		if hint := c.colonHint(); hint != "" {
-			c.add(MissingColon, start+1, hint,
+			c.add(MissingColon, start, hint,
 				"item %q begins with %q but has no \":\" after it; did you mean %q?", c.text, c.text[:1], hint)
 		} else {
-			c.add(MissingColon, start+1, "",
+			c.add(MissingColon, start, "",
 				"item %q begins with %q but has no \":\" after it: an access item is \".:PATTERN\" or \"*:PATTERN\"", c.text, c.text[:1])
 		}
 	case *grammar.PlainItem:
@@ -160,17 +160,22 @@ func (c *checker) sort(from int) {
 	}
 }
 
-// bytes reports the Invalid tokens among elems.
+// bytes reports the Invalid tokens among elems: one error for each byte,
+// as the language has it, each naming the character the byte is part of.
 func (c *checker) bytes(elems []grammar.Elem) {
 	for _, e := range elems {
-		if e.Kind() == grammar.Invalid {
-			c.add(BadByte, e.Offset(), "", "%s is not allowed in a scope: items are visible ASCII except '\"' and '\\'", describeBytes(e.Text()))
+		if e.Kind() != grammar.Invalid {
+			continue
+		}
+		t := e.Text()
+		for i := 0; i < len(t); i++ {
+			c.add(BadByte, e.Offset()+i, "", "%s is not allowed in a scope: items are visible ASCII except '\"' and '\\'", describeByte(t, i))
 		}
 	}
 }
 
-// describeBytes names an Invalid token for a person.
-func describeBytes(t string) string {
+// describeByte names byte i of an Invalid token for a person.
+func describeByte(t string, i int) string {
 	names := map[byte]string{0: "NUL", '\t': "TAB", '\n': "LF", '\r': "CR", 0x7F: "DEL", '"': "'\"'", '\\': "'\\'"}
 	if len(t) == 1 {
 		if n, ok := names[t[0]]; ok {
@@ -179,7 +184,7 @@ func describeBytes(t string) string {
 		return fmt.Sprintf("byte 0x%02X", t[0])
 	}
 	r, _ := utf8.DecodeRuneInString(t)
-	return fmt.Sprintf("non-ASCII character %U %q", r, t)
+	return fmt.Sprintf("byte 0x%02X (of non-ASCII character %U %q)", t[i], r, t)
 }
 
 // pattern checks the elements of a path pattern that begins at offset at.

@@ -40,14 +40,14 @@ func TestParseErrors(t *testing.T) {
 		{"bad-byte DEL", "\x7f", []errSum{{BadByte, 0, 1, "\x7f", ""}}},
 		{"bad-byte quote", `*:"a"`, []errSum{{BadByte, 2, 3, `*:"a"`, ""}, {BadByte, 4, 5, `*:"a"`, ""}}},
 		{"bad-byte backslash", `*:a\b`, []errSum{{BadByte, 3, 4, `*:a\b`, ""}}},
-		{"bad-byte non-ASCII", "*:é", []errSum{{BadByte, 2, 3, "*:é", ""}}},
+		{"bad-byte non-ASCII", "*:é", []errSum{{BadByte, 2, 3, "*:é", ""}, {BadByte, 3, 4, "*:é", ""}}},
 		{"bad-byte invalid UTF-8", "a\xffb", []errSum{{BadByte, 1, 2, "a\xffb", ""}}},
-		{"missing-colon dot", "*.**", []errSum{{MissingColon, 1, 2, "*.**", "*:**"}}},
-		{"missing-colon dropped", "*config/**", []errSum{{MissingColon, 1, 2, "*config/**", "*:config/**"}}},
-		{"missing-colon read", "..config/**", []errSum{{MissingColon, 1, 2, "..config/**", ".:config/**"}}},
-		{"missing-colon two stars", "**:config/**", []errSum{{MissingColon, 1, 2, "**:config/**", "*:config/**"}}},
-		{"missing-colon star run", "***", []errSum{{MissingColon, 1, 2, "***", "*:**"}}},
-		{"missing-colon no hint", ".", []errSum{{MissingColon, 1, 2, ".", ""}}},
+		{"missing-colon dot", "*.**", []errSum{{MissingColon, 0, 1, "*.**", "*:**"}}},
+		{"missing-colon dropped", "*config/**", []errSum{{MissingColon, 0, 1, "*config/**", "*:config/**"}}},
+		{"missing-colon read", "..config/**", []errSum{{MissingColon, 0, 1, "..config/**", ".:config/**"}}},
+		{"missing-colon two stars", "**:config/**", []errSum{{MissingColon, 0, 1, "**:config/**", "*:config/**"}}},
+		{"missing-colon star run", "***", []errSum{{MissingColon, 0, 1, "***", "*:**"}}},
+		{"missing-colon no hint", ".", []errSum{{MissingColon, 0, 1, ".", ""}}},
 		{"missing-access", ":webhooks/**", []errSum{{MissingAccess, 0, 1, ":webhooks/**", ".:webhooks/**"}}},
 		{"missing-access and pattern", ":a//b", []errSum{{MissingAccess, 0, 1, ":a//b", ""}, {EmptySegment, 3, 4, ":a//b", ""}}},
 		{"empty-pattern", "openid *:", []errSum{{EmptyPattern, 9, 10, "*:", ""}}},
@@ -74,7 +74,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad-escape after valid", "*:%C3%A9%FF", []errSum{{BadEscape, 8, 9, "*:%C3%A9%FF", ""}}},
 		{"star-run", "*:a/***", []errSum{{StarRun, 4, 5, "*:a/***", ""}}},
 		{"many errors in order", "*.** :x *:/a//b/./c;d%zz***", []errSum{
-			{MissingColon, 1, 2, "*.**", "*:**"},
+			{MissingColon, 0, 1, "*.**", "*:**"},
 			{MissingAccess, 5, 6, ":x", ".:x"},
 			{LeadingSlash, 10, 11, "*:/a//b/./c;d%zz***", ""},
 			{EmptySegment, 13, 14, "*:/a//b/./c;d%zz***", ""},
@@ -212,7 +212,7 @@ func TestParseAnyBytes(t *testing.T) {
 
 func TestErrorListMessage(t *testing.T) {
 	_, err := Parse("*.** :x")
-	want := `col 2: item "*.**" begins with "*" but has no ":" after it; did you mean "*:**"? [missing-colon] (and 1 more)`
+	want := `col 1: item "*.**" begins with "*" but has no ":" after it; did you mean "*:**"? [missing-colon] (and 1 more)`
 	if err.Error() != want {
 		t.Errorf("got %q\nwant %q", err.Error(), want)
 	}

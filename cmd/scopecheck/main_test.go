@@ -61,7 +61,7 @@ func TestAllow(t *testing.T) {
 			cliResult{1, `{"line":1,"method":"GET","path":"/a","allowed":true,"item":".:a","reason":"granted","message":"granted by .:a"}` + "\n" +
 				`{"line":2,"method":"","path":"","allowed":false,"reason":"malformed-line","message":"line 2 is not \"METHOD PATH\": \"x\""}` + "\n", ""}},
 		{"parse errors", "", []string{"allow", "--scope", "*.** :webhooks/**", "GET", "/"},
-			cliResult{2, "", "col 2: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
+			cliResult{2, "", "col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
 				"col 6: item \":webhooks/**\" has no access class before \":\": write \".:webhooks/**\" to read (GET, HEAD) or \"*:webhooks/**\" to read and write [missing-access]\n"}},
 		{"missing scope", "", []string{"allow", "GET", "/"}, cliResult{2, "", "scopecheck allow: --scope is required\n"}},
 		{"bad format", "", []string{"allow", "--scope", "*:**", "--format", "xml", "GET", "/"},
@@ -124,7 +124,7 @@ func TestCovers(t *testing.T) {
 		{"json plain", []string{"covers", "--format", "json", "--allowed", "", "--requested", "email"},
 			cliResult{1, `{"covered":false,"witness":{"plain":"email"}}` + "\n", ""}},
 		{"parse errors", []string{"covers", "--allowed", "*.**", "--requested", ":x"},
-			cliResult{2, "", "--allowed: col 2: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
+			cliResult{2, "", "--allowed: col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
 				"--requested: col 1: item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write [missing-access]\n"}},
 		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: --allowed and --requested are required\n"}},
 		{"extra argument", []string{"covers", "--allowed", "*:**", "--requested", "*:**", "x"}, cliResult{2, "", "scopecheck covers: unexpected argument \"x\"\n"}},
