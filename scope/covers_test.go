@@ -281,7 +281,10 @@ func TestEqual(t *testing.T) {
 		a, b string
 		want bool
 	}{
-		{"*:config/tokenPolicies**", "*:config/tokenPolicies *:config/tokenPolicies/** *:config/tokenPolicies?", false},
+		{"*:config/tokenPolicies**", "*:config/tokenPolicies *:config/tokenPolicies/**", false},
+		// A segment glued to a star, then any subtree: every string after
+		// "tokenPolicies" either has no "/" or splits at its first one.
+		{"*:config/tokenPolicies**", "*:config/tokenPolicies* *:config/tokenPolicies*/**", true},
 		{"*:a/**", "*:a/* *:a/*/**", true},
 		{"*:a .:a", "*:a", true},
 		{".:a", "*:a", false},
@@ -291,7 +294,7 @@ func TestEqual(t *testing.T) {
 		a, err1 := scope.Parse(tc.a)
 		b, err2 := scope.Parse(tc.b)
 		if err1 != nil || err2 != nil {
-			continue // the first row holds a deliberately invalid item
+			t.Fatal(err1, err2)
 		}
 		if got := scope.Equal(a, b); got != tc.want {
 			t.Errorf("Equal(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
