@@ -12,3 +12,5 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 )
+
+require github.com/owenrumney/go-sarif/v2 v2.3.3

@@ -240,8 +240,11 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 // placeholder reports template parts left unsubstituted: <id>, {id}, :id.
 func (l *linter) placeholder(i int, text string) {
 	body := text
-	if len(text) >= 2 && text[1] == ':' {
+	switch {
+	case len(text) >= 2 && text[1] == ':':
 		body = text[2:]
+	case len(text) >= 1 && text[0] == ':':
+		body = text[1:] // missing-access: the colon is the item's, not a template's
 	}
 	for _, seg := range strings.Split(body, "/") {
 		bad := strings.ContainsAny(seg, "<>{}") || (len(seg) > 1 && seg[0] == ':' && isIdent(seg[1:]))
@@ -310,3 +313,32 @@ func (l *linter) covers(idx []int, it Item) bool {
 	ok, w := Covers(Set{items: items}, Set{items: []Item{it}})
 	return ok && w.Err == nil
 }
+
+// codeHelp is a sentence on each code: what it means and what to do.
+var codeHelp = map[Code]string{
+	BadByte:       "A scope may hold only visible ASCII except '\"' and '\\'; remove or replace the byte.",
+	MissingColon:  "An access item is \".:PATTERN\" (read) or \"*:PATTERN\" (read and write); the \":\" after the access class is missing.",
+	MissingAccess: "An item that begins with \":\" lacks its access class: write \".\" (read) or \"*\" (read and write) before it.",
+	EmptyPattern:  "An access item needs a path pattern after \":\".",
+	LeadingSlash:  "Patterns are relative to the customer root and have no leading \"/\".",
+	EmptySegment:  "No canonical request path has \"//\", so the pattern can never match.",
+	DotSegment:    "No canonical request path has a \".\" or \"..\" segment, so the pattern can never match.",
+	BadChar:       "No canonical request path has ';', '?' or '#', so the pattern can never match.",
+	BadEscape:     "A '%' must begin an escape of two hex digits that canonical paths allow and that decodes to valid UTF-8.",
+	StarRun:       "\"*\" matches within a segment and \"**\" across segments; three or more '*' mean nothing.",
+	Internal:      "The parser failed; the scope grants nothing. Report it as a defect.",
+	SuperAdmin:    "*:** grants every method on every path; grant only the paths and methods the client needs.",
+	ReadAll:       ".:** reads every path; grant only the paths the client reads.",
+	PrefixBleed:   "A wildcard glued to a literal also matches the literal followed by more bytes (tokenPolicies** matches tokenPoliciesX); write P P/** for P and what is under it.",
+	TrailingSlash: "A pattern ending in \"/\" matches only the path with the trailing slash; write \"/**\" for the subtree.",
+	Placeholder:   "A template segment such as <id>, {id} or :id was left in; put the real identifier there.",
+	Duplicate:     "The item repeats an earlier one verbatim; remove it.",
+	Redundant:     "Other items of the scope already allow everything this item allows; remove it.",
+	UnknownAccess: "X:path with X other than '.' and '*' is a plain item that grants no request; write .:path or *:path if an access item was meant.",
+	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
+	Empty:         "A scope with no items grants nothing.",
+}
+
+// Describe is a sentence on what a code means and what to do about it, or
+// "" for a code it does not know.
+func Describe(c Code) string { return codeHelp[c] }

@@ -56,6 +56,7 @@ func TestLint(t *testing.T) {
 		}},
 		{"empty", "", []lintSum{{scope.Empty, scope.SeverityWarning, 1, "", ""}}},
 		{"only spaces", "  ", []lintSum{{scope.Empty, scope.SeverityWarning, 1, "", ""}, {scope.Whitespace, scope.SeverityInfo, 1, "", ""}}},
+		{"missing access is no placeholder", ":webhooks/**", []lintSum{{scope.MissingAccess, scope.SeverityError, 1, ":webhooks/**", ".:webhooks/**"}}},
 		{"parse error with fix", "openid *.**", []lintSum{{scope.MissingColon, scope.SeverityError, 8, "*.**", "openid *:**"}}},
 		{"parse errors and lint", "*:a//b *:** ", []lintSum{
 			{scope.SuperAdmin, scope.SeverityWarning, 8, "*:**", ""},

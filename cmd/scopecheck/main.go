@@ -7,6 +7,7 @@
 //	scopecheck allow --scope SCOPE -             # decide "METHOD PATH" lines from stdin
 //	scopecheck covers --allowed SCOPE --requested SCOPE
 //	scopecheck fmt [--minimize] SCOPE
+//	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
 //
 // Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
 // the answer is yes (every request allowed), 1 when it is no, 2 when the
@@ -40,6 +41,7 @@ var commands = map[string]command{
 	"allow":  {"decide requests against a scope", runAllow},
 	"covers": {"decide whether one scope allows all that another does", runCovers},
 	"fmt":    {"print a scope's canonical (or minimal) text", runFmt},
+	"lint":   {"report errors and review findings in scopes, policies, tokens", runLint},
 }
 
 func main() {

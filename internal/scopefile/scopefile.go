@@ -108,8 +108,10 @@ func (l lineIndex) pos(off int) Pos {
 	return Pos{Line: lo + 1, Column: off - l[lo] + 1}
 }
 
-// readText takes every line as a scope; a line whose first non-space byte
-// is '#' is a comment, and blank lines are skipped.
+// readText takes every line as a scope. A '#' at the start of a line or
+// after a space or tab begins a comment to the end of the line, and the
+// blanks before it are not part of the scope; a line left blank is
+// skipped. (A '#' inside an item, as in a plain item "x#y", is the item's.)
 func readText(data []byte, lines lineIndex) []Scope {
 	var out []Scope
 	start := 0
@@ -121,7 +123,13 @@ func readText(data []byte, lines lineIndex) []Scope {
 			end += start
 		}
 		line := strings.TrimSuffix(string(data[start:end]), "\r")
-		if t := strings.TrimLeft(line, " \t"); t != "" && t[0] != '#' {
+		for i := 0; i < len(line); i++ {
+			if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+				line = strings.TrimRight(line[:i], " \t")
+				break
+			}
+		}
+		if strings.TrimLeft(line, " \t") != "" {
 			s := Scope{Text: line, Form: Text, Where: fmt.Sprintf("line %d", n)}
 			for i := 0; i <= len(line); i++ {
 				s.at = append(s.at, Pos{n, i + 1})
@@ -422,4 +430,14 @@ func hexVal(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// FromString is a scope given on its own, such as a command-line flag: its
+// bytes are on line 1, at columns from 1.
+func FromString(s string) Scope {
+	sc := Scope{Text: s, Form: Text, Where: "argument"}
+	for i := 0; i <= len(s); i++ {
+		sc.at = append(sc.at, Pos{1, i + 1})
+	}
+	return sc
 }

@@ -54,9 +54,11 @@ func TestRead(t *testing.T) {
 		{"inactive token", `{"active": false}`, nil},
 		{"jwt scope", "\n  " + jwtOf(`{"sub":"c1","scope":"*:a .:b"}`) + "\n", []found{{"*:a .:b", "JWT payload", JWT, Pos{2, 3}, Pos{2, 3}, true}}},
 		{"jwt scp", jwtOf(`{"scp":["*:a",".:b"]}`), []found{{"*:a .:b", "JWT payload", JWT, Pos{1, 1}, Pos{1, 1}, true}}},
-		{"text", "# policies under review\n*:config/**\n\n   \n  .:x  \r\n", []found{
+		{"text", "# policies under review\n*:config/**\n\n   \n  .:x  \r\n*:y # the y API\nx#y\n   # indented comment\n", []found{
 			{"*:config/**", "line 2", Text, Pos{2, 1}, Pos{2, 12}, false},
 			{"  .:x  ", "line 5", Text, Pos{5, 1}, Pos{5, 8}, false},
+			{"*:y", "line 6", Text, Pos{6, 1}, Pos{6, 4}, false},
+			{"x#y", "line 7", Text, Pos{7, 1}, Pos{7, 4}, false},
 		}},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/scopecheck/scopecheck/internal/scopefile"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+const lintSynopsis = `usage: scopecheck lint [--format text|json|sarif] [--fail-on error|warning|info] [--scope SCOPE] [INPUT...]
+
+Reports every parse error and every review finding of the scopes given by
+--scope and in each INPUT (a file, or - for stdin). An input is recognised
+by its content: a token policy (JSON with allowedScopes) or an array of
+them, a token endpoint answer (access_token, scope), an introspection
+answer (active, scope), a JWT (its scope or scp claim; the signature is NOT
+verified, and a finding says so), or plain text with one scope per line
+('#' begins a comment line). Positions are the input's own lines and
+columns.
+
+Text output is "file:line:col: severity: message [code]", sorted by
+position, with a suggested replacement of the whole scope on the next line
+where one exists. --format json prints {"findings": [...]}; --format sarif
+prints SARIF 2.1.0 for code scanning.
+
+Exit status: 0 when no finding reaches --fail-on (default error), 1 when one
+does, 2 on a usage error or an input that cannot be read or is malformed
+(then nothing else is reported).`
+
+// UnverifiedJWT is the finding that says a scope came from a JWT whose
+// signature this command did not check.
+const unverifiedJWT scope.Code = "unverified-jwt"
+
+// lintFinding is one finding with its place in an input.
+type lintFinding struct {
+	File       string `json:"file"`
+	Line       int    `json:"line"`
+	Column     int    `json:"column"`
+	Offset     int    `json:"offset"`
+	Item       string `json:"item"`
+	Code       string `json:"code"`
+	Severity   string `json:"severity"`
+	Message    string `json:"message"`
+	Suggestion string `json:"suggestion"`
+	rank       scope.Severity
+	order      int
+}
+
+var severities = map[string]scope.Severity{"info": scope.SeverityInfo, "warning": scope.SeverityWarning, "error": scope.SeverityError}
+
+func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("lint", lintSynopsis, stderr)
+	format := fs.String("format", "text", "output format: text, json or sarif")
+	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
+	scopeText := fs.String("scope", "", "a scope string to lint")
+	inputs, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	threshold, okSev := severities[*failOn]
+	switch {
+	case *format != "text" && *format != "json" && *format != "sarif":
+		fmt.Fprintf(stderr, "scopecheck lint: --format must be text, json or sarif, not %q\n", *format)
+		return exitUsage
+	case !okSev:
+		fmt.Fprintf(stderr, "scopecheck lint: --fail-on must be error, warning or info, not %q\n", *failOn)
+		return exitUsage
+	case !isSet(fs, "scope") && len(inputs) == 0:
+		fmt.Fprintln(stderr, "scopecheck lint: give --scope or at least one INPUT")
+		return exitUsage
+	}
+	type source struct {
+		file   string
+		scopes []scopefile.Scope
+	}
+	var sources []source
+	if isSet(fs, "scope") {
+		sources = append(sources, source{"--scope", []scopefile.Scope{scopefile.FromString(*scopeText)}})
+	}
+	failed := false
+	for _, in := range inputs {
+		name, data, err := readInput(in, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "scopecheck lint: %v\n", err)
+			failed = true
+			continue
+		}
+		scopes, err := scopefile.Read(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s:%v\n", name, err)
+			failed = true
+			continue
+		}
+		sources = append(sources, source{name, scopes})
+	}
+	if failed {
+		return exitUsage // nothing is half-reported
+	}
+	var all []lintFinding
+	for fi, src := range sources {
+		for _, sc := range src.scopes {
+			add := func(code scope.Code, sev scope.Severity, off int, item, msg, sugg string) {
+				p := sc.At(off)
+				all = append(all, lintFinding{File: src.file, Line: p.Line, Column: p.Column, Offset: off, Item: item,
+					Code: string(code), Severity: sev.String(), Message: msg, Suggestion: sugg, rank: sev, order: fi})
+			}
+			if sc.Unverified {
+				add(unverifiedJWT, scope.SeverityInfo, 0, "", "scopes read from a JWT payload; its signature is not verified here", "")
+			}
+			for _, f := range scope.Lint(sc.Text) {
+				add(f.Code, f.Severity, f.Offset, f.Item, f.Message, f.Suggestion)
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	switch *format {
+	case "json":
+		if all == nil {
+			all = []lintFinding{}
+		}
+		b, _ := json.MarshalIndent(struct {
+			Findings []lintFinding `json:"findings"`
+		}{all}, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	case "sarif":
+		if err := writeSARIF(stdout, all); err != nil {
+			fmt.Fprintf(stderr, "scopecheck lint: %v\n", err)
+			return exitUsage
+		}
+	default:
+		for _, f := range all {
+			fmt.Fprintf(stdout, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Code)
+			if f.Suggestion != "" {
+				fmt.Fprintf(stdout, "\tsuggestion: %s\n", f.Suggestion)
+			}
+		}
+	}
+	for _, f := range all {
+		if f.rank >= threshold {
+			return exitNo
+		}
+	}
+	return exitYes
+}
+
+// readInput reads a file, or stdin for "-".
+func readInput(name string, stdin io.Reader) (string, []byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		return "<stdin>", data, err
+	}
+	data, err := os.ReadFile(name)
+	return name, data, err
+}
+
+// sarifLevel maps a severity to a SARIF result level.
+var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
+
+// writeSARIF writes the findings as one SARIF 2.1.0 run with a rule for
+// every code scopecheck has, each with its help text.
+func writeSARIF(w io.Writer, findings []lintFinding) error {
+	report, err := sarif.New(sarif.Version210)
+	if err != nil {
+		return err
+	}
+	run := sarif.NewRunWithInformationURI("scopecheck", "https://github.com/scopecheck/scopecheck")
+	codes := append([]scope.Code(nil), scope.Codes...)
+	for c := range scope.LintCodes {
+		codes = append(codes, c)
+	}
+	codes = append(codes, unverifiedJWT)
+	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
+	index := map[string]int{}
+	for i, c := range codes {
+		help := scope.Describe(c)
+		if c == unverifiedJWT {
+			help = "The scope was read from a JWT whose signature scopecheck lint does not verify; verify the token before trusting what it grants."
+		}
+		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
+		index[string(c)] = i
+	}
+	for _, f := range findings {
+		region := sarif.NewSimpleRegion(f.Line, f.Line).WithStartColumn(f.Column)
+		loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(f.File)).WithRegion(region))
+		res := sarif.NewRuleResult(f.Code).WithRuleIndex(index[f.Code]).WithLevel(sarifLevel[f.Severity]).
+			WithMessage(sarif.NewTextMessage(f.Message))
+		res.AddLocation(loc)
+		run.AddResult(res)
+	}
+	report.AddRun(run)
+	return report.PrettyWrite(w)
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestLintGolden")
+
+// TestLintGolden runs "scopecheck lint" on each input under testdata/lint
+// (one per finding code, one per input form, each with a case that must
+// not fire) and compares stdout and the exit status with NAME.golden.
+func TestLintGolden(t *testing.T) {
+	inputs, _ := filepath.Glob("testdata/lint/*.*")
+	n := 0
+	for _, in := range inputs {
+		if strings.HasSuffix(in, ".golden") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			got := runCLI("", "lint", "--fail-on", "warning", in)
+			text := got.Stdout + got.Stderr + "exit " + string(rune('0'+got.Code)) + "\n"
+			golden := strings.TrimSuffix(in, filepath.Ext(in)) + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/scopecheck -run TestLintGolden -update)", err)
+			}
+			if diff := cmp.Diff(string(want), text); diff != "" {
+				t.Errorf("scopecheck lint %s (-golden +got):\n%s", in, diff)
+			}
+		})
+	}
+	if n < 18 {
+		t.Errorf("only %d golden inputs found", n)
+	}
+}
+
+func TestLintFailOn(t *testing.T) {
+	for _, tc := range []struct {
+		failOn string
+		code   int
+	}{{"error", 0}, {"warning", 1}, {"info", 1}} {
+		got := runCLI("", "lint", "--fail-on", tc.failOn, "--scope", "*:config/tokenPolicies**")
+		if got.Code != tc.code {
+			t.Errorf("--fail-on %s: exit %d, want %d", tc.failOn, got.Code, tc.code)
+		}
+	}
+	if got := runCLI("", "lint", "--scope", "*:config/**"); got.Code != 0 || got.Stdout != "" {
+		t.Errorf("a clean scope gave %+v", got)
+	}
+}
+
+func TestLintInputErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want cliResult
+	}{
+		{"malformed input reports nothing else", []string{"lint", "--scope", "*:**", "testdata/lint/bad-unquoted.json"},
+			cliResult{2, "", "testdata/lint/bad-unquoted.json:2:21: invalid JSON: invalid character '*' looking for beginning of value\n"}},
+		{"missing file", []string{"lint", "testdata/lint/nope.json"},
+			cliResult{2, "", "scopecheck lint: open testdata/lint/nope.json: no such file or directory\n"}},
+		{"no input", []string{"lint"}, cliResult{2, "", "scopecheck lint: give --scope or at least one INPUT\n"}},
+		{"bad format", []string{"lint", "--format", "xml", "--scope", "x"}, cliResult{2, "", "scopecheck lint: --format must be text, json or sarif, not \"xml\"\n"}},
+		{"bad fail-on", []string{"lint", "--fail-on", "fatal", "--scope", "x"}, cliResult{2, "", "scopecheck lint: --fail-on must be error, warning or info, not \"fatal\"\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLintStdinAndJSON(t *testing.T) {
+	got := runCLI(`{"allowedScopes": ["*:a *:a"]}`, "lint", "--format", "json", "-")
+	var out struct {
+		Findings []map[string]any `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(got.Stdout), &out); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, got.Stdout)
+	}
+	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 4.0, "item": "*:a", "code": "duplicate",
+		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a"}}
+	if diff := cmp.Diff(want, out.Findings); diff != "" || got.Code != 0 {
+		t.Errorf("exit %d, findings (-want +got):\n%s", got.Code, diff)
+	}
+	if got := runCLI("", "lint", "--format", "json", "--scope", "*:a"); got.Stdout != "{\n  \"findings\": []\n}\n" {
+		t.Errorf("no findings gave %q", got.Stdout)
+	}
+}
+
+// TestLintSARIF checks the SARIF output against what the SARIF 2.1.0
+// schema requires of the parts scopecheck writes: version and schema,
+// a run whose driver has a name and rules with ids and help text, and
+// results whose ruleId and ruleIndex name a rule, whose level is one of
+// SARIF's, and whose message and physical location are set. (The schema
+// file itself is in no registry this project reaches, so the check is
+// written out.)
+func TestLintSARIF(t *testing.T) {
+	got := runCLI("", "lint", "--format", "sarif", "testdata/lint/form-policies.json", "testdata/lint/form-jwt.txt")
+	var log struct {
+		Version string `json:"version"`
+		Schema  string `json:"$schema"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID   string `json:"id"`
+						Help struct {
+							Text string `json:"text"`
+						} `json:"help"`
+						ShortDescription struct {
+							Text string `json:"text"`
+						} `json:"shortDescription"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex *int   `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Message   struct {
+					Text string `json:"text"`
+				} `json:"message"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine   int `json:"startLine"`
+							StartColumn int `json:"startColumn"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	dec := json.NewDecoder(strings.NewReader(got.Stdout))
+	if err := dec.Decode(&log); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || !strings.Contains(log.Schema, "sarif") || len(log.Runs) != 1 {
+		t.Fatalf("version %q, schema %q, %d runs", log.Version, log.Schema, len(log.Runs))
+	}
+	run := log.Runs[0]
+	rules := run.Tool.Driver.Rules
+	if run.Tool.Driver.Name != "scopecheck" || len(rules) < 20 {
+		t.Fatalf("driver %q with %d rules", run.Tool.Driver.Name, len(rules))
+	}
+	seen := map[string]bool{}
+	for _, r := range rules {
+		if r.ID == "" || r.Help.Text == "" || r.ShortDescription.Text == "" || seen[r.ID] {
+			t.Errorf("rule %+v lacks an id or help, or repeats", r)
+		}
+		seen[r.ID] = true
+	}
+	levels := map[string]bool{"none": true, "note": true, "warning": true, "error": true}
+	if len(run.Results) != 4 {
+		t.Errorf("%d results, want 4", len(run.Results))
+	}
+	for _, res := range run.Results {
+		if res.RuleIndex == nil || *res.RuleIndex >= len(rules) || rules[*res.RuleIndex].ID != res.RuleID {
+			t.Errorf("result %q has a ruleIndex that does not name its rule", res.RuleID)
+		}
+		if !levels[res.Level] || res.Message.Text == "" || len(res.Locations) != 1 {
+			t.Errorf("result %+v lacks a level, message or location", res)
+			continue
+		}
+		pl := res.Locations[0].PhysicalLocation
+		if pl.ArtifactLocation.URI == "" || pl.Region.StartLine < 1 || pl.Region.StartColumn < 1 {
+			t.Errorf("result %q has location %+v", res.RuleID, pl)
+		}
+	}
+}
