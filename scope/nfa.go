@@ -29,6 +29,9 @@ const (
 	posStar
 	posDoubleStar
 	posAccept
+	// posSegByte takes exactly one byte other than "/": with a posStar
+	// after it, a path template's parameter (one non-empty segment).
+	posSegByte
 )
 
 // posSet is a set of positions of one nfa: sorted, without repeats. The
@@ -141,6 +144,10 @@ func (a *nfa) stepInto(s posSet, c byte, t posSet) posSet {
 			}
 		case posDoubleStar:
 			t = append(t, k)
+		case posSegByte:
+			if c != '/' {
+				t = append(t, int32(a.rep[k+1]))
+			}
 		}
 	}
 	return a.close(t)
@@ -153,7 +160,7 @@ func (a *nfa) literals(s posSet, want *[256]bool) (wild bool) {
 		switch a.kind[k] {
 		case posLit:
 			want[a.lit[k]] = true
-		case posStar, posDoubleStar:
+		case posStar, posDoubleStar, posSegByte:
 			wild = true
 		}
 	}

@@ -1,0 +1,144 @@
+package scope
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ReachesTemplate reports whether set allows method on some canonical path
+// that an OpenAPI path template produces, and returns a shortest such
+// path. A parameter ("{oidcClientId}") stands for one non-empty path
+// segment of canonical bytes, any of them: the template
+// "/config/clients/{id}" produces "/config/clients/x", never
+// "/config/clients/" or "/config/clients/a/b". The rest of the template
+// matches itself byte for byte. The answer is exact (the template and the
+// scope are intersected as automata, with the automaton of canonical
+// paths); past MaxStates it is an ErrTooComplex error, never a guess.
+func ReachesTemplate(set Set, method, template string) (string, bool, error) {
+	if !strings.HasPrefix(template, "/") {
+		return "", false, fmt.Errorf("scope: path template %q does not begin with /", template)
+	}
+	var items []Item
+	for _, it := range set.items {
+		if it.Class == ReadWrite || (it.Class == Read && (method == "GET" || method == "HEAD")) {
+			items = append(items, it)
+		}
+	}
+	if !grantableMethod(method) || len(items) == 0 {
+		return "", false, nil
+	}
+	n := newNFA(items)
+	// The template's positions follow the items'.
+	tmplStart := len(n.kind)
+	rest := template[1:]
+	for len(rest) > 0 {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			open = len(rest)
+		}
+		for i := 0; i < open; i++ {
+			if rest[i] == '}' {
+				return "", false, fmt.Errorf("scope: path template %q has an unmatched }", template)
+			}
+			n.addPos(posLit, rest[i])
+		}
+		if open == len(rest) {
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return "", false, fmt.Errorf("scope: path template %q has an unclosed {", template)
+		}
+		n.addPos(posSegByte, 0)
+		n.addPos(posStar, 0)
+		rest = rest[open+end+1:]
+	}
+	n.addPos(posAccept, 0)
+	n.starts = append(n.starts, tmplStart)
+	tmplItem := len(n.starts) - 1
+	all := make([]int, len(items))
+	for i := range all {
+		all[i] = i
+	}
+	alphabet := alphabetOf(append(items, Item{Class: ReadWrite, Pattern: template}))
+	path, err := intersection(n, alphabet, []int{tmplItem}, all)
+	if err != nil || path == nil {
+		return "", false, err
+	}
+	return "/" + *path, true, nil
+}
+
+// addPos appends a position that shares no suffix with another; template
+// positions are few and need no merging.
+func (a *nfa) addPos(kind uint8, lit byte) {
+	a.rep = append(a.rep, len(a.kind))
+	a.kind, a.lit = append(a.kind, kind), append(a.lit, lit)
+}
+
+// grantableMethod is the scope language's rule for methods: a token, and
+// not CONNECT or TRACE.
+func grantableMethod(m string) bool {
+	if m == "" || m == "CONNECT" || m == "TRACE" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// intersection returns a shortest relative path that is canonical and in
+// the languages of both item groups of n; nil when there is none. It is
+// the breadth-first product search of difference, accepting where both
+// sides accept.
+func intersection(n *nfa, alphabet []byte, left, right []int) (*string, error) {
+	type state struct {
+		l, r   posSet
+		c      canonState
+		parent int
+		by     byte
+	}
+	var keyBuf []byte
+	key := func(l, r posSet, c canonState) string {
+		keyBuf = append(keyBuf[:0], c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid)
+		keyBuf = l.appendPositions(keyBuf)
+		keyBuf = append(keyBuf, 0xFF, 0xFF, 0xFF, 0xFF)
+		return string(r.appendPositions(keyBuf))
+	}
+	states := []state{{l: n.start(left), r: n.start(right), c: canonStart, parent: -1}}
+	seen := map[string]bool{key(states[0].l, states[0].r, canonStart): true}
+	for i := 0; i < len(states); i++ {
+		s := states[i]
+		if n.accepts(s.l) && n.accepts(s.r) && s.c.accepts() {
+			path := pathTo(i, func(k int) (int, byte) { return states[k].parent, states[k].by })
+			return &path, nil
+		}
+		for _, c := range symbols(n, s.l, s.r, s.c, alphabet, nil) {
+			nc := s.c.step(c)
+			if nc.dead {
+				continue
+			}
+			nl := n.stepInto(s.l, c, nil)
+			if len(nl) == 0 {
+				continue
+			}
+			nr := n.stepInto(s.r, c, nil)
+			if len(nr) == 0 {
+				continue
+			}
+			k := key(nl, nr, nc)
+			if seen[k] {
+				continue
+			}
+			if len(states) >= MaxStates {
+				return nil, ErrTooComplex
+			}
+			seen[k] = true
+			states = append(states, state{l: nl, r: nr, c: nc, parent: i, by: c})
+		}
+	}
+	return nil, nil
+}
