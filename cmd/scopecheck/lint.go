@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-const lintSynopsis = `usage: scopecheck lint [--format text|json|sarif] [--fail-on error|warning|info] [--scope SCOPE] [INPUT...]
+const lintSynopsis = `usage: scopecheck lint [--format text|json|sarif] [--fail-on error|warning|info] [--api FILE] [--scope SCOPE] [INPUT...]
 
 Reports every parse error and every review finding of the scopes given by
 --scope and in each INPUT (a file, or - for stdin). An input is recognised
@@ -24,6 +25,10 @@ verified, and a finding says so), or plain text with one scope per line
 ('#' begins a comment line). Positions are the input's own lines and
 columns.
 
+With --api FILE, an OpenAPI 3 description, an access item that grants no
+operation of the API is reported too (no-operation; see "scopecheck help
+explain" for how path templates are matched).
+
 Text output is "file:line:col: severity: message [code]", sorted by
 position, with a suggested replacement of the whole scope on the next line
 where one exists. --format json prints {"findings": [...]}; --format sarif
@@ -33,9 +38,13 @@ Exit status: 0 when no finding reaches --fail-on (default error), 1 when one
 does, 2 on a usage error or an input that cannot be read or is malformed
 (then nothing else is reported).`
 
-// UnverifiedJWT is the finding that says a scope came from a JWT whose
-// signature this command did not check.
-const unverifiedJWT scope.Code = "unverified-jwt"
+// Findings of this command beside scope.Lint's: unverified-jwt says a
+// scope came from a JWT whose signature was not checked; no-operation, an
+// access item that grants no operation of the API given with --api.
+const (
+	unverifiedJWT scope.Code = "unverified-jwt"
+	noOperation   scope.Code = "no-operation"
+)
 
 // lintFinding is one finding with its place in an input.
 type lintFinding struct {
@@ -59,6 +68,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
 	scopeText := fs.String("scope", "", "a scope string to lint")
+	api := fs.String("api", "", "an OpenAPI 3 description: report items that grant none of its operations")
 	inputs, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -99,6 +109,14 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		sources = append(sources, source{name, scopes})
 	}
+	var ops []operation
+	if *api != "" {
+		var err error
+		if ops, err = loadOperations(*api); err != nil {
+			fmt.Fprintf(stderr, "scopecheck lint: %s: %v\n", *api, err)
+			failed = true
+		}
+	}
 	if failed {
 		return exitUsage // nothing is half-reported
 	}
@@ -115,6 +133,12 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			for _, f := range scope.Lint(sc.Text) {
 				add(f.Code, f.Severity, f.Offset, f.Item, f.Message, f.Suggestion)
+			}
+			if ops != nil {
+				for _, it := range idleItems(sc.Text, ops) {
+					add(noOperation, scope.SeverityWarning, it.off, it.text,
+						fmt.Sprintf("item %s grants none of the API's %d operations; remove it or fix its path", it.text, len(ops)), "")
+				}
 			}
 		}
 	}
@@ -158,6 +182,39 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitYes
 }
 
+type itemAt struct {
+	off  int
+	text string
+}
+
+// idleItems returns the valid access items of a scope that grant no
+// operation of ops, with their offsets.
+func idleItems(s string, ops []operation) []itemAt {
+	var out []itemAt
+	for off := 0; off < len(s); {
+		if s[off] == ' ' {
+			off++
+			continue
+		}
+		end := off + strings.IndexByte(s[off:]+" ", ' ')
+		text := s[off:end]
+		if set, err := scope.Parse(text); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
+			granted := false
+			for _, op := range ops {
+				if _, ok, err := scope.ReachesTemplate(set, op.method, op.template); ok || err != nil {
+					granted = true // an undecided question is not reported
+					break
+				}
+			}
+			if !granted {
+				out = append(out, itemAt{off, text})
+			}
+		}
+		off = end
+	}
+	return out
+}
+
 // readInput reads a file, or stdin for "-".
 func readInput(name string, stdin io.Reader) (string, []byte, error) {
 	if name == "-" {
@@ -183,13 +240,16 @@ func writeSARIF(w io.Writer, findings []lintFinding) error {
 	for c := range scope.LintCodes {
 		codes = append(codes, c)
 	}
-	codes = append(codes, unverifiedJWT)
+	codes = append(codes, unverifiedJWT, noOperation)
 	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
 	index := map[string]int{}
 	for i, c := range codes {
 		help := scope.Describe(c)
-		if c == unverifiedJWT {
+		switch c {
+		case unverifiedJWT:
 			help = "The scope was read from a JWT whose signature scopecheck lint does not verify; verify the token before trusting what it grants."
+		case noOperation:
+			help = "The access item grants no operation of the API description given with --api: it is dead, or its path is wrong."
 		}
 		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
 		index[string(c)] = i

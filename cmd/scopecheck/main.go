@@ -8,6 +8,7 @@
 //	scopecheck covers --allowed SCOPE --requested SCOPE
 //	scopecheck fmt [--minimize] SCOPE
 //	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
+//	scopecheck explain [--api FILE] SCOPE|INPUT
 //
 // Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
 // the answer is yes (every request allowed), 1 when it is no, 2 when the
@@ -38,10 +39,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"allow":  {"decide requests against a scope", runAllow},
-	"covers": {"decide whether one scope allows all that another does", runCovers},
-	"fmt":    {"print a scope's canonical (or minimal) text", runFmt},
-	"lint":   {"report errors and review findings in scopes, policies, tokens", runLint},
+	"allow":   {"decide requests against a scope", runAllow},
+	"covers":  {"decide whether one scope allows all that another does", runCovers},
+	"explain": {"say what a scope grants, or which API operations", runExplain},
+	"fmt":     {"print a scope's canonical (or minimal) text", runFmt},
+	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
 }
 
 func main() {
