@@ -14,6 +14,11 @@ import (
 
 const allowSynopsis = `usage: scopecheck allow --scope SCOPE [--format text|json] METHOD PATH
        scopecheck allow --scope SCOPE [--format text|json] -
+       scopecheck allow --scope-from INPUT ...
+
+--scope-from reads the scope from a file in any form lint reads (a token
+policy, a token or introspection answer, a JWT, text); when it holds
+several scopes, the request is decided against their union.
 
 Decides requests against a scope. PATH is the request path as sent, still
 escaped, relative to the customer root (/config/tokenPolicies/abc); a path
@@ -36,7 +41,8 @@ const maxLine = 1 << 20
 
 func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("allow", allowSynopsis, stderr)
-	scopeText := fs.String("scope", "", "the scope string (required; '' is the empty scope)")
+	scopeText := fs.String("scope", "", "the scope string ('' is the empty scope)")
+	scopeFile := fs.String("scope-from", "", "read the scope from this input instead (a file, or - for stdin)")
 	format := fs.String("format", "text", "output format: text or json")
 	exact := fs.Bool("exact-method", false, "decide methods exactly as given, without upper-casing")
 	readMethods := fs.String("read-methods", "", "comma-separated methods to add to the read class (.), such as OPTIONS")
@@ -45,8 +51,11 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	switch {
-	case !isSet(fs, "scope"):
-		fmt.Fprintln(stderr, "scopecheck allow: --scope is required")
+	case isSet(fs, "scope") == isSet(fs, "scope-from"):
+		fmt.Fprintln(stderr, "scopecheck allow: give one of --scope and --scope-from")
+		return exitUsage
+	case *scopeFile == "-" && len(pos) == 1 && pos[0] == "-":
+		fmt.Fprintln(stderr, "scopecheck allow: stdin cannot hold both the scope and the requests")
 		return exitUsage
 	case *format != "text" && *format != "json":
 		fmt.Fprintf(stderr, "scopecheck allow: --format must be text or json, not %q\n", *format)
@@ -54,6 +63,13 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case len(pos) != 2 && !(len(pos) == 1 && pos[0] == "-"):
 		fmt.Fprintf(stderr, "scopecheck allow: want METHOD PATH or -, got %d argument(s)\n", len(pos))
 		return exitUsage
+	}
+	if *scopeFile != "" {
+		text, ok := scopeFrom(*scopeFile, stdin, stderr)
+		if !ok {
+			return exitUsage
+		}
+		*scopeText = text
 	}
 	set, err := scope.Parse(*scopeText)
 	if err != nil {

@@ -9,6 +9,11 @@ import (
 )
 
 const coversSynopsis = `usage: scopecheck covers --allowed SCOPE --requested SCOPE [--format text|json]
+       scopecheck covers --allowed-from INPUT --requested-from INPUT ...
+
+--allowed-from and --requested-from read a scope from a file in any form
+lint reads; a token policy's allowedScopes are united, since a policy
+allows what any of them does.
 
 Answers whether every request the requested scope allows, the allowed scope
 allows too, and whether it holds every plain item of the requested scope:
@@ -23,16 +28,21 @@ does not parse, or a question too large to decide (never answered by a guess).`
 
 func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("covers", coversSynopsis, stderr)
-	allowedText := fs.String("allowed", "", "the allowed scope, such as a token policy's (required)")
-	requestedText := fs.String("requested", "", "the requested scope (required)")
+	allowedText := fs.String("allowed", "", "the allowed scope, such as a token policy's")
+	requestedText := fs.String("requested", "", "the requested scope")
+	allowedFile := fs.String("allowed-from", "", "read the allowed scope from this input (a file, or - for stdin)")
+	requestedFile := fs.String("requested-from", "", "read the requested scope from this input")
 	format := fs.String("format", "text", "output format: text or json")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
 	switch {
-	case !isSet(fs, "allowed") || !isSet(fs, "requested"):
-		fmt.Fprintln(stderr, "scopecheck covers: --allowed and --requested are required")
+	case isSet(fs, "allowed") == isSet(fs, "allowed-from") || isSet(fs, "requested") == isSet(fs, "requested-from"):
+		fmt.Fprintln(stderr, "scopecheck covers: give one of --allowed and --allowed-from, and one of --requested and --requested-from")
+		return exitUsage
+	case *allowedFile == "-" && *requestedFile == "-":
+		fmt.Fprintln(stderr, "scopecheck covers: stdin cannot hold both scopes")
 		return exitUsage
 	case *format != "text" && *format != "json":
 		fmt.Fprintf(stderr, "scopecheck covers: --format must be text or json, not %q\n", *format)
@@ -40,6 +50,15 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case len(pos) != 0:
 		fmt.Fprintf(stderr, "scopecheck covers: unexpected argument %q\n", pos[0])
 		return exitUsage
+	}
+	for _, f := range []struct{ file, text *string }{{allowedFile, allowedText}, {requestedFile, requestedText}} {
+		if *f.file != "" {
+			text, ok := scopeFrom(*f.file, stdin, stderr)
+			if !ok {
+				return exitUsage
+			}
+			*f.text = text
+		}
 	}
 	allowed, err1 := scope.Parse(*allowedText)
 	requested, err2 := scope.Parse(*requestedText)

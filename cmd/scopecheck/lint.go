@@ -266,3 +266,34 @@ func writeSARIF(w io.Writer, findings []lintFinding) error {
 	report.AddRun(run)
 	return report.PrettyWrite(w)
 }
+
+// scopeFrom reads every scope in an input (a file, or - for stdin) and
+// returns their union as one scope string: a token policy allows what any
+// of its allowedScopes does. A parse error is reported at the file's own
+// line and column, and the result is then "", false.
+func scopeFrom(file string, stdin io.Reader, stderr io.Writer) (string, bool) {
+	name, data, err := readInput(file, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "scopecheck: %v\n", err)
+		return "", false
+	}
+	found, err := scopefile.Read(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s:%v\n", name, err)
+		return "", false
+	}
+	ok := true
+	var texts []string
+	for _, sc := range found {
+		if _, err := scope.Parse(sc.Text); err != nil {
+			for _, e := range err.(scope.ErrorList) {
+				p := sc.At(e.Offset)
+				fmt.Fprintf(stderr, "%s:%d:%d: %s [%s]\n", name, p.Line, p.Column, e.Message, e.Code)
+			}
+			ok = false
+			continue
+		}
+		texts = append(texts, sc.Text)
+	}
+	return strings.Join(texts, " "), ok
+}

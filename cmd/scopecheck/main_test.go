@@ -63,7 +63,15 @@ func TestAllow(t *testing.T) {
 		{"parse errors", "", []string{"allow", "--scope", "*.** :webhooks/**", "GET", "/"},
 			cliResult{2, "", "col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
 				"col 6: item \":webhooks/**\" has no access class before \":\": write \".:webhooks/**\" to read (GET, HEAD) or \"*:webhooks/**\" to read and write [missing-access]\n"}},
-		{"missing scope", "", []string{"allow", "GET", "/"}, cliResult{2, "", "scopecheck allow: --scope is required\n"}},
+		{"missing scope", "", []string{"allow", "GET", "/"}, cliResult{2, "", "scopecheck allow: give one of --scope and --scope-from\n"}},
+		{"scope from a policy", "", []string{"allow", "--scope-from", "testdata/lint/form-policies.json", "GET", "/config/x"},
+			cliResult{0, "allow GET /config/x: granted by .:**\n", ""}},
+		{"scope from a JWT", "", []string{"allow", "--scope-from", "testdata/lint/form-jwt.txt", "POST", "/config/tokenPolicies"},
+			cliResult{0, "allow POST /config/tokenPolicies: granted by *:config/tokenPolicies**\n", ""}},
+		{"scope from a damaged file", "", []string{"allow", "--scope-from", "testdata/damaged-scope.txt", "GET", "/"},
+			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
+		{"scope and requests both on stdin", "", []string{"allow", "--scope-from", "-", "-"},
+			cliResult{2, "", "scopecheck allow: stdin cannot hold both the scope and the requests\n"}},
 		{"bad format", "", []string{"allow", "--scope", "*:**", "--format", "xml", "GET", "/"},
 			cliResult{2, "", "scopecheck allow: --format must be text or json, not \"xml\"\n"}},
 		{"too few args", "", []string{"allow", "--scope", "*:**", "GET"},
@@ -126,7 +134,11 @@ func TestCovers(t *testing.T) {
 		{"parse errors", []string{"covers", "--allowed", "*.**", "--requested", ":x"},
 			cliResult{2, "", "--allowed: col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
 				"--requested: col 1: item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write [missing-access]\n"}},
-		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: --allowed and --requested are required\n"}},
+		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: give one of --allowed and --allowed-from, and one of --requested and --requested-from\n"}},
+		{"policy covers a token", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested-from", "testdata/lint/form-token-answer.json"},
+			cliResult{1, "not covered: POST /config/ is allowed by the requested scope and denied by the allowed scope\n", ""}},
+		{"policy covers its own scope", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested", ".:config/x *:webhooks/a"},
+			cliResult{0, "covered\n", ""}},
 		{"extra argument", []string{"covers", "--allowed", "*:**", "--requested", "*:**", "x"}, cliResult{2, "", "scopecheck covers: unexpected argument \"x\"\n"}},
 	}
 	for _, tc := range tests {
