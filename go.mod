@@ -15,6 +15,8 @@ require (
 
 require github.com/owenrumney/go-sarif/v2 v2.3.3
 
+require github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
+
 require (
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect

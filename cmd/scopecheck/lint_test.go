@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of TestLintGolden")
@@ -186,6 +187,42 @@ func TestLintSARIF(t *testing.T) {
 		pl := res.Locations[0].PhysicalLocation
 		if pl.ArtifactLocation.URI == "" || pl.Region.StartLine < 1 || pl.Region.StartColumn < 1 {
 			t.Errorf("result %q has location %+v", res.RuleID, pl)
+		}
+	}
+}
+
+// TestLintSARIFSchema validates the SARIF output against the SARIF 2.1.0
+// JSON schema, which .ci/run fetches from the npm registry (it ships in
+// the @microsoft/jest-sarif package) and names in SARIF_SCHEMA.
+func TestLintSARIFSchema(t *testing.T) {
+	path := os.Getenv("SARIF_SCHEMA")
+	if path == "" {
+		t.Skip("SARIF_SCHEMA is not set; .ci/run fetches the SARIF 2.1.0 schema and sets it")
+	}
+	schemaFile, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer schemaFile.Close()
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("sarif.json", schemaFile); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"lint", "--format", "sarif", "testdata/lint/form-policies.json", "testdata/lint/form-jwt.txt", "testdata/lint/code-parse-errors.txt"},
+		{"lint", "--format", "sarif", "--scope", "*:config/**"}, // no results
+	} {
+		got := runCLI("", args...)
+		var doc any
+		if err := json.Unmarshal([]byte(got.Stdout), &doc); err != nil {
+			t.Fatalf("%q: not JSON: %v", args, err)
+		}
+		if err := schema.Validate(doc); err != nil {
+			t.Errorf("%q: SARIF does not validate: %#v", args, err)
 		}
 	}
 }
