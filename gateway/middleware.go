@@ -19,8 +19,10 @@ type Decision struct {
 	Method string
 	// Path is the path decided on: escaped, the mount prefix removed.
 	Path string
-	// NoToken is set when ScopeFunc found no scope (answered 401).
-	NoToken bool
+	// NoToken is set when no usable token was found (answered 401);
+	// TokenErr says why, when a token was there but failed verification.
+	NoToken  bool
+	TokenErr error
 	// ScopeErr is set when the token's scope does not parse; such a scope
 	// grants nothing.
 	ScopeErr error
@@ -72,19 +74,7 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 				http.Error(w, "no token", http.StatusUnauthorized)
 				return
 			}
-			path, pathOK := stripSegments(r.URL.EscapedPath(), c.strip)
-			m, err := cache.Get(s) // a nil matcher denies everything
-			allowed := false
-			if c.hook == nil {
-				allowed = pathOK && m.Allow(r.Method, path)
-			} else {
-				d := Decision{Method: r.Method, Path: path, ScopeErr: err}
-				if pathOK {
-					d.Decision = m.Decide(r.Method, path)
-				}
-				allowed = d.Allowed
-				c.hook(r, d)
-			}
+			allowed, path := decide(cache, c, r, s, r.Method, r.URL.EscapedPath())
 			if allowed {
 				next.ServeHTTP(w, r)
 				return
@@ -93,6 +83,23 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 			http.Error(w, "insufficient scope", http.StatusForbidden)
 		})
 	}
+}
+
+// decide strips the mount segments from an escaped path and decides the
+// request with the scope's cached matcher, calling the hook when there is
+// one. It returns the path decided on.
+func decide(cache *match.Cache, c config, r *http.Request, s, method, escaped string) (bool, string) {
+	path, pathOK := stripSegments(escaped, c.strip)
+	m, err := cache.Get(s) // a nil matcher denies everything
+	if c.hook == nil {
+		return pathOK && m.Allow(method, path), path
+	}
+	d := Decision{Method: method, Path: path, ScopeErr: err}
+	if pathOK {
+		d.Decision = m.Decide(method, path)
+	}
+	c.hook(r, d)
+	return d.Allowed, path
 }
 
 // stripSegments removes the first n segments of an escaped path.

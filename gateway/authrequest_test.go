@@ -1,0 +1,202 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/match"
+)
+
+// signer holds a key made for the test and its JWKS.
+type signer struct {
+	key  *rsa.PrivateKey
+	jwks []byte
+}
+
+func newSigner(t *testing.T) signer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+		"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
+	}}})
+	return signer{key, jwks}
+}
+
+func (s signer) token(t *testing.T, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = "k1"
+	out, err := tok.SignedString(s.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestJWT(t *testing.T) {
+	s := newSigner(t)
+	v, err := NewJWT(s.jwks, JWTOptions{Issuer: "https://idp.example", Audience: "config-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	good := jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": now.Add(time.Hour).Unix(), "scope": "*:config/**"}
+	with := func(k string, val any) jwt.MapClaims {
+		c := jwt.MapClaims{}
+		for kk, vv := range good {
+			c[kk] = vv
+		}
+		if val == nil {
+			delete(c, k)
+		} else {
+			c[k] = val
+		}
+		return c
+	}
+	other := newSigner(t)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecTok, _ := jwt.NewWithClaims(jwt.SigningMethodES256, good).SignedString(ec)
+	hsTok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, good).SignedString(s.jwks)
+	tests := []struct {
+		name, token, scope string
+		ok                 bool
+	}{
+		{"valid", s.token(t, good), "*:config/**", true},
+		{"no scope claim", s.token(t, with("scope", nil)), "", false},
+		{"scp", s.token(t, jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": now.Add(time.Hour).Unix(), "scp": []string{"*:a", ".:b"}}), "*:a .:b", true},
+		{"expired", s.token(t, with("exp", now.Add(-time.Hour).Unix())), "", false},
+		{"no exp", s.token(t, with("exp", nil)), "", false},
+		{"not yet valid", s.token(t, with("nbf", now.Add(time.Hour).Unix())), "", false},
+		{"wrong issuer", s.token(t, with("iss", "https://evil.example")), "", false},
+		{"wrong audience", s.token(t, with("aud", "other")), "", false},
+		{"other key", other.token(t, good), "", false},
+		{"unknown algorithm key", ecTok, "", false},
+		{"HMAC with the public key", hsTok, "", false},
+		{"garbage", "a.b.c", "", false},
+	}
+	for _, tc := range tests {
+		got, err := v.Scope(context.Background(), tc.token)
+		if (err == nil) != tc.ok || got != tc.scope {
+			t.Errorf("%s: Scope = %q, %v; want %q, ok %v", tc.name, got, err, tc.scope, tc.ok)
+		}
+	}
+}
+
+func TestIntrospection(t *testing.T) {
+	var calls atomic.Int32
+	exp := time.Now().Add(time.Hour).Unix()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		id, secret, ok := r.BasicAuth()
+		if !ok || id != "gw" || secret != "s3cret" || r.Method != http.MethodPost {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		switch r.PostFormValue("token") {
+		case "good":
+			fmt.Fprintf(w, `{"active": true, "scope": ".:config/**", "exp": %d}`, exp)
+		case "inactive":
+			fmt.Fprint(w, `{"active": false}`)
+		case "stale":
+			fmt.Fprint(w, `{"active": true, "scope": "*:**", "exp": 1}`)
+		default:
+			fmt.Fprint(w, `not json`)
+		}
+	}))
+	defer srv.Close()
+	in := NewIntrospection(srv.URL, "gw", "s3cret", 16)
+	for i := 0; i < 3; i++ {
+		if s, err := in.Scope(context.Background(), "good"); err != nil || s != ".:config/**" {
+			t.Fatalf("good token: %q, %v", s, err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Errorf("the endpoint was asked %d times for one token; the answer should be cached", calls.Load())
+	}
+	for _, tok := range []string{"inactive", "stale", "garbage"} {
+		if s, err := in.Scope(context.Background(), tok); err == nil {
+			t.Errorf("%s token gave %q", tok, s)
+		}
+	}
+	bad := NewIntrospection(srv.URL, "gw", "wrong", 16)
+	if _, err := bad.Scope(context.Background(), "good"); err == nil {
+		t.Error("a refused introspection gave a scope")
+	}
+	down := NewIntrospection("http://127.0.0.1:1/introspect", "gw", "s3cret", 16)
+	if _, err := down.Scope(context.Background(), "good"); err == nil {
+		t.Error("an unreachable endpoint gave a scope")
+	}
+}
+
+func TestAuthRequest(t *testing.T) {
+	s := newSigner(t)
+	v, err := NewJWT(s.jwks, JWTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, _ := match.NewCache(16)
+	var seen []string
+	h := AuthRequest(cache, v, []Option{StripSegments(1), WithHook(func(r *http.Request, d Decision) {
+		seen = append(seen, fmt.Sprintf("%s %s %v %v", d.Method, d.Path, d.Allowed, d.NoToken))
+	})})
+	tok := s.token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/** *:webhooks/**"})
+	expired := s.token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
+	type result struct {
+		Status    int
+		Challenge string
+	}
+	tests := []struct {
+		name, auth, method, uri string
+		want                    result
+	}{
+		{"allowed", "Bearer " + tok, "GET", "/acme/config/clients?limit=5", result{200, ""}},
+		{"write", "Bearer " + tok, "POST", "/acme/webhooks/subscriptions", result{200, ""}},
+		{"read-only", "Bearer " + tok, "PUT", "/acme/config/clients/c1", result{403, `Bearer error="insufficient_scope", scope="*:config/clients/c1"`}},
+		{"escaped dots", "Bearer " + tok, "GET", "/acme/webhooks/%2e%2e/config", result{403, `Bearer error="insufficient_scope", scope=".:webhooks/%2e%2e/config"`}},
+		{"no token", "", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
+		{"not bearer", "Basic Zm9vOmJhcg==", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
+		{"expired token", "Bearer " + expired, "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
+		{"no original URI", "Bearer " + tok, "GET", "", result{403, ""}},
+		{"no original method", "Bearer " + tok, "", "/acme/config/x", result{403, ""}},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest("GET", "/auth", nil)
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		if tc.method != "" {
+			r.Header.Set("X-Original-Method", tc.method)
+		}
+		if tc.uri != "" {
+			r.Header.Set("X-Original-URI", tc.uri)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if diff := cmp.Diff(tc.want, result{w.Code, w.Header().Get("WWW-Authenticate")}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	if len(seen) != len(tests) {
+		t.Errorf("the hook saw %d decisions for %d requests: %q", len(seen), len(tests), seen)
+	}
+}
