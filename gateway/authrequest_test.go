@@ -5,11 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -19,43 +15,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/match"
 )
 
-// signer holds a key made for the test and its JWKS.
-type signer struct {
-	key  *rsa.PrivateKey
-	jwks []byte
-}
-
-func newSigner(t *testing.T) signer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
-		"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
-	}}})
-	return signer{key, jwks}
-}
-
-func (s signer) token(t *testing.T, claims jwt.MapClaims) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = "k1"
-	out, err := tok.SignedString(s.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestJWT(t *testing.T) {
-	s := newSigner(t)
-	v, err := NewJWT(s.jwks, JWTOptions{Issuer: "https://idp.example", Audience: "config-api"})
+	s := testjwt.New(t)
+	v, err := NewJWT(s.JWKS, JWTOptions{Issuer: "https://idp.example", Audience: "config-api"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,23 +39,23 @@ func TestJWT(t *testing.T) {
 		}
 		return c
 	}
-	other := newSigner(t)
+	other := testjwt.New(t)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ecTok, _ := jwt.NewWithClaims(jwt.SigningMethodES256, good).SignedString(ec)
-	hsTok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, good).SignedString(s.jwks)
+	hsTok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, good).SignedString(s.JWKS)
 	tests := []struct {
 		name, token, scope string
 		ok                 bool
 	}{
-		{"valid", s.token(t, good), "*:config/**", true},
-		{"no scope claim", s.token(t, with("scope", nil)), "", false},
-		{"scp", s.token(t, jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": now.Add(time.Hour).Unix(), "scp": []string{"*:a", ".:b"}}), "*:a .:b", true},
-		{"expired", s.token(t, with("exp", now.Add(-time.Hour).Unix())), "", false},
-		{"no exp", s.token(t, with("exp", nil)), "", false},
-		{"not yet valid", s.token(t, with("nbf", now.Add(time.Hour).Unix())), "", false},
-		{"wrong issuer", s.token(t, with("iss", "https://evil.example")), "", false},
-		{"wrong audience", s.token(t, with("aud", "other")), "", false},
-		{"other key", other.token(t, good), "", false},
+		{"valid", s.Token(t, good), "*:config/**", true},
+		{"no scope claim", s.Token(t, with("scope", nil)), "", false},
+		{"scp", s.Token(t, jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": now.Add(time.Hour).Unix(), "scp": []string{"*:a", ".:b"}}), "*:a .:b", true},
+		{"expired", s.Token(t, with("exp", now.Add(-time.Hour).Unix())), "", false},
+		{"no exp", s.Token(t, with("exp", nil)), "", false},
+		{"not yet valid", s.Token(t, with("nbf", now.Add(time.Hour).Unix())), "", false},
+		{"wrong issuer", s.Token(t, with("iss", "https://evil.example")), "", false},
+		{"wrong audience", s.Token(t, with("aud", "other")), "", false},
+		{"other key", other.Token(t, good), "", false},
 		{"unknown algorithm key", ecTok, "", false},
 		{"HMAC with the public key", hsTok, "", false},
 		{"garbage", "a.b.c", "", false},
@@ -149,8 +115,8 @@ func TestIntrospection(t *testing.T) {
 }
 
 func TestAuthRequest(t *testing.T) {
-	s := newSigner(t)
-	v, err := NewJWT(s.jwks, JWTOptions{})
+	s := testjwt.New(t)
+	v, err := NewJWT(s.JWKS, JWTOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +125,8 @@ func TestAuthRequest(t *testing.T) {
 	h := AuthRequest(cache, v, []Option{StripSegments(1), WithHook(func(r *http.Request, d Decision) {
 		seen = append(seen, fmt.Sprintf("%s %s %v %v", d.Method, d.Path, d.Allowed, d.NoToken))
 	})})
-	tok := s.token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/** *:webhooks/**"})
-	expired := s.token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
+	tok := s.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/** *:webhooks/**"})
+	expired := s.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
 	type result struct {
 		Status    int
 		Challenge string

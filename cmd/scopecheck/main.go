@@ -9,6 +9,7 @@
 //	scopecheck fmt [--minimize] SCOPE
 //	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
 //	scopecheck explain [--api FILE] SCOPE|INPUT
+//	scopecheck serve --listen ADDR (--jwks FILE|URL | --introspect URL --client-id ID)
 //
 // Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
 // the answer is yes (every request allowed), 1 when it is no, 2 when the
@@ -44,6 +45,7 @@ var commands = map[string]command{
 	"explain": {"say what a scope grants, or which API operations", runExplain},
 	"fmt":     {"print a scope's canonical (or minimal) text", runFmt},
 	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
+	"serve":   {"an authorization service for nginx auth_request and Envoy ext_authz", runServe},
 }
 
 func main() {
