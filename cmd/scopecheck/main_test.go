@@ -179,3 +179,23 @@ func TestFmt(t *testing.T) {
 		})
 	}
 }
+
+func TestServeUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve"}, "scopecheck serve: give one of --jwks and --introspect\n"},
+		{[]string{"serve", "--jwks", "a", "--introspect", "b"}, "scopecheck serve: give one of --jwks and --introspect\n"},
+		{[]string{"serve", "--introspect", "http://127.0.0.1:1/i"}, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)\n"},
+		{[]string{"serve", "--jwks", "testdata/nope.json"}, "scopecheck serve: open testdata/nope.json: no such file or directory\n"},
+		{[]string{"serve", "--jwks", "testdata/damaged-scope.txt"}, "scopecheck serve: gateway: JWKS: "},
+		{[]string{"serve", "--jwks", "x", "--strip-segments", "-1"}, "scopecheck serve: --strip-segments must be at least 0 and --cache positive\n"},
+		{[]string{"serve", "--jwks", "x", "extra"}, "scopecheck serve: unexpected argument \"extra\"\n"},
+	} {
+		got := runCLI("", tc.args...)
+		if got.Code != exitUsage || !strings.HasPrefix(got.Stderr, tc.want) {
+			t.Errorf("scopecheck %q = %d, %q; want 2 and %q", tc.args, got.Code, got.Stderr, tc.want)
+		}
+	}
+}
