@@ -2,9 +2,17 @@ module github.com/scopecheck/scopecheck/benchmarks
 
 go 1.26
 
-require github.com/scopecheck/scopecheck v0.0.0
+require (
+	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/scopecheck/scopecheck v0.0.0
+)
 
-require github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
+require (
+	github.com/MicahParks/jwkset v0.11.4 // indirect
+	github.com/MicahParks/keyfunc/v3 v3.9.1 // indirect
+	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
+	golang.org/x/time v0.15.0 // indirect
+)
 
 require (
 	github.com/alecthomas/participle/v2 v2.1.4 // indirect

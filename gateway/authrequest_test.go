@@ -166,3 +166,29 @@ func TestAuthRequest(t *testing.T) {
 		t.Errorf("the hook saw %d decisions for %d requests: %q", len(seen), len(tests), seen)
 	}
 }
+
+// A verified token is kept until its exp, and not a moment longer.
+func TestJWTVerifiedCache(t *testing.T) {
+	s := testjwt.New(t)
+	v, err := NewJWT(s.JWKS, JWTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	v.now = func() time.Time { return now }
+	tok := s.Token(t, jwt.MapClaims{"exp": now.Add(time.Minute).Unix(), "scope": ".:a"})
+	for i := 0; i < 2; i++ {
+		if got, err := v.Scope(context.Background(), tok); err != nil || got != ".:a" {
+			t.Fatalf("Scope = %q, %v", got, err)
+		}
+	}
+	if v.verified.Len() != 1 {
+		t.Errorf("%d verified tokens kept, want 1", v.verified.Len())
+	}
+	now = now.Add(2 * time.Minute) // past exp: the cache must not answer, and the parser refuses it
+	v.now = func() time.Time { return now }
+	v.parser = jwt.NewParser(jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))
+	if got, err := v.Scope(context.Background(), tok); err == nil {
+		t.Errorf("an expired token gave %q from the cache", got)
+	}
+}

@@ -37,10 +37,26 @@ type JWTOptions struct {
 // signature (asymmetric algorithms only, so that a public key can never
 // serve as an HMAC secret), exp (required), nbf (when present), and iss
 // and aud when configured. The scope is the scope claim, or the scp
-// array joined by spaces.
+// array joined by spaces. A verified token's scope is kept, in a bounded
+// cache, until its exp (at most VerifiedTTL), so that a token sent again
+// costs no signature check; exp is checked again on every use.
 type JWT struct {
-	keys   jwt.Keyfunc
-	parser *jwt.Parser
+	keys     jwt.Keyfunc
+	parser   *jwt.Parser
+	verified *expirable.LRU[string, verifiedToken]
+	now      func() time.Time
+}
+
+// VerifiedTTL bounds how long a verified JWT's scope is kept, and
+// VerifiedTokens how many are.
+const (
+	VerifiedTTL    = 5 * time.Minute
+	VerifiedTokens = 10000
+)
+
+type verifiedToken struct {
+	scope string
+	exp   time.Time
 }
 
 var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -72,15 +88,31 @@ func newJWT(keys jwt.Keyfunc, o JWTOptions) *JWT {
 	if o.Audience != "" {
 		popts = append(popts, jwt.WithAudience(o.Audience))
 	}
-	return &JWT{keys: keys, parser: jwt.NewParser(popts...)}
+	return &JWT{keys: keys, parser: jwt.NewParser(popts...),
+		verified: expirable.NewLRU[string, verifiedToken](VerifiedTokens, nil, VerifiedTTL), now: time.Now}
 }
 
 // Scope verifies the token and returns its scope.
 func (j *JWT) Scope(_ context.Context, token string) (string, error) {
+	if v, ok := j.verified.Get(token); ok && j.now().Before(v.exp) {
+		return v.scope, nil
+	}
 	var claims jwt.MapClaims
 	if _, err := j.parser.ParseWithClaims(token, &claims, j.keys); err != nil {
 		return "", err
 	}
+	s, err := scopeClaim(claims)
+	if err != nil {
+		return "", err
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		j.verified.Add(token, verifiedToken{scope: s, exp: exp.Time})
+	}
+	return s, nil
+}
+
+// scopeClaim is the scope claim, or the scp array joined by spaces.
+func scopeClaim(claims jwt.MapClaims) (string, error) {
 	switch s := claims["scope"].(type) {
 	case string:
 		return s, nil
