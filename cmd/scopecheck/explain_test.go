@@ -1,12 +1,9 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 const apiFile = "../../docs/identity-config.openapi.yaml"
@@ -27,22 +24,7 @@ func TestExplainGolden(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := runCLI("", tc.args...)
-			text := got.Stdout + got.Stderr + "exit " + string(rune('0'+got.Code)) + "\n"
-			golden := filepath.Join("testdata", "explain", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), text); diff != "" {
-				t.Errorf("scopecheck %s (-golden +got):\n%s", strings.Join(tc.args, " "), diff)
-			}
+			checkGolden(t, filepath.Join("testdata", "explain", tc.name+".golden"), runCLI("", tc.args...))
 		})
 	}
 }

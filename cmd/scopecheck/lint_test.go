@@ -12,7 +12,28 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of TestLintGolden")
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// checkGolden compares a run's stdout, stderr and exit status with a
+// golden file, or rewrites the file with -update (read the diff before
+// committing it).
+func checkGolden(t *testing.T, golden string, got cliResult) {
+	t.Helper()
+	text := got.Stdout + got.Stderr + "exit " + string(rune('0'+got.Code)) + "\n"
+	if *update {
+		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/scopecheck -update writes it)", err)
+	}
+	if diff := cmp.Diff(string(want), text); diff != "" {
+		t.Errorf("%s (-golden +got):\n%s", golden, diff)
+	}
+}
 
 // TestLintGolden runs "scopecheck lint" on each input under testdata/lint
 // (one per finding code, one per input form, each with a case that must
@@ -26,22 +47,7 @@ func TestLintGolden(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(in), func(t *testing.T) {
-			got := runCLI("", "lint", "--fail-on", "warning", in)
-			text := got.Stdout + got.Stderr + "exit " + string(rune('0'+got.Code)) + "\n"
-			golden := strings.TrimSuffix(in, filepath.Ext(in)) + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/scopecheck -run TestLintGolden -update)", err)
-			}
-			if diff := cmp.Diff(string(want), text); diff != "" {
-				t.Errorf("scopecheck lint %s (-golden +got):\n%s", in, diff)
-			}
+			checkGolden(t, strings.TrimSuffix(in, filepath.Ext(in))+".golden", runCLI("", "lint", "--fail-on", "warning", in))
 		})
 	}
 	if n < 18 {

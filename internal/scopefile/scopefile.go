@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -395,15 +396,8 @@ func (w *walker) unicodeEscape(i int) (rune, int) {
 		if at+6 > len(w.data) || w.data[at] != '\\' || w.data[at+1] != 'u' {
 			return 0, false
 		}
-		var r rune
-		for _, h := range w.data[at+2 : at+6] {
-			v, ok := hexVal(h)
-			if !ok {
-				return 0, false
-			}
-			r = r<<4 | rune(v)
-		}
-		return r, true
+		v, err := strconv.ParseUint(string(w.data[at+2:at+6]), 16, 32)
+		return rune(v), err == nil
 	}
 	r, ok := hex4(i)
 	if !ok {
@@ -418,18 +412,6 @@ func (w *walker) unicodeEscape(i int) (rune, int) {
 		return utf8.RuneError, 6
 	}
 	return r, 6
-}
-
-func hexVal(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // FromString is a scope given on its own, such as a command-line flag: its
