@@ -13,7 +13,18 @@ type Matcher struct {
 	set       scope.Set // immutable, so shared rather than copied
 	root      node
 	readExtra []string
+	// exact indexes the items without wildcards by their whole pattern,
+	// for Allow's fast path: most policies grant by object ID. Only
+	// literals that make a canonical path are there, so a hit needs no
+	// path check. The trie holds these items too, for Decide.
+	exact map[string]exactGrant
+	// exactLens has bit len%64 set for the length of each key of exact,
+	// so that most paths no exact item can match skip hashing.
+	exactLens uint64
 }
+
+// exactGrant is what the items with one literal pattern grant.
+type exactGrant struct{ read, write bool }
 
 // Option changes how Compile builds a Matcher.
 type Option func(*Matcher)
@@ -53,6 +64,18 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 			cut = len(p)
 		}
 		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])})
+		if cut == len(p) {
+			if r, _ := scope.CheckPathFrom(p, 0, 0); r == scope.Canonical {
+				if m.exact == nil {
+					m.exact = make(map[string]exactGrant)
+				}
+				m.exactLens |= 1 << (len(p) % 64)
+				g := m.exact[p]
+				g.read = true
+				g.write = g.write || it.Class == scope.ReadWrite
+				m.exact[p] = g
+			}
+		}
 	}
 	m.root.finish()
 	return m
@@ -83,6 +106,11 @@ func (m *Matcher) Allow(method, path string) bool {
 			return false
 		}
 		write = !m.isRead(method)
+	}
+	if m.exactLens&(1<<((len(path)-1)%64)) != 0 {
+		if g, ok := m.exact[path[1:]]; ok && (g.write || !write) {
+			return true
+		}
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the

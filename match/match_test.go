@@ -438,3 +438,32 @@ func TestResumeAfterPrefix(t *testing.T) {
 		checkAgainstOracle(t, scope.MustParse(tc.scope), m, "GET", tc.path)
 	}
 }
+
+// Exact items answer Allow from a map; one of the wrong class must leave
+// the decision to the other items.
+func TestExactFastPath(t *testing.T) {
+	tests := []struct {
+		scope, method, path string
+		want                bool
+	}{
+		{".:config/x *:config/**", "PUT", "/config/x", true},
+		{".:config/x", "PUT", "/config/x", false},
+		{".:config/x", "GET", "/config/x", true},
+		{"*:config/x", "DELETE", "/config/x", true},
+		{".:config/x *:config/x", "PUT", "/config/x", true},
+		{".:config/x", "GET", "/config/x/", false},
+		{".:config/x", "CONNECT", "/config/x", false},
+		{".:config/x", "GET", "config/x", false},
+		{"*:config/%41", "PUT", "/config/A", false},
+	}
+	for _, tc := range tests {
+		m, err := CompileString(tc.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Allow(tc.method, tc.path); got != tc.want {
+			t.Errorf("%q: Allow(%s, %q) = %v, want %v", tc.scope, tc.method, tc.path, got, tc.want)
+		}
+		checkAgainstOracle(t, scope.MustParse(tc.scope), m, tc.method, tc.path)
+	}
+}
