@@ -196,6 +196,12 @@ func (l *linter) items(tree *grammar.Scope) {
 	l.redundant(valid)
 }
 
+// isPattern reports whether p alone is a valid path pattern.
+func isPattern(p string) bool {
+	_, errs := parse("*:"+p, false)
+	return len(errs) == 0
+}
+
 func isPlain(text string) bool {
 	items, errs := parse(text, false)
 	return len(errs) == 0 && len(items) == 1 && items[0].Class == Plain
@@ -226,6 +232,12 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 			continue
 		}
 		lit := l.src[off+2 : e.Offset()]
+		if !isPattern(lit) {
+			// The literal alone is no canonical path (".", "..", or an
+			// escape run the wildcard must complete, as in "%C3**"):
+			// every path the item matches goes past it, so nothing bleeds.
+			break
+		}
 		bled := lit + "X"
 		fix := ""
 		if e.Text() == "**" && k+1 == len(n.Pattern) {

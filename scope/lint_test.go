@@ -37,6 +37,10 @@ func TestLint(t *testing.T) {
 			"*:config/tokenPolicies *:config/tokenPolicies/**"}}},
 		{"prefix-bleed single star", ".:config/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*", ""}}},
 		{"prefix-bleed mid-pattern", ".:config/client*/secret", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*/secret", ""}}},
+		// A literal that is no path alone cannot bleed: every match goes past it.
+		{"no prefix-bleed after a dot segment", "*:.**", nil},
+		{"no prefix-bleed after a dot-dot segment", ".:a/..*", nil},
+		{"no prefix-bleed after a partial UTF-8 escape", "*:a%C3**", nil},
 		{"trailing-slash", "*:webhooks/", []lintSum{{scope.TrailingSlash, scope.SeverityWarning, 1, "*:webhooks/", "*:webhooks/**"}}},
 		{"placeholder braces", ".:config/loginPolicies/{loginPolicyId}", []lintSum{{scope.Placeholder, scope.SeverityError, 24, ".:config/loginPolicies/{loginPolicyId}", ""}}},
 		{"placeholder angle", "*:config/clients/<id>/secret", []lintSum{{scope.Placeholder, scope.SeverityError, 18, "*:config/clients/<id>/secret", ""}}},
