@@ -196,6 +196,18 @@ func (l *linter) items(tree *grammar.Scope) {
 	l.redundant(valid)
 }
 
+// globbed reports whether the last segment of elems has a wildcard: then a
+// wildcard after it (*.*, **.**) is a deliberate glob, not one glued to a
+// literal segment.
+func globbed(elems []grammar.Elem) bool {
+	for k := len(elems) - 1; k >= 0 && elems[k].Kind() != grammar.Slash; k-- {
+		if elems[k].Kind() == grammar.Stars {
+			return true
+		}
+	}
+	return false
+}
+
 // isPattern reports whether p alone is a valid path pattern.
 func isPattern(p string) bool {
 	_, errs := parse("*:"+p, false)
@@ -229,6 +241,9 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 			continue
 		}
 		if k+1 < len(n.Pattern) && n.Pattern[k+1].Kind() != grammar.Slash {
+			continue
+		}
+		if globbed(n.Pattern[:k-1]) {
 			continue
 		}
 		lit := l.src[off+2 : e.Offset()]

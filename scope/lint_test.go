@@ -41,6 +41,9 @@ func TestLint(t *testing.T) {
 		{"no prefix-bleed after a dot segment", "*:.**", nil},
 		{"no prefix-bleed after a dot-dot segment", ".:a/..*", nil},
 		{"no prefix-bleed after a partial UTF-8 escape", "*:a%C3**", nil},
+		// A wildcard earlier in the segment makes the last one a glob.
+		{"no prefix-bleed in a glob segment", ".:files/*.* *:x/**.**", nil},
+		{"prefix-bleed after a globbed segment", ".:*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 11, ".:*/client*", ""}}},
 		{"trailing-slash", "*:webhooks/", []lintSum{{scope.TrailingSlash, scope.SeverityWarning, 1, "*:webhooks/", "*:webhooks/**"}}},
 		{"placeholder braces", ".:config/loginPolicies/{loginPolicyId}", []lintSum{{scope.Placeholder, scope.SeverityError, 24, ".:config/loginPolicies/{loginPolicyId}", ""}}},
 		{"placeholder angle", "*:config/clients/<id>/secret", []lintSum{{scope.Placeholder, scope.SeverityError, 18, "*:config/clients/<id>/secret", ""}}},
