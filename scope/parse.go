@@ -331,12 +331,19 @@ func (c *checker) colonHint() string {
 		return ""
 	}
 	item := c.text
+	if j := strings.IndexByte(item, ':'); j >= 2 && strings.Trim(item[:j], ".*") == "" {
+		// "**:x", "..:x": the class doubled. A mixed run such as ".*:x"
+		// could mean either class, so it gets no guess.
+		if strings.Trim(item[:j], item[:1]) != "" {
+			return ""
+		}
+		if cand := item[:1] + item[j:]; isAccessItem(cand) {
+			return cand
+		}
+		return ""
+	}
 	var cands []string
-	stars := len(item) - len(strings.TrimLeft(item, "*"))
-	switch {
-	case stars >= 2 && strings.HasPrefix(item[stars:], ":"):
-		cands = append(cands, "*"+item[stars:]) // "**:x": one star too many
-	case len(item) >= 2 && strings.ContainsRune(".;,", rune(item[1])):
+	if len(item) >= 2 && strings.ContainsRune(".;,", rune(item[1])) {
 		cands = append(cands, item[:1]+":"+item[2:]) // "*.**": colon turned into a dot
 	}
 	cands = append(cands, item[:1]+":"+item[1:]) // "*config/**": colon dropped

@@ -46,6 +46,8 @@ func TestParseErrors(t *testing.T) {
 		{"missing-colon dropped", "*config/**", []errSum{{MissingColon, 0, 1, "*config/**", "*:config/**"}}},
 		{"missing-colon read", "..config/**", []errSum{{MissingColon, 0, 1, "..config/**", ".:config/**"}}},
 		{"missing-colon two stars", "**:config/**", []errSum{{MissingColon, 0, 1, "**:config/**", "*:config/**"}}},
+		{"missing-colon two dots", "..:config/**", []errSum{{MissingColon, 0, 1, "..:config/**", ".:config/**"}}},
+		{"missing-colon mixed classes", ".*:config/**", []errSum{{MissingColon, 0, 1, ".*:config/**", ""}}},
 		{"missing-colon star run", "***", []errSum{{MissingColon, 0, 1, "***", "*:**"}}},
 		{"missing-colon no hint", ".", []errSum{{MissingColon, 0, 1, ".", ""}}},
 		{"missing-access", ":webhooks/**", []errSum{{MissingAccess, 0, 1, ":webhooks/**", ".:webhooks/**"}}},
