@@ -251,7 +251,7 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 			// The literal alone is no canonical path (".", "..", or an
 			// escape run the wildcard must complete, as in "%C3**"):
 			// every path the item matches goes past it, so nothing bleeds.
-			break
+			continue
 		}
 		bled := lit + "X"
 		fix := ""

@@ -41,6 +41,7 @@ func TestLint(t *testing.T) {
 		{"no prefix-bleed after a dot segment", "*:.**", nil},
 		{"no prefix-bleed after a dot-dot segment", ".:a/..*", nil},
 		{"no prefix-bleed after a partial UTF-8 escape", "*:a%C3**", nil},
+		{"prefix-bleed in a later segment", "*:.*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 12, "*:.*/client*", ""}}},
 		// A wildcard earlier in the segment makes the last one a glob.
 		{"no prefix-bleed in a glob segment", ".:files/*.* *:x/**.**", nil},
 		{"prefix-bleed after a globbed segment", ".:*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 11, ".:*/client*", ""}}},
