@@ -14,17 +14,11 @@ type Matcher struct {
 	root      node
 	readExtra []string
 	// exact indexes the items without wildcards by their whole pattern,
-	// for Allow's fast path: most policies grant by object ID. Only
-	// literals that make a canonical path are there, so a hit needs no
-	// path check. The trie holds these items too, for Decide.
-	exact map[string]exactGrant
-	// exactLens has bit len%64 set for the length of each key of exact,
-	// so that most paths no exact item can match skip hashing.
-	exactLens uint64
+	// for Allow's fast path; nil when there are none. Only literals that
+	// make a canonical path are there, so a hit needs no path check. The
+	// trie holds these items too, for Decide.
+	exact exactTable
 }
-
-// exactGrant is what the items with one literal pattern grant.
-type exactGrant struct{ read, write bool }
 
 // Option changes how Compile builds a Matcher.
 type Option func(*Matcher)
@@ -52,6 +46,15 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 	for _, o := range opts {
 		o(m)
 	}
+	literals := 0
+	for i := 0; i < set.Len(); i++ {
+		if it := set.Item(i); it.Class != scope.Plain && strings.IndexByte(it.Pattern, '*') < 0 {
+			literals++
+		}
+	}
+	if literals > 0 {
+		m.exact.init(literals)
+	}
 	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
@@ -65,17 +68,14 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		}
 		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])})
 		if cut == len(p) {
+			// A literal that is a canonical path needs no path check.
 			if r, _ := scope.CheckPathFrom(p, 0, 0); r == scope.Canonical {
-				if m.exact == nil {
-					m.exact = make(map[string]exactGrant)
-				}
-				m.exactLens |= 1 << (len(p) % 64)
-				g := m.exact[p]
-				g.read = true
-				g.write = g.write || it.Class == scope.ReadWrite
-				m.exact[p] = g
+				m.exact.add(p, it.Class == scope.ReadWrite)
 			}
 		}
+	}
+	if literals > 0 {
+		m.exact.seal()
 	}
 	m.root.finish()
 	return m
@@ -107,10 +107,8 @@ func (m *Matcher) Allow(method, path string) bool {
 		}
 		write = !m.isRead(method)
 	}
-	if m.exactLens&(1<<((len(path)-1)%64)) != 0 {
-		if g, ok := m.exact[path[1:]]; ok && (g.write || !write) {
-			return true
-		}
+	if g, ok := m.exact.get(path[1:]); ok && (g.write || !write) {
+		return true
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the

@@ -1,0 +1,153 @@
+package match
+
+import "hash/maphash"
+
+// exactGrant is what the items with one literal pattern grant. read is
+// set for every pattern in the table, so a zero exactGrant marks an
+// empty slot.
+type exactGrant struct{ read, write bool }
+
+// exactTable maps the patterns of the items without wildcards to what they
+// grant, for Allow's fast path: most policies grant by object ID, and such
+// a request is answered by one probe and one comparison.
+//
+// It is an open-addressing table with linear probing, at most half full,
+// so every probe sequence ends at an empty slot. Keys are hashed by their
+// length and two of their words (the middle and the last eight bytes),
+// which tells object IDs apart at a fraction of the cost of hashing every
+// byte. A lookup, of a key or of any path a client makes up, probes at
+// most the longest run of occupied slots plus one, and the table is built
+// with every run at most maxExactRun long. Keys that agree on those words
+// cluster; when they would make a longer run, the table hashes whole keys
+// instead, with a random seed as Go's maps do, so that runs are as short
+// as chance makes them and no path can be built in advance to collide.
+type exactTable struct {
+	slots []exactSlot
+	mask  uint64
+	full  bool // hash whole keys
+	seed  maphash.Seed
+	// lens has bit len&63 set for the length of each key, so that most
+	// paths no key can match skip hashing.
+	lens uint64
+}
+
+type exactSlot struct {
+	key string
+	g   exactGrant
+}
+
+// maxExactRun bounds the run of occupied slots that the two-word hash may
+// leave; past it the table hashes whole keys.
+const maxExactRun = 8
+
+// init sizes an empty table for at most n keys.
+func (t *exactTable) init(n int) {
+	size := 8
+	for size < 2*n {
+		size <<= 1
+	}
+	t.slots = make([]exactSlot, size)
+	t.mask = uint64(size - 1)
+}
+
+// add records that an item grants key, read-write when write. Adding
+// more keys than init was told of is a bug.
+func (t *exactTable) add(key string, write bool) {
+	t.lens |= 1 << (len(key) & 63)
+	i := t.hash(key) & t.mask
+	for t.slots[i].g.read && t.slots[i].key != key {
+		i = (i + 1) & t.mask
+	}
+	s := &t.slots[i]
+	s.key = key
+	s.g.read = true
+	s.g.write = s.g.write || write
+}
+
+// seal switches to hashing whole keys when the two-word hash left a run
+// of occupied slots longer than maxExactRun.
+func (t *exactTable) seal() {
+	if t.longestRun() <= maxExactRun {
+		return
+	}
+	old := t.slots
+	t.slots = make([]exactSlot, len(old))
+	t.full, t.seed = true, maphash.MakeSeed()
+	for _, s := range old {
+		if s.g.read {
+			i := t.hash(s.key) & t.mask
+			for t.slots[i].g.read {
+				i = (i + 1) & t.mask
+			}
+			t.slots[i] = s
+		}
+	}
+}
+
+// longestRun is the length of the longest run of occupied slots, counted
+// around the end of the table. The table is at most half full, so there
+// is an empty slot to start from.
+func (t *exactTable) longestRun() int {
+	start := 0
+	for t.slots[start].g.read {
+		start++
+	}
+	run, longest := 0, 0
+	for k := 1; k <= len(t.slots); k++ {
+		if t.slots[(start+k)&int(t.mask)].g.read {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// get returns the grant of the item whose pattern is key, if there is one.
+// It is small enough to inline, so that a path whose length no key has
+// costs Allow no call.
+func (t *exactTable) get(key string) (g exactGrant, ok bool) {
+	if t.lens&(1<<(len(key)&63)) != 0 {
+		g, ok = t.probe(key)
+	}
+	return g, ok
+}
+
+// probe looks key up in a table with at least one key.
+func (t *exactTable) probe(key string) (exactGrant, bool) {
+	for i := t.hash(key) & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if !s.g.read {
+			return exactGrant{}, false
+		}
+		if s.key == key {
+			return s.g, true
+		}
+	}
+}
+
+func (t *exactTable) hash(s string) uint64 {
+	if t.full {
+		return maphash.String(t.seed, s)
+	}
+	h := uint64(len(s)) * 0x9e3779b97f4a7c15
+	if len(s) >= 8 {
+		h = (h ^ load64(s[len(s)-8:])) * 0xbf58476d1ce4e5b9
+		h ^= load64(s[len(s)/2-4:])
+	} else {
+		for i := 0; i < len(s); i++ {
+			h = h<<8 | uint64(s[i])
+		}
+	}
+	h *= 0x94d049bb133111eb
+	return h ^ h>>32
+}
+
+// load64 reads the first eight bytes of s, little-endian; the compiler
+// makes it one load.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}

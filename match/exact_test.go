@@ -1,0 +1,103 @@
+package match
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// collidingKeys are n keys of one length that differ only in their first
+// bytes, so that the two-word hash gives them all the same slot.
+func collidingKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%05d/", i) + strings.Repeat("x", 40)
+	}
+	return keys
+}
+
+func TestExactTable(t *testing.T) {
+	tests := []struct {
+		name     string
+		keys     []string
+		wantFull bool
+	}{
+		{"object IDs", []string{"config/clients/1ab23456-7c8d", "config/clients/1ab23456-7c8e", "config/loginPolicies/1ab23c45", "a", "ab", "config"}, false},
+		{"a short colliding run", collidingKeys(maxExactRun), false},
+		{"a long colliding run hashes whole keys", collidingKeys(200), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var tab exactTable
+			tab.init(len(tc.keys))
+			for i, k := range tc.keys {
+				tab.add(k, i%2 == 1)
+			}
+			tab.seal()
+			if tab.full != tc.wantFull {
+				t.Errorf("full = %v, want %v", tab.full, tc.wantFull)
+			}
+			if n := tab.longestRun(); n > maxExactRun && !tab.full {
+				t.Errorf("a run of %d occupied slots with the two-word hash", n)
+			}
+			for i, k := range tc.keys {
+				g, ok := tab.get(k)
+				if diff := cmp.Diff(exactGrant{read: true, write: i%2 == 1}, g, cmp.AllowUnexported(exactGrant{})); !ok || diff != "" {
+					t.Errorf("get(%q) = %v, %v (-want +got):\n%s", k, g, ok, diff)
+				}
+				for _, miss := range []string{k + "x", k[:len(k)-1], "y" + k[1:]} {
+					if g, ok := tab.get(miss); ok && !contains(tc.keys, miss) {
+						t.Errorf("get(%q) = %v, true for a key never added", miss, g)
+					}
+				}
+			}
+		})
+	}
+}
+
+func contains(keys []string, k string) bool {
+	for _, x := range keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Exact items, duplicated across classes and colliding in the two-word
+// hash, decide as the trie does.
+func TestExactItemsAllow(t *testing.T) {
+	keys := collidingKeys(50)
+	items := []string{".:" + keys[0], "*:" + keys[0], ".:" + keys[1]}
+	for _, k := range keys[2:] {
+		items = append(items, "*:"+k)
+	}
+	m, err := CompileString(strings.Join(items, " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.exact.full {
+		t.Fatal("50 colliding keys should make the table hash whole keys")
+	}
+	tests := []struct {
+		method, path string
+		want         bool
+	}{
+		{"PUT", "/" + keys[0], true},  // read and read-write items of one pattern
+		{"PUT", "/" + keys[1], false}, // read only
+		{"GET", "/" + keys[1], true},
+		{"DELETE", "/" + keys[49], true},
+		{"GET", "/" + fmt.Sprintf("%05d/", 50) + strings.Repeat("x", 40), false},
+		{"GET", "/" + keys[2] + "/", false},
+	}
+	for _, tc := range tests {
+		if got := m.Allow(tc.method, tc.path); got != tc.want {
+			t.Errorf("Allow(%s %s) = %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+		if got := m.Decide(tc.method, tc.path).Allowed; got != tc.want {
+			t.Errorf("Decide(%s %s).Allowed = %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
