@@ -2,14 +2,16 @@ package match
 
 import "hash/maphash"
 
-// exactGrant is what the items with one literal pattern grant. read is
-// set for every pattern in the table, so a zero exactGrant marks an
-// empty slot.
+// exactGrant is what a scope grants on the path of one of its items
+// without wildcards: read, always, and so set for every key in the table
+// (a zero exactGrant marks an empty slot); write, when some read-write
+// item of the scope matches that path, whether or not it is this one.
 type exactGrant struct{ read, write bool }
 
-// exactTable maps the patterns of the items without wildcards to what they
-// grant, for Allow's fast path: most policies grant by object ID, and such
-// a request is answered by one probe and one comparison.
+// exactTable maps the patterns of the items without wildcards to what the
+// scope grants on them, for Allow's fast path: most policies grant by
+// object ID, and such a request, allowed or denied, is answered by one
+// probe and one comparison.
 //
 // It is an open-addressing table with linear probing, at most half full,
 // so every probe sequence ends at an empty slot. Keys are hashed by their

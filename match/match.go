@@ -74,10 +74,20 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 			}
 		}
 	}
+	m.root.finish()
 	if literals > 0 {
 		m.exact.seal()
+		// The path of an exact item is canonical, so the whole scope's
+		// answer on it is known now: a read-write item elsewhere
+		// (*:config/**) grants the other methods on a path whose own
+		// items are read-only. A hit then needs nothing more.
+		for i := range m.exact.slots {
+			if s := &m.exact.slots[i]; s.g.read && !s.g.write {
+				g, _, _, _ := m.root.lookup(s.key, true, true)
+				s.g.write = g >= 0
+			}
+		}
 	}
-	m.root.finish()
 	return m
 }
 
@@ -107,8 +117,8 @@ func (m *Matcher) Allow(method, path string) bool {
 		}
 		write = !m.isRead(method)
 	}
-	if g, ok := m.exact.get(path[1:]); ok && (g.write || !write) {
-		return true
+	if g, ok := m.exact.get(path[1:]); ok {
+		return g.write || !write
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the
