@@ -9,6 +9,11 @@
 // in the path length for any scope, with no backtracking, and does not grow
 // with items whose prefixes the path does not share.
 //
+// Before the walk, Allow looks the path up in a hash table of the items
+// without wildcards, the usual way of granting one object by its ID. Such
+// an item's path is canonical, and the scope's whole answer on it is
+// settled at Compile, so a hit decides the request with one probe.
+//
 // A path that is not canonical (scope.CheckPath) is denied whatever the
 // scope, and so are methods that are not tokens, CONNECT and TRACE. Allow
 // and Decide make no allocation and are safe for concurrent use.
