@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,22 +49,13 @@ func TestExactTable(t *testing.T) {
 					t.Errorf("get(%q) = %v, %v (-want +got):\n%s", k, g, ok, diff)
 				}
 				for _, miss := range []string{k + "x", k[:len(k)-1], "y" + k[1:]} {
-					if g, ok := tab.get(miss); ok && !contains(tc.keys, miss) {
+					if g, ok := tab.get(miss); ok && !slices.Contains(tc.keys, miss) {
 						t.Errorf("get(%q) = %v, true for a key never added", miss, g)
 					}
 				}
 			}
 		})
 	}
-}
-
-func contains(keys []string, k string) bool {
-	for _, x := range keys {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 // Exact items, duplicated across classes and colliding in the two-word
