@@ -2,16 +2,12 @@ package match
 
 import "hash/maphash"
 
-// exactGrant is what a scope grants on the path of one of its items
-// without wildcards: read, always, and so set for every key in the table
-// (a zero exactGrant marks an empty slot); write, when some read-write
-// item of the scope matches that path, whether or not it is this one.
-type exactGrant struct{ read, write bool }
-
 // exactTable maps the patterns of the items without wildcards to what the
 // scope grants on them, for Allow's fast path: most policies grant by
 // object ID, and such a request, allowed or denied, is answered by one
-// probe and one comparison.
+// probe and one comparison. The scope grants the read methods on every
+// key, since an item names it; whether it grants the others is the
+// slot's write.
 //
 // It is an open-addressing table with linear probing, at most half full,
 // so every probe sequence ends at an empty slot. Keys are hashed by their
@@ -33,9 +29,11 @@ type exactTable struct {
 	lens uint64
 }
 
+// exactSlot is one slot of the table; an empty key marks a free slot,
+// since no pattern is empty.
 type exactSlot struct {
-	key string
-	g   exactGrant
+	key   string
+	write bool
 }
 
 // maxExactRun bounds the run of occupied slots that the two-word hash may
@@ -57,13 +55,12 @@ func (t *exactTable) init(n int) {
 func (t *exactTable) add(key string, write bool) {
 	t.lens |= 1 << (len(key) & 63)
 	i := t.hash(key) & t.mask
-	for t.slots[i].g.read && t.slots[i].key != key {
+	for t.slots[i].key != "" && t.slots[i].key != key {
 		i = (i + 1) & t.mask
 	}
 	s := &t.slots[i]
 	s.key = key
-	s.g.read = true
-	s.g.write = s.g.write || write
+	s.write = s.write || write
 }
 
 // seal switches to hashing whole keys when the two-word hash left a run
@@ -76,12 +73,8 @@ func (t *exactTable) seal() {
 	t.slots = make([]exactSlot, len(old))
 	t.full, t.seed = true, maphash.MakeSeed()
 	for _, s := range old {
-		if s.g.read {
-			i := t.hash(s.key) & t.mask
-			for t.slots[i].g.read {
-				i = (i + 1) & t.mask
-			}
-			t.slots[i] = s
+		if s.key != "" {
+			t.add(s.key, s.write)
 		}
 	}
 }
@@ -91,12 +84,12 @@ func (t *exactTable) seal() {
 // is an empty slot to start from.
 func (t *exactTable) longestRun() int {
 	start := 0
-	for t.slots[start].g.read {
+	for t.slots[start].key != "" {
 		start++
 	}
 	run, longest := 0, 0
 	for k := 1; k <= len(t.slots); k++ {
-		if t.slots[(start+k)&int(t.mask)].g.read {
+		if t.slots[(start+k)&int(t.mask)].key != "" {
 			run++
 			longest = max(longest, run)
 		} else {
@@ -106,25 +99,25 @@ func (t *exactTable) longestRun() int {
 	return longest
 }
 
-// get returns the grant of the item whose pattern is key, if there is one.
-// It is small enough to inline, so that a path whose length no key has
-// costs Allow no call.
-func (t *exactTable) get(key string) (g exactGrant, ok bool) {
+// get reports whether key is in the table and, if so, whether the scope
+// grants the methods outside the read class on it. It is small enough to
+// inline, so that a path whose length no key has costs Allow no call.
+func (t *exactTable) get(key string) (write, ok bool) {
 	if t.lens&(1<<(len(key)&63)) != 0 {
-		g, ok = t.probe(key)
+		write, ok = t.probe(key)
 	}
-	return g, ok
+	return write, ok
 }
 
 // probe looks key up in a table with at least one key.
-func (t *exactTable) probe(key string) (exactGrant, bool) {
+func (t *exactTable) probe(key string) (write, ok bool) {
 	for i := t.hash(key) & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
-		if !s.g.read {
-			return exactGrant{}, false
-		}
 		if s.key == key {
-			return s.g, true
+			return s.write, true
+		}
+		if s.key == "" {
+			return false, false
 		}
 	}
 }

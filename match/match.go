@@ -14,9 +14,9 @@ type Matcher struct {
 	root      node
 	readExtra []string
 	// exact indexes the items without wildcards by their whole pattern,
-	// for Allow's fast path; nil when there are none. Only literals that
-	// make a canonical path are there, so a hit needs no path check. The
-	// trie holds these items too, for Decide.
+	// for Allow's fast path; it is empty when there are none. Only
+	// literals that make a canonical path are there, so a hit needs no
+	// path check. The trie holds these items too, for Decide.
 	exact exactTable
 }
 
@@ -82,9 +82,9 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		// (*:config/**) grants the other methods on a path whose own
 		// items are read-only. A hit then needs nothing more.
 		for i := range m.exact.slots {
-			if s := &m.exact.slots[i]; s.g.read && !s.g.write {
+			if s := &m.exact.slots[i]; s.key != "" && !s.write {
 				g, _, _, _ := m.root.lookup(s.key, true, true)
-				s.g.write = g >= 0
+				s.write = g >= 0
 			}
 		}
 	}
@@ -117,8 +117,8 @@ func (m *Matcher) Allow(method, path string) bool {
 		}
 		write = !m.isRead(method)
 	}
-	if g, ok := m.exact.get(path[1:]); ok {
-		return g.write || !write
+	if w, ok := m.exact.get(path[1:]); ok {
+		return w || !write
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the
