@@ -208,12 +208,6 @@ func globbed(elems []grammar.Elem) bool {
 	return false
 }
 
-// isPattern reports whether p alone is a valid path pattern.
-func isPattern(p string) bool {
-	_, errs := parse("*:"+p, false)
-	return len(errs) == 0
-}
-
 func isPlain(text string) bool {
 	items, errs := parse(text, false)
 	return len(errs) == 0 && len(items) == 1 && items[0].Class == Plain
@@ -247,7 +241,7 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 			continue
 		}
 		lit := l.src[off+2 : e.Offset()]
-		if !isPattern(lit) {
+		if !isAccessItem("*:" + lit) {
 			// The literal alone is no canonical path (".", "..", or an
 			// escape run the wildcard must complete, as in "%C3**"):
 			// every path the item matches goes past it, so nothing bleeds.
