@@ -31,7 +31,7 @@ type Option func(*Matcher)
 func WithReadMethods(methods ...string) Option {
 	return func(m *Matcher) {
 		for _, x := range methods {
-			if grantable(x) {
+			if scope.GrantableMethod(x) {
 				m.readExtra = append(m.readExtra, x)
 			}
 		}
@@ -112,7 +112,7 @@ func (m *Matcher) Allow(method, path string) bool {
 	}
 	write := !(method == "GET" || method == "HEAD")
 	if write {
-		if !grantable(method) {
+		if !scope.GrantableMethod(method) {
 			return false
 		}
 		write = !m.isRead(method)
@@ -202,7 +202,7 @@ func (m *Matcher) Decide(method, path string) Decision {
 	if r, off := scope.CheckPath(path); r != scope.Canonical {
 		return Decision{Reason: NotCanonical, Rule: r, Offset: off}
 	}
-	if !grantable(method) {
+	if !scope.GrantableMethod(method) {
 		return Decision{Reason: BadMethod}
 	}
 	if m == nil {

@@ -24,7 +24,7 @@ func ReachesTemplate(set Set, method, template string) (string, bool, error) {
 			items = append(items, it)
 		}
 	}
-	if !grantableMethod(method) || len(items) == 0 {
+	if !GrantableMethod(method) || len(items) == 0 {
 		return "", false, nil
 	}
 	n := newNFA(items)
@@ -73,21 +73,6 @@ func ReachesTemplate(set Set, method, template string) (string, bool, error) {
 func (a *nfa) addPos(kind uint8, lit byte) {
 	a.rep = append(a.rep, len(a.kind))
 	a.kind, a.lit = append(a.kind, kind), append(a.lit, lit)
-}
-
-// grantableMethod is the scope language's rule for methods: a token, and
-// not CONNECT or TRACE.
-func grantableMethod(m string) bool {
-	if m == "" || m == "CONNECT" || m == "TRACE" {
-		return false
-	}
-	for i := 0; i < len(m); i++ {
-		c := m[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // intersection returns a shortest relative path that is canonical and in
