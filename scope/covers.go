@@ -165,62 +165,78 @@ func Minimize(s Set) Set {
 // that is canonical, in some pattern of the items req and in no pattern of
 // the items allowed (indexes of n's items); nil when there is none.
 //
-// It is a breadth-first search over product states (req's positions,
-// allowed's positions, canonical-path state). A state is a witness when
-// req accepts, allowed does not and the path is canonical. Branches are
-// cut where req is dead, the path can no longer be canonical, or allowed
-// takes every continuation; req's positions that allowed also holds are
-// dropped, since they accept nothing allowed denies. Where req holds no wildcard, only the bytes
-// its literal positions expect can keep it alive, and only those are tried.
+// A state is a witness when req accepts, allowed does not and the path is
+// canonical. Branches are cut where req is dead, the path can no longer be
+// canonical, or allowed takes every continuation; req's positions that
+// allowed also holds are dropped, since they accept nothing allowed
+// denies.
 func difference(n *nfa, alphabet []byte, allowed, req []int) (*string, error) {
 	if len(req) == 0 {
 		return nil, nil
 	}
+	a := n.start(allowed)
+	r := n.start(req).minus(a)
+	if len(r) == 0 {
+		return nil, nil
+	}
+	return n.search(alphabet, r, a,
+		func(r, a posSet) (posSet, bool) {
+			r = r.minus(a)
+			return r, len(r) > 0 && !n.acceptsAll(a)
+		},
+		func(r, a posSet) bool { return n.accepts(r) && !n.accepts(a) })
+}
 
+// search is the breadth-first search over product states (the positions
+// of a first and a second group of n's items, and the canonical-path
+// state) that difference and ReachesTemplate share. It starts at (first,
+// second), steps both sets by each byte that can matter (where the first
+// set holds no wildcard, only the bytes its literal positions expect),
+// and drops a successor whose first set is dead, whose path can no longer
+// be canonical, or that keep rejects; keep may also narrow the first set.
+// It returns a shortest path to a canonical state that found accepts, nil
+// when there is none, and ErrTooComplex past MaxStates states.
+func (n *nfa) search(alphabet []byte, first, second posSet,
+	keep func(first, second posSet) (posSet, bool), found func(first, second posSet) bool) (*string, error) {
 	type state struct {
-		r, a   posSet
+		f, s   posSet
 		c      canonState
 		parent int
 		by     byte
 	}
 	// A state's key lists its positions, which are few.
 	var keyBuf []byte
-	key := func(rs, as posSet, c canonState) []byte {
+	key := func(f, s posSet, c canonState) []byte {
 		keyBuf = append(keyBuf[:0], c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid)
-		keyBuf = rs.appendPositions(keyBuf)
+		keyBuf = f.appendPositions(keyBuf)
 		keyBuf = append(keyBuf, 0xFF, 0xFF, 0xFF, 0xFF)
-		return as.appendPositions(keyBuf)
+		return s.appendPositions(keyBuf)
 	}
-	first := state{a: n.start(allowed), c: canonStart, parent: -1}
-	if first.r = n.start(req).minus(first.a); len(first.r) == 0 {
-		return nil, nil
-	}
-	states := []state{first}
-	seen := map[string]bool{string(key(first.r, first.a, first.c)): true}
-	var nextR, nextA posSet
+	states := []state{{f: first, s: second, c: canonStart, parent: -1}}
+	seen := map[string]bool{string(key(first, second, canonStart)): true}
+	var nextF, nextS posSet
 	var syms []byte
 	for i := 0; i < len(states); i++ {
-		s := states[i]
-		if n.accepts(s.r) && !n.accepts(s.a) && s.c.accepts() {
+		st := states[i]
+		if st.c.accepts() && found(st.f, st.s) {
 			path := pathTo(i, func(k int) (int, byte) { return states[k].parent, states[k].by })
 			return &path, nil
 		}
-		syms = symbols(n, s.r, s.a, s.c, alphabet, syms[:0])
+		syms = symbols(n, st.f, st.s, st.c, alphabet, syms[:0])
 		for _, c := range syms {
-			nc := s.c.step(c)
+			nc := st.c.step(c)
 			if nc.dead {
 				continue
 			}
-			if nextR = n.stepInto(s.r, c, nextR); len(nextR) == 0 {
+			if nextF = n.stepInto(st.f, c, nextF); len(nextF) == 0 {
 				continue
 			}
-			// A position allowed holds too accepts nothing allowed does not,
-			// now or later: only req's other positions can lead to a witness.
-			nextA = n.stepInto(s.a, c, nextA)
-			if nextR = nextR.minus(nextA); len(nextR) == 0 || n.acceptsAll(nextA) {
+			nextS = n.stepInto(st.s, c, nextS)
+			f, ok := keep(nextF, nextS)
+			if !ok {
 				continue
 			}
-			k := key(nextR, nextA, nc)
+			k := key(f, nextS, nc)
 			if seen[string(k)] {
 				continue
 			}
@@ -228,7 +244,7 @@ func difference(n *nfa, alphabet []byte, allowed, req []int) (*string, error) {
 				return nil, ErrTooComplex
 			}
 			seen[string(k)] = true
-			states = append(states, state{r: append(posSet(nil), nextR...), a: append(posSet(nil), nextA...), c: nc, parent: i, by: c})
+			states = append(states, state{f: append(posSet(nil), f...), s: append(posSet(nil), nextS...), c: nc, parent: i, by: c})
 		}
 	}
 	return nil, nil

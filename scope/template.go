@@ -61,7 +61,11 @@ func ReachesTemplate(set Set, method, template string) (string, bool, error) {
 		all[i] = i
 	}
 	alphabet := alphabetOf(append(items, Item{Class: ReadWrite, Pattern: template}))
-	path, err := intersection(n, alphabet, []int{tmplItem}, all)
+	// A path the template produces and some item allows: the template's
+	// positions lead, and a state lives while both sides do.
+	path, err := n.search(alphabet, n.start([]int{tmplItem}), n.start(all),
+		func(t, items posSet) (posSet, bool) { return t, len(items) > 0 },
+		func(t, items posSet) bool { return n.accepts(t) && n.accepts(items) })
 	if err != nil || path == nil {
 		return "", false, err
 	}
@@ -73,57 +77,4 @@ func ReachesTemplate(set Set, method, template string) (string, bool, error) {
 func (a *nfa) addPos(kind uint8, lit byte) {
 	a.rep = append(a.rep, len(a.kind))
 	a.kind, a.lit = append(a.kind, kind), append(a.lit, lit)
-}
-
-// intersection returns a shortest relative path that is canonical and in
-// the languages of both item groups of n; nil when there is none. It is
-// the breadth-first product search of difference, accepting where both
-// sides accept.
-func intersection(n *nfa, alphabet []byte, left, right []int) (*string, error) {
-	type state struct {
-		l, r   posSet
-		c      canonState
-		parent int
-		by     byte
-	}
-	var keyBuf []byte
-	key := func(l, r posSet, c canonState) string {
-		keyBuf = append(keyBuf[:0], c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid)
-		keyBuf = l.appendPositions(keyBuf)
-		keyBuf = append(keyBuf, 0xFF, 0xFF, 0xFF, 0xFF)
-		return string(r.appendPositions(keyBuf))
-	}
-	states := []state{{l: n.start(left), r: n.start(right), c: canonStart, parent: -1}}
-	seen := map[string]bool{key(states[0].l, states[0].r, canonStart): true}
-	for i := 0; i < len(states); i++ {
-		s := states[i]
-		if n.accepts(s.l) && n.accepts(s.r) && s.c.accepts() {
-			path := pathTo(i, func(k int) (int, byte) { return states[k].parent, states[k].by })
-			return &path, nil
-		}
-		for _, c := range symbols(n, s.l, s.r, s.c, alphabet, nil) {
-			nc := s.c.step(c)
-			if nc.dead {
-				continue
-			}
-			nl := n.stepInto(s.l, c, nil)
-			if len(nl) == 0 {
-				continue
-			}
-			nr := n.stepInto(s.r, c, nil)
-			if len(nr) == 0 {
-				continue
-			}
-			k := key(nl, nr, nc)
-			if seen[k] {
-				continue
-			}
-			if len(states) >= MaxStates {
-				return nil, ErrTooComplex
-			}
-			seen[k] = true
-			states = append(states, state{l: nl, r: nr, c: nc, parent: i, by: c})
-		}
-	}
-	return nil, nil
 }
