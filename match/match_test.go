@@ -439,14 +439,21 @@ func TestResumeAfterPrefix(t *testing.T) {
 	}
 }
 
-// Exact items answer Allow from a map; one of the wrong class must leave
-// the decision to the other items.
+// Exact items answer Allow from their table, for the whole scope: a
+// read-write item elsewhere grants writes on a read-only item's path.
 func TestExactFastPath(t *testing.T) {
 	tests := []struct {
 		scope, method, path string
 		want                bool
 	}{
 		{".:config/x *:config/**", "PUT", "/config/x", true},
+		{"*:config/** .:config/x", "PATCH", "/config/x", true},
+		{".:config/x *:config/x*", "DELETE", "/config/x", true},
+		{".:config/x *:config/y*", "PUT", "/config/x", false},
+		{".:config/x .:config/**", "PUT", "/config/x", false},
+		{".:config/x", "HEAD", "/config/x", true},
+		{".:config/x", "get", "/config/x", false},
+		{"*:config/x", "get", "/config/x", true},
 		{".:config/x", "PUT", "/config/x", false},
 		{".:config/x", "GET", "/config/x", true},
 		{"*:config/x", "DELETE", "/config/x", true},
