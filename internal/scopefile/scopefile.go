@@ -218,10 +218,7 @@ func readJSON(data []byte, lines lineIndex) ([]Scope, error) {
 		if !ok {
 			return &Error{lines.pos(0), fmt.Sprintf("%s is not a string", path)}
 		}
-		s, err := w.decodeString(off)
-		if err != nil {
-			return err
-		}
+		s := w.decodeString(off)
 		s.Form, s.Where = form, path
 		out = append(out, s)
 		return nil
@@ -351,7 +348,7 @@ func (w *walker) value(path string) (any, error) {
 
 // decodeString decodes the JSON string literal at off, keeping for each
 // decoded byte the file position of the source character it came from.
-func (w *walker) decodeString(off int) (Scope, error) {
+func (w *walker) decodeString(off int) Scope {
 	var s Scope
 	var b []byte
 	i := off + 1
@@ -386,7 +383,7 @@ func (w *walker) decodeString(off int) (Scope, error) {
 	}
 	s.at = append(s.at, w.lines.pos(i))
 	s.Text = string(b)
-	return s, nil
+	return s
 }
 
 // unicodeEscape decodes \uXXXX at i (with a following low surrogate when

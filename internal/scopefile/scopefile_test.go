@@ -2,9 +2,15 @@ package scopefile
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 )
 
 type found struct {
@@ -100,4 +106,40 @@ func TestAtClamps(t *testing.T) {
 	if got[0].At(-1) != (Pos{1, 1}) || got[0].At(99) != (Pos{1, 4}) {
 		t.Error("At does not clamp")
 	}
+}
+
+// The positions decoder reads a JSON string as encoding/json does, for
+// every escape json.Marshal writes (\u003c, \u2028, \n, \" ...) and for
+// hand-written \u escapes of any character, surrogate pairs included.
+func TestDecodeStringAgreesWithJSON(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := rapid.StringOf(rapid.Rune()).Draw(t, "text")
+		enc, err := json.Marshal(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u strings.Builder
+		u.WriteByte('"')
+		for _, r := range text {
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				fmt.Fprintf(&u, `\u%04x\u%04X`, r1, r2)
+			} else {
+				fmt.Fprintf(&u, `\u%04x`, r)
+			}
+		}
+		u.WriteByte('"')
+		for _, lit := range []string{string(enc), u.String()} {
+			var want string
+			if err := json.Unmarshal([]byte(lit), &want); err != nil {
+				t.Fatalf("%s: %v", lit, err)
+			}
+			got, err := Read([]byte(`{"allowedScopes": [` + lit + `]}`))
+			if err != nil {
+				t.Fatalf("%s: %v", lit, err)
+			}
+			if len(got) != 1 || got[0].Text != want {
+				t.Fatalf("Read of %s = %+v, encoding/json says %q", lit, got, want)
+			}
+		}
+	})
 }
