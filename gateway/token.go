@@ -101,9 +101,9 @@ func (j *JWT) Scope(_ context.Context, token string) (string, error) {
 	if _, err := j.parser.ParseWithClaims(token, &claims, j.keys); err != nil {
 		return "", err
 	}
-	s, err := scopeClaim(claims)
+	s, err := ScopeClaim(claims)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("gateway: %w", err)
 	}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		j.verified.Add(token, verifiedToken{scope: s, exp: exp.Time})
@@ -111,23 +111,29 @@ func (j *JWT) Scope(_ context.Context, token string) (string, error) {
 	return s, nil
 }
 
-// scopeClaim is the scope claim, or the scp array joined by spaces.
-func scopeClaim(claims jwt.MapClaims) (string, error) {
+// ScopeClaim returns the scope of a JWT access token's claims: the
+// "scope" claim, a space-separated string, or, when there is none, the
+// "scp" claim, an array of strings that it joins with spaces. Any other
+// shape is an error that names the claim; nothing is guessed.
+func ScopeClaim(claims jwt.MapClaims) (string, error) {
 	switch s := claims["scope"].(type) {
 	case string:
 		return s, nil
 	case nil:
 	default:
-		return "", errors.New("gateway: JWT scope claim is not a string")
+		return "", errors.New("JWT claim scope is not a string")
+	}
+	if claims["scp"] == nil {
+		return "", errors.New("JWT has neither a scope nor an scp claim")
 	}
 	arr, ok := claims["scp"].([]any)
 	if !ok {
-		return "", errors.New("gateway: JWT has neither a scope nor an scp claim")
+		return "", errors.New("JWT claim scp is not an array of strings")
 	}
 	parts := make([]string, len(arr))
 	for i, v := range arr {
 		if parts[i], ok = v.(string); !ok {
-			return "", errors.New("gateway: JWT scp claim holds a non-string")
+			return "", errors.New("JWT claim scp holds a non-string")
 		}
 	}
 	return strings.Join(parts, " "), nil

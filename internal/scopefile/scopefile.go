@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // Form names the kind of input a scope was found in.
@@ -151,30 +153,9 @@ func readJWT(data, token []byte, lines lineIndex) ([]Scope, error) {
 	if _, _, err := jwt.NewParser().ParseUnverified(string(token), &claims); err != nil {
 		return nil, &Error{at, "JWT does not decode: " + err.Error()}
 	}
-	text := ""
-	switch {
-	case claims["scope"] != nil:
-		s, ok := claims["scope"].(string)
-		if !ok {
-			return nil, &Error{at, "JWT claim scope is not a string"}
-		}
-		text = s
-	case claims["scp"] != nil:
-		arr, ok := claims["scp"].([]any)
-		if !ok {
-			return nil, &Error{at, "JWT claim scp is not an array of strings"}
-		}
-		var parts []string
-		for _, v := range arr {
-			s, ok := v.(string)
-			if !ok {
-				return nil, &Error{at, "JWT claim scp holds a non-string"}
-			}
-			parts = append(parts, s)
-		}
-		text = strings.Join(parts, " ")
-	default:
-		return nil, &Error{at, "JWT has neither a scope nor an scp claim"}
+	text, err := gateway.ScopeClaim(claims)
+	if err != nil {
+		return nil, &Error{at, err.Error()}
 	}
 	// Positions inside a base64 payload mean nothing to a reader: every
 	// byte points at the token.
