@@ -138,7 +138,7 @@ func TestAuthRequest(t *testing.T) {
 		{"allowed", "Bearer " + tok, "GET", "/acme/config/clients?limit=5", result{200, ""}},
 		{"write", "Bearer " + tok, "POST", "/acme/webhooks/subscriptions", result{200, ""}},
 		{"read-only", "Bearer " + tok, "PUT", "/acme/config/clients/c1", result{403, `Bearer error="insufficient_scope", scope="*:config/clients/c1"`}},
-		{"escaped dots", "Bearer " + tok, "GET", "/acme/webhooks/%2e%2e/config", result{403, `Bearer error="insufficient_scope", scope=".:webhooks/%2e%2e/config"`}},
+		{"escaped dots", "Bearer " + tok, "GET", "/acme/webhooks/%2e%2e/config", result{403, `Bearer error="insufficient_scope"`}},
 		{"no token", "", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
 		{"not bearer", "Basic Zm9vOmJhcg==", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
 		{"expired token", "Bearer " + expired, "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 // ScopeFunc returns the scope of the token a request carries, and false
@@ -87,18 +88,25 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 
 // decide strips the mount segments from an escaped path and decides the
 // request with the scope's cached matcher, calling the hook when there is
-// one. It returns the path decided on.
+// one. It returns the path decided on, or "" when the mount segments could
+// not be stripped (no scope allows such a request).
 func decide(cache *match.Cache, c config, r *http.Request, s, method, escaped string) (bool, string) {
 	path, pathOK := stripSegments(escaped, c.strip)
 	m, err := cache.Get(s) // a nil matcher denies everything
 	if c.hook == nil {
-		return pathOK && m.Allow(method, path), path
+		if !pathOK {
+			return false, ""
+		}
+		return m.Allow(method, path), path
 	}
 	d := Decision{Method: method, Path: path, ScopeErr: err}
 	if pathOK {
 		d.Decision = m.Decide(method, path)
 	}
 	c.hook(r, d)
+	if !pathOK {
+		return false, ""
+	}
 	return d.Allowed, path
 }
 
@@ -122,18 +130,17 @@ func stripSegments(p string, n int) (string, bool) {
 
 // challenge is the 403's WWW-Authenticate value. Its scope names the least
 // item that allows the request: the path as a pattern, read or
-// read-write. It is left out where the path could not be written as an
-// exact pattern in a quoted string (it holds '*', '"' or '\', or is not a
-// plain visible path).
+// read-write. It is left out where no item allows the request (the
+// method is not grantable, or the path is "" or not canonical) or where
+// the path cannot be written as an exact pattern in a quoted string (it
+// holds '*' or '"').
 func challenge(method, path string) string {
 	const base = `Bearer error="insufficient_scope"`
-	if len(path) < 2 || path[0] != '/' {
+	if !scope.GrantableMethod(method) || len(path) < 2 || strings.ContainsAny(path, `*"`) {
 		return base
 	}
-	for i := 1; i < len(path); i++ {
-		if c := path[i]; c < 0x21 || c > 0x7E || c == '*' || c == '"' || c == '\\' {
-			return base
-		}
+	if r, _ := scope.CheckPath(path); r != scope.Canonical {
+		return base
 	}
 	class := "*"
 	if method == http.MethodGet || method == http.MethodHead {
