@@ -148,19 +148,26 @@ func FuzzScanner(f *testing.F) {
 	})
 }
 
-// FuzzLint: Lint never panics, reports positions inside the string, and
-// every suggestion parses; a suggestion that drops a duplicate or
-// redundant item allows exactly what the scope does.
+// FuzzLint: Lint never panics and reports positions inside the string;
+// every suggestion parses and has the relation to the scope that Covers
+// proves (equal for duplicate and redundant), and every request a finding
+// names is decided as it says by the matcher.
 func FuzzLint(f *testing.F) {
 	for _, s := range scopeSeeds {
 		f.Add(s)
 	}
 	f.Add("*:a/* *:a/*/** *:a/** *:a/* .:config/{id} a:b  ")
+	f.Add("*:config/client*/secret *:config/client* *:webhooks/ *:a**/b")
 	f.Fuzz(func(t *testing.T, s string) {
 		orig, origErr := scope.Parse(s)
 		for _, fd := range scope.Lint(s) {
 			if fd.Offset < 0 || fd.Offset > len(s) || fd.Column != fd.Offset+1 || fd.Message == "" {
 				t.Fatalf("Lint(%q): malformed finding %+v", s, fd)
+			}
+			for _, ex := range fd.Examples {
+				if match.Compile(scope.MustParse(ex.Scope)).Allow(ex.Method, ex.Path) != ex.Allowed {
+					t.Fatalf("Lint(%q): %s example %+v is not what the matcher decides", s, fd.Code, ex)
+				}
 			}
 			if fd.Suggestion == "" {
 				continue
@@ -169,7 +176,19 @@ func FuzzLint(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Lint(%q): %s suggestion %q does not parse: %v", s, fd.Code, fd.Suggestion, err)
 			}
-			if origErr == nil && (fd.Code == scope.Duplicate || fd.Code == scope.Redundant) && !scope.Equal(orig, sugg) {
+			if origErr != nil {
+				continue // a repair: the scope grants nothing to compare with
+			}
+			in, w1 := scope.Covers(orig, sugg)
+			out, w2 := scope.Covers(sugg, orig)
+			if w1.Err != nil || w2.Err != nil {
+				t.Fatalf("Lint(%q): %s suggestion %q offered on an undecided question", s, fd.Code, fd.Suggestion)
+			}
+			want := map[[2]bool]scope.Relation{{true, true}: scope.Same, {true, false}: scope.Narrower, {false, true}: scope.Wider}[[2]bool{in, out}]
+			if fd.Relation != want || want == scope.NoSuggestion {
+				t.Fatalf("Lint(%q): %s suggestion %q is said to be %v; Covers says %v", s, fd.Code, fd.Suggestion, fd.Relation, want)
+			}
+			if (fd.Code == scope.Duplicate || fd.Code == scope.Redundant) && want != scope.Same {
 				t.Fatalf("Lint(%q): %s suggestion %q changes what the scope allows", s, fd.Code, fd.Suggestion)
 			}
 		}

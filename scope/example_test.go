@@ -72,18 +72,18 @@ func ExampleLint() {
 	for _, f := range scope.Lint(".:config/tokenPolicies**  *:config/clients/{id} *:**") {
 		fmt.Printf("col %d: %s: %s [%s]\n", f.Column, f.Severity, f.Message, f.Code)
 		if f.Suggestion != "" {
-			fmt.Printf("  suggestion: %s\n", f.Suggestion)
+			fmt.Printf("  suggestion (%s): %s\n", f.Relation, f.Suggestion)
 		}
 	}
 	// Output:
 	// col 1: warning: item .:config/tokenPolicies** is covered by *:** and adds nothing; remove it [redundant]
-	//   suggestion: *:config/clients/{id} *:**
-	// col 23: warning: .:config/tokenPolicies** also matches /config/tokenPoliciesX (the wildcard is glued to "tokenPolicies"); if only /config/tokenPolicies and what is under it was meant, write .:config/tokenPolicies .:config/tokenPolicies/** [prefix-bleed]
-	//   suggestion: .:config/tokenPolicies .:config/tokenPolicies/** *:config/clients/{id} *:**
+	//   suggestion (equal): *:config/clients/{id} *:**
+	// col 23: warning: .:config/tokenPolicies** also matches /config/tokenPoliciesa: the wildcard is glued to "tokenPolicies" and extends that segment; to match "tokenPolicies" only as a whole segment, write .:config/tokenPolicies .:config/tokenPolicies/** [prefix-bleed]
+	//   suggestion (equal): .:config/tokenPolicies .:config/tokenPolicies/** *:config/clients/{id} *:**
 	// col 25: info: 2 spaces between items; write one [whitespace]
-	//   suggestion: .:config/tokenPolicies** *:config/clients/{id} *:**
+	//   suggestion (equal): .:config/tokenPolicies** *:config/clients/{id} *:**
 	// col 27: warning: item *:config/clients/{id} is covered by *:** and adds nothing; remove it [redundant]
-	//   suggestion: .:config/tokenPolicies** *:**
+	//   suggestion (equal): .:config/tokenPolicies** *:**
 	// col 44: error: segment "{id}" of *:config/clients/{id} is an unsubstituted template; put the real identifier there [placeholder]
 	// col 49: warning: *:** grants every method on every path (super admin); grant the paths and methods the client needs [super-admin]
 }

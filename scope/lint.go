@@ -58,10 +58,18 @@ type Finding struct {
 	Item     string
 	Message  string
 	// Suggestion, when not empty, is the whole scope string rewritten to
-	// fix this finding alone. It always parses; for duplicate and
-	// redundant it allows exactly what the scope allows, and for
-	// prefix-bleed exactly what it allows less the bled paths.
+	// fix this finding alone. It always parses, and Relation says how
+	// what it allows compares with what the scope allows, as Covers
+	// proved before the finding was made: equal for duplicate, redundant
+	// and whitespace; narrower (or equal, when other items allow the same)
+	// for prefix-bleed; wider (or equal) for trailing-slash; a repair for a
+	// parse error. A suggestion that fails its proof, or whose proof is
+	// undecided, is not offered.
 	Suggestion string
+	Relation   Relation
+	// Examples are the requests the message names, each with whether the
+	// item (or its rewrite) allows it.
+	Examples []Example
 }
 
 // Lint reports every parse error in s (severity Error) and every finding
@@ -74,19 +82,22 @@ func Lint(s string) []Finding {
 		return []Finding{{Code: Internal, Severity: SeverityError, Column: 1, Item: s, Message: err.Error()}}
 	}
 	l := linter{src: s, damaged: len(errs) > 0}
+	if !l.damaged {
+		l.set = MustParse(s)
+	}
 	for _, node := range tree.Items {
 		l.spans = append(l.spans, span{node.Start().Offset, node.End().Offset})
 	}
 	for _, e := range errs {
 		// A parse error's fix is offered only if it fixes the whole scope.
-		fix := ""
+		fix, rel := "", NoSuggestion
 		if i := l.itemAt(e.Offset); e.Suggestion != "" && i >= 0 {
 			if cand := l.replace(i, e.Suggestion); isValid(cand) {
-				fix = cand
+				fix, rel = cand, Repair
 			}
 		}
 		l.out = append(l.out, Finding{Code: e.Code, Severity: SeverityError, Offset: e.Offset, Column: e.Column,
-			Item: e.Item, Message: e.Message, Suggestion: fix})
+			Item: e.Item, Message: e.Message, Suggestion: fix, Relation: rel})
 	}
 	l.whitespace()
 	l.items(tree)
@@ -115,15 +126,21 @@ type linter struct {
 	src     string
 	spans   []span
 	damaged bool // the scope has parse errors: no suggestion can fix it alone
+	set     Set  // the scope, when it is not damaged
 	out     []Finding
 }
 
+// add reports a finding, offering its suggestion only when prove holds.
 func (l *linter) add(code Code, off int, item, suggestion, format string, args ...any) {
-	if l.damaged {
-		suggestion = "" // no rewrite of one finding makes a damaged scope parse
-	}
+	sugg, rel := l.prove(code, suggestion)
 	l.out = append(l.out, Finding{Code: code, Severity: LintCodes[code], Offset: off, Column: off + 1,
-		Item: item, Message: fmt.Sprintf(format, args...), Suggestion: suggestion})
+		Item: item, Message: fmt.Sprintf(format, args...), Suggestion: sugg, Relation: rel})
+}
+
+// addProven reports a finding whose suggestion, if any, is proven already.
+func (l *linter) addProven(f Finding) {
+	f.Severity, f.Column = LintCodes[f.Code], f.Offset+1
+	l.out = append(l.out, f)
 }
 
 // text is the item at index i as written.
@@ -189,7 +206,11 @@ func (l *linter) items(tree *grammar.Scope) {
 				valid = append(valid, i)
 			}
 			if len(text) >= 3 && text[1] == ':' && text[0] != '.' && text[0] != '*' {
-				l.add(UnknownAccess, off, text, "", "item %s has the shape of an access item, but %q is no access class: it is a plain item and grants no request; write \".:%s\" to read or \"*:%s\" to read and write", text, text[:1], text[2:], text[2:])
+				msg := fmt.Sprintf("item %s has the shape of an access item, but %q is no access class: it is a plain item and grants no request", text, text[:1])
+				if isAccessItem(".:" + text[2:]) {
+					msg += fmt.Sprintf("; write \".:%s\" to read or \"*:%s\" to read and write", text[2:], text[2:])
+				}
+				l.add(UnknownAccess, off, text, "", "%s", msg)
 			}
 		}
 	}
@@ -215,18 +236,61 @@ func isPlain(text string) bool {
 
 // access reports the findings that concern one valid access item alone.
 func (l *linter) access(i int, text string, n *grammar.AccessItem) {
-	off, pattern := l.spans[i].start, text[2:]
+	off := l.spans[i].start
 	switch text {
 	case "*:**":
 		l.add(SuperAdmin, off, text, "", "*:** grants every method on every path (super admin); grant the paths and methods the client needs")
 	case ".:**":
 		l.add(ReadAll, off, text, "", ".:** reads everything; grant the paths the client reads")
 	}
-	if strings.HasSuffix(pattern, "/") {
-		l.add(TrailingSlash, off, text, l.replace(i, text+"**"), "%s matches only the path with a trailing slash (%s), not what is under it; write %s for the subtree", text, "/"+pattern, text+"**")
+	if strings.HasSuffix(text, "/") {
+		l.trailingSlash(i, text)
 	}
-	// A wildcard glued to the literal before it, at the end of a segment,
-	// also matches the literal followed by more bytes.
+	l.prefixBleed(i, text, n)
+}
+
+// trailingSlash reports an item whose pattern ends in "/": it matches only
+// paths that end there. The suggestion adds the subtree, so it is wider;
+// the message names a path the item matches and one under it that only
+// the suggestion does, both witnesses of Covers.
+func (l *linter) trailingSlash(i int, text string) {
+	off, wide := l.spans[i].start, text+"**"
+	item, subtree := MustParse(text), MustParse(wide)
+	in, okIn := differ(item, Set{})
+	under, okUnder := differ(subtree, item)
+	if !okIn || !okUnder {
+		// Undecided: no claim about paths is made.
+		l.add(TrailingSlash, off, text, "", "%s matches only paths that end in \"/\", not what is under them", text)
+		return
+	}
+	f := Finding{Code: TrailingSlash, Offset: off, Item: text, Examples: []Example{
+		{Scope: text, Method: in.Method, Path: in.Path, Allowed: true},
+		{Scope: text, Method: under.Method, Path: under.Path, Allowed: false},
+		{Scope: wide, Method: under.Method, Path: under.Path, Allowed: true},
+	}}
+	if strings.IndexByte(text[2:], '*') < 0 {
+		f.Message = fmt.Sprintf("%s matches only %s, not what is under it (such as %s)", text, in.Path, under.Path)
+	} else {
+		f.Message = fmt.Sprintf("%s matches only paths that end in \"/\" (such as %s), not what is under them (such as %s)", text, in.Path, under.Path)
+	}
+	if f.Suggestion, f.Relation = l.prove(TrailingSlash, l.replace(i, wide)); f.Suggestion != "" {
+		f.Message += fmt.Sprintf("; write %s for the subtree", wide)
+	}
+	l.addProven(f)
+}
+
+// prefixBleed reports a wildcard glued to the literal that starts its
+// segment, at the end of the segment (client*, tokenPolicies**,
+// client*/secret): it also matches the literal followed by more bytes.
+// The rewrite that keeps the literal a whole segment is the item with
+// the wildcard's bleeding part cut off: for "*", L·rest; for "**",
+// L·rest and L/**·rest (the "**" either empty or crossing a "/" right
+// after L). The example of a bled path is a witness that the item allows
+// and the rewrite denies, and the rewrite is offered only when Covers
+// proves it narrower than the item and the whole rewritten scope
+// narrower than (or equal to) the scope.
+func (l *linter) prefixBleed(i int, text string, n *grammar.AccessItem) {
+	off, end := l.spans[i].start, l.spans[i].end
 	for k, e := range n.Pattern {
 		if e.Kind() != grammar.Stars || k == 0 {
 			continue
@@ -247,14 +311,33 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 			// every path the item matches goes past it, so nothing bleeds.
 			continue
 		}
-		bled := lit + "X"
-		fix := ""
-		if e.Text() == "**" && k+1 == len(n.Pattern) {
-			fix = l.replace(i, fmt.Sprintf("%c:%s %c:%s/**", text[0], lit, text[0], lit))
+		rest, class := l.src[e.Offset()+len(e.Text()):end], text[:2]
+		whole := class + lit + rest
+		if e.Text() == "**" {
+			whole += " " + class + lit + "/**" + rest
 		}
-		l.add(PrefixBleed, e.Offset(), text, fix, "%s also matches %s (the wildcard is glued to %q); if only %s and what is under it was meant, write %c:%s %c:%s/**",
-			text, "/"+bled, lit[strings.LastIndexByte(lit, '/')+1:], "/"+lit, text[0], lit, text[0], lit)
-		break
+		item := MustParse(text)
+		cut, err := Parse(whole)
+		if err != nil {
+			continue
+		}
+		bled, ok := differ(item, cut)
+		if !ok {
+			continue // nothing bleeds, or undecided: no claim
+		}
+		seg := lit[strings.LastIndexByte(lit, '/')+1:]
+		f := Finding{Code: PrefixBleed, Offset: e.Offset(), Item: text, Examples: []Example{
+			{Scope: text, Method: bled.Method, Path: bled.Path, Allowed: true},
+			{Scope: whole, Method: bled.Method, Path: bled.Path, Allowed: false},
+		}}
+		f.Message = fmt.Sprintf("%s also matches %s: the wildcard is glued to %q and extends that segment", text, bled.Path, seg)
+		if narrower, _ := Covers(item, cut); narrower {
+			if f.Suggestion, f.Relation = l.prove(PrefixBleed, l.replace(i, whole)); f.Suggestion != "" {
+				f.Message += fmt.Sprintf("; to match %q only as a whole segment, write %s", seg, whole)
+			}
+		}
+		l.addProven(f)
+		return
 	}
 }
 
@@ -350,7 +433,7 @@ var codeHelp = map[Code]string{
 	Internal:      "The parser failed; the scope grants nothing. Report it as a defect.",
 	SuperAdmin:    "*:** grants every method on every path; grant only the paths and methods the client needs.",
 	ReadAll:       ".:** reads every path; grant only the paths the client reads.",
-	PrefixBleed:   "A wildcard glued to a literal also matches the literal followed by more bytes (tokenPolicies** matches tokenPoliciesX); write P P/** for P and what is under it.",
+	PrefixBleed:   "A wildcard glued to a literal also matches the literal followed by more bytes (tokenPolicies** matches tokenPoliciesX); to keep the literal a whole segment, write P for P*, or P P/** for P and what is under it.",
 	TrailingSlash: "A pattern ending in \"/\" matches only the path with the trailing slash; write \"/**\" for the subtree.",
 	Placeholder:   "A template segment such as <id>, {id} or :id was left in; put the real identifier there.",
 	Duplicate:     "The item repeats an earlier one verbatim; remove it.",

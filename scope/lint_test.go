@@ -1,11 +1,17 @@
 package scope_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
 
+	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/internal/scopegen"
+	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -35,16 +41,23 @@ func TestLint(t *testing.T) {
 		{"read-all", "openid .:**", []lintSum{{scope.ReadAll, scope.SeverityInfo, 8, ".:**", ""}}},
 		{"prefix-bleed", "*:config/tokenPolicies**", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 23, "*:config/tokenPolicies**",
 			"*:config/tokenPolicies *:config/tokenPolicies/**"}}},
-		{"prefix-bleed single star", ".:config/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*", ""}}},
-		{"prefix-bleed mid-pattern", ".:config/client*/secret", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*/secret", ""}}},
+		{"prefix-bleed single star", ".:config/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*", ".:config/client"}}},
+		{"prefix-bleed mid-pattern", ".:config/client*/secret", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 16, ".:config/client*/secret", ".:config/client/secret"}}},
+		{"prefix-bleed mid-pattern double star", "*:a**/b", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 4, "*:a**/b", "*:a/b *:a/**/b"}}},
+		// Other items allow what bleeds: the rewrite changes nothing.
+		{"prefix-bleed covered by another item", "*:a** *:**", []lintSum{
+			{scope.PrefixBleed, scope.SeverityWarning, 4, "*:a**", "*:a *:a/** *:**"},
+			{scope.Redundant, scope.SeverityWarning, 1, "*:a**", "*:**"},
+			{scope.SuperAdmin, scope.SeverityWarning, 7, "*:**", ""},
+		}},
 		// A literal that is no path alone cannot bleed: every match goes past it.
 		{"no prefix-bleed after a dot segment", "*:.**", nil},
 		{"no prefix-bleed after a dot-dot segment", ".:a/..*", nil},
 		{"no prefix-bleed after a partial UTF-8 escape", "*:a%C3**", nil},
-		{"prefix-bleed in a later segment", "*:.*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 12, "*:.*/client*", ""}}},
+		{"prefix-bleed in a later segment", "*:.*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 12, "*:.*/client*", "*:.*/client"}}},
 		// A wildcard earlier in the segment makes the last one a glob.
 		{"no prefix-bleed in a glob segment", ".:files/*.* *:x/**.**", nil},
-		{"prefix-bleed after a globbed segment", ".:*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 11, ".:*/client*", ""}}},
+		{"prefix-bleed after a globbed segment", ".:*/client*", []lintSum{{scope.PrefixBleed, scope.SeverityWarning, 11, ".:*/client*", ".:*/client"}}},
 		{"trailing-slash", "*:webhooks/", []lintSum{{scope.TrailingSlash, scope.SeverityWarning, 1, "*:webhooks/", "*:webhooks/**"}}},
 		{"placeholder braces", ".:config/loginPolicies/{loginPolicyId}", []lintSum{{scope.Placeholder, scope.SeverityError, 24, ".:config/loginPolicies/{loginPolicyId}", ""}}},
 		{"placeholder angle", "*:config/clients/<id>/secret", []lintSum{{scope.Placeholder, scope.SeverityError, 18, "*:config/clients/<id>/secret", ""}}},
@@ -106,11 +119,20 @@ func TestLintNoFalsePositives(t *testing.T) {
 	}
 }
 
-// checkSuggestion verifies a finding's suggestion: it parses, the finding
-// is gone from it, and it means what the message claims.
-func checkSuggestion(t *testing.T, orig string, f scope.Finding) {
+// checkSuggestion verifies a finding's claims: the suggestion parses, the
+// finding is gone from it, its relation to the scope is the one Covers
+// proves and one the code may claim, and the requests the message names
+// (and a request on which scope and suggestion differ) are decided as
+// claimed by the matcher and by the oracle.
+func checkSuggestion(t errorer, orig string, f scope.Finding) {
 	t.Helper()
+	for _, ex := range f.Examples {
+		checkRequest(t, f, ex.Scope, ex.Method, ex.Path, ex.Allowed)
+	}
 	if f.Suggestion == "" {
+		if f.Relation != scope.NoSuggestion {
+			t.Errorf("%s: relation %v without a suggestion", f.Code, f.Relation)
+		}
 		return
 	}
 	sugg, err := scope.Parse(f.Suggestion)
@@ -118,26 +140,163 @@ func checkSuggestion(t *testing.T, orig string, f scope.Finding) {
 		t.Errorf("%s: suggestion %q does not parse: %v", f.Code, f.Suggestion, err)
 		return
 	}
-	for _, g := range scope.Lint(f.Suggestion) {
-		if g.Code == f.Code && g.Item == f.Item {
-			t.Errorf("%s: suggestion %q still has the finding", f.Code, f.Suggestion)
+	// The suggestion fixes the finding: whitespace is gone, and the item
+	// is replaced or dropped, one copy of it.
+	copies := func(s string) int {
+		return strings.Count(" "+strings.Join(strings.Fields(s), "  ")+" ", " "+f.Item+" ")
+	}
+	switch {
+	case f.Code == scope.Whitespace:
+		if strings.Join(strings.Fields(f.Suggestion), " ") != f.Suggestion {
+			t.Errorf("whitespace: suggestion %q is not single-spaced", f.Suggestion)
 		}
+	case f.Item != "" && copies(f.Suggestion) != copies(orig)-1:
+		t.Errorf("%s: suggestion %q does not replace or drop one copy of %q", f.Code, f.Suggestion, f.Item)
 	}
 	o, err := scope.Parse(orig)
 	if err != nil {
-		return // a parse error's fix: the original means nothing to compare
+		if f.Relation != scope.Repair {
+			t.Errorf("%s: suggestion %q for a damaged scope is %v, want repair", f.Code, f.Suggestion, f.Relation)
+		}
+		return
 	}
-	switch f.Code {
-	case scope.Duplicate, scope.Redundant, scope.Whitespace:
-		if !scope.Equal(o, sugg) {
-			t.Errorf("%s: suggestion %q does not allow exactly what %q does", f.Code, f.Suggestion, orig)
+	in, w1 := scope.Covers(o, sugg)  // the suggestion allows nothing more
+	out, w2 := scope.Covers(sugg, o) // the suggestion allows nothing less
+	if w1.Err != nil || w2.Err != nil {
+		t.Errorf("%s: suggestion %q offered on an undecided question", f.Code, f.Suggestion)
+		return
+	}
+	var want scope.Relation
+	switch {
+	case in && out:
+		want = scope.Same
+	case in:
+		want = scope.Narrower
+		checkRequest(t, f, orig, w2.Method, w2.Path, true)
+		checkRequest(t, f, f.Suggestion, w2.Method, w2.Path, false)
+	case out:
+		want = scope.Wider
+		checkRequest(t, f, orig, w1.Method, w1.Path, false)
+		checkRequest(t, f, f.Suggestion, w1.Method, w1.Path, true)
+	default:
+		t.Errorf("%s: suggestion %q neither covers nor is covered by %q", f.Code, f.Suggestion, orig)
+		return
+	}
+	if f.Relation != want {
+		t.Errorf("%s: suggestion %q is said to be %v, Covers says %v", f.Code, f.Suggestion, f.Relation, want)
+	}
+	allowed := map[scope.Code][]scope.Relation{
+		scope.Whitespace: {scope.Same}, scope.Duplicate: {scope.Same}, scope.Redundant: {scope.Same},
+		scope.PrefixBleed: {scope.Narrower, scope.Same}, scope.TrailingSlash: {scope.Wider, scope.Same},
+	}
+	if !slices.Contains(allowed[f.Code], want) {
+		t.Errorf("%s: suggestion %q is %v, which %s may not suggest", f.Code, f.Suggestion, want, f.Code)
+	}
+}
+
+// errorer is what checkSuggestion needs of a *testing.T or a *rapid.T.
+type errorer interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// checkRequest holds one claim, that scope s allows (or denies) a request,
+// to the matcher and to the oracle.
+func checkRequest(t errorer, f scope.Finding, s, method, path string, allowed bool) {
+	t.Helper()
+	set, err := scope.Parse(s)
+	if err != nil {
+		t.Errorf("%s: example scope %q does not parse: %v", f.Code, s, err)
+		return
+	}
+	if d := match.Compile(set).Decide(method, path); d.Allowed != allowed {
+		t.Errorf("%s (%s): the matcher says %v for %s %s against %q, the finding says %v", f.Code, f.Message, d, method, path, s, allowed)
+	}
+	if v := oracle.Decide(set, method, path); v.Allowed != allowed {
+		t.Errorf("%s: the oracle says %v for %s %s against %q, the finding says %v", f.Code, v.Allowed, method, path, s, allowed)
+	}
+}
+
+// Every suggestion and every example of every finding, on generated
+// scopes that reach each code that suggests, is what the finding says.
+func TestLintAdviceIsProven(t *testing.T) {
+	seen := map[scope.Code]bool{}
+	rapid.Check(t, func(t *rapid.T) {
+		s := scopegen.LintText(5, 6).Draw(t, "scope")
+		for _, f := range scope.Lint(s) {
+			if f.Suggestion != "" {
+				seen[f.Code] = true
+			}
+			checkSuggestion(t, s, f)
 		}
-	case scope.PrefixBleed:
-		if ok, w := scope.Covers(o, sugg); !ok {
-			t.Errorf("prefix-bleed: suggestion %q allows %v, which %q does not", f.Suggestion, w, orig)
+	})
+	for _, c := range []scope.Code{scope.Whitespace, scope.Duplicate, scope.Redundant, scope.PrefixBleed, scope.TrailingSlash, scope.MissingColon, scope.MissingAccess} {
+		if !seen[c] {
+			t.Errorf("no generated scope had a %s suggestion", c)
 		}
-		if ok, w := scope.Covers(sugg, o); ok || w.Path == "" {
-			t.Errorf("prefix-bleed: %q should allow a bled path that %q does not (witness %v)", orig, f.Suggestion, w)
-		}
+	}
+}
+
+// The advice the review of the platform's examples got wrong: a single
+// "*" was said to bleed into a path it does not match, and was advised a
+// rewrite that grants the whole subtree.
+func TestLintPrefixBleedNeverWidens(t *testing.T) {
+	tests := []struct {
+		scope string
+		want  scope.Finding
+	}{
+		{"*:config/client*/secret", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 15, Column: 16,
+			Item:       "*:config/client*/secret",
+			Message:    `*:config/client*/secret also matches /config/clienta/secret: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client/secret`,
+			Suggestion: "*:config/client/secret", Relation: scope.Narrower,
+			Examples: []scope.Example{
+				{Scope: "*:config/client*/secret", Method: "GET", Path: "/config/clienta/secret", Allowed: true},
+				{Scope: "*:config/client/secret", Method: "GET", Path: "/config/clienta/secret", Allowed: false},
+			}}},
+		{"*:config/client*", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 15, Column: 16,
+			Item:       "*:config/client*",
+			Message:    `*:config/client* also matches /config/clienta: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client`,
+			Suggestion: "*:config/client", Relation: scope.Narrower,
+			Examples: []scope.Example{
+				{Scope: "*:config/client*", Method: "GET", Path: "/config/clienta", Allowed: true},
+				{Scope: "*:config/client", Method: "GET", Path: "/config/clienta", Allowed: false},
+			}}},
+		{"*:config/tokenPolicies**", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 22, Column: 23,
+			Item:       "*:config/tokenPolicies**",
+			Message:    `*:config/tokenPolicies** also matches /config/tokenPoliciesa: the wildcard is glued to "tokenPolicies" and extends that segment; to match "tokenPolicies" only as a whole segment, write *:config/tokenPolicies *:config/tokenPolicies/**`,
+			Suggestion: "*:config/tokenPolicies *:config/tokenPolicies/**", Relation: scope.Narrower,
+			Examples: []scope.Example{
+				{Scope: "*:config/tokenPolicies**", Method: "GET", Path: "/config/tokenPoliciesa", Allowed: true},
+				{Scope: "*:config/tokenPolicies *:config/tokenPolicies/**", Method: "GET", Path: "/config/tokenPoliciesa", Allowed: false},
+			}}},
+		{"*:webhooks/", scope.Finding{Code: scope.TrailingSlash, Severity: scope.SeverityWarning, Offset: 0, Column: 1,
+			Item:       "*:webhooks/",
+			Message:    "*:webhooks/ matches only /webhooks/, not what is under it (such as /webhooks/a); write *:webhooks/** for the subtree",
+			Suggestion: "*:webhooks/**", Relation: scope.Wider,
+			Examples: []scope.Example{
+				{Scope: "*:webhooks/", Method: "GET", Path: "/webhooks/", Allowed: true},
+				{Scope: "*:webhooks/", Method: "GET", Path: "/webhooks/a", Allowed: false},
+				{Scope: "*:webhooks/**", Method: "GET", Path: "/webhooks/a", Allowed: true},
+			}}},
+		{".:a/*/", scope.Finding{Code: scope.TrailingSlash, Severity: scope.SeverityWarning, Offset: 0, Column: 1,
+			Item:       ".:a/*/",
+			Message:    `.:a/*/ matches only paths that end in "/" (such as /a/a/), not what is under them (such as /a/a/a); write .:a/*/** for the subtree`,
+			Suggestion: ".:a/*/**", Relation: scope.Wider,
+			Examples: []scope.Example{
+				{Scope: ".:a/*/", Method: "GET", Path: "/a/a/", Allowed: true},
+				{Scope: ".:a/*/", Method: "GET", Path: "/a/a/a", Allowed: false},
+				{Scope: ".:a/*/**", Method: "GET", Path: "/a/a/a", Allowed: true},
+			}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scope, func(t *testing.T) {
+			got := scope.Lint(tc.scope)
+			if diff := cmp.Diff([]scope.Finding{tc.want}, got); diff != "" {
+				t.Errorf("Lint(%q) (-want +got):\n%s", tc.scope, diff)
+			}
+			for _, f := range got {
+				checkSuggestion(t, tc.scope, f)
+			}
+		})
 	}
 }

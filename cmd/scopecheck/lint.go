@@ -11,6 +11,7 @@ import (
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/scopecheck/scopecheck/internal/scopefile"
+	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -57,8 +58,12 @@ type lintFinding struct {
 	Severity   string `json:"severity"`
 	Message    string `json:"message"`
 	Suggestion string `json:"suggestion"`
-	rank       scope.Severity
-	order      int
+	// Relation says how what Suggestion allows compares with what the
+	// scope allows: equal, narrower, wider or repair.
+	Relation string          `json:"relation,omitempty"`
+	Examples []scope.Example `json:"examples,omitempty"`
+	rank     scope.Severity
+	order    int
 }
 
 var severities = map[string]scope.Severity{"info": scope.SeverityInfo, "warning": scope.SeverityWarning, "error": scope.SeverityError}
@@ -123,21 +128,23 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var all []lintFinding
 	for fi, src := range sources {
 		for _, sc := range src.scopes {
-			add := func(code scope.Code, sev scope.Severity, off int, item, msg, sugg string) {
-				p := sc.At(off)
-				all = append(all, lintFinding{File: src.file, Line: p.Line, Column: p.Column, Offset: off, Item: item,
-					Code: string(code), Severity: sev.String(), Message: msg, Suggestion: sugg, rank: sev, order: fi})
+			add := func(f scope.Finding) {
+				p := sc.At(f.Offset)
+				lf := lintFinding{File: src.file, Line: p.Line, Column: p.Column, Offset: f.Offset, Item: f.Item,
+					Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, Suggestion: f.Suggestion,
+					Relation: f.Relation.String(), Examples: f.Examples, rank: f.Severity, order: fi}
+				all = append(all, lf)
 			}
 			if sc.Unverified {
-				add(unverifiedJWT, scope.SeverityInfo, 0, "", "scopes read from a JWT payload; its signature is not verified here", "")
+				add(scope.Finding{Code: unverifiedJWT, Severity: scope.SeverityInfo, Message: "scopes read from a JWT payload; its signature is not verified here"})
 			}
 			for _, f := range scope.Lint(sc.Text) {
-				add(f.Code, f.Severity, f.Offset, f.Item, f.Message, f.Suggestion)
+				add(checkExamples(f))
 			}
 			if ops != nil {
 				for _, it := range idleItems(sc.Text, ops) {
-					add(noOperation, scope.SeverityWarning, it.off, it.text,
-						fmt.Sprintf("item %s grants none of the API's %d operations; remove it or fix its path", it.text, len(ops)), "")
+					add(scope.Finding{Code: noOperation, Severity: scope.SeverityWarning, Offset: it.off, Item: it.text,
+						Message: fmt.Sprintf("item %s grants none of the API's %d operations; remove it or fix its path", it.text, len(ops))})
 				}
 			}
 		}
@@ -170,7 +177,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, f := range all {
 			fmt.Fprintf(stdout, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Code)
 			if f.Suggestion != "" {
-				fmt.Fprintf(stdout, "\tsuggestion: %s\n", f.Suggestion)
+				fmt.Fprintf(stdout, "\tsuggestion (%s): %s\n", f.Relation, f.Suggestion)
 			}
 		}
 	}
@@ -180,6 +187,27 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitYes
+}
+
+// checkExamples holds the requests a finding names to the matcher, which
+// is what a gateway runs, before the finding is printed. Lint's examples
+// are containment witnesses; should the matcher ever decide one otherwise,
+// the finding is withheld and reported as a defect rather than shown as
+// advice.
+func checkExamples(f scope.Finding) scope.Finding {
+	for _, ex := range f.Examples {
+		set, err := scope.Parse(ex.Scope)
+		if err == nil && match.Compile(set).Decide(ex.Method, ex.Path).Allowed == ex.Allowed {
+			continue
+		}
+		verb := "allows"
+		if !ex.Allowed {
+			verb = "denies"
+		}
+		return scope.Finding{Code: scope.Internal, Severity: scope.SeverityError, Offset: f.Offset, Column: f.Column, Item: f.Item,
+			Message: fmt.Sprintf("a %s finding says %s %s %s %s, which the matcher does not; the finding is withheld: report this as a defect", f.Code, ex.Scope, verb, ex.Method, ex.Path)}
+	}
+	return f
 }
 
 type itemAt struct {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -102,7 +104,7 @@ func TestLintStdinAndJSON(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, got.Stdout)
 	}
 	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 4.0, "item": "*:a", "code": "duplicate",
-		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a"}}
+		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a", "relation": "equal"}}
 	if diff := cmp.Diff(want, out.Findings); diff != "" || got.Code != 0 {
 		t.Errorf("exit %d, findings (-want +got):\n%s", got.Code, diff)
 	}
@@ -230,5 +232,23 @@ func TestLintSARIFSchema(t *testing.T) {
 		if err := schema.Validate(doc); err != nil {
 			t.Errorf("%q: SARIF does not validate: %#v", args, err)
 		}
+	}
+}
+
+// A finding whose example the matcher decides otherwise is withheld and
+// reported as a defect, never printed as advice.
+func TestCheckExamples(t *testing.T) {
+	good := scope.Lint("*:config/client*")[0]
+	if got := checkExamples(good); got.Code != scope.PrefixBleed || got.Suggestion == "" {
+		t.Errorf("a proven finding was withheld: %+v", got)
+	}
+	// The advice the review once printed: "also matches /config/clientX".
+	bad := good
+	bad.Examples = []scope.Example{{Scope: "*:config/client*/secret", Method: "GET", Path: "/config/clientX", Allowed: true}}
+	got := checkExamples(bad)
+	want := scope.Finding{Code: scope.Internal, Severity: scope.SeverityError, Offset: bad.Offset, Column: bad.Column, Item: bad.Item,
+		Message: "a prefix-bleed finding says *:config/client*/secret allows GET /config/clientX, which the matcher does not; the finding is withheld: report this as a defect"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("checkExamples (-want +got):\n%s", diff)
 	}
 }

@@ -108,3 +108,53 @@ func Method() *rapid.Generator[string] {
 	return rapid.SampledFrom([]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND",
 		"get", "CONNECT", "TRACE", "", "G T", "GET\n", "GÉT"})
 }
+
+// Damaged are items that do not parse, each with a fix the parser
+// suggests (missing-colon, missing-access, leading-slash) or none.
+var Damaged = []string{"*.**", ".config/**", "*config", ":webhooks/**", "*:/a/**", "**:a", "*:a//b", "*:", ".*:x"}
+
+// LintText draws a scope string as a reviewer meets it: items of String,
+// some repeated, some trailing slashes, sometimes a damaged item, with
+// runs of spaces before, between and after them. It reaches every lint
+// code that suggests a rewrite.
+func LintText(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		n := rapid.IntRange(0, maxItems).Draw(t, "items")
+		var items []string
+		for i := 0; i < n; i++ {
+			var it string
+			switch k := rapid.IntRange(0, 19).Draw(t, "kind"); {
+			case k == 0 && len(items) > 0:
+				it = rapid.SampledFrom(items).Draw(t, "repeat")
+			case k == 1:
+				it = rapid.SampledFrom(Damaged).Draw(t, "damaged")
+			case k == 2:
+				it = rapid.SampledFrom([]string{".:", "*:"}).Draw(t, "class") + Pattern(maxElems).Draw(t, "pattern") + "/"
+				if _, err := scope.Parse(it); err != nil {
+					it = "*:" + Pattern(maxElems).Draw(t, "pattern")
+				}
+			default:
+				it = String(1, maxElems).Draw(t, "item")
+				if it == "" {
+					it = "openid"
+				}
+			}
+			items = append(items, it)
+		}
+		var b strings.Builder
+		for i, it := range items {
+			gap := rapid.IntRange(0, 19).Draw(t, "gap")
+			switch {
+			case gap == 0:
+				b.WriteString("  ")
+			case i > 0:
+				b.WriteByte(' ')
+			}
+			b.WriteString(it)
+		}
+		if rapid.IntRange(0, 9).Draw(t, "tail") == 0 {
+			b.WriteByte(' ')
+		}
+		return b.String()
+	})
+}

@@ -1,0 +1,107 @@
+package scope
+
+import "slices"
+
+// Relation says how a lint suggestion's grants compare with the scope's, as
+// Covers proves it both ways.
+type Relation uint8
+
+const (
+	// NoSuggestion: the finding has no suggestion.
+	NoSuggestion Relation = iota
+	// Same: the suggestion allows exactly the requests the scope allows.
+	Same
+	// Narrower: the suggestion allows some of them and nothing else.
+	Narrower
+	// Wider: the suggestion allows every one of them and more. Only
+	// trailing-slash suggests this, since its point is to add the subtree.
+	Wider
+	// Repair: the scope does not parse, so it grants nothing; the
+	// suggestion is the scope with the damaged item as it was probably
+	// meant. It always parses; read what it grants before using it.
+	Repair
+)
+
+var relationNames = [...]string{"", "equal", "narrower", "wider", "repair"}
+
+// String is the relation's stable name: "equal", "narrower", "wider",
+// "repair", or "" for NoSuggestion.
+func (r Relation) String() string {
+	if int(r) < len(relationNames) {
+		return relationNames[r]
+	}
+	return "unknown"
+}
+
+// Example is a request that a finding's message names, with whether Scope
+// (the item or items it is decided against, as written) allows it. Every
+// example is a containment witness, so it is a canonical path; tests hold
+// each to the matcher.
+type Example struct {
+	Scope   string
+	Method  string
+	Path    string
+	Allowed bool
+}
+
+// claims lists, for each code that suggests, the relations its suggestion
+// may have to the scope. A suggestion whose proven relation is not listed
+// is not offered.
+var claims = map[Code][]Relation{
+	Whitespace:    {Same},
+	Duplicate:     {Same},
+	Redundant:     {Same},
+	PrefixBleed:   {Narrower, Same},
+	TrailingSlash: {Wider, Same},
+}
+
+// relate compares what b allows with what a allows. ok is false when
+// either containment question is undecided, or when neither holds (the
+// two scopes differ both ways).
+func relate(a, b Set) (rel Relation, ok bool) {
+	aCoversB, w1 := Covers(a, b)
+	bCoversA, w2 := Covers(b, a)
+	if w1.Err != nil || w2.Err != nil {
+		return NoSuggestion, false
+	}
+	switch {
+	case aCoversB && bCoversA:
+		return Same, true
+	case aCoversB:
+		return Narrower, true
+	case bCoversA:
+		return Wider, true
+	}
+	return NoSuggestion, false
+}
+
+// prove checks a suggestion for a finding of code against the scope: it
+// must parse and stand in a relation to the scope that code may claim.
+// It returns the suggestion and its relation, or "" and NoSuggestion when
+// it fails, when the question is undecided, or when the scope is damaged
+// (no rewrite of one lint finding makes a damaged scope parse).
+func (l *linter) prove(code Code, sugg string) (string, Relation) {
+	if sugg == "" || l.damaged {
+		return "", NoSuggestion
+	}
+	set, err := Parse(sugg)
+	if err != nil {
+		return "", NoSuggestion
+	}
+	rel, ok := relate(l.set, set)
+	if !ok || !slices.Contains(claims[code], rel) {
+		return "", NoSuggestion
+	}
+	return sugg, rel
+}
+
+// differ returns a request that a allows and b denies, as a witness of
+// Covers(b, a); ok is false when there is none or the question is
+// undecided.
+func differ(a, b Set) (w Witness, ok bool) {
+	covered, w := Covers(b, a)
+	if covered || w.Err != nil || w.Method == "" {
+		return Witness{}, false
+	}
+	return w, true
+}
