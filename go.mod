@@ -17,6 +17,7 @@ require github.com/owenrumney/go-sarif/v2 v2.3.3
 
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1
+	github.com/go-json-experiment/json v1.27.2
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 )
 

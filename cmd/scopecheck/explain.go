@@ -59,11 +59,14 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		found, err := scopefile.Read(data)
+		if err == nil {
+			err = found.Err()
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%s:%v\n", name, err)
 			return exitUsage
 		}
-		for _, s := range found {
+		for _, s := range found.Scopes {
 			where := fmt.Sprintf("%s (%s)", name, s.Where)
 			if s.Unverified {
 				where += ", JWT signature not verified"

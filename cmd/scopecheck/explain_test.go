@@ -36,7 +36,7 @@ func TestExplainErrors(t *testing.T) {
 	}{
 		{[]string{"explain"}, "scopecheck explain: want one SCOPE or INPUT, got 0\n"},
 		{[]string{"explain", "*.**"}, "col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
-		{[]string{"explain", "testdata/lint/bad-unquoted.json"}, "testdata/lint/bad-unquoted.json:2:21: invalid JSON: invalid character '*' looking for beginning of value\n"},
+		{[]string{"explain", "testdata/lint/bad-unquoted.json"}, "testdata/lint/bad-unquoted.json:2:21: invalid JSON at /allowedScopes/0: invalid character '*' at start of value\n"},
 		{[]string{"explain", "--api", "testdata/lint/form-text.txt", "*:**"}, "scopecheck explain: testdata/lint/form-text.txt: "},
 	} {
 		got := runCLI("", tc.args...)

@@ -39,13 +39,10 @@ Exit status: 0 when no finding reaches --fail-on (default error), 1 when one
 does, 2 on a usage error or an input that cannot be read or is malformed
 (then nothing else is reported).`
 
-// Findings of this command beside scope.Lint's: unverified-jwt says a
-// scope came from a JWT whose signature was not checked; no-operation, an
-// access item that grants no operation of the API given with --api.
-const (
-	unverifiedJWT scope.Code = "unverified-jwt"
-	noOperation   scope.Code = "no-operation"
-)
+// noOperation is the finding of this command beside scope.Lint's and
+// scopefile's: an access item that grants no operation of the API given
+// with --api.
+const noOperation scope.Code = "no-operation"
 
 // lintFinding is one finding with its place in an input.
 type lintFinding struct {
@@ -91,12 +88,12 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	type source struct {
-		file   string
-		scopes []scopefile.Scope
+		file string
+		in   scopefile.Input
 	}
 	var sources []source
 	if isSet(fs, "scope") {
-		sources = append(sources, source{"--scope", []scopefile.Scope{scopefile.FromString(*scopeText)}})
+		sources = append(sources, source{"--scope", scopefile.FromString(*scopeText)})
 	}
 	failed := false
 	for _, in := range inputs {
@@ -106,13 +103,13 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		scopes, err := scopefile.Read(data)
+		found, err := scopefile.Read(data)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s:%v\n", name, err)
 			failed = true
 			continue
 		}
-		sources = append(sources, source{name, scopes})
+		sources = append(sources, source{name, found})
 	}
 	var ops []operation
 	if *api != "" {
@@ -127,16 +124,17 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var all []lintFinding
 	for fi, src := range sources {
-		for _, sc := range src.scopes {
+		for _, f := range src.in.Findings {
+			all = append(all, lintFinding{File: src.file, Line: f.Pos.Line, Column: f.Pos.Column, Offset: f.Offset,
+				Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, rank: f.Severity, order: fi})
+		}
+		for _, sc := range src.in.Scopes {
 			add := func(f scope.Finding) {
 				p := sc.At(f.Offset)
 				lf := lintFinding{File: src.file, Line: p.Line, Column: p.Column, Offset: f.Offset, Item: f.Item,
 					Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, Suggestion: f.Suggestion,
 					Relation: f.Relation.String(), Examples: f.Examples, rank: f.Severity, order: fi}
 				all = append(all, lf)
-			}
-			if sc.Unverified {
-				add(scope.Finding{Code: unverifiedJWT, Severity: scope.SeverityInfo, Message: "scopes read from a JWT payload; its signature is not verified here"})
 			}
 			for _, f := range scope.Lint(sc.Text) {
 				add(checkExamples(f))
@@ -268,15 +266,18 @@ func writeSARIF(w io.Writer, findings []lintFinding) error {
 	for c := range scope.LintCodes {
 		codes = append(codes, c)
 	}
-	codes = append(codes, unverifiedJWT, noOperation)
+	for c := range scopefile.Codes {
+		codes = append(codes, c)
+	}
+	codes = append(codes, noOperation)
 	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
 	index := map[string]int{}
 	for i, c := range codes {
 		help := scope.Describe(c)
-		switch c {
-		case unverifiedJWT:
-			help = "The scope was read from a JWT whose signature scopecheck lint does not verify; verify the token before trusting what it grants."
-		case noOperation:
+		if info, ok := scopefile.Codes[c]; ok {
+			help = info.Help
+		}
+		if c == noOperation {
 			help = "The access item grants no operation of the API description given with --api: it is dead, or its path is wrong."
 		}
 		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
@@ -310,9 +311,19 @@ func scopeFrom(file string, stdin io.Reader, stderr io.Writer) (string, bool) {
 		fmt.Fprintf(stderr, "%s:%v\n", name, err)
 		return "", false
 	}
+	if found.Err() != nil {
+		// Servers read such an input differently (a duplicate key, a
+		// scope that is no string): no answer is given from it.
+		for _, f := range found.Findings {
+			if f.Severity == scope.SeverityError {
+				fmt.Fprintf(stderr, "%s:%v [%s]\n", name, &f, f.Code)
+			}
+		}
+		return "", false
+	}
 	ok := true
 	var texts []string
-	for _, sc := range found {
+	for _, sc := range found.Scopes {
 		if _, err := scope.Parse(sc.Text); err != nil {
 			for _, e := range err.(scope.ErrorList) {
 				p := sc.At(e.Offset)

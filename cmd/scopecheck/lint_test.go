@@ -79,7 +79,7 @@ func TestLintInputErrors(t *testing.T) {
 		want cliResult
 	}{
 		{"malformed input reports nothing else", []string{"lint", "--scope", "*:**", "testdata/lint/bad-unquoted.json"},
-			cliResult{2, "", "testdata/lint/bad-unquoted.json:2:21: invalid JSON: invalid character '*' looking for beginning of value\n"}},
+			cliResult{2, "", "testdata/lint/bad-unquoted.json:2:21: invalid JSON at /allowedScopes/0: invalid character '*' at start of value\n"}},
 		{"missing file", []string{"lint", "testdata/lint/nope.json"},
 			cliResult{2, "", "scopecheck lint: open testdata/lint/nope.json: no such file or directory\n"}},
 		{"no input", []string{"lint"}, cliResult{2, "", "scopecheck lint: give --scope or at least one INPUT\n"}},

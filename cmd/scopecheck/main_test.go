@@ -70,6 +70,12 @@ func TestAllow(t *testing.T) {
 			cliResult{0, "allow POST /config/tokenPolicies: granted by *:config/tokenPolicies**\n", ""}},
 		{"scope from a damaged file", "", []string{"allow", "--scope-from", "testdata/damaged-scope.txt", "GET", "/"},
 			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
+		// A key that looks like an index is just another member: the
+		// policy's item is *:**, as every server reads it.
+		{"scope from a key that looks like an index", "", []string{"allow", "--scope-from", "testdata/lint/form-index-like-key.json", "DELETE", "/config/x"},
+			cliResult{0, "allow DELETE /config/x: granted by *:**\n", ""}},
+		{"scope from a policy with a duplicate key", "", []string{"allow", "--scope-from", "testdata/lint/form-duplicate-key.json", "GET", "/config/x"},
+			cliResult{2, "", "testdata/lint/form-duplicate-key.json:4:3: duplicate key \"allowedScopes\" (first at 3:3): servers disagree on which one wins, so each is linted [duplicate-key]\n"}},
 		{"scope and requests both on stdin", "", []string{"allow", "--scope-from", "-", "-"},
 			cliResult{2, "", "scopecheck allow: stdin cannot hold both the scope and the requests\n"}},
 		{"bad format", "", []string{"allow", "--scope", "*:**", "--format", "xml", "GET", "/"},

@@ -1,23 +1,19 @@
 // Package scopefile finds the scope strings in the forms they arrive in —
 // token policies, token endpoint answers, introspection answers, JWTs and
-// plain text — and maps every byte of each back to its line and column in
-// the file, so that findings point into the file a reviewer has open.
+// plain text, pasted as they were — and maps every byte of each back to its
+// line and column in the input, so that findings point into the file a
+// reviewer has open.
 package scopefile
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
-	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 // Form names the kind of input a scope was found in.
@@ -31,59 +27,182 @@ const (
 	Text          Form = "text"
 )
 
-// Pos is a position in a file: 1-based line and byte column.
+// The codes of findings about an input itself, beside scope.Lint's codes
+// for the scopes in it.
+const (
+	// Unreadable: the input cannot be read (no such file, too large).
+	Unreadable scope.Code = "unreadable"
+	// Malformed: the input is not valid in its form: invalid JSON, more
+	// than one JSON document, a JWT that does not decode.
+	Malformed scope.Code = "malformed"
+	// UnknownForm: valid JSON or a token, but of no form that holds a
+	// scope: JSON without allowedScopes, access_token or active, a JWT
+	// without a scope or scp claim, a Bearer token that is not a JWT.
+	UnknownForm scope.Code = "unknown-form"
+	// WrongType: a member that a form defines has another JSON type (a
+	// scope that is not a string, expires_in that is not a number).
+	WrongType scope.Code = "wrong-type"
+	// DuplicateKey: an object names a member twice. Servers disagree on
+	// which one wins, so every copy is read and the input is an error.
+	DuplicateKey scope.Code = "duplicate-key"
+	// NoScope: a token or introspection answer without a scope member.
+	NoScope scope.Code = "no-scope"
+	// UnverifiedJWT: a scope read from a JWT whose signature is not checked.
+	UnverifiedJWT scope.Code = "unverified-jwt"
+	// PastedForm: text that is a scope wrapped as it was pasted (a form
+	// field, shell quotes, URL-encoding); the scope inside is read.
+	PastedForm scope.Code = "pasted-form"
+)
+
+// CodeInfo is a code's severity and a sentence on what it means and what
+// to do.
+type CodeInfo struct {
+	Severity scope.Severity
+	Help     string
+}
+
+// Codes describes every code of this package.
+var Codes = map[scope.Code]CodeInfo{
+	Unreadable:    {scope.SeverityError, "The input could not be read; nothing in it was linted."},
+	Malformed:     {scope.SeverityError, "The input is not valid JSON, or not a decodable JWT; nothing in it (or in that token) was linted."},
+	UnknownForm:   {scope.SeverityError, "The input is of no form that holds a scope: a token policy (allowedScopes), a token or introspection answer (access_token, active), a JWT with a scope or scp claim, or text."},
+	WrongType:     {scope.SeverityError, "A member has the wrong JSON type, such as a scope that is not a string; servers reject it or read it differently."},
+	DuplicateKey:  {scope.SeverityError, "An object names the same member twice; servers disagree on which copy wins, so each copy is linted and the object must be fixed."},
+	NoScope:       {scope.SeverityInfo, "The answer has no scope: the server granted the scope the client asked for, or, when it asked for none, the client's default scope (RFC 6749 §5.1, §3.3)."},
+	UnverifiedJWT: {scope.SeverityInfo, "The scope was read from a JWT whose signature is not verified here; verify the token before trusting what it grants."},
+	PastedForm:    {scope.SeverityWarning, "The text is a scope wrapped as it was pasted (a form field, shell quotes, URL-encoding, a Bearer header); the scope inside is what was linted."},
+}
+
+// Pos is a position in an input: 1-based line and byte column.
 type Pos struct{ Line, Column int }
 
-// Scope is one scope string found in a file.
+// Scope is one scope string found in an input.
 type Scope struct {
 	Text string
 	Form Form
-	// Where is what holds it, such as `allowedScopes[2]` or `line 4`.
+	// Where is what holds it: an RFC 6901 JSON Pointer such as
+	// "/allowedScopes/2", "line 4", "JWT payload" or "argument".
 	Where string
-	// at[i] is the file position of byte i of Text; at[len(Text)] is
-	// just after it.
-	at []Pos
+	// at[i] is the input offset of the source of byte i of Text; at[len(Text)]
+	// is just after it.
+	at    []int32
+	lines lineIndex
 	// Unverified is set for a JWT: its signature was not checked.
 	Unverified bool
 }
 
-// At is the file position of byte offset off of the scope string.
+// At is the input position of byte offset off of the scope string,
+// clamped to the string.
 func (s Scope) At(off int) Pos {
-	if off < 0 {
-		off = 0
-	}
-	if off >= len(s.at) {
-		off = len(s.at) - 1
-	}
-	return s.at[off]
+	off = min(max(off, 0), len(s.at)-1)
+	return s.lines.pos(int(s.at[off]))
 }
 
-// Error is input that is not in any recognised form, with where it goes
-// wrong.
-type Error struct {
-	Pos Pos
-	Msg string
+// Finding is something about an input itself, at its position. A
+// *Finding is also the error Read returns for an input it cannot read
+// at all.
+type Finding struct {
+	Code     scope.Code
+	Severity scope.Severity
+	Offset   int // byte offset in the input
+	Pos      Pos
+	Message  string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Column, e.Msg) }
+func (f *Finding) Error() string {
+	return fmt.Sprintf("%d:%d: %s", f.Pos.Line, f.Pos.Column, f.Message)
+}
 
-// Read finds the scopes in data. JSON is recognised by its first
-// non-space byte ('{' or '['), a JWT by its shape (three base64url parts
-// separated by '.'), and anything else is plain text with one scope per
-// line. Malformed input is an *Error; no scope of it is returned.
-func Read(data []byte) ([]Scope, error) {
-	lines := newLineIndex(data)
-	trimmed := bytes.TrimSpace(data)
-	switch {
-	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
-		return readJSON(data, lines)
-	case jwtShape.Match(trimmed):
-		return readJWT(data, trimmed, lines)
+// Input is what Read finds in one input: its scopes, in order, and the
+// findings about the input itself, in order of position.
+type Input struct {
+	Scopes   []Scope
+	Findings []Finding
+}
+
+// Err is the first finding of severity error, or nil. An input with one
+// (a duplicate key, a scope that is not a string) is not read alike by
+// every server, so commands that decide with its scopes refuse it.
+func (in Input) Err() error {
+	for i := range in.Findings {
+		if in.Findings[i].Severity == scope.SeverityError {
+			return &in.Findings[i]
+		}
 	}
-	return readText(data, lines), nil
+	return nil
 }
 
-var jwtShape = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
+// reader collects one input's scopes and findings.
+type reader struct {
+	lines lineIndex
+	in    Input
+}
+
+func (r *reader) note(code scope.Code, off int, format string, args ...any) {
+	r.in.Findings = append(r.in.Findings, Finding{Code: code, Severity: Codes[code].Severity, Offset: off,
+		Pos: r.lines.pos(off), Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *reader) fail(code scope.Code, off int, format string, args ...any) error {
+	return &Finding{Code: code, Severity: Codes[code].Severity, Offset: off, Pos: r.lines.pos(off), Message: fmt.Sprintf(format, args...)}
+}
+
+// Read finds the scopes in data. JSON is recognised by its first non-space
+// byte ('{' or '['); anything else is text with one scope per line, where
+// a line may also be a JWT, a Bearer header, or a scope wrapped as it was
+// pasted. An input that is not valid JSON, or JSON of no known form, is a
+// *Finding error, and nothing of it is returned; every other problem is a
+// finding of the Input, and the rest of the input is still read.
+func Read(data []byte) (Input, error) {
+	r := &reader{lines: newLineIndex(data)}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		if err := r.readJSON(data); err != nil {
+			return Input{}, err
+		}
+		return r.in, nil
+	}
+	r.readText(data)
+	return r.in, nil
+}
+
+// FromString reads a scope given on its own, such as a command-line flag:
+// its bytes are on line 1, at columns from 1. It is read as a text line
+// is, so that a pasted token or wrapped scope is recognised, except that
+// '#' begins no comment and an empty string is the empty scope.
+func FromString(s string) Input {
+	r := &reader{lines: lineIndex{0}}
+	r.line(s, 0, "argument", true)
+	return r.in
+}
+
+// jwtShape is a JWT's compact form: three base64url parts, the first a
+// JSON object header, whose encoding begins "ey" ('{' and a quote or
+// blank).
+var jwtShape = regexp.MustCompile(`^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
+
+// readJWT reads the scope of the token at offset off, unverified.
+func (r *reader) readJWT(token string, off int) {
+	var claims jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil {
+		r.note(Malformed, off, "JWT does not decode: %v", err)
+		return
+	}
+	text, err := gateway.ScopeClaim(claims)
+	if err != nil {
+		r.note(UnknownForm, off, "%v", err)
+		return
+	}
+	r.note(UnverifiedJWT, off, "scopes read from a JWT payload; its signature is not verified here")
+	// Positions inside a base64 payload mean nothing to a reader: every
+	// byte points at the token.
+	s := Scope{Text: text, Form: JWT, Where: "JWT payload", Unverified: true, lines: r.lines}
+	s.at = make([]int32, len(text)+1)
+	for i := range s.at {
+		s.at[i] = int32(off)
+	}
+	r.in.Scopes = append(r.in.Scopes, s)
+}
 
 // lineIndex turns byte offsets into line and column.
 type lineIndex []int // offsets where lines start
@@ -109,295 +228,4 @@ func (l lineIndex) pos(off int) Pos {
 		}
 	}
 	return Pos{Line: lo + 1, Column: off - l[lo] + 1}
-}
-
-// readText takes every line as a scope. A '#' at the start of a line or
-// after a space or tab begins a comment to the end of the line, and the
-// blanks before it are not part of the scope; a line left blank is
-// skipped. (A '#' inside an item, as in a plain item "x#y", is the item's.)
-func readText(data []byte, lines lineIndex) []Scope {
-	var out []Scope
-	start := 0
-	for n := 1; start <= len(data); n++ {
-		end := bytes.IndexByte(data[start:], '\n')
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += start
-		}
-		line := strings.TrimSuffix(string(data[start:end]), "\r")
-		for i := 0; i < len(line); i++ {
-			if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
-				line = strings.TrimRight(line[:i], " \t")
-				break
-			}
-		}
-		if strings.TrimLeft(line, " \t") != "" {
-			s := Scope{Text: line, Form: Text, Where: fmt.Sprintf("line %d", n)}
-			for i := 0; i <= len(line); i++ {
-				s.at = append(s.at, Pos{n, i + 1})
-			}
-			out = append(out, s)
-		}
-		if end == len(data) {
-			break
-		}
-		start = end + 1
-	}
-	return out
-}
-
-func readJWT(data, token []byte, lines lineIndex) ([]Scope, error) {
-	at := lines.pos(bytes.Index(data, token))
-	var claims jwt.MapClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(string(token), &claims); err != nil {
-		return nil, &Error{at, "JWT does not decode: " + err.Error()}
-	}
-	text, err := gateway.ScopeClaim(claims)
-	if err != nil {
-		return nil, &Error{at, err.Error()}
-	}
-	// Positions inside a base64 payload mean nothing to a reader: every
-	// byte points at the token.
-	s := Scope{Text: text, Form: JWT, Where: "JWT payload", Unverified: true}
-	for i := 0; i <= len(text); i++ {
-		s.at = append(s.at, at)
-	}
-	return []Scope{s}, nil
-}
-
-// readJSON walks the document once with a streaming decoder, noting where
-// each string value starts, then picks the scope strings by the shape of
-// the document.
-func readJSON(data []byte, lines lineIndex) ([]Scope, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	w := walker{data: data, dec: dec, lines: lines, strs: map[string]int{}}
-	doc, err := w.value("")
-	if err != nil {
-		// The streaming decoder's offsets are not all absolute, and it
-		// reports a truncated document as EOF; Unmarshal of the whole
-		// document says what and where exactly.
-		var v any
-		uerr := json.Unmarshal(data, &v)
-		var syn *json.SyntaxError
-		if errors.As(uerr, &syn) {
-			off := int(syn.Offset)
-			if off > 0 && off <= len(data) && syn.Error() != "unexpected end of JSON input" {
-				off-- // Offset is just past the offending byte
-			}
-			return nil, &Error{lines.pos(off), "invalid JSON: " + syn.Error()}
-		}
-		return nil, &Error{lines.pos(int(dec.InputOffset())), "invalid JSON: " + err.Error()}
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, &Error{lines.pos(int(dec.InputOffset())), "invalid JSON: more than one value"}
-	}
-	var out []Scope
-	scopeAt := func(path string, form Form) error {
-		off, ok := w.strs[path]
-		if !ok {
-			return &Error{lines.pos(0), fmt.Sprintf("%s is not a string", path)}
-		}
-		s := w.decodeString(off)
-		s.Form, s.Where = form, path
-		out = append(out, s)
-		return nil
-	}
-	policy := func(prefix string, v any) error {
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return &Error{lines.pos(0), prefix + " is not a token policy object"}
-		}
-		arr, ok := obj["allowedScopes"].([]any)
-		if !ok {
-			return &Error{lines.pos(0), prefix + "allowedScopes is missing or not an array"}
-		}
-		for i := range arr {
-			if err := scopeAt(fmt.Sprintf("%sallowedScopes[%d]", prefix, i), Policy); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	switch v := doc.(type) {
-	case []any:
-		for i, p := range v {
-			if err := policy(fmt.Sprintf("[%d].", i), p); err != nil {
-				return nil, err
-			}
-		}
-	case map[string]any:
-		switch {
-		case v["allowedScopes"] != nil:
-			err = policy("", v)
-		case v["access_token"] != nil:
-			err = checkExpiresIn(v, lines)
-			if err == nil {
-				err = scopeAt("scope", TokenAnswer)
-			}
-		case v["active"] != nil:
-			if active, _ := v["active"].(bool); active && v["scope"] != nil {
-				err = scopeAt("scope", Introspection)
-			}
-		default:
-			err = &Error{lines.pos(0), "JSON is neither a token policy (allowedScopes), a token answer (access_token) nor an introspection answer (active)"}
-		}
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, &Error{lines.pos(0), "JSON document is not an object or an array"}
-	}
-	return out, nil
-}
-
-// checkExpiresIn accepts expires_in as a number or a numeric string, as
-// servers send both.
-func checkExpiresIn(v map[string]any, lines lineIndex) error {
-	switch e := v["expires_in"].(type) {
-	case nil, json.Number:
-		return nil
-	case string:
-		if _, err := json.Number(e).Int64(); err == nil {
-			return nil
-		}
-	}
-	return &Error{lines.pos(0), "expires_in is neither a number nor a numeric string"}
-}
-
-// walker decodes a JSON document into plain values and records, for each
-// string value, the offset of its opening quote under its path
-// (`allowedScopes[0]`, `[1].allowedScopes[2]`, `scope`).
-type walker struct {
-	data  []byte
-	dec   *json.Decoder
-	lines lineIndex
-	strs  map[string]int
-}
-
-func (w *walker) value(path string) (any, error) {
-	before := int(w.dec.InputOffset())
-	tok, err := w.dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			var arr []any
-			for i := 0; w.dec.More(); i++ {
-				v, err := w.value(fmt.Sprintf("%s[%d]", path, i))
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, v)
-			}
-			_, err := w.dec.Token()
-			return arr, err
-		}
-		obj := map[string]any{}
-		for w.dec.More() {
-			k, err := w.dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			key, _ := k.(string)
-			sub := key
-			if path != "" {
-				sub = path + "." + key
-			}
-			v, err := w.value(sub)
-			if err != nil {
-				return nil, err
-			}
-			obj[key] = v
-		}
-		_, err := w.dec.Token()
-		return obj, err
-	case string:
-		// The literal starts at the first quote after the separators.
-		off := before
-		for off < len(w.data) && w.data[off] != '"' {
-			off++
-		}
-		w.strs[path] = off
-		return t, nil
-	}
-	return tok, nil
-}
-
-// decodeString decodes the JSON string literal at off, keeping for each
-// decoded byte the file position of the source character it came from.
-func (w *walker) decodeString(off int) Scope {
-	var s Scope
-	var b []byte
-	i := off + 1
-	for i < len(w.data) && w.data[i] != '"' {
-		p := w.lines.pos(i)
-		c := w.data[i]
-		if c != '\\' {
-			b = append(b, c)
-			s.at = append(s.at, p)
-			i++
-			continue
-		}
-		if i+1 >= len(w.data) {
-			break
-		}
-		switch e := w.data[i+1]; e {
-		case 'u':
-			r, n := w.unicodeEscape(i)
-			var enc [4]byte
-			k := utf8.EncodeRune(enc[:], r)
-			for j := 0; j < k; j++ {
-				b = append(b, enc[j])
-				s.at = append(s.at, p)
-			}
-			i += n
-			continue
-		default:
-			b = append(b, map[byte]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}[e])
-			s.at = append(s.at, p)
-			i += 2
-		}
-	}
-	s.at = append(s.at, w.lines.pos(i))
-	s.Text = string(b)
-	return s
-}
-
-// unicodeEscape decodes \uXXXX at i (with a following low surrogate when
-// it is a high one) and returns the rune and the bytes it spans.
-func (w *walker) unicodeEscape(i int) (rune, int) {
-	hex4 := func(at int) (rune, bool) {
-		if at+6 > len(w.data) || w.data[at] != '\\' || w.data[at+1] != 'u' {
-			return 0, false
-		}
-		v, err := strconv.ParseUint(string(w.data[at+2:at+6]), 16, 32)
-		return rune(v), err == nil
-	}
-	r, ok := hex4(i)
-	if !ok {
-		return utf8.RuneError, 2
-	}
-	if utf16.IsSurrogate(r) {
-		if lo, ok := hex4(i + 6); ok {
-			if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
-				return d, 12
-			}
-		}
-		return utf8.RuneError, 6
-	}
-	return r, 6
-}
-
-// FromString is a scope given on its own, such as a command-line flag: its
-// bytes are on line 1, at columns from 1.
-func FromString(s string) Scope {
-	sc := Scope{Text: s, Form: Text, Where: "argument"}
-	for i := 0; i <= len(s); i++ {
-		sc.at = append(sc.at, Pos{1, i + 1})
-	}
-	return sc
 }
