@@ -16,28 +16,67 @@ const allowSynopsis = `usage: scopecheck allow --scope SCOPE [--format text|json
        scopecheck allow --scope SCOPE [--format text|json] -
        scopecheck allow --scope-from INPUT ...
 
---scope-from reads the scope from a file in any form lint reads (a token
-policy, a token or introspection answer, a JWT, text); when it holds
-several scopes, the request is decided against their union.
+Decides requests against a scope. --scope gives the scope string itself;
+--scope-from reads it from an input (a file, or - for stdin) in any form
+lint reads (a token policy, a token or introspection answer, a JWT, text);
+when it holds several scopes, the request is decided against their union.
+An input that lint would report with an error, or that is a pasted form
+(shell quotes, a form field, URL-encoding), is refused: a request is never
+decided on a guess.
 
-Decides requests against a scope. PATH is the request path as sent, still
-escaped, relative to the customer root (/config/tokenPolicies/abc); a path
-that is not canonical is denied. With "-", requests are read from stdin,
-one "METHOD PATH" per line; blank lines are skipped, and a line of another
-shape is reported with its number and counts as denied.
+PATH is the request path as sent, still escaped, relative to the customer
+root (/config/tokenPolicies/abc); a path that is not canonical is denied,
+and the column (from 1) where it goes wrong is named. With "-", requests
+are read from stdin, one "METHOD PATH" per line; blank lines are skipped,
+and a line of another shape is reported with its number and counts as
+denied.
 
 Methods are upper-cased before deciding (get becomes GET), since people
 type them so; the library itself is case-sensitive, as HTTP is. Use
---exact-method to decide the method exactly as given.
+--exact-method to decide the method exactly as given. --read-methods adds
+methods to the read class ("."), upper-cased alike: comma-separated method
+tokens, blanks around them ignored. Only safe methods (OPTIONS, PROPFIND,
+REPORT, SEARCH; GET and HEAD are there already) are accepted, unless
+--unsafe-read-methods says that a read item is meant to grant others.
 
 Prints one line per request: "allow" or "deny", the method and path, and
-the granting item or the reason for the denial. Exit status: 0 when every
-request is allowed, 1 when any is denied, 2 when the usage is wrong or the
-scope does not parse (then its errors go to stderr and nothing is decided).`
+the granting item or the reason for the denial; --format json prints one
+JSON object per request, and errors as {"errors": [...]} on stdout.
+Exit status: 0 when every request is allowed, 1 when any is denied, 2
+when the usage is wrong or the scope cannot be read or does not parse
+(then nothing is decided).`
 
 // maxLine bounds one stdin line, so that input without newlines cannot
 // grow memory without limit.
 const maxLine = 1 << 20
+
+// safeMethods are the methods --read-methods accepts without
+// --unsafe-read-methods: RFC 9110's safe methods (§9.2.1) and those the
+// IANA method registry marks safe, less TRACE, which no scope grants.
+var safeMethods = map[string]bool{"GET": true, "HEAD": true, "OPTIONS": true, "PROPFIND": true, "REPORT": true, "SEARCH": true}
+
+// parseReadMethods reads --read-methods: comma-separated method tokens,
+// upper-cased as requests are unless exact. Every entry must be a method
+// a scope can grant, and a safe one unless unsafe is set.
+func parseReadMethods(spec string, exact, unsafe bool) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(spec, ",") {
+		m = strings.Trim(m, " \t")
+		if !exact {
+			m = upperASCII(m)
+		}
+		switch {
+		case m == "":
+			return nil, fmt.Errorf("--read-methods %q has an empty entry", spec)
+		case !scope.GrantableMethod(m):
+			return nil, fmt.Errorf("--read-methods: %q is not a method a scope can grant (a method token other than CONNECT and TRACE)", m)
+		case !safeMethods[m] && !unsafe:
+			return nil, fmt.Errorf("--read-methods: %s is not a safe method, so a read item (.) would grant it; add --unsafe-read-methods if that is meant", m)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
 
 func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("allow", allowSynopsis, stderr)
@@ -45,42 +84,51 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	scopeFile := fs.String("scope-from", "", "read the scope from this input instead (a file, or - for stdin)")
 	format := fs.String("format", "text", "output format: text or json")
 	exact := fs.Bool("exact-method", false, "decide methods exactly as given, without upper-casing")
-	readMethods := fs.String("read-methods", "", "comma-separated methods to add to the read class (.), such as OPTIONS")
+	readMethods := fs.String("read-methods", "", "comma-separated safe methods to add to the read class (.), such as OPTIONS")
+	unsafe := fs.Bool("unsafe-read-methods", false, "let --read-methods add methods that are not safe, such as POST, so that read items grant them")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
-	switch {
-	case isSet(fs, "scope") == isSet(fs, "scope-from"):
-		fmt.Fprintln(stderr, "scopecheck allow: give one of --scope and --scope-from")
-		return exitUsage
-	case *scopeFile == "-" && len(pos) == 1 && pos[0] == "-":
-		fmt.Fprintln(stderr, "scopecheck allow: stdin cannot hold both the scope and the requests")
-		return exitUsage
-	case *format != "text" && *format != "json":
-		fmt.Fprintf(stderr, "scopecheck allow: --format must be text or json, not %q\n", *format)
-		return exitUsage
-	case len(pos) != 2 && !(len(pos) == 1 && pos[0] == "-"):
-		fmt.Fprintf(stderr, "scopecheck allow: want METHOD PATH or -, got %d argument(s)\n", len(pos))
+	asJSON := *format == "json"
+	usage := func(msgFormat string, args ...any) int {
+		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck allow: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
 	}
+	switch {
+	case *format != "text" && *format != "json":
+		return usage("--format must be text or json, not %q", *format)
+	case isSet(fs, "scope") == isSet(fs, "scope-from"):
+		return usage("give one of --scope and --scope-from")
+	case *scopeFile == "-" && len(pos) == 1 && pos[0] == "-":
+		return usage("stdin cannot hold both the scope and the requests")
+	case len(pos) != 2 && !(len(pos) == 1 && pos[0] == "-"):
+		return usage("want METHOD PATH or -, got %d argument(s)", len(pos))
+	case *unsafe && !isSet(fs, "read-methods"):
+		return usage("--unsafe-read-methods needs --read-methods")
+	}
+	var opts []match.Option
+	if isSet(fs, "read-methods") {
+		methods, err := parseReadMethods(*readMethods, *exact, *unsafe)
+		if err != nil {
+			return usage("%v", err)
+		}
+		opts = append(opts, match.WithReadMethods(methods...))
+	}
 	if *scopeFile != "" {
-		text, ok := scopeFrom(*scopeFile, stdin, stderr)
-		if !ok {
+		text, problems := scopeFrom(*scopeFile, stdin)
+		if problems != nil {
+			report(stdout, stderr, asJSON, problems...)
 			return exitUsage
 		}
 		*scopeText = text
 	}
-	set, err := scope.Parse(*scopeText)
-	if err != nil {
-		printParseErrors(stderr, err)
+	set, problems := parseScope("--scope", *scopeText)
+	if problems != nil {
+		report(stdout, stderr, asJSON, problems...)
 		return exitUsage
 	}
-	var opts []match.Option
-	if *readMethods != "" {
-		opts = append(opts, match.WithReadMethods(strings.Split(*readMethods, ",")...))
-	}
-	d := decider{m: match.Compile(set, opts...), exact: *exact, json: *format == "json", out: stdout}
+	d := decider{m: match.Compile(set, opts...), exact: *exact, json: asJSON, out: stdout}
 	if len(pos) == 2 {
 		d.decide(0, pos[0], pos[1])
 		return d.status()
@@ -101,21 +149,10 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		fmt.Fprintf(stderr, "scopecheck allow: stdin line %d: %v\n", line+1, err)
+		report(stdout, stderr, asJSON, diagnostic{Code: "unreadable", Message: fmt.Sprintf("scopecheck allow: stdin line %d: %v", line+1, err)})
 		return exitUsage
 	}
 	return d.status()
-}
-
-// printParseErrors writes every parse error as "col N: message [code]".
-func printParseErrors(w io.Writer, err error) {
-	if list, ok := err.(scope.ErrorList); ok {
-		for _, e := range list {
-			fmt.Fprintln(w, e.Error())
-		}
-		return
-	}
-	fmt.Fprintln(w, err)
 }
 
 // decider decides requests and writes the answers.
@@ -137,7 +174,10 @@ type allowRecord struct {
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
 	Rule    string `json:"rule,omitempty"`
-	Offset  *int   `json:"offset,omitempty"`
+	// Offset and Column say where a path that is not canonical breaks
+	// its rule: the byte offset from 0, and the column from 1.
+	Offset *int `json:"offset,omitempty"`
+	Column int  `json:"column,omitempty"`
 	// PathQuoted is set when Path is not valid UTF-8 and so cannot be a
 	// JSON string as it is: Path then holds the Go-quoted form.
 	PathQuoted bool `json:"path_quoted,omitempty"`
@@ -150,12 +190,12 @@ func (d *decider) decide(line int, method, path string) {
 	dec := d.m.Decide(method, path)
 	d.denied = d.denied || !dec.Allowed
 	if d.json {
-		r := allowRecord{Line: line, Method: method, Path: path, Allowed: dec.Allowed, Reason: dec.Reason.String(), Message: dec.String()}
+		r := allowRecord{Line: line, Method: method, Path: path, Allowed: dec.Allowed, Reason: dec.Reason.String(), Message: say(dec)}
 		if dec.Reason == match.Granted || dec.Reason == match.ReadOnly {
 			r.Item = dec.Item.String()
 		}
 		if dec.Reason == match.NotCanonical {
-			r.Rule, r.Offset = dec.Rule.String(), &dec.Offset
+			r.Rule, r.Offset, r.Column = dec.Rule.String(), &dec.Offset, dec.Offset+1
 		}
 		if !utf8.ValidString(path) {
 			r.Path, r.PathQuoted = fmt.Sprintf("%q", path), true
@@ -167,7 +207,17 @@ func (d *decider) decide(line int, method, path string) {
 	if dec.Allowed {
 		verdict = "allow"
 	}
-	fmt.Fprintf(d.out, "%s %s %s: %s\n", verdict, printable(method), printable(path), dec)
+	fmt.Fprintf(d.out, "%s %s %s: %s\n", verdict, printable(method), printable(path), say(dec))
+}
+
+// say puts a decision in words, naming where a path that is not
+// canonical goes wrong by its column, counted from 1 as every other
+// position the command prints.
+func say(dec match.Decision) string {
+	if dec.Reason == match.NotCanonical {
+		return fmt.Sprintf("path is not canonical: %s (column %d) [%s]", dec.Rule.Describe(), dec.Offset+1, dec.Rule)
+	}
+	return dec.String()
 }
 
 func (d *decider) malformed(line int, text string) {

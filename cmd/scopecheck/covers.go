@@ -23,8 +23,12 @@ exact. When it is no, a witness is printed: a request (METHOD PATH, a
 shortest canonical path) that requested allows and allowed denies, or the
 plain item allowed lacks.
 
+With --format json the answer is {"covered": ..., "witness": ...}, and
+errors are {"errors": [...]} on stdout.
+
 Exit status: 0 covered, 1 not covered, 2 on a usage error, a scope that
-does not parse, or a question too large to decide (never answered by a guess).`
+cannot be read or does not parse, or a question too large to decide
+(never answered by a guess).`
 
 func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("covers", coversSynopsis, stderr)
@@ -37,46 +41,50 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	switch {
-	case isSet(fs, "allowed") == isSet(fs, "allowed-from") || isSet(fs, "requested") == isSet(fs, "requested-from"):
-		fmt.Fprintln(stderr, "scopecheck covers: give one of --allowed and --allowed-from, and one of --requested and --requested-from")
-		return exitUsage
-	case *allowedFile == "-" && *requestedFile == "-":
-		fmt.Fprintln(stderr, "scopecheck covers: stdin cannot hold both scopes")
-		return exitUsage
-	case *format != "text" && *format != "json":
-		fmt.Fprintf(stderr, "scopecheck covers: --format must be text or json, not %q\n", *format)
-		return exitUsage
-	case len(pos) != 0:
-		fmt.Fprintf(stderr, "scopecheck covers: unexpected argument %q\n", pos[0])
+	asJSON := *format == "json"
+	usage := func(msgFormat string, args ...any) int {
+		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck covers: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
 	}
-	for _, f := range []struct{ file, text *string }{{allowedFile, allowedText}, {requestedFile, requestedText}} {
+	switch {
+	case *format != "text" && *format != "json":
+		return usage("--format must be text or json, not %q", *format)
+	case isSet(fs, "allowed") == isSet(fs, "allowed-from") || isSet(fs, "requested") == isSet(fs, "requested-from"):
+		return usage("give one of --allowed and --allowed-from, and one of --requested and --requested-from")
+	case *allowedFile == "-" && *requestedFile == "-":
+		return usage("stdin cannot hold both scopes")
+	case len(pos) != 0:
+		return usage("unexpected argument %q", pos[0])
+	}
+	var sets [2]scope.Set
+	var problems []diagnostic
+	for i, f := range []struct {
+		name       string
+		file, text *string
+	}{{"--allowed", allowedFile, allowedText}, {"--requested", requestedFile, requestedText}} {
 		if *f.file != "" {
-			text, ok := scopeFrom(*f.file, stdin, stderr)
-			if !ok {
-				return exitUsage
+			text, ds := scopeFrom(*f.file, stdin)
+			if ds != nil {
+				problems = append(problems, ds...)
+				continue
 			}
 			*f.text = text
 		}
+		set, ds := parseScope(f.name, *f.text)
+		problems = append(problems, ds...)
+		sets[i] = set
 	}
-	allowed, err1 := scope.Parse(*allowedText)
-	requested, err2 := scope.Parse(*requestedText)
-	if err1 != nil || err2 != nil {
-		if err1 != nil {
-			printParseErrorsFor(stderr, "--allowed", err1)
-		}
-		if err2 != nil {
-			printParseErrorsFor(stderr, "--requested", err2)
-		}
+	if problems != nil {
+		report(stdout, stderr, asJSON, problems...)
 		return exitUsage
 	}
+	allowed, requested := sets[0], sets[1]
 	covered, w := scope.Covers(allowed, requested)
 	if w.Err != nil {
-		fmt.Fprintf(stderr, "scopecheck covers: %v\n", w.Err)
+		report(stdout, stderr, asJSON, diagnostic{Code: "undecided", Message: "scopecheck covers: " + w.Err.Error()})
 		return exitUsage
 	}
-	if *format == "json" {
+	if asJSON {
 		type witness struct {
 			Method string `json:"method,omitempty"`
 			Path   string `json:"path,omitempty"`
@@ -102,16 +110,4 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitNo
 	}
 	return exitYes
-}
-
-// printParseErrorsFor writes parse errors, each prefixed by where the
-// scope came from.
-func printParseErrorsFor(w io.Writer, source string, err error) {
-	if list, ok := err.(scope.ErrorList); ok {
-		for _, e := range list {
-			fmt.Fprintf(w, "%s: %v\n", source, e)
-		}
-		return
-	}
-	fmt.Fprintf(w, "%s: %v\n", source, err)
 }

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -15,11 +15,10 @@ import (
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-const explainSynopsis = `usage: scopecheck explain [--api FILE] SCOPE|INPUT
+const explainSynopsis = `usage: scopecheck explain [--api FILE] [--format text|json] [--scope SCOPE] [INPUT...]
 
-Says what a scope grants. SCOPE is a scope string; INPUT, a file or - for
-stdin, holds scopes in any form that lint reads (an argument that names an
-existing file is read as one).
+Says what a scope grants. --scope gives a scope string; each INPUT, a file
+or - for stdin, holds scopes in any form that lint reads.
 
 Without --api: for each item, the methods it grants, its path language in
 words, and example paths it matches and near misses it does not, each
@@ -33,106 +32,170 @@ concrete canonical path it produces is allowed; a path parameter such as
 bytes, and never for "" or for more than one segment. Templates are matched
 without the server URL, relative to the customer root.
 
+--format json prints {"scopes": [...]}, and errors as {"errors": [...]}
+on stdout. Findings about an input that do not stop it (a pasted form, an
+answer without scope) go to stderr in text mode, and to "notes" in JSON.
+
 Exit status: 0, or 2 on a usage error, an unreadable or malformed input or
 API description, or a scope that does not parse.`
+
+// explained is what explain says of one scope.
+type explained struct {
+	File       string          `json:"file"`
+	Where      string          `json:"where,omitempty"`
+	Unverified bool            `json:"unverified,omitempty"`
+	Scope      string          `json:"scope"`
+	Items      []explainedItem `json:"items,omitempty"`
+	Granted    []explainedOp   `json:"granted,omitempty"`
+	NotGranted []explainedOp   `json:"notGranted,omitempty"`
+	Operations int             `json:"operations,omitempty"`
+}
+
+type explainedItem struct {
+	Item    string   `json:"item"`
+	Plain   bool     `json:"plain,omitempty"`
+	Methods string   `json:"methods,omitempty"`
+	Paths   string   `json:"paths,omitempty"`
+	Matches []string `json:"matches,omitempty"`
+	Misses  []string `json:"misses,omitempty"`
+}
+
+type explainedOp struct {
+	Method      string `json:"method"`
+	Template    string `json:"template"`
+	OperationID string `json:"operationId,omitempty"`
+	Example     string `json:"example,omitempty"`
+}
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("explain", explainSynopsis, stderr)
 	api := fs.String("api", "", "an OpenAPI 3 description of the API (JSON or YAML)")
-	pos, code, ok := parseFlags(fs, args)
+	format := fs.String("format", "text", "output format: text or json")
+	scopeText := fs.String("scope", "", "a scope string")
+	inputs, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "scopecheck explain: want one SCOPE or INPUT, got %d\n", len(pos))
+	asJSON := *format == "json"
+	usage := func(msgFormat string, args ...any) int {
+		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck explain: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
 	}
-	type named struct {
-		where string
-		text  string
+	switch {
+	case *format != "text" && *format != "json":
+		return usage("--format must be text or json, not %q", *format)
+	case !isSet(fs, "scope") && len(inputs) == 0:
+		return usage("give --scope or at least one INPUT")
 	}
-	var scopes []named
-	if _, err := os.Stat(pos[0]); err == nil || pos[0] == "-" {
-		name, data, err := readInput(pos[0], stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "scopecheck explain: %v\n", err)
-			return exitUsage
-		}
-		found, err := scopefile.Read(data)
-		if err == nil {
-			err = found.Err()
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s:%v\n", name, err)
-			return exitUsage
-		}
-		for _, s := range found.Scopes {
-			where := fmt.Sprintf("%s (%s)", name, s.Where)
-			if s.Unverified {
-				where += ", JWT signature not verified"
-			}
-			scopes = append(scopes, named{where, s.Text})
-		}
-	} else {
-		scopes = append(scopes, named{"", pos[0]})
+	srcs, err := readSources(*scopeText, isSet(fs, "scope"), inputs, stdin)
+	if err != nil {
+		return usage("%v", err)
+	}
+	var problems, notes []diagnostic
+	for _, src := range srcs {
+		problems = append(problems, src.problems(false)...)
+		notes = append(notes, src.notes()...)
 	}
 	var ops []operation
 	if *api != "" {
-		var err error
 		if ops, err = loadOperations(*api); err != nil {
-			fmt.Fprintf(stderr, "scopecheck explain: %s: %v\n", *api, err)
-			return exitUsage
+			problems = append(problems, diagnostic{File: *api, Code: string(scopefile.Unreadable), Message: err.Error()})
 		}
 	}
-	for i, s := range scopes {
-		set, err := scope.Parse(s.text)
-		if err != nil {
-			if s.where != "" {
-				fmt.Fprintf(stderr, "%s:\n", s.where)
+	if problems != nil {
+		report(stdout, stderr, asJSON, problems...)
+		return exitUsage
+	}
+	var out []explained
+	for _, src := range srcs {
+		for _, sc := range src.in.Scopes {
+			set := scope.MustParse(sc.Text) // problems has checked it parses
+			e := explained{File: src.name, Where: sc.Where, Unverified: sc.Unverified, Scope: set.String()}
+			if ops == nil {
+				e.Items = explainItems(set)
+			} else {
+				e.Operations = len(ops)
+				if e.Granted, e.NotGranted, err = explainAPI(set, ops); err != nil {
+					report(stdout, stderr, asJSON, diagnostic{Code: "undecided", Message: "scopecheck explain: " + err.Error()})
+					return exitUsage
+				}
 			}
-			printParseErrors(stderr, err)
-			return exitUsage
+			out = append(out, e)
 		}
+	}
+	if asJSON {
+		if out == nil {
+			out = []explained{}
+		}
+		b, _ := json.MarshalIndent(struct { // strings, ints and bools: cannot fail
+			Scopes []explained  `json:"scopes"`
+			Notes  []diagnostic `json:"notes,omitempty"`
+		}{out, notes}, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+		return exitYes
+	}
+	report(stdout, stderr, false, notes...)
+	// A lone --scope needs no heading; anything read from an input says
+	// where it was found.
+	headings := len(out) != 1 || srcs[0].name != "--scope"
+	for i, e := range out {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if s.where != "" {
-			fmt.Fprintf(stdout, "# %s: %s\n", s.where, set)
+		if headings {
+			where := e.File
+			if e.Where != "" && e.Where != "argument" {
+				where = fmt.Sprintf("%s (%s)", e.File, e.Where)
+			}
+			if e.Unverified {
+				where += ", JWT signature not verified"
+			}
+			fmt.Fprintf(stdout, "# %s: %s\n", where, e.Scope)
 		}
 		if ops != nil {
-			if err := explainAPI(stdout, set, ops); err != nil {
-				fmt.Fprintf(stderr, "scopecheck explain: %v\n", err)
-				return exitUsage
-			}
-			continue
+			writeAPI(stdout, e)
+		} else {
+			writeItems(stdout, e.Items)
 		}
-		explainItems(stdout, set)
 	}
 	return exitYes
 }
 
-// explainItems writes what each item grants.
-func explainItems(w io.Writer, set scope.Set) {
-	if set.Len() == 0 {
-		fmt.Fprintln(w, "(empty scope: grants nothing)")
-	}
+// explainItems says what each item grants.
+func explainItems(set scope.Set) []explainedItem {
+	var out []explainedItem
 	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
-		fmt.Fprintln(w, it)
 		if it.Class == scope.Plain {
-			fmt.Fprintln(w, "  a plain scope name: grants no request")
+			out = append(out, explainedItem{Item: it.String(), Plain: true})
 			continue
 		}
 		methods := "GET and HEAD"
 		if it.Class == scope.ReadWrite {
 			methods = "every method but CONNECT and TRACE"
 		}
-		fmt.Fprintf(w, "  methods: %s\n", methods)
-		fmt.Fprintf(w, "  paths:   %s\n", describePattern(it))
 		hits, misses := examples(it)
-		fmt.Fprintf(w, "  matches: %s\n", strings.Join(hits, ", "))
-		if len(misses) > 0 {
-			fmt.Fprintf(w, "  misses:  %s\n", strings.Join(misses, ", "))
+		out = append(out, explainedItem{Item: it.String(), Methods: methods, Paths: describePattern(it), Matches: hits, Misses: misses})
+	}
+	return out
+}
+
+// writeItems writes what each item grants.
+func writeItems(w io.Writer, items []explainedItem) {
+	if len(items) == 0 {
+		fmt.Fprintln(w, "(empty scope: grants nothing)")
+	}
+	for _, it := range items {
+		fmt.Fprintln(w, it.Item)
+		if it.Plain {
+			fmt.Fprintln(w, "  a plain scope name: grants no request")
+			continue
+		}
+		fmt.Fprintf(w, "  methods: %s\n", it.Methods)
+		fmt.Fprintf(w, "  paths:   %s\n", it.Paths)
+		fmt.Fprintf(w, "  matches: %s\n", strings.Join(it.Matches, ", "))
+		if len(it.Misses) > 0 {
+			fmt.Fprintf(w, "  misses:  %s\n", strings.Join(it.Misses, ", "))
 		}
 	}
 }
@@ -225,29 +288,36 @@ func loadOperations(file string) ([]operation, error) {
 	return ops, nil
 }
 
-// explainAPI writes the operations the scope grants, each with a path that
-// proves it, and those it does not.
-func explainAPI(w io.Writer, set scope.Set, ops []operation) error {
-	var granted, denied []string
+// explainAPI returns the operations the scope grants, each with a path
+// that proves it, and those it does not.
+func explainAPI(set scope.Set, ops []operation) (granted, denied []explainedOp, err error) {
 	for _, op := range ops {
 		path, ok, err := scope.ReachesTemplate(set, op.method, op.template)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", op.method, op.template, err)
+			return nil, nil, fmt.Errorf("%s %s: %w", op.method, op.template, err)
 		}
-		line := fmt.Sprintf("  %-7s %-58s %s", op.method, op.template, op.id)
+		e := explainedOp{Method: op.method, Template: op.template, OperationID: op.id}
 		if ok {
-			granted = append(granted, fmt.Sprintf("%s  (e.g. %s)", line, path))
+			e.Example = path
+			granted = append(granted, e)
 		} else {
-			denied = append(denied, line)
+			denied = append(denied, e)
 		}
 	}
-	fmt.Fprintf(w, "granted: %d of %d operations\n", len(granted), len(ops))
-	for _, l := range granted {
-		fmt.Fprintln(w, strings.TrimRight(l, " "))
+	return granted, denied, nil
+}
+
+// writeAPI writes the operations a scope grants, then those it does not.
+func writeAPI(w io.Writer, e explained) {
+	line := func(op explainedOp) string {
+		return strings.TrimRight(fmt.Sprintf("  %-7s %-58s %s", op.Method, op.Template, op.OperationID), " ")
 	}
-	fmt.Fprintf(w, "not granted: %d\n", len(denied))
-	for _, l := range denied {
-		fmt.Fprintln(w, strings.TrimRight(l, " "))
+	fmt.Fprintf(w, "granted: %d of %d operations\n", len(e.Granted), e.Operations)
+	for _, op := range e.Granted {
+		fmt.Fprintf(w, "%s  (e.g. %s)\n", line(op), op.Example)
 	}
-	return nil
+	fmt.Fprintf(w, "not granted: %d\n", len(e.NotGranted))
+	for _, op := range e.NotGranted {
+		fmt.Fprintln(w, line(op))
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -21,10 +20,16 @@ Reports every parse error and every review finding of the scopes given by
 --scope and in each INPUT (a file, or - for stdin). An input is recognised
 by its content: a token policy (JSON with allowedScopes) or an array of
 them, a token endpoint answer (access_token, scope), an introspection
-answer (active, scope), a JWT (its scope or scp claim; the signature is NOT
-verified, and a finding says so), or plain text with one scope per line
-('#' begins a comment line). Positions are the input's own lines and
-columns.
+answer (active, scope), a JWT or a pasted "Bearer" header (its scope or
+scp claim; the signature is NOT verified, and a finding says so), or plain
+text with one scope per line ('#' begins a comment). A scope pasted in
+shell quotes, as a form field (scope=...) or URL-encoded gets a
+pasted-form warning, and the scope inside is linted. Positions are the
+input's own lines and columns, counted from 1.
+
+Each input is read and reported on its own: one that cannot be read or is
+malformed is an error finding at the position where it goes wrong (in
+SARIF also a tool execution notification), and the others are linted.
 
 With --api FILE, an OpenAPI 3 description, an access item that grants no
 operation of the API is reported too (no-operation; see "scopecheck help
@@ -32,12 +37,13 @@ explain" for how path templates are matched).
 
 Text output is "file:line:col: severity: message [code]", sorted by
 position, with a suggested replacement of the whole scope on the next line
-where one exists. --format json prints {"findings": [...]}; --format sarif
-prints SARIF 2.1.0 for code scanning.
+where one exists, and how it compares with the scope (equal, narrower,
+wider, repair). --format json prints {"findings": [...]}; --format sarif
+prints SARIF 2.1.0 for code scanning, always a whole log.
 
-Exit status: 0 when no finding reaches --fail-on (default error), 1 when one
-does, 2 on a usage error or an input that cannot be read or is malformed
-(then nothing else is reported).`
+Exit status, decided when every input has been reported: 2 when the usage
+is wrong or an input (or the --api file) cannot be read or is malformed,
+else 1 when a finding reaches --fail-on (default error), else 0.`
 
 // noOperation is the finding of this command beside scope.Lint's and
 // scopefile's: an access item that grants no operation of the API given
@@ -61,6 +67,10 @@ type lintFinding struct {
 	Examples []scope.Example `json:"examples,omitempty"`
 	rank     scope.Severity
 	order    int
+	// failed marks the finding of an input that could not be read or is
+	// malformed as a whole: SARIF reports it as a tool execution
+	// notification too, and it makes the exit status 2.
+	failed bool
 }
 
 var severities = map[string]scope.Severity{"info": scope.SeverityInfo, "warning": scope.SeverityWarning, "error": scope.SeverityError}
@@ -76,65 +86,58 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	threshold, okSev := severities[*failOn]
+	usage := func(msgFormat string, args ...any) int {
+		msg := "scopecheck lint: " + fmt.Sprintf(msgFormat, args...)
+		switch *format {
+		case "json":
+			report(stdout, stderr, true, diagnostic{Code: usageCode, Message: msg})
+		case "sarif":
+			// A log even now, so that an upload step finds a valid one.
+			writeSARIF(stdout, nil, []lintFinding{{Code: usageCode, Message: msg, failed: true}})
+			fmt.Fprintln(stderr, msg)
+		default:
+			fmt.Fprintln(stderr, msg)
+		}
+		return exitUsage
+	}
 	switch {
 	case *format != "text" && *format != "json" && *format != "sarif":
-		fmt.Fprintf(stderr, "scopecheck lint: --format must be text, json or sarif, not %q\n", *format)
-		return exitUsage
+		bad := *format
+		*format = "text"
+		return usage("--format must be text, json or sarif, not %q", bad)
 	case !okSev:
-		fmt.Fprintf(stderr, "scopecheck lint: --fail-on must be error, warning or info, not %q\n", *failOn)
-		return exitUsage
+		return usage("--fail-on must be error, warning or info, not %q", *failOn)
 	case !isSet(fs, "scope") && len(inputs) == 0:
-		fmt.Fprintln(stderr, "scopecheck lint: give --scope or at least one INPUT")
-		return exitUsage
+		return usage("give --scope or at least one INPUT")
 	}
-	type source struct {
-		file string
-		in   scopefile.Input
-	}
-	var sources []source
-	if isSet(fs, "scope") {
-		sources = append(sources, source{"--scope", scopefile.FromString(*scopeText)})
-	}
-	failed := false
-	for _, in := range inputs {
-		name, data, err := readInput(in, stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "scopecheck lint: %v\n", err)
-			failed = true
-			continue
-		}
-		found, err := scopefile.Read(data)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s:%v\n", name, err)
-			failed = true
-			continue
-		}
-		sources = append(sources, source{name, found})
-	}
-	var ops []operation
-	if *api != "" {
-		var err error
-		if ops, err = loadOperations(*api); err != nil {
-			fmt.Fprintf(stderr, "scopecheck lint: %s: %v\n", *api, err)
-			failed = true
-		}
-	}
-	if failed {
-		return exitUsage // nothing is half-reported
+	srcs, err := readSources(*scopeText, isSet(fs, "scope"), inputs, stdin)
+	if err != nil {
+		return usage("%v", err)
 	}
 	var all []lintFinding
-	for fi, src := range sources {
+	var ops []operation
+	if *api != "" {
+		if ops, err = loadOperations(*api); err != nil {
+			all = append(all, lintFinding{File: *api, Line: 1, Column: 1, Code: string(scopefile.Unreadable), Severity: "error",
+				Message: fmt.Sprintf("the API description cannot be used, so no-operation is not reported: %v", err), rank: scope.SeverityError, failed: true})
+		}
+	}
+	for fi, src := range srcs {
+		if f := src.failed; f != nil {
+			all = append(all, lintFinding{File: src.name, Line: f.Pos.Line, Column: f.Pos.Column, Offset: f.Offset,
+				Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, rank: f.Severity, order: fi, failed: true})
+			continue
+		}
 		for _, f := range src.in.Findings {
-			all = append(all, lintFinding{File: src.file, Line: f.Pos.Line, Column: f.Pos.Column, Offset: f.Offset,
+			all = append(all, lintFinding{File: src.name, Line: f.Pos.Line, Column: f.Pos.Column, Offset: f.Offset,
 				Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, rank: f.Severity, order: fi})
 		}
 		for _, sc := range src.in.Scopes {
 			add := func(f scope.Finding) {
 				p := sc.At(f.Offset)
-				lf := lintFinding{File: src.file, Line: p.Line, Column: p.Column, Offset: f.Offset, Item: f.Item,
+				all = append(all, lintFinding{File: src.name, Line: p.Line, Column: p.Column, Offset: f.Offset, Item: f.Item,
 					Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, Suggestion: f.Suggestion,
-					Relation: f.Relation.String(), Examples: f.Examples, rank: f.Severity, order: fi}
-				all = append(all, lf)
+					Relation: f.Relation.String(), Examples: f.Examples, rank: f.Severity, order: fi})
 			}
 			for _, f := range scope.Lint(sc.Text) {
 				add(checkExamples(f))
@@ -167,7 +170,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}{all}, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 	case "sarif":
-		if err := writeSARIF(stdout, all); err != nil {
+		if err := writeSARIF(stdout, all, nil); err != nil {
 			fmt.Fprintf(stderr, "scopecheck lint: %v\n", err)
 			return exitUsage
 		}
@@ -179,12 +182,16 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	status := exitYes
 	for _, f := range all {
-		if f.rank >= threshold {
-			return exitNo
+		switch {
+		case f.failed:
+			return exitUsage
+		case f.rank >= threshold:
+			status = exitNo
 		}
 	}
-	return exitYes
+	return status
 }
 
 // checkExamples holds the requests a finding names to the matcher, which
@@ -241,27 +248,59 @@ func idleItems(s string, ops []operation) []itemAt {
 	return out
 }
 
-// readInput reads a file, or stdin for "-".
-func readInput(name string, stdin io.Reader) (string, []byte, error) {
-	if name == "-" {
-		data, err := io.ReadAll(stdin)
-		return "<stdin>", data, err
-	}
-	data, err := os.ReadFile(name)
-	return name, data, err
-}
-
 // sarifLevel maps a severity to a SARIF result level.
 var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
 
-// writeSARIF writes the findings as one SARIF 2.1.0 run with a rule for
-// every code scopecheck has, each with its help text.
-func writeSARIF(w io.Writer, findings []lintFinding) error {
+// writeSARIF writes one SARIF 2.1.0 run with a rule for every code
+// scopecheck has, each with its help text, and a result for every
+// finding. The run's invocation says whether every input could be read:
+// each finding of an input that could not, and each problem given in
+// problems (which has no result, such as a usage error), is also a tool
+// execution notification.
+func writeSARIF(w io.Writer, findings, problems []lintFinding) error {
 	report, err := sarif.New(sarif.Version210)
 	if err != nil {
 		return err
 	}
 	run := sarif.NewRunWithInformationURI("scopecheck", "https://github.com/scopecheck/scopecheck")
+	index := map[string]int{}
+	for i, c := range allCodes() {
+		help := describe(c)
+		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
+		index[string(c)] = i
+	}
+	location := func(f lintFinding) *sarif.Location {
+		region := sarif.NewSimpleRegion(f.Line, f.Line).WithStartColumn(f.Column)
+		return sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(f.File)).WithRegion(region))
+	}
+	var notify []lintFinding
+	for _, f := range findings {
+		res := sarif.NewRuleResult(f.Code).WithRuleIndex(index[f.Code]).WithLevel(sarifLevel[f.Severity]).
+			WithMessage(sarif.NewTextMessage(f.Message))
+		res.AddLocation(location(f))
+		run.AddResult(res)
+		if f.failed {
+			notify = append(notify, f)
+		}
+	}
+	notify = append(notify, problems...)
+	inv := run.AddInvocation(len(notify) == 0)
+	for _, f := range notify {
+		n := sarif.NewNotification().WithLevel("error").WithTextMessage(f.Message).
+			WithDescriptor(sarif.NewReportingDescriptorReference().WithId(f.Code))
+		if f.File != "" {
+			n.AddLocation(location(f))
+		}
+		inv.AddTToolExecutionNotification(n)
+	}
+	report.AddRun(run)
+	return report.PrettyWrite(w)
+}
+
+// allCodes lists every code scopecheck lint can report, sorted: the parse
+// error codes, scope.Lint's, scopefile's about inputs, and no-operation.
+func allCodes() []scope.Code {
 	codes := append([]scope.Code(nil), scope.Codes...)
 	for c := range scope.LintCodes {
 		codes = append(codes, c)
@@ -271,68 +310,52 @@ func writeSARIF(w io.Writer, findings []lintFinding) error {
 	}
 	codes = append(codes, noOperation)
 	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
-	index := map[string]int{}
-	for i, c := range codes {
-		help := scope.Describe(c)
-		if info, ok := scopefile.Codes[c]; ok {
-			help = info.Help
-		}
-		if c == noOperation {
-			help = "The access item grants no operation of the API description given with --api: it is dead, or its path is wrong."
-		}
-		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
-		index[string(c)] = i
+	return codes
+}
+
+// describe is a sentence on what a code means and what to do.
+func describe(c scope.Code) string {
+	if info, ok := scopefile.Codes[c]; ok {
+		return info.Help
 	}
-	for _, f := range findings {
-		region := sarif.NewSimpleRegion(f.Line, f.Line).WithStartColumn(f.Column)
-		loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-			WithArtifactLocation(sarif.NewSimpleArtifactLocation(f.File)).WithRegion(region))
-		res := sarif.NewRuleResult(f.Code).WithRuleIndex(index[f.Code]).WithLevel(sarifLevel[f.Severity]).
-			WithMessage(sarif.NewTextMessage(f.Message))
-		res.AddLocation(loc)
-		run.AddResult(res)
+	if c == noOperation {
+		return "The access item grants no operation of the API description given with --api: it is dead, or its path is wrong."
 	}
-	report.AddRun(run)
-	return report.PrettyWrite(w)
+	return scope.Describe(c)
 }
 
 // scopeFrom reads every scope in an input (a file, or - for stdin) and
 // returns their union as one scope string: a token policy allows what any
-// of its allowedScopes does. A parse error is reported at the file's own
-// line and column, and the result is then "", false.
-func scopeFrom(file string, stdin io.Reader, stderr io.Writer) (string, bool) {
-	name, data, err := readInput(file, stdin)
+// of its allowedScopes does. When the input cannot be decided with (it
+// cannot be read, has an error finding, is a pasted form, or a scope in
+// it does not parse), it returns the problems, at the input's own lines
+// and columns, instead.
+func scopeFrom(file string, stdin io.Reader) (string, []diagnostic) {
+	srcs, err := readSources("", false, []string{file}, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "scopecheck: %v\n", err)
-		return "", false
+		return "", []diagnostic{{Code: usageCode, Message: err.Error()}}
 	}
-	found, err := scopefile.Read(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s:%v\n", name, err)
-		return "", false
+	src := srcs[0]
+	if ds := src.problems(true); len(ds) > 0 {
+		return "", ds
 	}
-	if found.Err() != nil {
-		// Servers read such an input differently (a duplicate key, a
-		// scope that is no string): no answer is given from it.
-		for _, f := range found.Findings {
-			if f.Severity == scope.SeverityError {
-				fmt.Fprintf(stderr, "%s:%v [%s]\n", name, &f, f.Code)
-			}
-		}
-		return "", false
-	}
-	ok := true
 	var texts []string
-	for _, sc := range found.Scopes {
-		if _, err := scope.Parse(sc.Text); err != nil {
-			for _, e := range err.(scope.ErrorList) {
-				p := sc.At(e.Offset)
-				fmt.Fprintf(stderr, "%s:%d:%d: %s [%s]\n", name, p.Line, p.Column, e.Message, e.Code)
-			}
-			ok = false
-			continue
-		}
+	for _, sc := range src.in.Scopes {
 		texts = append(texts, sc.Text)
 	}
-	return strings.Join(texts, " "), ok
+	return strings.Join(texts, " "), nil
+}
+
+// parseScope parses a scope given as a flag's string, its errors as
+// diagnostics of the flag, on line 1.
+func parseScope(flagName, text string) (scope.Set, []diagnostic) {
+	set, err := scope.Parse(text)
+	if err == nil {
+		return set, nil
+	}
+	var ds []diagnostic
+	for _, e := range err.(scope.ErrorList) {
+		ds = append(ds, diagnostic{File: flagName, Line: 1, Column: e.Column, Code: string(e.Code), Item: e.Item, Message: e.Message})
+	}
+	return scope.Set{}, ds
 }

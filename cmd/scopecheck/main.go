@@ -6,14 +6,20 @@
 //	scopecheck allow --scope SCOPE METHOD PATH   # decide one request
 //	scopecheck allow --scope SCOPE -             # decide "METHOD PATH" lines from stdin
 //	scopecheck covers --allowed SCOPE --requested SCOPE
-//	scopecheck fmt [--minimize] SCOPE
+//	scopecheck fmt [--minimize] [--scope SCOPE] [INPUT...]
 //	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
-//	scopecheck explain [--api FILE] SCOPE|INPUT
+//	scopecheck explain [--api FILE] [--format text|json] [--scope SCOPE] [INPUT...]
 //	scopecheck serve --listen ADDR (--jwks FILE|URL | --introspect URL --client-id ID)
+//	scopecheck version
+//
+// Every command that reads scopes takes them by one rule: --scope SCOPE is
+// the scope string itself, and every other input is a file, or - for
+// stdin (allow and covers name theirs with --scope-from, --allowed-from
+// and --requested-from). Positions are counted from 1 everywhere.
 //
 // Run "scopecheck help COMMAND" for a command's flags. Exit status: 0 when
 // the answer is yes (every request allowed), 1 when it is no, 2 when the
-// usage is wrong or an input does not parse.
+// usage is wrong or an input cannot be read or does not parse.
 package main
 
 import (
@@ -46,6 +52,7 @@ var commands = map[string]command{
 	"fmt":     {"print a scope's canonical (or minimal) text", runFmt},
 	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
 	"serve":   {"an authorization service for nginx auth_request and Envoy ext_authz", runServe},
+	"version": {"print the module version and the revision it was built from", runVersion},
 }
 
 func main() {
@@ -60,9 +67,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return c.run([]string{"--help"}, stdin, stdout, stderr)
+			c, ok := commands[args[1]]
+			if !ok {
+				fmt.Fprintf(stderr, "scopecheck: unknown help topic %q\n", args[1])
+				usage(stderr)
+				return exitUsage
 			}
+			return c.run([]string{"--help"}, stdin, stdout, stderr)
 		}
 		usage(stdout)
 		return exitYes

@@ -39,17 +39,35 @@ func TestAllow(t *testing.T) {
 		{"read methods widened", "", []string{"allow", "--read-methods", "OPTIONS", "--scope", ".:config/**", "OPTIONS", "/config/x"},
 			cliResult{0, "allow OPTIONS /config/x: granted by .:config/**\n", ""}},
 		{"non-canonical", "", []string{"allow", "--scope", "*:**", "GET", "/a/%2e%2e/b"},
-			cliResult{1, "deny GET /a/%2e%2e/b: path is not canonical: the path escapes /, \\, ., %, ;, ?, #, a control byte or DEL (offset 3) [escaped-byte]\n", ""}},
+			cliResult{1, "deny GET /a/%2e%2e/b: path is not canonical: the path escapes /, \\, ., %, ;, ?, #, a control byte or DEL (column 4) [escaped-byte]\n", ""}},
 		{"unprintable path quoted", "", []string{"allow", "--scope", "*:**", "GET", "/a\x1b[31m"},
-			cliResult{1, "deny GET \"/a\\x1b[31m\": path is not canonical: the path has a byte outside visible ASCII (offset 2) [bad-byte]\n", ""}},
+			cliResult{1, "deny GET \"/a\\x1b[31m\": path is not canonical: the path has a byte outside visible ASCII (column 3) [bad-byte]\n", ""}},
+		{"read methods upper-cased as requests", "", []string{"allow", "--read-methods", "options", "--scope", ".:config/**", "OPTIONS", "/config/x"},
+			cliResult{0, "allow OPTIONS /config/x: granted by .:config/**\n", ""}},
+		{"read methods: an unsafe one is refused, not dropped", "", []string{"allow", "--read-methods", "OPTIONS, PATCH", "--scope", ".:config/**", "OPTIONS", "/config/x"},
+			cliResult{2, "", "scopecheck allow: --read-methods: PATCH is not a safe method, so a read item (.) would grant it; add --unsafe-read-methods if that is meant\n"}},
+		{"read methods: unsafe when said so", "", []string{"allow", "--read-methods", "OPTIONS, PATCH", "--unsafe-read-methods", "--scope", ".:config/**", "PATCH", "/config/x"},
+			cliResult{0, "allow PATCH /config/x: granted by .:config/**\n", ""}},
+		{"read methods: a write method", "", []string{"allow", "--read-methods", "POST", "--scope", ".:config/**", "POST", "/config/x"},
+			cliResult{2, "", "scopecheck allow: --read-methods: POST is not a safe method, so a read item (.) would grant it; add --unsafe-read-methods if that is meant\n"}},
+		{"read methods: not grantable", "", []string{"allow", "--read-methods", "TRACE", "--unsafe-read-methods", "--scope", ".:**", "GET", "/"},
+			cliResult{2, "", "scopecheck allow: --read-methods: \"TRACE\" is not a method a scope can grant (a method token other than CONNECT and TRACE)\n"}},
+		{"read methods: not a token", "", []string{"allow", "--read-methods", "GE T", "--scope", ".:**", "GET", "/"},
+			cliResult{2, "", "scopecheck allow: --read-methods: \"GE T\" is not a method a scope can grant (a method token other than CONNECT and TRACE)\n"}},
+		{"read methods: an empty entry", "", []string{"allow", "--read-methods", "OPTIONS,", "--scope", ".:**", "GET", "/"},
+			cliResult{2, "", "scopecheck allow: --read-methods \"OPTIONS,\" has an empty entry\n"}},
+		{"read methods: exact, lower case is an extension method", "", []string{"allow", "--exact-method", "--read-methods", "options", "--scope", ".:**", "GET", "/"},
+			cliResult{2, "", "scopecheck allow: --read-methods: options is not a safe method, so a read item (.) would grant it; add --unsafe-read-methods if that is meant\n"}},
+		{"unsafe read methods alone", "", []string{"allow", "--unsafe-read-methods", "--scope", ".:**", "GET", "/"},
+			cliResult{2, "", "scopecheck allow: --unsafe-read-methods needs --read-methods\n"}},
 		{"empty scope", "", []string{"allow", "--scope", "", "GET", "/"},
 			cliResult{1, "deny GET /: no access item matches the path\n", ""}},
 		{"json", "", []string{"allow", "--format", "json", "--scope", "*:a/**", "DELETE", "/a/b"},
 			cliResult{0, `{"method":"DELETE","path":"/a/b","allowed":true,"item":"*:a/**","reason":"granted","message":"granted by *:a/**"}` + "\n", ""}},
 		{"json non-canonical", "", []string{"allow", "--format", "json", "--scope", "*:**", "GET", "/a//b"},
-			cliResult{1, `{"method":"GET","path":"/a//b","allowed":false,"reason":"not-canonical","message":"path is not canonical: the path has an empty segment (//) (offset 3) [empty-segment]","rule":"empty-segment","offset":3}` + "\n", ""}},
+			cliResult{1, `{"method":"GET","path":"/a//b","allowed":false,"reason":"not-canonical","message":"path is not canonical: the path has an empty segment (//) (column 4) [empty-segment]","rule":"empty-segment","offset":3,"column":4}` + "\n", ""}},
 		{"json invalid UTF-8 path", "", []string{"allow", "--format", "json", "--scope", "*:**", "GET", "/\xff"},
-			cliResult{1, `{"method":"GET","path":"\"/\\xff\"","allowed":false,"reason":"not-canonical","message":"path is not canonical: the path has a byte outside visible ASCII (offset 1) [bad-byte]","rule":"bad-byte","offset":1,"path_quoted":true}` + "\n", ""}},
+			cliResult{1, `{"method":"GET","path":"\"/\\xff\"","allowed":false,"reason":"not-canonical","message":"path is not canonical: the path has a byte outside visible ASCII (column 2) [bad-byte]","rule":"bad-byte","offset":1,"column":2,"path_quoted":true}` + "\n", ""}},
 		{"stdin", "GET /config/a\n\n  \nPUT /config/a\r\nbad line here\nget /x\n", []string{"allow", "--scope", ".:config/**", "-"},
 			cliResult{1, "allow GET /config/a: granted by .:config/**\n" +
 				"deny PUT /config/a: method not granted: .:config/** matches the path but grants only the read methods\n" +
@@ -61,8 +79,14 @@ func TestAllow(t *testing.T) {
 			cliResult{1, `{"line":1,"method":"GET","path":"/a","allowed":true,"item":".:a","reason":"granted","message":"granted by .:a"}` + "\n" +
 				`{"line":2,"method":"","path":"","allowed":false,"reason":"malformed-line","message":"line 2 is not \"METHOD PATH\": \"x\""}` + "\n", ""}},
 		{"parse errors", "", []string{"allow", "--scope", "*.** :webhooks/**", "GET", "/"},
-			cliResult{2, "", "col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
-				"col 6: item \":webhooks/**\" has no access class before \":\": write \".:webhooks/**\" to read (GET, HEAD) or \"*:webhooks/**\" to read and write [missing-access]\n"}},
+			cliResult{2, "", "--scope:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
+				"--scope:1:6: item \":webhooks/**\" has no access class before \":\": write \".:webhooks/**\" to read (GET, HEAD) or \"*:webhooks/**\" to read and write [missing-access]\n"}},
+		{"json parse errors", "", []string{"allow", "--format", "json", "--scope", "*.**", "GET", "/"},
+			cliResult{2, `{"errors":[{"file":"--scope","line":1,"column":1,"code":"missing-colon","item":"*.**","message":"item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"?"}]}` + "\n", ""}},
+		{"json usage error", "", []string{"allow", "--format", "json", "GET", "/"},
+			cliResult{2, `{"errors":[{"code":"usage","message":"scopecheck allow: give one of --scope and --scope-from"}]}` + "\n", ""}},
+		{"json scope from a damaged file", "", []string{"allow", "--format", "json", "--scope-from", "testdata/damaged-scope.txt", "GET", "/"},
+			cliResult{2, `{"errors":[{"file":"testdata/damaged-scope.txt","line":2,"column":3,"code":"missing-colon","item":"*.**","message":"item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"?"}]}` + "\n", ""}},
 		{"missing scope", "", []string{"allow", "GET", "/"}, cliResult{2, "", "scopecheck allow: give one of --scope and --scope-from\n"}},
 		{"scope from a policy", "", []string{"allow", "--scope-from", "testdata/lint/form-policies.json", "GET", "/config/x"},
 			cliResult{0, "allow GET /config/x: granted by .:**\n", ""}},
@@ -70,6 +94,9 @@ func TestAllow(t *testing.T) {
 			cliResult{0, "allow POST /config/tokenPolicies: granted by *:config/tokenPolicies**\n", ""}},
 		{"scope from a damaged file", "", []string{"allow", "--scope-from", "testdata/damaged-scope.txt", "GET", "/"},
 			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
+		// A pasted form decides nothing: the scope is read only as written.
+		{"scope from a pasted form", "", []string{"allow", "--scope-from", "testdata/lint/pasted-shell-quotes.txt", "GET", "/config/x"},
+			cliResult{2, "", "testdata/lint/pasted-shell-quotes.txt:1:1: the line is in shell quotes, not a scope as a server reads it; the scope it holds is probably \"*:config/**\", which is what is linted [pasted-form]\n"}},
 		// A key that looks like an index is just another member: the
 		// policy's item is *:**, as every server reads it.
 		{"scope from a key that looks like an index", "", []string{"allow", "--scope-from", "testdata/lint/form-index-like-key.json", "DELETE", "/config/x"},
@@ -111,6 +138,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"help"}, exitYes, "allow"},
 		{[]string{"help", "allow"}, exitYes, "upper-cased"},
+		{[]string{"help", "nope"}, exitUsage, `unknown help topic "nope"`},
+		{[]string{"help", "version"}, exitYes, "usage: scopecheck version"},
+		{[]string{"version", "x"}, exitUsage, `unexpected argument "x"`},
 		{[]string{"allow", "--nope"}, exitUsage, "flag provided but not defined"},
 	} {
 		got := runCLI("", tc.args...)
@@ -138,8 +168,10 @@ func TestCovers(t *testing.T) {
 		{"json plain", []string{"covers", "--format", "json", "--allowed", "", "--requested", "email"},
 			cliResult{1, `{"covered":false,"witness":{"plain":"email"}}` + "\n", ""}},
 		{"parse errors", []string{"covers", "--allowed", "*.**", "--requested", ":x"},
-			cliResult{2, "", "--allowed: col 1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
-				"--requested: col 1: item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write [missing-access]\n"}},
+			cliResult{2, "", "--allowed:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n" +
+				"--requested:1:1: item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write [missing-access]\n"}},
+		{"json parse errors", []string{"covers", "--format", "json", "--allowed", "*:**", "--requested", ":x"},
+			cliResult{2, `{"errors":[{"file":"--requested","line":1,"column":1,"code":"missing-access","item":":x","message":"item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write"}]}` + "\n", ""}},
 		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: give one of --allowed and --allowed-from, and one of --requested and --requested-from\n"}},
 		{"policy covers a token", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested-from", "testdata/lint/form-token-answer.json"},
 			cliResult{1, "not covered: POST /config/ is allowed by the requested scope and denied by the allowed scope\n", ""}},
@@ -167,19 +199,28 @@ func TestCoversUndecided(t *testing.T) {
 
 func TestFmt(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		want cliResult
+		name  string
+		stdin string
+		args  []string
+		want  cliResult
 	}{
-		{"canonical", []string{"fmt", "  *:a   openid *:a .:b "}, cliResult{0, "*:a openid .:b\n", ""}},
-		{"minimize", []string{"fmt", "--minimize", "*:a/b *:a/** .:a/c openid"}, cliResult{0, "*:a/** openid\n", ""}},
-		{"empty", []string{"fmt", ""}, cliResult{0, "\n", ""}},
-		{"parse error", []string{"fmt", "*:a//b"}, cliResult{2, "", "col 5: path pattern \"a//b\" has an empty segment \"//\", which no canonical request path has [empty-segment]\n"}},
-		{"no argument", []string{"fmt"}, cliResult{2, "", "scopecheck fmt: want one SCOPE argument, got 0\n"}},
+		{"canonical", "", []string{"fmt", "--scope", "  *:a   openid *:a .:b "}, cliResult{0, "*:a openid .:b\n", ""}},
+		{"minimize", "", []string{"fmt", "--minimize", "--scope", "*:a/b *:a/** .:a/c openid"}, cliResult{0, "*:a/** openid\n", ""}},
+		{"empty", "", []string{"fmt", "--scope", ""}, cliResult{0, "\n", ""}},
+		{"stdin", "*:a  *:a\n# two\n.:b\n", []string{"fmt", "-"}, cliResult{0, "*:a\n.:b\n", ""}},
+		{"a policy", "", []string{"fmt", "testdata/lint/form-policies.json"}, cliResult{0, "*:webhooks/**\n.:**\n*:webhooks/\n", ""}},
+		{"a pasted form", "", []string{"fmt", "testdata/lint/pasted-url-encoded.txt"}, cliResult{0, "*:config/**\n",
+			"testdata/lint/pasted-url-encoded.txt:1:1: the line is URL-encoded, not a scope as a server reads it; the scope it holds is probably \"*:config/**\", which is what is linted [pasted-form]\n"}},
+		{"parse error", "", []string{"fmt", "--scope", "*:a//b"}, cliResult{2, "", "--scope:1:5: path pattern \"a//b\" has an empty segment \"//\", which no canonical request path has [empty-segment]\n"}},
+		{"parse error in a file, nothing printed", "", []string{"fmt", "testdata/lint/form-policies.json", "testdata/damaged-scope.txt"},
+			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
+		{"a scope where a file is expected", "", []string{"fmt", "*:a"},
+			cliResult{2, "", "*:a:1:1: open *:a: no such file or directory; to give a scope string rather than a file, use --scope [unreadable]\n"}},
+		{"no argument", "", []string{"fmt"}, cliResult{2, "", "scopecheck fmt: give --scope or at least one INPUT\n"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+			if diff := cmp.Diff(tc.want, runCLI(tc.stdin, tc.args...)); diff != "" {
 				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
 			}
 		})
