@@ -1,13 +1,18 @@
 package fuzz
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -190,6 +195,59 @@ func FuzzLint(f *testing.F) {
 			}
 			if (fd.Code == scope.Duplicate || fd.Code == scope.Redundant) && want != scope.Same {
 				t.Fatalf("Lint(%q): %s suggestion %q changes what the scope allows", s, fd.Code, fd.Suggestion)
+			}
+		}
+	})
+}
+
+// FuzzRead: reading an input never panics; every finding and every byte of
+// every scope points into the input; and a scope read from JSON is the
+// string encoding/json finds at its pointer, when no key repeats (where
+// the two decoders may rightly differ on which copy to take).
+func FuzzRead(f *testing.F) {
+	for _, s := range readSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := scopefile.Read(data)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if err != nil {
+			fd, ok := err.(*scopefile.Finding)
+			if !ok || fd.Offset < 0 || fd.Offset > len(data) || fd.Pos.Line > lines || len(in.Scopes) != 0 {
+				t.Fatalf("Read(%q): error %#v", data, err)
+			}
+			return
+		}
+		dup := false
+		for _, fd := range in.Findings {
+			if fd.Offset < 0 || fd.Offset > len(data) || fd.Pos.Line < 1 || fd.Pos.Line > lines || fd.Pos.Column < 1 || fd.Message == "" {
+				t.Fatalf("Read(%q): finding %+v", data, fd)
+			}
+			dup = dup || fd.Code == scopefile.DuplicateKey
+		}
+		var doc any
+		isJSON := json.Unmarshal(data, &doc) == nil
+		for _, sc := range in.Scopes {
+			for i := 0; i <= len(sc.Text); i++ {
+				if p := sc.At(i); p.Line < 1 || p.Line > lines || p.Column < 1 {
+					t.Fatalf("Read(%q): byte %d of %q is at %+v", data, i, sc.Text, p)
+				}
+			}
+			if !isJSON || dup || !strings.HasPrefix(sc.Where, "/") {
+				continue
+			}
+			v := doc
+			for tok := range jsontext.Pointer(sc.Where).Tokens() {
+				switch c := v.(type) {
+				case map[string]any:
+					v = c[tok]
+				case []any:
+					i, _ := strconv.Atoi(tok)
+					v = c[i]
+				}
+			}
+			if v != sc.Text {
+				t.Fatalf("Read(%q): %s is %q, encoding/json says %#v", data, sc.Where, sc.Text, v)
 			}
 		}
 	})

@@ -23,3 +23,21 @@ var pathSeeds = []string{
 }
 
 var methodSeeds = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "get", "CONNECT", "TRACE", ""}
+
+// readSeeds are inputs in every form scopefile reads, the damaged and
+// pasted ones among them.
+var readSeeds = []string{
+	`{"name": "ops", "allowedScopes": ["*:webhooks/**", ".:config/\u002a"]}`,
+	`[{"allowedScopes": ["*:a"]}, 7, {"allowedScopes": [".:b", {"x": 1}]}]`,
+	`{"allowedScopes":["*:**"],"allowedScopes[0]":"openid"}`,
+	`{"allowedScopes": ["*:a"], "allowedScopes": ["*:**"]}`,
+	`{"access_token": "z", "expires_in": "3599", "token_type": "Bearer", "scope": "*:config/**"}`,
+	`{"access_token": "z", "expires_in": 3600}`,
+	`{"active": true, "scope": ".:x", "a~/b": [1, true, null]}`,
+	"{\n  \"allowedScopes\": [*:webhooks/]\n}\n",
+	`{"allowedScopes": ["\ud83d"]}`,
+	"# a list\n*:config/**\n  .:x  # the x API\r\n'*:a'\nscope=%2A%3Aa&x=1\n%2A%3Aconfig%2F%2A%2A\n",
+	"Authorization: Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZSI6Iio6YSJ9.c2ln\nBearer z7S4\n",
+	"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY3AiOlsiKjphIiwiLjpiIl19.c2ln",
+	"a.b.c\n",
+}

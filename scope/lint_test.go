@@ -230,7 +230,7 @@ func TestLintAdviceIsProven(t *testing.T) {
 			checkSuggestion(t, s, f)
 		}
 	})
-	for _, c := range []scope.Code{scope.Whitespace, scope.Duplicate, scope.Redundant, scope.PrefixBleed, scope.TrailingSlash, scope.MissingColon, scope.MissingAccess} {
+	for _, c := range []scope.Code{scope.Whitespace, scope.Duplicate, scope.Redundant, scope.PrefixBleed, scope.TrailingSlash, scope.MissingColon, scope.MissingAccess, scope.LeadingSlash} {
 		if !seen[c] {
 			t.Errorf("no generated scope had a %s suggestion", c)
 		}
