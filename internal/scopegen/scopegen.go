@@ -126,9 +126,9 @@ func LintText(maxItems, maxElems int) *rapid.Generator[string] {
 			switch k := rapid.IntRange(0, 19).Draw(t, "kind"); {
 			case k == 0 && len(items) > 0:
 				it = rapid.SampledFrom(items).Draw(t, "repeat")
-			case k == 1:
+			case k == 1 || k == 2:
 				it = rapid.SampledFrom(Damaged).Draw(t, "damaged")
-			case k == 2:
+			case k == 3:
 				it = rapid.SampledFrom([]string{".:", "*:"}).Draw(t, "class") + Pattern(maxElems).Draw(t, "pattern") + "/"
 				if _, err := scope.Parse(it); err != nil {
 					it = "*:" + Pattern(maxElems).Draw(t, "pattern")
