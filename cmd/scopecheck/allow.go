@@ -20,9 +20,9 @@ Decides requests against a scope. --scope gives the scope string itself;
 --scope-from reads it from an input (a file, or - for stdin) in any form
 lint reads (a token policy, a token or introspection answer, a JWT, text);
 when it holds several scopes, the request is decided against their union.
-An input that lint would report with an error, or that is a pasted form
-(shell quotes, a form field, URL-encoding), is refused: a request is never
-decided on a guess.
+An input that lint would report with an error, that is a pasted form
+(shell quotes, a form field, URL-encoding), or that is an answer without
+scope is refused: a request is never decided on a guess.
 
 PATH is the request path as sent, still escaped, relative to the customer
 root (/config/tokenPolicies/abc); a path that is not canonical is denied,

@@ -13,7 +13,9 @@ const coversSynopsis = `usage: scopecheck covers --allowed SCOPE --requested SCO
 
 --allowed-from and --requested-from read a scope from a file in any form
 lint reads; a token policy's allowedScopes are united, since a policy
-allows what any of them does.
+allows what any of them does. As with allow --scope-from, an input that
+lint would report with an error, a pasted form, or an answer without
+scope (whose scope only the server knows) is refused.
 
 Answers whether every request the requested scope allows, the allowed scope
 allows too, and whether it holds every plain item of the requested scope:

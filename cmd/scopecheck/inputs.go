@@ -142,16 +142,17 @@ func (s source) failure() diagnostic {
 
 // problems returns the diagnostics that stop a command from using a
 // source: its failure, its error findings (a duplicate key, a value of
-// the wrong type), and, when pasted forms are refused, its pasted-form
-// findings, since a request is never decided on a guess; then every
-// parse error of its scopes at its input position.
-func (s source) problems(refusePasted bool) []diagnostic {
+// the wrong type), and, when the command decides requests or containment,
+// the findings that leave the scope a guess (a pasted form) or unknown (an
+// answer without scope, which the server filled with a scope not named
+// here); then every parse error of its scopes at its input position.
+func (s source) problems(deciding bool) []diagnostic {
 	if s.failed != nil {
 		return []diagnostic{s.failure()}
 	}
 	var out []diagnostic
 	for _, f := range s.in.Findings {
-		if f.Severity == scope.SeverityError || (refusePasted && f.Code == scopefile.PastedForm) {
+		if f.Severity == scope.SeverityError || deciding && (f.Code == scopefile.PastedForm || f.Code == scopefile.NoScope) {
 			out = append(out, diagnostic{File: s.name, Line: f.Pos.Line, Column: f.Pos.Column, Code: string(f.Code), Message: f.Message})
 		}
 	}

@@ -177,6 +177,10 @@ func TestCovers(t *testing.T) {
 			cliResult{1, "not covered: POST /config/ is allowed by the requested scope and denied by the allowed scope\n", ""}},
 		{"policy covers its own scope", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested", ".:config/x *:webhooks/a"},
 			cliResult{0, "covered\n", ""}},
+		// The scope of an answer without one is unknown, so nothing is
+		// covered by or covers it.
+		{"token answer without scope", []string{"covers", "--allowed", ".:config/**", "--requested-from", "testdata/lint/form-token-answer-no-scope.json"},
+			cliResult{2, "", "testdata/lint/form-token-answer-no-scope.json:1:1: the token answer has no scope: the server granted the scope the client asked for, or, when it asked for none, the client's default scope (RFC 6749 §5.1); nothing here says what that is [no-scope]\n"}},
 		{"extra argument", []string{"covers", "--allowed", "*:**", "--requested", "*:**", "x"}, cliResult{2, "", "scopecheck covers: unexpected argument \"x\"\n"}},
 	}
 	for _, tc := range tests {

@@ -177,9 +177,9 @@ func FromString(s string) Input {
 }
 
 // jwtShape is a JWT's compact form: three base64url parts, the first a
-// JSON object header, whose encoding begins "ey" ('{' and a quote or
-// blank).
-var jwtShape = regexp.MustCompile(`^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
+// JSON object header, whose encoding begins "eyJ" (`{"`), so that a
+// dotted plain scope such as "eyewear.orders.read" is not taken for one.
+var jwtShape = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 
 // readJWT reads the scope of the token at offset off, unverified.
 func (r *reader) readJWT(token string, off int) {

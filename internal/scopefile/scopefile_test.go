@@ -71,7 +71,10 @@ func TestRead(t *testing.T) {
 			{"*:y", "line 6", Text, Pos{6, 1}, Pos{6, 4}, false},
 			{"x#y", "line 7", Text, Pos{7, 1}, Pos{7, 4}, false},
 		}},
-		{"a dotted plain item is no JWT", "a.b.c\n", []found{{"a.b.c", "line 1", Text, Pos{1, 1}, Pos{1, 6}, false}}},
+		{"a dotted plain item is no JWT", "a.b.c\neyewear.orders.read\n", []found{
+			{"a.b.c", "line 1", Text, Pos{1, 1}, Pos{1, 6}, false},
+			{"eyewear.orders.read", "line 2", Text, Pos{2, 1}, Pos{2, 20}, false},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
