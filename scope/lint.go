@@ -255,10 +255,11 @@ func (l *linter) access(i int, text string, n *grammar.AccessItem) {
 // the suggestion does, both witnesses of Covers.
 func (l *linter) trailingSlash(i int, text string) {
 	off, wide := l.spans[i].start, text+"**"
-	item, subtree := MustParse(text), MustParse(wide)
+	item := MustParse(text)
+	subtree, err := Parse(wide)
 	in, okIn := differ(item, Set{})
 	under, okUnder := differ(subtree, item)
-	if !okIn || !okUnder {
+	if err != nil || !okIn || !okUnder {
 		// Undecided: no claim about paths is made.
 		l.add(TrailingSlash, off, text, "", "%s matches only paths that end in \"/\", not what is under them", text)
 		return
