@@ -77,7 +77,7 @@ func TestNginxAuthRequest(t *testing.T) {
 	}
 
 	// The authoriser.
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--jwks", jwksFile, "--strip-segments", "1")
+	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--jwks", jwksFile, "--proxy", "nginx", "--tenant-claim", "tenant")
 	logs := &syncBuffer{} // exec copies into it until Wait returns
 	serve.Stderr = logs
 	if err := serve.Start(); err != nil {
@@ -162,7 +162,7 @@ http {
 		t.Fatalf("nginx did not start: %s\n%s", ngOut.String(), errLog)
 	}
 
-	token := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(),
+	token := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme",
 		"scope": ".:config/** *:webhooks/** *:config/loginPolicies/**"})
 	expired := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
 	send := func(requestLine, auth string) int {
@@ -250,7 +250,7 @@ http {
 	if strings.Contains(out, token) || strings.Contains(out, expired) {
 		t.Error("serve logged a token")
 	}
-	for _, s := range []string{`"path":"/webhooks/%2e%2e/config/clients/c1","allowed":false,"reason":"not-canonical"`, `"msg":"stopped"`} {
+	for _, s := range []string{`"target":"/acme/webhooks/%2e%2e/config/clients/c1","path":"","allowed":false,"reason":"not-canonical"`, `"msg":"stopped"`} {
 		if !strings.Contains(out, s) {
 			t.Errorf("serve's log lacks %s:\n%s", s, out)
 		}

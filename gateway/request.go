@@ -1,0 +1,449 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// This file is the request side of a decision: which method and which
+// path the gateway decides on. The rule (the language reference, "At the
+// gateway: the whole request") is that the upstream must not be able to
+// read the request differently from the decision, so:
+//
+//   - the whole target is checked, mount segments included, before any
+//     of it is removed; a removed segment is therefore an ordinary one
+//     (no forbidden escape, not "." or "..", no ";"), and the tenant's
+//     segment is compared with the token's tenant byte for byte;
+//   - every source of the method or the target that some proxy or
+//     framework honours is read, and the request is allowed only when the
+//     scope allows every method and target they could mean together.
+
+// Refusal says why the request side denied a request whatever the token's
+// scope. The zero value, Decided, means it did not: the scope decided.
+type Refusal uint8
+
+const (
+	// Decided: the request side refused nothing; the scope decided.
+	Decided Refusal = iota
+	// NoTarget: the source of the original method or target that the
+	// proxy in front always sets is missing or empty.
+	NoTarget
+	// NoMount: the target has fewer segments than the mount, or nothing
+	// after them ("/acme" under "/{tenant}").
+	NoMount
+	// NoTenant: the mount is bound to the token's tenant and the token has
+	// none (the claim is missing or not a string).
+	NoTenant
+	// WrongTenant: the target's tenant segment is not the token's tenant.
+	WrongTenant
+	// Conflict: a second source of the method or the target (Decision.Other)
+	// means a request that the scope does not allow.
+	Conflict
+	// TooManySources: the request carries more distinct methods or targets
+	// than MaxSources; it is not decided.
+	TooManySources
+)
+
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources"}
+
+// String is the refusal's stable name, such as "wrong-tenant".
+func (r Refusal) String() string {
+	if int(r) < len(refusalNames) {
+		return refusalNames[r]
+	}
+	return "unknown"
+}
+
+// MaxSources bounds the distinct methods, and the distinct targets, that one
+// request may carry across all its sources; a request with more is refused
+// (TooManySources), so that the work of deciding it is bounded.
+const MaxSources = 8
+
+// Source is a second source of a request's method or target, and the
+// request it means.
+type Source struct {
+	// Name is the header as sent, "_method" (a query parameter), or
+	// "POST body" (a form or JSON field that frameworks read to change a
+	// POST's method, which the gateway cannot see).
+	Name string
+	// Method is the method it means; "" means any method.
+	Method string
+	// Target is the path it means: escaped, the query removed.
+	Target string
+}
+
+// A sourceKind is what a source header carries.
+type sourceKind uint8
+
+const (
+	notSource      sourceKind = iota
+	methodSource              // a request line's method, exactly
+	overrideSource            // a method override, which frameworks upper-case
+	targetSource              // a request target
+)
+
+// sourceHeaders are the headers that carry a request's method or target in
+// the convention of some proxy or framework. Each is read on every request,
+// whichever proxy is in front, because the upstream (or a framework in it)
+// may honour it: X-Original-* (nginx auth_request, ingress-nginx),
+// X-Forwarded-Method and X-Forwarded-Uri (Traefik, Caddy), the method
+// overrides of Rails, Laravel, Symfony, Express, ASP.NET, gorilla and
+// OData, and X-Original-URL and X-Rewrite-URL (IIS URL Rewrite, honoured by
+// Symfony and Zend as the request URI).
+var sourceHeaders = [...]struct {
+	name string
+	kind sourceKind
+}{
+	{"X-Original-Method", methodSource},
+	{"X-Forwarded-Method", methodSource},
+	{"X-Http-Method-Override", overrideSource},
+	{"X-Http-Method", overrideSource},
+	{"X-Method-Override", overrideSource},
+	{"X-Original-Uri", targetSource},
+	{"X-Original-Url", targetSource},
+	{"X-Forwarded-Uri", targetSource},
+	{"X-Rewrite-Url", targetSource},
+}
+
+// sourceHeader says what a header carries. Names compare without regard to
+// case and with '_' for '-', as CGI, PHP and WSGI servers see them
+// (X_Original_URL reaches a PHP upstream as HTTP_X_ORIGINAL_URL).
+func sourceHeader(name string) sourceKind {
+	if len(name) < 13 || (name[0] != 'X' && name[0] != 'x') {
+		return notSource
+	}
+	for _, h := range sourceHeaders {
+		if sameHeader(name, h.name) {
+			return h.kind
+		}
+	}
+	return notSource
+}
+
+func sameHeader(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '_' {
+			x = '-'
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// meaning is one value of a source: a method, or a raw target.
+type meaning struct{ source, value string }
+
+// sources gathers every method and target a request carries. The first
+// method and the first target are the proxy's own.
+type sources struct {
+	methods, targets [MaxSources]meaning
+	nm, nt           int
+	// every names a source that may mean any method ("" when none).
+	every    string
+	overflow bool
+}
+
+// addOverride adds a method override's value and its upper-case form:
+// frameworks upper-case an override (Rack, Symfony, Express), so "delete"
+// means DELETE.
+func (s *sources) addOverride(source, v string) {
+	s.addMethod(source, v)
+	if u := strings.ToUpper(v); u != v {
+		s.addMethod(source, u)
+	}
+}
+
+func (s *sources) addMethod(source, v string) {
+	for i := 0; i < s.nm; i++ {
+		if s.methods[i].value == v {
+			return
+		}
+	}
+	if s.nm == len(s.methods) {
+		s.overflow = true
+		return
+	}
+	s.methods[s.nm] = meaning{source, v}
+	s.nm++
+	// A POST may carry a "_method" field in its body (Rails, Laravel,
+	// Symfony, Spring, gorilla read one), which the gateway cannot see.
+	if v == http.MethodPost && s.every == "" {
+		s.every = "POST body"
+	}
+}
+
+func (s *sources) addTarget(source, v string) {
+	for i := 0; i < s.nt; i++ {
+		if s.targets[i].value == v {
+			return
+		}
+	}
+	if s.nt == len(s.targets) {
+		s.overflow = true
+		return
+	}
+	s.targets[s.nt] = meaning{source, v}
+	s.nt++
+	if i := strings.IndexByte(v, '?'); i >= 0 {
+		s.addQuery(v[i+1:])
+	}
+}
+
+// addQuery adds the method overrides of a query: every parameter whose
+// name, decoded as a form is, is "_method". Parameters are split at '&'
+// and at ';' (Rack splits at both); leading spaces are dropped from the
+// name, and '.', ' ' or '[' stand for its '_', as PHP mangles names; case
+// is ignored. A value that does not decode is taken to mean any method.
+func (s *sources) addQuery(q string) {
+	for q != "" {
+		kv := q
+		if i := strings.IndexAny(q, "&;"); i >= 0 {
+			kv, q = q[:i], q[i+1:]
+		} else {
+			q = ""
+		}
+		name, value, _ := strings.Cut(kv, "=")
+		if !methodParam(name) {
+			continue
+		}
+		if v, ok := formUnescape(value); ok {
+			s.addOverride("_method", v)
+		} else if s.every == "" {
+			s.every = "_method"
+		}
+	}
+}
+
+// methodParam reports whether a query parameter's name means "_method".
+func methodParam(raw string) bool {
+	if !strings.ContainsAny(raw, "mM%") {
+		return false
+	}
+	name, ok := formUnescape(raw)
+	if !ok {
+		return false // no framework decodes such a name to "_method"
+	}
+	name = strings.TrimLeft(name, " ")
+	return len(name) == 7 && strings.IndexByte("_. [", name[0]) >= 0 && strings.EqualFold(name[1:], "method")
+}
+
+// formUnescape decodes a query component as forms are decoded: "+" is a
+// space and "%XX" a byte. It allocates only when there is something to
+// decode, and fails on a '%' not followed by two hex digits.
+func formUnescape(s string) (string, bool) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '+':
+			b = append(b, ' ')
+		case '%':
+			if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
+				return "", false
+			}
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return string(b), true
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+// collect adds every value of every source header.
+func (s *sources) collect(h http.Header) {
+	for name, values := range h {
+		kind := sourceHeader(name)
+		for _, v := range values {
+			switch kind {
+			case methodSource:
+				s.addMethod(name, v)
+			case overrideSource:
+				s.addOverride(name, v)
+			case targetSource:
+				s.addTarget(name, v)
+			}
+		}
+	}
+}
+
+// targetPath returns the path of a request target, the query removed. The
+// origin form "/p?q" gives "/p"; the absolute form "scheme://authority/p?q"
+// gives "/p", and "" when a '?' or '#' ends its authority (the path would
+// then be read differently by different parsers); any other form (the
+// asterisk form "*", the authority form "host:port", a relative path) is
+// returned as it is, to be denied as not canonical.
+func targetPath(t string) string {
+	if i := strings.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	if t == "" || t[0] == '/' {
+		return t
+	}
+	rest, ok := afterScheme(t)
+	if !ok {
+		return t
+	}
+	i := strings.IndexAny(rest, "/#")
+	if i < 0 || rest[i] == '#' {
+		return ""
+	}
+	return rest[i:]
+}
+
+// afterScheme returns what follows "scheme://" (RFC 3986: ALPHA *( ALPHA /
+// DIGIT / "+" / "-" / "." )).
+func afterScheme(t string) (string, bool) {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.CutPrefix(t[i+1:], "//")
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// request is what a decision needs besides the headers: the method and
+// the raw target from the proxy's own source, and the token's tenant.
+type request struct {
+	method, target string
+	tenant         string
+	hasTenant      bool
+}
+
+// place checks that a target's path is canonical and removes the mount
+// from it. It returns the path to match, or why there is none: a
+// NotCanonical match.Decision, or a Refusal.
+func (c *config) place(target string, rq *request) (string, match.Decision, Refusal) {
+	if rule, off := scope.CheckPath(target); rule != scope.Canonical {
+		return "", match.Decision{Reason: match.NotCanonical, Rule: rule, Offset: off}, Decided
+	}
+	p := target
+	for i := 0; i < c.mountSegments(); i++ {
+		// p is canonical: it begins with "/" and has no empty segment
+		// before its last.
+		j := strings.IndexByte(p[1:], '/')
+		if j < 0 {
+			return "", match.Decision{}, NoMount
+		}
+		if i == 0 && c.bound() {
+			if !rq.hasTenant || rq.tenant == "" {
+				return "", match.Decision{}, NoTenant
+			}
+			// Byte for byte: "%61cme" is not "acme", and case counts.
+			if p[1:1+j] != rq.tenant {
+				return "", match.Decision{}, WrongTenant
+			}
+		}
+		p = p[1+j:]
+	}
+	return p, match.Decision{}, Decided
+}
+
+// decide decides a request with a scope's matcher m (nil denies all):
+// the proxy's own method and target first, then every other meaning its
+// sources give it. With explain, the decision carries match.Decide's
+// reasons; without, only Allow runs on the allow path.
+func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain bool) Decision {
+	d := Decision{Method: rq.method, Target: targetPath(rq.target)}
+	if rq.method == "" || rq.target == "" {
+		d.Refusal = NoTarget
+		return d
+	}
+	path, md, why := c.place(d.Target, &rq)
+	if md.Reason == match.NotCanonical || why != Decided {
+		d.Decision, d.Refusal = md, why
+		return d
+	}
+	d.Path = path
+	var s sources
+	s.addMethod("", rq.method)
+	s.addTarget("", rq.target)
+	s.collect(h)
+	if s.overflow {
+		d.Refusal = TooManySources
+		return d
+	}
+	if !m.Allow(rq.method, path) {
+		if explain {
+			d.Decision = m.Decide(rq.method, path)
+		}
+		return d
+	}
+	for i := 0; i < s.nt; i++ {
+		t := s.targets[i]
+		other := targetPath(t.value)
+		p, omd, owhy := path, match.Decision{}, Decided
+		if i > 0 {
+			p, omd, owhy = c.place(other, &rq)
+			if omd.Reason == match.NotCanonical || owhy != Decided {
+				d.Refusal, d.Other, d.Decision = Conflict, Source{t.source, rq.method, other}, omd
+				return d
+			}
+		}
+		for j := 0; j < s.nm; j++ {
+			if i == 0 && j == 0 {
+				continue // the proxy's own request, allowed above
+			}
+			mj := s.methods[j]
+			if m.Allow(mj.value, p) {
+				continue
+			}
+			d.Refusal, d.Other = Conflict, Source{mj.source, mj.value, other}
+			if i > 0 {
+				d.Other.Name = t.source
+			}
+			if explain {
+				d.Decision = m.Decide(mj.value, p)
+			}
+			return d
+		}
+		if s.every != "" && !m.AllowEveryMethod(p) {
+			// No one method's Decide explains this; the refusal does.
+			d.Refusal, d.Other = Conflict, Source{s.every, "", other}
+			return d
+		}
+	}
+	if explain {
+		d.Decision = m.Decide(rq.method, path)
+	} else {
+		d.Allowed, d.Reason = true, match.Granted
+	}
+	return d
+}
