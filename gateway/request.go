@@ -79,10 +79,9 @@ type Source struct {
 type sourceKind uint8
 
 const (
-	notSource      sourceKind = iota
-	methodSource              // a request line's method, exactly
-	overrideSource            // a method override, which frameworks upper-case
-	targetSource              // a request target
+	notSource    sourceKind = iota
+	methodSource            // a method
+	targetSource            // a request target
 )
 
 // sourceHeaders are the headers that carry a request's method or target in
@@ -90,29 +89,31 @@ const (
 // whichever proxy is in front, because the upstream (or a framework in it)
 // may honour it: X-Original-* (nginx auth_request, ingress-nginx),
 // X-Forwarded-Method and X-Forwarded-Uri (Traefik, Caddy), the method
-// overrides of Rails, Laravel, Symfony, Express, ASP.NET, gorilla and
-// OData, and X-Original-URL and X-Rewrite-URL (IIS URL Rewrite, honoured by
-// Symfony and Zend as the request URI).
+// overrides of Rails, Laravel, Symfony, Express, ASP.NET, gorilla, Jersey
+// and OData, X-Original-URL and X-Rewrite-URL (IIS URL Rewrite, honoured
+// by Symfony and Zend as the request URI), and WebDAV's Destination (the
+// target a COPY or MOVE writes).
 var sourceHeaders = [...]struct {
 	name string
 	kind sourceKind
 }{
 	{"X-Original-Method", methodSource},
 	{"X-Forwarded-Method", methodSource},
-	{"X-Http-Method-Override", overrideSource},
-	{"X-Http-Method", overrideSource},
-	{"X-Method-Override", overrideSource},
+	{"X-Http-Method-Override", methodSource},
+	{"X-Http-Method", methodSource},
+	{"X-Method-Override", methodSource},
 	{"X-Original-Uri", targetSource},
 	{"X-Original-Url", targetSource},
 	{"X-Forwarded-Uri", targetSource},
 	{"X-Rewrite-Url", targetSource},
+	{"Destination", targetSource},
 }
 
 // sourceHeader says what a header carries. Names compare without regard to
 // case and with '_' for '-', as CGI, PHP and WSGI servers see them
 // (X_Original_URL reaches a PHP upstream as HTTP_X_ORIGINAL_URL).
 func sourceHeader(name string) sourceKind {
-	if len(name) < 13 || (name[0] != 'X' && name[0] != 'x') {
+	if len(name) < 11 {
 		return notSource
 	}
 	for _, h := range sourceHeaders {
@@ -158,17 +159,17 @@ type sources struct {
 	overflow bool
 }
 
-// addOverride adds a method override's value and its upper-case form:
-// frameworks upper-case an override (Rack, Symfony, Express), so "delete"
-// means DELETE.
-func (s *sources) addOverride(source, v string) {
-	s.addMethod(source, v)
+// addMethod adds a method and its upper-case form: frameworks upper-case
+// an override (Rack, Symfony, Express), and Symfony even the request's own
+// method, so "delete" means DELETE too.
+func (s *sources) addMethod(source, v string) {
+	s.addMethod1(source, v)
 	if u := strings.ToUpper(v); u != v {
-		s.addMethod(source, u)
+		s.addMethod1(source, u)
 	}
 }
 
-func (s *sources) addMethod(source, v string) {
+func (s *sources) addMethod1(source, v string) {
 	for i := 0; i < s.nm; i++ {
 		if s.methods[i].value == v {
 			return
@@ -205,10 +206,12 @@ func (s *sources) addTarget(source, v string) {
 }
 
 // addQuery adds the method overrides of a query: every parameter whose
-// name, decoded as a form is, is "_method". Parameters are split at '&'
-// and at ';' (Rack splits at both); leading spaces are dropped from the
-// name, and '.', ' ' or '[' stand for its '_', as PHP mangles names; case
-// is ignored. A value that does not decode is taken to mean any method.
+// name, decoded as a form is, is "_method" (Rails, Laravel, Symfony,
+// Spring, Jersey, gorilla) or "__METHOD_OVERRIDE__" (Flask's method
+// rewrite). Parameters are split at '&' and at ';' (Rack splits at both).
+// The name is read as PHP reads it, which only ever adds names: leading
+// spaces dropped, cut at a NUL, and '.', ' ' and '[' standing for '_';
+// case is ignored. A value that does not decode means any method.
 func (s *sources) addQuery(q string) {
 	for q != "" {
 		kv := q
@@ -222,24 +225,52 @@ func (s *sources) addQuery(q string) {
 			continue
 		}
 		if v, ok := formUnescape(value); ok {
-			s.addOverride("_method", v)
+			s.addMethod(name, v)
 		} else if s.every == "" {
-			s.every = "_method"
+			s.every = name
 		}
 	}
 }
 
-// methodParam reports whether a query parameter's name means "_method".
+// methodParams are the query parameters that override a method, as
+// methodParam compares them.
+var methodParams = [...]string{"_method", "__method_override__"}
+
+// methodParam reports whether a query parameter's name is one of
+// methodParams.
 func methodParam(raw string) bool {
 	if !strings.ContainsAny(raw, "mM%") {
 		return false
 	}
 	name, ok := formUnescape(raw)
 	if !ok {
-		return false // no framework decodes such a name to "_method"
+		return false // no framework decodes such a name to one of them
 	}
 	name = strings.TrimLeft(name, " ")
-	return len(name) == 7 && strings.IndexByte("_. [", name[0]) >= 0 && strings.EqualFold(name[1:], "method")
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	for _, p := range methodParams {
+		if len(name) == len(p) && phpName(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// phpName reports whether name, of p's length, reads as p: bytes equal
+// without regard to case, and '.', ' ' or '[' where p has '_'.
+func phpName(name, p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] && (p[i] != '_' || strings.IndexByte(". [", c) < 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // formUnescape decodes a query component as forms are decoded: "+" is a
@@ -289,8 +320,6 @@ func (s *sources) collect(h http.Header) {
 			switch kind {
 			case methodSource:
 				s.addMethod(name, v)
-			case overrideSource:
-				s.addOverride(name, v)
 			case targetSource:
 				s.addTarget(name, v)
 			}

@@ -56,6 +56,12 @@ func TestMethodParam(t *testing.T) {
 		{"+_method", true},
 		{"%20%20_method", true},
 		{"+method", false}, // " method": the leading space goes, leaving "method"
+		{"__METHOD_OVERRIDE__", true},
+		{"__method.override__", true},
+		{"%5F_method_override%5F%5F", true},
+		{"_method%00x", true}, // PHP cuts a name at NUL
+		{"x%00_method", false},
+		{"_method_override__", false},
 		{"method", false},
 		{"_method[]", false},
 		{"x_method", false},
@@ -93,6 +99,8 @@ func TestSources(t *testing.T) {
 		{"undecodable _method", "/a?_method=%zz", nil, got{[]string{"GET"}, []string{"/a?_method=%zz"}, "_method", false}},
 		{"other headers", "/a", http.Header{"X-Forwarded-Host": {"h"}, "Accept": {"*/*"}, "X-Original-Urls": {"/b"}},
 			got{[]string{"GET"}, []string{"/a"}, "", false}},
+		{"WebDAV's Destination", "/a", http.Header{"Destination": {"http://h/b"}}, got{[]string{"GET"}, []string{"/a", "http://h/b"}, "", false}},
+		{"the request's method upper-cased", "/a?__METHOD_OVERRIDE__=trace", nil, got{[]string{"GET", "trace", "TRACE"}, []string{"/a?__METHOD_OVERRIDE__=trace"}, "", false}},
 		{"too many", "/a", http.Header{"X-Http-Method": {"A", "B", "C", "D", "E", "F", "G", "H"}},
 			got{[]string{"GET", "A", "B", "C", "D", "E", "F", "G"}, []string{"/a"}, "", true}},
 	} {

@@ -409,6 +409,13 @@ var e2eCases = []e2eCase{
 	{name: ".method", line: "GET /acme/config/clients?.method=DELETE"},
 	{name: "_method after ;", line: "GET /acme/config/clients?a=1;_method=PUT"},
 	{name: "_method undecodable", line: "GET /acme/config/clients?_method=%zz", deny: []int{403, 400}},
+	{name: "_method cut at NUL", line: "GET /acme/config/clients?_method%00=DELETE"},
+	{name: "__METHOD_OVERRIDE__", line: "GET /acme/config/clients?__METHOD_OVERRIDE__=DELETE"},
+	{name: "WebDAV Destination", line: "MOVE /acme/webhooks/x", headers: []string{"Destination: http://api/acme/config/clients/c1"}},
+	{name: "lower-case trace", line: "trace /acme/webhooks/x", deny: []int{403, 400}},
+	// Caddy drops the headers a Connection header names, on the way to
+	// scopecheck and to the upstream alike; nginx passes them to both.
+	{name: "override named by Connection", line: "GET /acme/config/clients", headers: []string{"X-HTTP-Method-Override: DELETE", "Connection: X-HTTP-Method-Override"}, allow: "caddy"},
 
 	// ingress-nginx builds X-Original-URL from the client's Host.
 	{name: "Host with ?", line: "GET /acme/config/clients", headers: []string{"Host: api?x"}, only: "ingress-nginx"},

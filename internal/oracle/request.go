@@ -29,20 +29,20 @@ type Request struct {
 // targets, of one request.
 const MaxSources = 8
 
-// The headers that carry a method (exactly as on a request line), a method
-// override (upper-cased by frameworks), or a target, by their names in
-// lower case with '-' for '_'.
+// The headers that carry a method or a target, by their names in lower
+// case with '-' for '_', and the query parameters that carry a method.
 var (
-	methodHeaders   = []string{"x-original-method", "x-forwarded-method"}
-	overrideHeaders = []string{"x-http-method-override", "x-http-method", "x-method-override"}
-	targetHeaders   = []string{"x-original-uri", "x-original-url", "x-forwarded-uri", "x-rewrite-url"}
+	methodHeaders = []string{"x-original-method", "x-forwarded-method", "x-http-method-override", "x-http-method", "x-method-override"}
+	targetHeaders = []string{"x-original-uri", "x-original-url", "x-forwarded-uri", "x-rewrite-url", "destination"}
+	methodParams  = []string{"_method", "__method_override__"}
 )
 
 // AllowRequest applies the rule of the language reference's "At the
 // gateway: the whole request" as the project reads it (docs/language.md):
 // the request is allowed iff it has a method and a target, carries at most
 // MaxSources distinct methods and targets, and every pair of a method it
-// may mean and a target it may mean is allowed: the target's path is
+// may mean (each method a source gives, and its upper-case form) and a
+// target it may mean is allowed: the target's path is
 // canonical, its mount is removed (the tenant's segment equal to the
 // tenant, byte for byte), and the scope allows the method on the rest.
 // When the request may mean any method (a POST, whose body may carry
@@ -52,7 +52,7 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 	if r.Method == "" || r.Target == "" {
 		return false
 	}
-	methods := map[string]bool{r.Method: true}
+	methods := map[string]bool{r.Method: true, strings.ToUpper(r.Method): true}
 	targets := map[string]bool{r.Target: true}
 	anyMethod := false
 	for name, values := range r.Header {
@@ -60,8 +60,6 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 		for _, v := range values {
 			switch {
 			case contains(methodHeaders, key):
-				methods[v] = true
-			case contains(overrideHeaders, key):
 				methods[v] = true
 				methods[strings.ToUpper(v)] = true
 			case contains(targetHeaders, key):
@@ -80,8 +78,9 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 			if err != nil {
 				continue
 			}
-			n = strings.TrimLeft(n, " ")
-			if len(n) != 7 || !strings.ContainsAny(n[:1], "_. [") || strings.ToLower(n[1:]) != "method" {
+			n, _, _ = strings.Cut(strings.TrimLeft(n, " "), "\x00")
+			n = strings.NewReplacer(".", "_", " ", "_", "[", "_").Replace(strings.ToLower(n))
+			if !contains(methodParams, n) {
 				continue
 			}
 			v, err := url.QueryUnescape(value)

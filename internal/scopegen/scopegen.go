@@ -119,12 +119,14 @@ var MountSegments = []string{"acme", "othercorp", "ACME", "%61cme", ".", "..", "
 	"a%2Fb", "%C0%AE", "acme%3F", "%E2%80%A8", "acme%25", `acme\`, "acme#", "", "acme%00", "ac%20me"}
 
 // QueryParams are query parameters, most of them method overrides in the
-// spellings frameworks decode to "_method" (escaped, PHP's '.' and ' ' for
-// '_', upper case), some that are not ("_method[]", "x_method"), and one
-// whose value does not decode.
+// spellings frameworks decode to "_method" or "__METHOD_OVERRIDE__"
+// (escaped, PHP's '.' and ' ' for '_' and its cut at NUL, upper case),
+// some that are not ("_method[]", "x_method"), and one whose value does
+// not decode.
 var QueryParams = []string{"_method=DELETE", "_method=delete", "_method=GET", "_method=POST", "%5Fmethod=PUT", "%5fmethod=PATCH",
 	".method=DELETE", "+_method=DELETE", "%20method=PUT", "[method=DELETE", "_METHOD=PATCH", "_Method=get", "_method=%zz",
-	"_method", "_method=", "_method[]=DELETE", "x_method=DELETE", "x=1", "a=%41", "method=DELETE", "_method=CONNECT", "_method=trace"}
+	"_method", "_method=", "_method[]=DELETE", "x_method=DELETE", "x=1", "a=%41", "method=DELETE", "_method=CONNECT", "_method=trace",
+	"__METHOD_OVERRIDE__=DELETE", "__method.override__=PUT", "_method%00x=PATCH", "x%00_method=PUT"}
 
 // Target draws a raw request target: usually "/", a mount segment (half
 // the time the tenant "acme") and a path, sometimes with a query (joined with '&' or ';') that may carry
@@ -164,7 +166,7 @@ func Target(maxPieces int) *rapid.Generator[string] {
 // neither.
 var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-Method-Override", "x-http-method-override",
 	"X_HTTP_Method_Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URI", "x_original_uri", "X-Original-URL",
-	"X-Forwarded-Uri", "X-Rewrite-URL", "X-Request-Id", "X-Forwarded-Host"}
+	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host"}
 
 // Headers draws up to max headers, names from SourceHeaders, values
 // methods or targets whichever the name carries (and sometimes the other),
