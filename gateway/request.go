@@ -65,9 +65,9 @@ const MaxSources = 8
 // Source is a second source of a request's method or target, and the
 // request it means.
 type Source struct {
-	// Name is the header as sent, "_method" (a query parameter), or
-	// "POST body" (a form or JSON field that frameworks read to change a
-	// POST's method, which the gateway cannot see).
+	// Name is the header or the query parameter as sent, or "POST body"
+	// (a form or JSON field that frameworks read to change a POST's
+	// method, which the gateway cannot see).
 	Name string
 	// Method is the method it means; "" means any method.
 	Method string
@@ -170,39 +170,37 @@ func (s *sources) addMethod(source, v string) {
 }
 
 func (s *sources) addMethod1(source, v string) {
-	for i := 0; i < s.nm; i++ {
-		if s.methods[i].value == v {
-			return
-		}
-	}
-	if s.nm == len(s.methods) {
-		s.overflow = true
-		return
-	}
-	s.methods[s.nm] = meaning{source, v}
-	s.nm++
 	// A POST may carry a "_method" field in its body (Rails, Laravel,
 	// Symfony, Spring, gorilla read one), which the gateway cannot see.
-	if v == http.MethodPost && s.every == "" {
+	if s.add(&s.methods, &s.nm, meaning{source, v}) && v == http.MethodPost && s.every == "" {
 		s.every = "POST body"
 	}
 }
 
 func (s *sources) addTarget(source, v string) {
-	for i := 0; i < s.nt; i++ {
-		if s.targets[i].value == v {
-			return
-		}
-	}
-	if s.nt == len(s.targets) {
-		s.overflow = true
+	if !s.add(&s.targets, &s.nt, meaning{source, v}) {
 		return
 	}
-	s.targets[s.nt] = meaning{source, v}
-	s.nt++
 	if i := strings.IndexByte(v, '?'); i >= 0 {
 		s.addQuery(v[i+1:])
 	}
+}
+
+// add appends m to the first *n entries of list unless a value equal to
+// m's is there, and reports whether it did; a full list sets overflow.
+func (s *sources) add(list *[MaxSources]meaning, n *int, m meaning) bool {
+	for _, x := range list[:*n] {
+		if x.value == m.value {
+			return false
+		}
+	}
+	if *n == len(list) {
+		s.overflow = true
+		return false
+	}
+	list[*n] = m
+	*n++
+	return true
 }
 
 // addQuery adds the method overrides of a query: every parameter whose

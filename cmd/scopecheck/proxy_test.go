@@ -77,6 +77,20 @@ func buildScopecheck(t *testing.T, dir string) string {
 	return bin
 }
 
+// setupServe builds the command and makes a signing key and its JWKS
+// file, for tests that run "scopecheck serve".
+func setupServe(t *testing.T) (bin string, keys testjwt.Signer, jwksFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin = buildScopecheck(t, dir)
+	keys = testjwt.New(t)
+	jwksFile = filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(jwksFile, keys.JWKS, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return bin, keys, jwksFile
+}
+
 // server is "scopecheck serve" running, with its log.
 type server struct {
 	cmd  *exec.Cmd
@@ -489,13 +503,7 @@ func TestProxies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
-	dir := t.TempDir()
-	bin := buildScopecheck(t, dir)
-	keys := testjwt.New(t)
-	jwksFile := filepath.Join(dir, "jwks.json")
-	if err := os.WriteFile(jwksFile, keys.JWKS, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bin, keys, jwksFile := setupServe(t)
 	exp := time.Now().Add(time.Hour).Unix()
 	tokens := map[string]string{
 		"acme":     keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": e2eScope}),
@@ -624,13 +632,7 @@ func TestProxyHeaders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
-	dir := t.TempDir()
-	bin := buildScopecheck(t, dir)
-	keys := testjwt.New(t)
-	jwksFile := filepath.Join(dir, "jwks.json")
-	if err := os.WriteFile(jwksFile, keys.JWKS, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bin, keys, jwksFile := setupServe(t)
 	exp := time.Now().Add(time.Hour).Unix()
 	acme := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": e2eScope})
 	other := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "othercorp", "scope": e2eScope})
