@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"pgregory.net/rapid"
 
 	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/internal/scopegen"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -133,6 +135,19 @@ func (s *server) decisions(t *testing.T) []map[string]any {
 		}
 	}
 	return out
+}
+
+// awaitDecision waits, when status is one that serve answers with, until
+// its log holds more than decided decisions: the log arrives through a
+// pipe, after the answer.
+func (s *server) awaitDecision(t *testing.T, status, decided int) {
+	t.Helper()
+	if status != http.StatusOK && status != http.StatusUnauthorized && status != http.StatusForbidden {
+		return // the proxy answered by itself
+	}
+	for i := 0; i < 200 && len(s.decisions(t)) == decided; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // received is a request as the upstream read it.
@@ -300,6 +315,10 @@ func sendRaw(t *testing.T, addr, raw string) int {
 // e2eScope is the scope of every test token; tokens name their tenant in
 // the claim "tenant".
 const e2eScope = ".:config/** *:webhooks/** *:config/loginPolicies/**"
+
+// wideScope is the scope of the token of generated requests: read
+// everything, write under a/ and config/.
+const wideScope = ".:** *:a/** *:config/**"
 
 // e2eCase is one request sent through a proxy.
 type e2eCase struct {
@@ -511,8 +530,8 @@ func TestProxies(t *testing.T) {
 		"notenant": keys.Token(t, jwt.MapClaims{"exp": exp, "scope": e2eScope}),
 		"expired":  keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
 		"garbage":  "not.a.jwt",
+		"wide":     keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": wideScope}),
 	}
-	set := scope.MustParse(e2eScope)
 	mount := oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
 	for _, f := range fronts {
 		t.Run(f.name, func(t *testing.T) {
@@ -552,12 +571,7 @@ func TestProxies(t *testing.T) {
 				before, decided := len(up.all()), len(srv.decisions(t))
 				got := sendRaw(t, addr, raw.String())
 				reached := up.all()[before:]
-				if got == http.StatusOK || got == http.StatusUnauthorized || got == http.StatusForbidden {
-					// serve answered: wait for its log line.
-					for i := 0; i < 100 && len(srv.decisions(t)) == decided; i++ {
-						time.Sleep(10 * time.Millisecond)
-					}
-				}
+				srv.awaitDecision(t, got, decided)
 				if inList(c.allow, f.name) {
 					if got != http.StatusOK || len(reached) != 1 {
 						t.Errorf("%s: %s: status %d, %d requests upstream; want 200 and 1\n%s", c.name, c.line, got, len(reached), srv.logs.String())
@@ -584,10 +598,58 @@ func TestProxies(t *testing.T) {
 				}
 			}
 
-			// Every request the upstream received is one the token
+			// Generated requests, with the generous token "wide": each
+			// that serve allows is the one the upstream gets, and
+			// whatever reaches the upstream is checked below.
+			allowed := 0
+			rapid.Check(t, func(rt *rapid.T) {
+				method := rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "MOVE", "get", "trace"}).Draw(rt, "method")
+				target := scopegen.Target(5).Draw(rt, "target")
+				var raw strings.Builder
+				raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: api\r\n")
+				for name, values := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, "max headers")).Draw(rt, "headers") {
+					for _, v := range values {
+						raw.WriteString(name + ": " + v + "\r\n")
+					}
+				}
+				raw.WriteString("Authorization: Bearer " + tokens["wide"] + "\r\nConnection: close\r\n\r\n")
+				if target == "" || strings.ContainsFunc(strings.TrimSuffix(raw.String(), "\r\n\r\n"), func(r rune) bool {
+					return r < 0x20 && r != '\r' && r != '\n' || r == 0x7F
+				}) || strings.Contains(target, " ") || strings.Count(raw.String(), "\n") != strings.Count(raw.String(), "\r\n") {
+					return // no request line or header a client could send
+				}
+				before, decided := len(up.all()), len(srv.decisions(t))
+				got := sendRaw(t, addr, raw.String())
+				reached := up.all()[before:]
+				srv.awaitDecision(t, got, decided)
+				if got != http.StatusOK {
+					if len(reached) != 0 {
+						rt.Fatalf("%q: status %d, but the upstream received %v", raw.String(), got, reached)
+					}
+					return
+				}
+				allowed++
+				d := srv.decisions(t)
+				if len(reached) != 1 || len(d) != decided+1 {
+					rt.Fatalf("%q: allowed; %d requests upstream, %d decisions", raw.String(), len(reached), len(d)-decided)
+				}
+				if last := d[len(d)-1]; last["allowed"] != true || last["method"] != reached[0].Method || last["target"] != oracle.TargetPath(reached[0].RequestURI) {
+					rt.Fatalf("%q: serve allowed %v %v; the upstream received %s %s", raw.String(), last["method"], last["target"], reached[0].Method, reached[0].RequestURI)
+				}
+			})
+			t.Logf("%d generated requests allowed", allowed)
+			if allowed == 0 {
+				t.Error("no generated request was allowed: the property checked nothing")
+			}
+
+			// Every request the upstream received is one its token
 			// allows, however the upstream reads it, and none carries
 			// the proxy's own source headers from a client.
 			for _, r := range up.all() {
+				set := scope.MustParse(e2eScope)
+				if r.Header.Get("Authorization") == "Bearer "+tokens["wide"] {
+					set = scope.MustParse(wideScope)
+				}
 				if !oracle.AllowRequest(set, mount, oracle.Request{Method: r.Method, Target: r.RequestURI, Header: r.Header}) {
 					t.Errorf("the upstream received %s %s %v, which the token does not allow", r.Method, r.RequestURI, r.Header)
 				}
