@@ -144,9 +144,6 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.claim != "" {
-		panic("gateway: TenantClaim is AuthRequest's; Middleware binds a tenant with TenantSegment")
-	}
 	c.check()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
