@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/match"
@@ -222,7 +223,7 @@ func (s *sources) addQuery(q string) {
 		if !methodParam(name) {
 			continue
 		}
-		if v, ok := formUnescape(value); ok {
+		if v, err := url.QueryUnescape(value); err == nil {
 			s.addMethod(name, v)
 		} else if s.every == "" {
 			s.every = name
@@ -240,8 +241,8 @@ func methodParam(raw string) bool {
 	if !strings.ContainsAny(raw, "mM%") {
 		return false
 	}
-	name, ok := formUnescape(raw)
-	if !ok {
+	name, err := url.QueryUnescape(raw) // allocates only when there is something to decode
+	if err != nil {
 		return false // no framework decodes such a name to one of them
 	}
 	name = strings.TrimLeft(name, " ")
@@ -269,45 +270,6 @@ func phpName(name, p string) bool {
 		}
 	}
 	return true
-}
-
-// formUnescape decodes a query component as forms are decoded: "+" is a
-// space and "%XX" a byte. It allocates only when there is something to
-// decode, and fails on a '%' not followed by two hex digits.
-func formUnescape(s string) (string, bool) {
-	if !strings.ContainsAny(s, "%+") {
-		return s, true
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '+':
-			b = append(b, ' ')
-		case '%':
-			if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
-				return "", false
-			}
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, s[i])
-		}
-	}
-	return string(b), true
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }
 
 // collect adds every value of every source header.
