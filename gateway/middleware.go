@@ -49,10 +49,16 @@ type Decision struct {
 	match.Decision
 }
 
-// Why names the reason of the decision: the refusal when there is one,
-// else the scope's reason ("granted", "read-only", "not-canonical" …).
+// Why names the reason of the decision: "no-token" or "invalid-token"
+// when there was no usable token, the refusal when there is one, else the
+// scope's reason ("granted", "read-only", "not-canonical" …).
 func (d Decision) Why() string {
-	if d.Refusal != Decided {
+	switch {
+	case d.NoToken && d.TokenErr != nil:
+		return "invalid-token"
+	case d.NoToken:
+		return "no-token"
+	case d.Refusal != Decided:
 		return d.Refusal.String()
 	}
 	return d.Reason.String()

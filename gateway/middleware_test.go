@@ -146,7 +146,7 @@ func TestMiddlewareHook(t *testing.T) {
 		"GET /acme/config/%2e%2e  false not-canonical false",
 		`GET /acme\config\clients#/config/x  false not-canonical false`,
 		"GET /othercorp/config/x  false wrong-tenant false",
-		"GET /acme/config/x  false no-match true",
+		"GET /acme/config/x  false no-token true",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("hook saw (-want +got):\n%s", diff)
