@@ -33,7 +33,8 @@ func BenchmarkMiddleware(b *testing.B) {
 	}
 	scopeOf := func(*http.Request) (string, bool) { return Policy20.Scope, true }
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	h := gateway.Middleware(cache, scopeOf, gateway.StripSegments(1))(api)
+	tenantOf := func(*http.Request) (string, bool) { return "acme", true }
+	h := gateway.Middleware(cache, scopeOf, gateway.TenantSegment(tenantOf))(api)
 	reqs := []struct {
 		r    *http.Request
 		want int
@@ -91,13 +92,13 @@ func TestServeLoad(t *testing.T) {
 		"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
 	jwksFile := filepath.Join(dir, "jwks.json")
 	os.WriteFile(jwksFile, jwks, 0o600)
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": Policy20.Scope})
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": Policy20.Scope})
 	tok.Header["kid"] = "k1"
 	token, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:18181", "--jwks", jwksFile, "--strip-segments", "1")
+	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:18181", "--jwks", jwksFile, "--proxy", "nginx", "--tenant-claim", "tenant")
 	serve.Stderr = nil // decisions are logged; not needed here
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)

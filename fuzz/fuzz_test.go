@@ -2,8 +2,11 @@ package fuzz
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/oracle"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/match"
@@ -252,3 +256,73 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGateway: gateway.Middleware and gateway.AuthRequest (behind nginx
+// and behind Envoy) allow exactly the requests the oracle's reading of the
+// language reference's "At the gateway" allows: any method, raw target
+// and headers ("Name: value" lines), under a tenant-bound, an unbound or
+// no mount.
+func FuzzGateway(f *testing.F) {
+	for i, t := range gatewayTargetSeeds {
+		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, s, method, target, headers string, mountKind uint8) {
+		set, err := scope.Parse(s)
+		if err != nil {
+			return
+		}
+		var (
+			opts  []gateway.Option
+			mount oracle.Mount
+		)
+		switch mountKind % 3 {
+		case 1:
+			opts = []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true })}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+		case 2:
+			opts = []gateway.Option{gateway.UnsafeStripSegments(1)}
+			mount = oracle.Mount{Segments: 1}
+		}
+		client := http.Header{}
+		for _, line := range strings.Split(headers, "\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok && name != "" {
+				k := http.CanonicalHeaderKey(name)
+				client[k] = append(client[k], strings.TrimSpace(value))
+			}
+		}
+		cache, _ := match.NewCache(2)
+		check := func(who string, h http.Handler, r *http.Request, orq oracle.Request) {
+			want := oracle.AllowRequest(set, mount, orq)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if got := w.Code == http.StatusOK; got != want {
+				t.Fatalf("%s: scope %q, %q %q, headers %q: allowed %v, oracle says %v", who, s, orq.Method, orq.Target, orq.Header, got, want)
+			}
+		}
+		ok200 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+		check("Middleware", gateway.Middleware(cache, func(*http.Request) (string, bool) { return s, true }, opts...)(ok200),
+			&http.Request{Method: method, RequestURI: target, Header: client.Clone()},
+			oracle.Request{Method: method, Target: target, Header: client})
+
+		tokens := fixedScope(s)
+		nginx := client.Clone()
+		nginx.Set("Authorization", "Bearer t")
+		nginx.Set("X-Original-Method", method)
+		nginx.Set("X-Original-Uri", target)
+		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts),
+			&http.Request{Method: "GET", RequestURI: "/auth", Header: nginx.Clone()},
+			oracle.Request{Method: method, Target: target, Header: nginx})
+		if strings.HasPrefix(target, "/") {
+			envoy := client.Clone()
+			envoy.Set("Authorization", "Bearer t")
+			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts),
+				&http.Request{Method: method, RequestURI: "/auth" + target, Header: envoy.Clone()},
+				oracle.Request{Method: method, Target: target, Header: envoy})
+		}
+	})
+}
+
+// fixedScope is a token check that gives every token one scope.
+type fixedScope string
+
+func (f fixedScope) Scope(context.Context, string) (string, error) { return string(f), nil }

@@ -41,3 +41,20 @@ var readSeeds = []string{
 	"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY3AiOlsiKjphIiwiLjpiIl19.c2ln",
 	"a.b.c\n",
 }
+
+// gatewayTargetSeeds are request targets: allowed ones, first-segment and
+// path tricks, other tenants, overrides in the query, odd forms.
+var gatewayTargetSeeds = []string{
+	"/acme/config/x", "/acme/config/x?_method=DELETE", "/acme/webhooks/s1?a=1;%5Fmethod=put", "/othercorp/config/x",
+	"/%61cme/config/x", `/acme\config\clients#/webhooks/x`, "/..;/config/x", "/a;b=c/config", "/a%2Fb/config",
+	"/%C0%AE/config", "/acme%3F/config", "/%E2%80%A8/x", "/acme%25/x", "/acme", "/acme/", "http://h/acme/config/x",
+	"http://h?/acme/config/x", "*", "", "/acme/config/x?__METHOD_OVERRIDE__=PATCH", "/acme/x?.method=GET&_method%00=POST",
+}
+
+// gatewayHeaderSeeds are header blocks with sources of the method and the
+// target in several conventions and spellings.
+var gatewayHeaderSeeds = []string{
+	"", "X-HTTP-Method-Override: DELETE", "x_original_url: /acme/config/y", "X-Forwarded-Uri: /othercorp/x\nX-Forwarded-Method: PUT",
+	"X-Original-URI: /acme/config/x\nX-Original-URI: /acme/config/y", "Destination: http://h/acme/x", "X-Method-Override: post",
+	"X-HTTP-Method: a\nX-HTTP-Method: b\nX-HTTP-Method: c\nX-HTTP-Method: d\nX-HTTP-Method: e\nX-HTTP-Method: f\nX-HTTP-Method: g\nX-HTTP-Method: h",
+}

@@ -1,66 +1,168 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/match"
 )
 
+// Proxy is the proxy that sends AuthRequest its subrequests, and with it
+// the one source of the original request's method and target that
+// AuthRequest believes: what that proxy always overwrites, never what it
+// passes on from the client. Every other source (see Middleware) is read
+// too, as a second source that must mean an allowed request. The zero
+// Proxy has no source, so AuthRequest denies every request behind it.
+type Proxy struct {
+	name         string
+	methodHeader string // "": the subrequest's own method (Envoy)
+	uriHeader    string // "": the subrequest's own target after prefix (Envoy)
+	prefix       string
+}
+
+// Nginx is nginx's auth_request, configured as the README shows:
+// X-Original-Method from $request_method and X-Original-URI from
+// $request_uri, both set with proxy_set_header, which replaces what the
+// client sent under those names.
+func Nginx() Proxy {
+	return Proxy{name: "nginx", methodHeader: "X-Original-Method", uriHeader: "X-Original-Uri"}
+}
+
+// IngressNginx is the Kubernetes ingress-nginx controller's external
+// authentication (the auth-url annotation): X-Original-Method and
+// X-Original-URL, which its template always sets, the latter as
+// "$scheme://$http_host$request_uri". (It sets X-Original-URI only with
+// the auth-method annotation, and passes the client's on otherwise.)
+func IngressNginx() Proxy {
+	return Proxy{name: "ingress-nginx", methodHeader: "X-Original-Method", uriHeader: "X-Original-Url"}
+}
+
+// Traefik is Traefik's forwardAuth middleware with trustForwardHeader
+// false (its default): X-Forwarded-Method and X-Forwarded-Uri, which it
+// then always sets from the request it received. With trustForwardHeader
+// true it passes the client's values on, and no header is trustworthy.
+func Traefik() Proxy {
+	return Proxy{name: "traefik", methodHeader: "X-Forwarded-Method", uriHeader: "X-Forwarded-Uri"}
+}
+
+// Caddy is Caddy's forward_auth directive: X-Forwarded-Method and
+// X-Forwarded-Uri, which it always sets (header_up), from the request it
+// received.
+func Caddy() Proxy {
+	return Proxy{name: "caddy", methodHeader: "X-Forwarded-Method", uriHeader: "X-Forwarded-Uri"}
+}
+
+// Envoy is Envoy's ext_authz filter with an http_service: the check
+// request has the original method and, as its target, the original path
+// and query after pathPrefix (the http_service's path_prefix). A check
+// request whose target does not begin with pathPrefix followed by "/" is
+// denied.
+func Envoy(pathPrefix string) Proxy { return Proxy{name: "envoy", prefix: pathPrefix} }
+
+// String is the proxy's name, such as "ingress-nginx".
+func (p Proxy) String() string { return p.name }
+
+// original returns the original request's method and raw target, as this
+// proxy sent them; "" for what is missing.
+func (p Proxy) original(r *http.Request) (method, target string) {
+	switch {
+	case p.name == "":
+		return "", ""
+	case p.methodHeader == "":
+		if t, ok := strings.CutPrefix(r.RequestURI, p.prefix); ok && strings.HasPrefix(t, "/") {
+			return r.Method, t
+		}
+		return r.Method, ""
+	}
+	return first(r.Header[p.methodHeader]), first(r.Header[p.uriHeader])
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// ClaimTokens is a Tokens that also returns a verified token's claims, so
+// that AuthRequest can bind the mount to one of them (TenantClaim).
+type ClaimTokens interface {
+	Tokens
+	// Claims verifies the token as Scope does and returns its scope and
+	// its claims (a JWT's payload, an introspection answer's members). An
+	// error means the token is not to be trusted.
+	Claims(ctx context.Context, token string) (scope string, claims map[string]any, err error)
+}
+
 // AuthOption configures AuthRequest beyond the Options it shares with
 // Middleware.
-type AuthOption func(*authConfig)
+type AuthOption func(*config)
 
-type authConfig struct {
-	methodHeader, uriHeader string
-}
+// TenantClaim mounts the API under "/{tenant}" and binds that segment to
+// the token's claim of this name, a string, as TenantSegment binds it to a
+// function's answer. AuthRequest panics if its Tokens is not ClaimTokens.
+func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = name } }
 
-// OriginalHeaders names the headers that carry the original request's
-// method and URI; by default X-Original-Method and X-Original-URI, as
-// nginx's auth_request is usually configured to send.
-func OriginalHeaders(method, uri string) AuthOption {
-	return func(c *authConfig) { c.methodHeader, c.uriHeader = method, uri }
-}
-
-// AuthRequest is an authorization service in the shape of nginx's
-// auth_request (and usable by Envoy's HTTP ext_authz): for each
-// subrequest it reads the original method and URI from headers (the query
-// is dropped; the path stays escaped), the bearer token from
-// Authorization, and answers 200 to allow, 401 without a usable token
-// (missing, unverifiable, inactive), or 403. It never allows on an error:
-// missing headers, an unknown token, a failed introspection, a damaged
-// scope are all answered with a denial. Options are Middleware's
-// (StripSegments, WithHook).
-func AuthRequest(cache *match.Cache, tokens Tokens, opts []Option, aopts ...AuthOption) http.Handler {
+// AuthRequest is an authorization service for a proxy's subrequests
+// (nginx's auth_request, ingress-nginx's auth-url, Traefik's forwardAuth,
+// Caddy's forward_auth, Envoy's HTTP ext_authz). For each it reads the
+// original method and target from the one source that proxy always sets,
+// the bearer token from Authorization, and decides as Middleware does: the
+// whole target, the mount bound to the token's tenant, and every other
+// source of the method or target the subrequest carries. It answers 200 to
+// allow, 401 without a usable token (missing, more than one, unverifiable,
+// inactive), or 403. It never allows on an error: a missing source, an
+// unknown token, a failed introspection, a damaged scope are all answered
+// with a denial. It panics on options that exclude each other, and on
+// TenantClaim with Tokens that are not ClaimTokens.
+func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, aopts ...AuthOption) http.Handler {
 	var c config
 	for _, o := range opts {
 		o(&c)
 	}
-	ac := authConfig{methodHeader: "X-Original-Method", uriHeader: "X-Original-URI"}
 	for _, o := range aopts {
-		o(&ac)
+		o(&c)
+	}
+	c.check()
+	claims, _ := tokens.(ClaimTokens)
+	if c.claim != "" && claims == nil {
+		panic("gateway: TenantClaim needs Tokens that are ClaimTokens")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method, uri := r.Header.Get(ac.methodHeader), r.Header.Get(ac.uriHeader)
-		if i := strings.IndexByte(uri, '?'); i >= 0 {
-			uri = uri[:i]
-		}
+		method, target := proxy.original(r)
+		rq := request{method: method, target: target}
 		token, ok := bearer(r)
 		if !ok {
-			deny(w, r, c, Decision{Method: method, Path: uri, NoToken: true}, http.StatusUnauthorized)
+			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true}, http.StatusUnauthorized)
 			return
 		}
-		s, err := tokens.Scope(r.Context(), token)
+		var (
+			s   string
+			err error
+		)
+		if c.claim != "" {
+			var cl map[string]any
+			s, cl, err = claims.Claims(r.Context(), token)
+			rq.tenant, rq.hasTenant = cl[c.claim].(string)
+		} else {
+			s, err = tokens.Scope(r.Context(), token)
+		}
 		if err != nil {
-			deny(w, r, c, Decision{Method: method, Path: uri, NoToken: true, TokenErr: err}, http.StatusUnauthorized)
+			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true, TokenErr: err}, http.StatusUnauthorized)
 			return
 		}
-		if method == "" || uri == "" {
-			deny(w, r, c, Decision{Method: method, Path: uri}, http.StatusForbidden)
-			return
+		if c.tenantOf != nil {
+			rq.tenant, rq.hasTenant = c.tenantOf(r)
 		}
-		if allowed, path := decide(cache, c, r, s, method, uri); !allowed {
-			w.Header().Set("WWW-Authenticate", challenge(method, path))
+		m, scopeErr := cache.Get(s)
+		d := c.decide(m, r.Header, rq, c.hook != nil)
+		if c.hook != nil {
+			d.ScopeErr = scopeErr
+			c.hook(r, d)
+		}
+		if !d.Allowed {
+			w.Header().Set("WWW-Authenticate", d.challenge())
 			w.WriteHeader(http.StatusForbidden)
 			return
 		}
@@ -68,9 +170,15 @@ func AuthRequest(cache *match.Cache, tokens Tokens, opts []Option, aopts ...Auth
 	})
 }
 
-// bearer returns the token of an "Authorization: Bearer" header.
+// bearer returns the token of the one "Authorization: Bearer" header. A
+// request with several Authorization headers has no usable token: the
+// upstream might read another one than the gateway.
 func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
+	v := r.Header["Authorization"]
+	if len(v) != 1 {
+		return "", false
+	}
+	h := v[0]
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
 		return "", false
 	}

@@ -122,7 +122,7 @@ func TestAuthRequest(t *testing.T) {
 	}
 	cache, _ := match.NewCache(16)
 	var seen []string
-	h := AuthRequest(cache, v, []Option{StripSegments(1), WithHook(func(r *http.Request, d Decision) {
+	h := AuthRequest(cache, v, Nginx(), []Option{TenantSegment(acme), WithHook(func(r *http.Request, d Decision) {
 		seen = append(seen, fmt.Sprintf("%s %s %v %v", d.Method, d.Path, d.Allowed, d.NoToken))
 	})})
 	tok := s.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/** *:webhooks/**"})
@@ -142,8 +142,8 @@ func TestAuthRequest(t *testing.T) {
 		{"no token", "", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
 		{"not bearer", "Basic Zm9vOmJhcg==", "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
 		{"expired token", "Bearer " + expired, "GET", "/acme/config/x", result{401, `Bearer error="invalid_token"`}},
-		{"no original URI", "Bearer " + tok, "GET", "", result{403, ""}},
-		{"no original method", "Bearer " + tok, "", "/acme/config/x", result{403, ""}},
+		{"no original URI", "Bearer " + tok, "GET", "", result{403, `Bearer error="insufficient_scope"`}},
+		{"no original method", "Bearer " + tok, "", "/acme/config/x", result{403, `Bearer error="insufficient_scope"`}},
 	}
 	for _, tc := range tests {
 		r := httptest.NewRequest("GET", "/auth", nil)

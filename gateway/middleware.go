@@ -1,5 +1,9 @@
-// Package gateway puts scopecheck in front of an HTTP API: Middleware
-// decides every request with a token's scope before the API sees it.
+// Package gateway puts scopecheck in front of an HTTP API: Middleware, or
+// AuthRequest behind a proxy, decides every request with a token's scope
+// before the API sees it, as the API will read it: the whole target, the
+// mount bound to the token's tenant, and every other source of the method
+// or target the request carries. The work is linear in the bytes of the
+// target and the headers, and MaxSources bounds the matches.
 package gateway
 
 import (
@@ -17,8 +21,14 @@ type ScopeFunc func(*http.Request) (scope string, ok bool)
 
 // Decision is what a Hook observes of one request.
 type Decision struct {
+	// Method is the method decided on: the request line's (Middleware), or
+	// the one the proxy in front sent (AuthRequest).
 	Method string
-	// Path is the path decided on: escaped, the mount prefix removed.
+	// Target is the whole path of the original request target as it was
+	// received: escaped, the query removed, the mount still there.
+	Target string
+	// Path is the path decided on: Target without the mount segments; ""
+	// when the request was refused before they could be removed.
 	Path string
 	// NoToken is set when no usable token was found (answered 401);
 	// TokenErr says why, when a token was there but failed verification.
@@ -27,22 +37,90 @@ type Decision struct {
 	// ScopeErr is set when the token's scope does not parse; such a scope
 	// grants nothing.
 	ScopeErr error
+	// Refusal is why the request side denied the request whatever the
+	// scope; Decided when it did not.
+	Refusal Refusal
+	// Other is, when Refusal is Conflict, the second source of the method
+	// or target and the request it means, which the scope denies; the
+	// embedded match.Decision is then that request's.
+	Other Source
+	// Decision is the scope's decision. When the whole target is not
+	// canonical, its Rule and Offset are those of Target.
 	match.Decision
 }
 
-// Option configures Middleware.
+// Why names the reason of the decision: "no-token" or "invalid-token"
+// when there was no usable token, the refusal when there is one, else the
+// scope's reason ("granted", "read-only", "not-canonical" …).
+func (d Decision) Why() string {
+	switch {
+	case d.NoToken && d.TokenErr != nil:
+		return "invalid-token"
+	case d.NoToken:
+		return "no-token"
+	case d.Refusal != Decided:
+		return d.Refusal.String()
+	}
+	return d.Reason.String()
+}
+
+// Option configures Middleware and AuthRequest.
 type Option func(*config)
 
 type config struct {
-	strip int
+	unbound  int
+	tenantOf func(*http.Request) (string, bool)
+	// claim is AuthRequest's TenantClaim.
+	claim string
 	hook  func(*http.Request, Decision)
 }
 
-// StripSegments removes the first n segments of the path before deciding,
-// for an API mounted under "/{customerId}": with n = 1,
-// "/acme/config/x" is decided as "/config/x". A path with fewer segments,
-// or an empty one among them, is denied.
-func StripSegments(n int) Option { return func(c *config) { c.strip = n } }
+// mountSegments is how many segments the mount removes.
+func (c *config) mountSegments() int {
+	if c.bound() {
+		return 1
+	}
+	return c.unbound
+}
+
+// bound reports whether the mount's one segment is the token's tenant.
+func (c *config) bound() bool { return c.tenantOf != nil || c.claim != "" }
+
+// check panics on options that contradict each other: an unbound mount
+// and a tenant binding, or two bindings.
+func (c *config) check() {
+	if c.unbound < 0 {
+		panic("gateway: UnsafeStripSegments needs n >= 0")
+	}
+	if c.bound() && c.unbound > 0 {
+		panic("gateway: UnsafeStripSegments and a tenant binding (TenantSegment, TenantClaim) exclude each other")
+	}
+	if c.tenantOf != nil && c.claim != "" {
+		panic("gateway: TenantSegment and TenantClaim exclude each other")
+	}
+}
+
+// TenantSegment mounts the API under "/{tenant}" and binds that segment to
+// the request's token: tenantOf returns the tenant of the request's token
+// (after the authentication step, as ScopeFunc does). The first segment of
+// the target must equal it byte for byte (escapes as written, so "%61cme"
+// is not "acme"; case counts) and is removed before deciding:
+// "/acme/config/x" is decided as "/config/x" for a token of tenant "acme".
+// A request whose token has no tenant (false, or "") or another one, or
+// whose target has nothing after the tenant's segment, is denied. A fixed
+// tenant is a function that always returns it.
+func TenantSegment(tenantOf func(*http.Request) (string, bool)) Option {
+	return func(c *config) { c.tenantOf = tenantOf }
+}
+
+// UnsafeStripSegments removes the first n segments of the target before
+// deciding and binds none of them to the token, so that a token of one
+// customer reaches every other customer's API: use it only when the
+// upstream itself checks the segments, or serves one customer. The whole
+// target must still be canonical, so each removed segment is an ordinary
+// one; a target with n segments or fewer is denied. It and a tenant
+// binding exclude each other (Middleware and AuthRequest panic).
+func UnsafeStripSegments(n int) Option { return func(c *config) { c.unbound = n } }
 
 // WithHook calls hook with every decision, for logs and metrics. Without a
 // hook the allow path runs Matcher.Allow alone; with one it runs
@@ -52,80 +130,65 @@ func WithHook(hook func(*http.Request, Decision)) Option {
 }
 
 // Middleware returns a handler wrapper that passes a request on only when
-// the token's scope allows its method on its path. The path is the
-// request's escaped path (URL.EscapedPath), so "%2F", "%2e%2e" and the
-// other forms that are not canonical are seen and denied. A request
-// without a scope is answered 401 with an invalid_token challenge; a
-// request the scope does not allow, 403 with an insufficient_scope
-// challenge (RFC 6750 §3.1) that names, where it can be written, the item
-// that would allow it. Matchers come from cache.
+// the token's scope allows it. It decides the raw request target
+// (r.RequestURI, the query removed; its path in absolute form; never the
+// URL that net/http re-encodes), all of which must be canonical, the
+// mount (TenantSegment, UnsafeStripSegments) included; and, besides the
+// request line, every header and query parameter that a proxy or framework
+// reads as the method or the target (X-HTTP-Method-Override, "_method",
+// X-Original-URL …, see the README): the request is allowed only when the
+// scope allows every method and target they could mean, and a POST only
+// when the scope allows its path for every method (a "_method" field in
+// its body may change it). A request without a scope is answered 401
+// with an invalid_token challenge; any other denial, 403 with an
+// insufficient_scope challenge (RFC 6750 §3.1) that names, where it can
+// be written, the item that would allow it. A request that net/http did
+// not read from a connection (r.RequestURI is "") is denied. Matchers come
+// from cache. Middleware panics on options that exclude each other.
 func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http.Handler) http.Handler {
 	var c config
 	for _, o := range opts {
 		o(&c)
 	}
+	c.check()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s, ok := scopeOf(r)
 			if !ok {
 				if c.hook != nil {
-					c.hook(r, Decision{Method: r.Method, Path: r.URL.EscapedPath(), NoToken: true})
+					c.hook(r, Decision{Method: r.Method, Target: targetPath(r.RequestURI), NoToken: true})
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="no token scope"`)
 				http.Error(w, "no token", http.StatusUnauthorized)
 				return
 			}
-			allowed, path := decide(cache, c, r, s, r.Method, r.URL.EscapedPath())
-			if allowed {
+			rq := request{method: r.Method, target: r.RequestURI}
+			if c.tenantOf != nil {
+				rq.tenant, rq.hasTenant = c.tenantOf(r)
+			}
+			m, err := cache.Get(s) // a nil matcher denies everything
+			d := c.decide(m, r.Header, rq, c.hook != nil)
+			if c.hook != nil {
+				d.ScopeErr = err
+				c.hook(r, d)
+			}
+			if d.Allowed {
 				next.ServeHTTP(w, r)
 				return
 			}
-			w.Header().Set("WWW-Authenticate", challenge(r.Method, path))
+			w.Header().Set("WWW-Authenticate", d.challenge())
 			http.Error(w, "insufficient scope", http.StatusForbidden)
 		})
 	}
 }
 
-// decide strips the mount segments from an escaped path and decides the
-// request with the scope's cached matcher, calling the hook when there is
-// one. It returns the path decided on, or "" when the mount segments could
-// not be stripped (no scope allows such a request).
-func decide(cache *match.Cache, c config, r *http.Request, s, method, escaped string) (bool, string) {
-	path, pathOK := stripSegments(escaped, c.strip)
-	m, err := cache.Get(s) // a nil matcher denies everything
-	if c.hook == nil {
-		if !pathOK {
-			return false, ""
-		}
-		return m.Allow(method, path), path
+// challenge is a denial's WWW-Authenticate value: it names a scope only
+// for a request that the scope alone denied.
+func (d Decision) challenge() string {
+	if d.Refusal != Decided {
+		return challenge("", "")
 	}
-	d := Decision{Method: method, Path: path, ScopeErr: err}
-	if pathOK {
-		d.Decision = m.Decide(method, path)
-	}
-	c.hook(r, d)
-	if !pathOK {
-		return false, ""
-	}
-	return d.Allowed, path
-}
-
-// stripSegments removes the first n segments of an escaped path.
-func stripSegments(p string, n int) (string, bool) {
-	for ; n > 0; n-- {
-		if len(p) < 2 || p[0] != '/' {
-			return p, false
-		}
-		i := strings.IndexByte(p[1:], '/')
-		if i == 0 {
-			return p, false // an empty segment
-		}
-		if i < 0 {
-			return p, false // nothing left after the prefix
-		}
-		p = p[1+i:]
-	}
-	return p, true
+	return challenge(d.Method, d.Path)
 }
 
 // challenge is the 403's WWW-Authenticate value. Its scope names the least

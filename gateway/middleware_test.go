@@ -43,7 +43,7 @@ func newServer(t *testing.T, opts ...Option) *httptest.Server {
 
 // send writes a raw request line, so that paths reach the server exactly
 // as written (no client cleans them).
-func send(t *testing.T, srv *httptest.Server, method, target, scope string) result {
+func send(t *testing.T, srv *httptest.Server, method, target, scope string, headers ...string) result {
 	t.Helper()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -54,6 +54,9 @@ func send(t *testing.T, srv *httptest.Server, method, target, scope string) resu
 	if scope != "-" {
 		hdr = "X-Scope: " + scope + "\r\n"
 	}
+	for _, h := range headers {
+		hdr += h + "\r\n"
+	}
 	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: api\r\n%sConnection: close\r\n\r\n", method, target, hdr)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -63,76 +66,90 @@ func send(t *testing.T, srv *httptest.Server, method, target, scope string) resu
 	return result{resp.StatusCode, resp.Header.Get("WWW-Authenticate")}
 }
 
+// acme is the tenant of every test token.
+func acme(*http.Request) (string, bool) { return "acme", true }
+
 func TestMiddleware(t *testing.T) {
-	srv := newServer(t, StripSegments(1))
+	srv := newServer(t, TenantSegment(acme))
 	const forbidden = `Bearer error="insufficient_scope"`
 	tests := []struct {
 		name, method, target, scope string
 		want                        result
+		headers                     []string
 	}{
-		{"allowed", "GET", "/acme/config/tokenPolicies/a1", ".:config/tokenPolicies/**", result{200, ""}},
-		{"query ignored", "GET", "/acme/config/clients?x=1", ".:config/**", result{200, ""}},
-		{"read-only", "PUT", "/acme/config/clients/c1", ".:config/**", result{403, forbidden + `, scope="*:config/clients/c1"`}},
-		{"no item", "GET", "/acme/webhooks/s1", ".:config/**", result{403, forbidden + `, scope=".:webhooks/s1"`}},
-		{"no token", "GET", "/acme/config/x", "-", result{401, `Bearer error="invalid_token", error_description="no token scope"`}},
-		{"damaged scope", "GET", "/acme/config/x", "*.**", result{403, forbidden + `, scope=".:config/x"`}},
-		{"escaped slash", "GET", "/acme/config/a%2Fb", "*:**", result{403, forbidden}},
-		{"dot dot", "GET", "/acme/webhooks/../config/x", "*:webhooks/**", result{403, forbidden}},
-		{"escaped dots", "GET", "/acme/webhooks/%2e%2e/config/x", "*:webhooks/**", result{403, forbidden}},
-		{"semicolon", "GET", "/acme/config/loginPolicies/..;/tokenPolicies", "*:config/loginPolicies/**", result{403, forbidden}},
-		{"double slash", "GET", "/acme/webhooks//x", "*:webhooks/**", result{403, forbidden}},
-		{"no customer segment", "GET", "/config", "*:**", result{403, forbidden}},
-		{"empty customer segment", "GET", "//config/x", "*:**", result{403, forbidden}},
-		{"star in path", "GET", "/acme/a*b", ".:a", result{403, forbidden}},
-		{"connect", "TRACE", "/acme/x", "*:**", result{403, forbidden}},
+		{"allowed", "GET", "/acme/config/tokenPolicies/a1", ".:config/tokenPolicies/**", result{200, ""}, nil},
+		{"query ignored", "GET", "/acme/config/clients?x=1", ".:config/**", result{200, ""}, nil},
+		{"read-only", "PUT", "/acme/config/clients/c1", ".:config/**", result{403, forbidden + `, scope="*:config/clients/c1"`}, nil},
+		{"no item", "GET", "/acme/webhooks/s1", ".:config/**", result{403, forbidden + `, scope=".:webhooks/s1"`}, nil},
+		{"no token", "GET", "/acme/config/x", "-", result{401, `Bearer error="invalid_token", error_description="no token scope"`}, nil},
+		{"damaged scope", "GET", "/acme/config/x", "*.**", result{403, forbidden + `, scope=".:config/x"`}, nil},
+		{"escaped slash", "GET", "/acme/config/a%2Fb", "*:**", result{403, forbidden}, nil},
+		{"dot dot", "GET", "/acme/webhooks/../config/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"escaped dots", "GET", "/acme/webhooks/%2e%2e/config/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"semicolon", "GET", "/acme/config/loginPolicies/..;/tokenPolicies", "*:config/loginPolicies/**", result{403, forbidden}, nil},
+		{"double slash", "GET", "/acme/webhooks//x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"no customer segment", "GET", "/config", "*:**", result{403, forbidden}, nil},
+		{"empty customer segment", "GET", "//config/x", "*:**", result{403, forbidden}, nil},
+		{"star in path", "GET", "/acme/a*b", ".:a", result{403, forbidden}, nil},
+		{"connect", "TRACE", "/acme/x", "*:**", result{403, forbidden}, nil},
+		// The request target as sent, never URL.EscapedPath, which
+		// re-encodes "/config/a%2Fb|" as "/config/a/b%7C".
+		{"re-encoded by net/url", "DELETE", "/acme/config/a%2Fb|", "*:**", result{403, forbidden}, nil},
+		{"pipe", "DELETE", "/acme/config/a|b", "*:config/**", result{200, ""}, nil},
+		{"absolute form", "GET", "http://api/acme/config/x", ".:config/**", result{200, ""}, nil},
+		{"absolute form, other tenant", "GET", "http://api/othercorp/config/x", ".:config/**", result{403, forbidden}, nil},
+		{"asterisk form", "GET", "*", "*:**", result{403, forbidden}, nil},
+		// The first segment is checked with the rest, and is the tenant.
+		{"backslashes and fragment", "DELETE", `/acme\config\clients\c1#/webhooks/x`, "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment %2e", "DELETE", "/%2e/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment ..;", "DELETE", "/..;/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment a;b=c", "DELETE", "/acme;b=c/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment %2F", "DELETE", "/acme%2Fwebhooks/x", "*:**", result{403, forbidden}, nil},
+		{"segment overlong", "DELETE", "/%C0%AE/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment %3F", "DELETE", "/acme%3F/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment U+2028", "DELETE", "/acme%E2%80%A8/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"segment %25", "DELETE", "/acme%25/webhooks/x", "*:webhooks/**", result{403, forbidden}, nil},
+		{"other tenant", "GET", "/othercorp/config/x", ".:config/**", result{403, forbidden}, nil},
+		{"tenant escaped", "GET", "/%61cme/config/x", ".:config/**", result{403, forbidden}, nil},
+		{"tenant in capitals", "GET", "/Acme/config/x", ".:config/**", result{403, forbidden}, nil},
+		// Every other source of the method or target.
+		{"override", "GET", "/acme/config/x", ".:config/**", result{403, forbidden}, []string{"X-HTTP-Method-Override: DELETE"}},
+		{"override allowed", "POST", "/acme/config/x", "*:config/**", result{200, ""}, []string{"X-HTTP-Method-Override: DELETE"}},
+		{"_method", "GET", "/acme/config/x?_method=PUT", ".:config/**", result{403, forbidden}, nil},
+		{"X-Original-URL", "GET", "/acme/config/x", ".:config/**", result{403, forbidden}, []string{"X-Original-URL: /acme/admin"}},
+		{"X-Original-URL the same", "GET", "/acme/config/x", ".:config/**", result{200, ""}, []string{"X-Original-URL: /acme/config/x?a=b"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, send(t, srv, tc.method, tc.target, tc.scope)); diff != "" {
+			if diff := cmp.Diff(tc.want, send(t, srv, tc.method, tc.target, tc.scope, tc.headers...)); diff != "" {
 				t.Errorf("%s %s with %q (-want +got):\n%s", tc.method, tc.target, tc.scope, diff)
 			}
 		})
 	}
 }
 
+// The hook sees the whole target as received and the path decided on.
 func TestMiddlewareHook(t *testing.T) {
 	var seen []string
-	srv := newServer(t, WithHook(func(r *http.Request, d Decision) {
-		seen = append(seen, fmt.Sprintf("%s %s %v %s %v", d.Method, d.Path, d.Allowed, d.Reason, d.NoToken))
+	srv := newServer(t, TenantSegment(acme), WithHook(func(r *http.Request, d Decision) {
+		seen = append(seen, fmt.Sprintf("%s %s %s %v %s %v", d.Method, d.Target, d.Path, d.Allowed, d.Why(), d.NoToken))
 	}))
-	send(t, srv, "GET", "/config/x", ".:config/**")
-	send(t, srv, "POST", "/config/x", ".:config/**")
-	send(t, srv, "GET", "/config/%2e%2e", ".:config/**")
-	send(t, srv, "GET", "/config/x", "-")
+	send(t, srv, "GET", "/acme/config/x?a=b", ".:config/**")
+	send(t, srv, "POST", "/acme/config/x", ".:config/**")
+	send(t, srv, "GET", "/acme/config/%2e%2e", ".:config/**")
+	send(t, srv, "GET", `/acme\config\clients#/config/x`, ".:config/**")
+	send(t, srv, "GET", "/othercorp/config/x", ".:config/**")
+	send(t, srv, "GET", "/acme/config/x", "-")
 	want := []string{
-		"GET /config/x true granted false",
-		"POST /config/x false read-only false",
-		"GET /config/%2e%2e false not-canonical false",
-		"GET /config/x false no-match true",
+		"GET /acme/config/x /config/x true granted false",
+		"POST /acme/config/x /config/x false read-only false",
+		"GET /acme/config/%2e%2e  false not-canonical false",
+		`GET /acme\config\clients#/config/x  false not-canonical false`,
+		"GET /othercorp/config/x  false wrong-tenant false",
+		"GET /acme/config/x  false no-token true",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("hook saw (-want +got):\n%s", diff)
-	}
-}
-
-func TestStripSegments(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		n    int
-		want string
-		ok   bool
-	}{
-		{"/acme/config/x", 1, "/config/x", true},
-		{"/acme/eu/config/x", 2, "/config/x", true},
-		{"/config", 0, "/config", true},
-		{"/acme", 1, "/acme", false},
-		{"//x", 1, "//x", false},
-		{"", 1, "", false},
-	} {
-		got, ok := stripSegments(tc.in, tc.n)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("stripSegments(%q, %d) = %q, %v; want %q, %v", tc.in, tc.n, got, ok, tc.want, tc.ok)
-		}
 	}
 }
 

@@ -117,6 +117,24 @@ func (m *Matcher) Allow(method, path string) bool {
 		}
 		write = !m.isRead(method)
 	}
+	return m.allow(write, path)
+}
+
+// AllowEveryMethod reports whether the scope allows every grantable method
+// on path: whether a read-write item matches it and the path is canonical.
+// A gateway asks it for a request whose method a source it cannot see may
+// change, such as a form field "_method" in a POST body. It makes no
+// allocation.
+func (m *Matcher) AllowEveryMethod(path string) bool {
+	if m == nil || len(path) == 0 || path[0] != '/' {
+		return false
+	}
+	return m.allow(true, path)
+}
+
+// allow is Allow for a path that begins with "/", once the method is known
+// to be grantable: write says whether it is outside the read class.
+func (m *Matcher) allow(write bool, path string) bool {
 	if w, ok := m.exact.get(path[1:]); ok {
 		return w || !write
 	}

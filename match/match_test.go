@@ -263,6 +263,35 @@ func TestReadMethodsOption(t *testing.T) {
 	}
 }
 
+// AllowEveryMethod needs a read-write item: a read item never grants every
+// method, however wide the read class.
+func TestAllowEveryMethod(t *testing.T) {
+	m := Compile(scope.MustParse(".:config/** *:webhooks/** *:config/clients/c1"), WithReadMethods("POST"))
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/config/x", false},
+		{"/webhooks/s1", true},
+		{"/config/clients/c1", true},
+		{"/webhooks/../config/x", false},
+		{"webhooks/s1", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		if got := m.AllowEveryMethod(tc.path); got != tc.want {
+			t.Errorf("AllowEveryMethod(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+	if !m.Allow("POST", "/config/x") {
+		t.Error("POST, a read method here, is not allowed by the read item")
+	}
+	var nilM *Matcher
+	if nilM.AllowEveryMethod("/x") {
+		t.Error("a nil matcher allowed every method")
+	}
+}
+
 func TestNilMatcherDenies(t *testing.T) {
 	m, err := CompileString("*config/**")
 	if err == nil || m != nil {
@@ -297,6 +326,9 @@ func TestAllowAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { m.Allow(r.method, r.path) }); n != 0 {
 			t.Errorf("Allow(%s, %.40q) makes %v allocations, want 0", r.method, r.path, n)
 		}
+		if n := testing.AllocsPerRun(100, func() { m.AllowEveryMethod(r.path) }); n != 0 {
+			t.Errorf("AllowEveryMethod(%.40q) makes %v allocations, want 0", r.path, n)
+		}
 		if n := testing.AllocsPerRun(100, func() { m.Decide(r.method, r.path) }); n != 0 {
 			t.Errorf("Decide(%s, %.40q) makes %v allocations, want 0", r.method, r.path, n)
 		}
@@ -321,6 +353,9 @@ func checkAgainstOracle(t interface{ Fatalf(string, ...any) }, set scope.Set, m 
 	v := oracle.Decide(set, method, path, extraRead...)
 	if got := m.Allow(method, path); got != v.Allowed {
 		t.Fatalf("scope %q: Allow(%q, %q) = %v, oracle says %+v", set, method, path, got, v)
+	}
+	if got, want := m.AllowEveryMethod(path), oracle.AllowsEveryMethod(set, path); got != want {
+		t.Fatalf("scope %q: AllowEveryMethod(%q) = %v, oracle says %v", set, path, got, want)
 	}
 	d := m.Decide(method, path)
 	want := Decision{Allowed: v.Allowed, Reason: NoMatch}

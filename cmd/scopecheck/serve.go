@@ -18,14 +18,19 @@ import (
 	"github.com/scopecheck/scopecheck/match"
 )
 
-const serveSynopsis = `usage: scopecheck serve --listen ADDR (--jwks FILE|URL [--issuer ISS] [--audience AUD] | --introspect URL --client-id ID) [flags]
+const serveSynopsis = `usage: scopecheck serve --listen ADDR --proxy NAME (--jwks FILE|URL [--issuer ISS] [--audience AUD] | --introspect URL --client-id ID) [flags]
 
-An authorization service for nginx's auth_request (and Envoy's HTTP
-ext_authz). For each subrequest it reads the original method and URI from
-X-Original-Method and X-Original-URI (see --method-header, --uri-header),
+An authorization service for a proxy's subrequests: nginx's auth_request,
+ingress-nginx's auth-url, Traefik's forwardAuth, Caddy's forward_auth,
+Envoy's HTTP ext_authz (--proxy). For each subrequest to --auth-path it
+reads the original method and target from what that proxy always sets,
 the bearer token from Authorization, and answers 200 when the token's scope
-allows the request, 401 without a usable token, 403 otherwise. It never
-allows on an error.
+allows the request, 401 without a usable token, 403 otherwise. The whole
+target must be canonical; under /{tenant} (--tenant-claim, --tenant) its
+first segment must be the token's tenant; and every other source of the
+method or target the request carries (X-HTTP-Method-Override, _method,
+X-Original-URL ...) must mean an allowed request too. It never allows on an
+error.
 
 Tokens are JWT access tokens verified against a JWKS file or URL
 (signature with an asymmetric algorithm, exp required, nbf, and iss and
@@ -45,9 +50,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	audience := fs.String("audience", "", "required aud of JWTs")
 	introspect := fs.String("introspect", "", "RFC 7662 introspection endpoint for opaque tokens")
 	clientID := fs.String("client-id", "", "client id for introspection (secret in SCOPECHECK_CLIENT_SECRET)")
-	strip := fs.Int("strip-segments", 0, "path segments to remove before deciding, such as 1 for /{customerId}")
-	methodHeader := fs.String("method-header", "X-Original-Method", "header with the original method")
-	uriHeader := fs.String("uri-header", "X-Original-URI", "header with the original URI")
+	reqFlags := addRequestFlags(fs)
 	size := fs.Int("cache", 10000, "compiled scopes (and introspection answers) to keep")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -63,8 +66,13 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *introspect != "" && *clientID == "":
 		fmt.Fprintln(stderr, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
 		return exitUsage
-	case *strip < 0 || *size <= 0:
-		fmt.Fprintln(stderr, "scopecheck serve: --strip-segments must be at least 0 and --cache positive")
+	case *size <= 0:
+		fmt.Fprintln(stderr, "scopecheck serve: --cache must be positive")
+		return exitUsage
+	}
+	proxy, reqOpts, authOpts, err := reqFlags.setup(fs)
+	if err != nil {
+		fmt.Fprintf(stderr, "scopecheck serve: %v\n", err)
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -93,20 +101,24 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		tokens = gateway.NewIntrospection(*introspect, *clientID, os.Getenv("SCOPECHECK_CLIENT_SECRET"), *size)
 	}
+	if err := reqFlags.checkTokens(tokens); err != nil {
+		fmt.Fprintf(stderr, "scopecheck serve: %v\n", err)
+		return exitUsage
+	}
 	cache, err := match.NewCache(*size)
 	if err != nil {
 		fmt.Fprintf(stderr, "scopecheck serve: %v\n", err)
 		return exitUsage
 	}
 	hook := func(r *http.Request, d gateway.Decision) {
-		attrs := []any{"method", d.Method, "path", d.Path, "allowed", d.Allowed}
+		attrs := append(requestAttrs(d), "allowed", d.Allowed)
 		switch {
 		case d.NoToken && d.TokenErr != nil:
 			attrs = append(attrs, "reason", "invalid-token", "error", d.TokenErr.Error())
 		case d.NoToken:
 			attrs = append(attrs, "reason", "no-token")
 		default:
-			attrs = append(attrs, "reason", d.Reason.String())
+			attrs = append(attrs, "reason", d.Why())
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", d.Item.String())
 			}
@@ -118,10 +130,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.Handle("/", gateway.AuthRequest(cache, tokens, []gateway.Option{gateway.StripSegments(*strip), gateway.WithHook(hook)},
-		gateway.OriginalHeaders(*methodHeader, *uriHeader)))
+	auth := gateway.AuthRequest(cache, tokens, proxy, append(reqOpts, gateway.WithHook(hook)), authOpts...)
 	srv := &http.Server{
-		Handler:           http.TimeoutHandler(mux, 10*time.Second, "authorization timed out"),
+		Handler:           http.TimeoutHandler(reqFlags.route(mux, auth), 10*time.Second, "authorization timed out"),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,

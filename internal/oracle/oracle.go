@@ -152,3 +152,19 @@ func Decide(set scope.Set, method, path string, extraRead ...string) Verdict {
 	v.Allowed = v.Grant >= 0
 	return v
 }
+
+// AllowsEveryMethod reports whether a scope allows every grantable method on
+// path: path is canonical and some read-write item's pattern matches it
+// (a read-write item grants every grantable method; a read item, only the
+// read class, which never holds every method).
+func AllowsEveryMethod(set scope.Set, path string) bool {
+	if !Canonical(path) {
+		return false
+	}
+	for _, it := range set.Items() {
+		if it.Class == scope.ReadWrite && Regexp(it.Pattern).MatchString(path[1:]) {
+			return true
+		}
+	}
+	return false
+}

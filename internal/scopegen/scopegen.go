@@ -103,10 +103,89 @@ func Path(maxPieces int) *rapid.Generator[string] {
 }
 
 // Method draws a method: the read ones, write ones, extension and
-// lower-case tokens, CONNECT, TRACE, and non-tokens.
+// lower-case tokens ("connect" is one, and is CONNECT once upper-cased),
+// CONNECT, TRACE, and non-tokens.
 func Method() *rapid.Generator[string] {
 	return rapid.SampledFrom([]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND",
-		"get", "CONNECT", "TRACE", "", "G T", "GET\n", "GÉT"})
+		"get", "connect", "CONNECT", "TRACE", "", "G T", "GET\n", "GÉT"})
+}
+
+// MountSegments are first segments of a request target: the tenant of
+// the generated tokens ("acme"), another tenant, spellings of the tenant
+// that are not it byte for byte, and the tricks that no mount segment may
+// pass: dot segments plain and escaped, ';' parameters, escaped '/', '?',
+// '%', overlong and separator characters, '\', '#', empty.
+var MountSegments = []string{"acme", "othercorp", "ACME", "%61cme", ".", "..", "%2e", "%2E%2e", "..;", "a;b=c",
+	"a%2Fb", "%C0%AE", "acme%3F", "%E2%80%A8", "acme%25", `acme\`, "acme#", "", "acme%00", "ac%20me"}
+
+// QueryParams are query parameters, most of them method overrides in the
+// spellings frameworks decode to "_method" or "__METHOD_OVERRIDE__"
+// (escaped, PHP's '.' and ' ' for '_' and its cut at NUL, upper case),
+// some that are not ("_method[]", "x_method"), and one whose value does
+// not decode.
+var QueryParams = []string{"_method=DELETE", "_method=delete", "_method=GET", "_method=POST", "%5Fmethod=PUT", "%5fmethod=PATCH",
+	".method=DELETE", "+_method=DELETE", "%20method=PUT", "[method=DELETE", "_METHOD=PATCH", "_Method=get", "_method=%zz",
+	"_method", "_method=", "_method[]=DELETE", "x_method=DELETE", "x=1", "a=%41", "method=DELETE", "_method=CONNECT", "_method=trace",
+	"__METHOD_OVERRIDE__=DELETE", "__method.override__=PUT", "_method%00x=PATCH", "x%00_method=PUT"}
+
+// Target draws a raw request target: usually "/", a mount segment (half
+// the time the tenant "acme") and a path, sometimes with a query (joined with '&' or ';') that may carry
+// "_method"; sometimes the absolute form (its authority cut short by '?'
+// or '#' now and then), the asterisk form or an empty target.
+func Target(maxPieces int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		var b strings.Builder
+		switch rapid.IntRange(0, 19).Draw(t, "form") {
+		case 0:
+			b.WriteString(rapid.SampledFrom([]string{"http://api", "https://api:443", "HTTP://a@b", "http://api?x", "http://api#x", "http:"}).Draw(t, "absolute"))
+		case 1:
+			return rapid.SampledFrom([]string{"*", "", "api:443", "acme/config"}).Draw(t, "odd")
+		}
+		seg := "acme"
+		if rapid.Bool().Draw(t, "other mount") {
+			seg = rapid.SampledFrom(MountSegments).Draw(t, "mount")
+		}
+		b.WriteString("/" + seg)
+		b.WriteString(Path(maxPieces).Draw(t, "path"))
+		if n := rapid.IntRange(-2, 2).Draw(t, "params"); n > 0 {
+			b.WriteByte('?')
+			for i := 0; i < n; i++ {
+				if i > 0 {
+					b.WriteString(rapid.SampledFrom([]string{"&", ";"}).Draw(t, "sep"))
+				}
+				b.WriteString(rapid.SampledFrom(QueryParams).Draw(t, "param"))
+			}
+		}
+		return b.String()
+	})
+}
+
+// SourceHeaders are the names of the headers that carry a method, a method
+// override or a target in some convention, in the spellings that reach an
+// upstream as the same header (case, '_' for '-'), and two that carry
+// neither.
+var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-Method-Override", "x-http-method-override",
+	"X_HTTP_Method_Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URI", "x_original_uri", "X-Original-URL",
+	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host"}
+
+// Headers draws up to max headers, names from SourceHeaders, values
+// methods or targets whichever the name carries (and sometimes the other),
+// some repeated.
+func Headers(max int) *rapid.Generator[map[string][]string] {
+	return rapid.Custom(func(t *rapid.T) map[string][]string {
+		h := map[string][]string{}
+		for n := rapid.IntRange(0, max).Draw(t, "headers"); n > 0; n-- {
+			name := rapid.SampledFrom(SourceHeaders).Draw(t, "name")
+			var v string
+			if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
+				v = Method().Draw(t, "method")
+			} else {
+				v = Target(4).Draw(t, "target")
+			}
+			h[name] = append(h[name], v)
+		}
+		return h
+	})
 }
 
 // Damaged are items that do not parse, each with a fix the parser

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// requestFlags are serve's flags for the request side of a decision: the
+// proxy in front, the path that answers decisions, and the mount.
+type requestFlags struct {
+	proxy, authPath     *string
+	tenantClaim, tenant *string
+	unsafeStrip         *int
+	strip               *int // gone; kept to say what replaced it
+}
+
+func addRequestFlags(fs *flag.FlagSet) *requestFlags {
+	return &requestFlags{
+		proxy:       fs.String("proxy", "", "the proxy in front (required): nginx, ingress-nginx, traefik, caddy or envoy"),
+		authPath:    fs.String("auth-path", "/auth", "the one path that answers decisions; for envoy, the http_service's path_prefix"),
+		tenantClaim: fs.String("tenant-claim", "", "the API is under /{tenant}: that segment must equal this claim of the token (a string)"),
+		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value"),
+		unsafeStrip: fs.Int("unsafe-strip-segments", 0, "remove this many leading segments and bind none to the token: a token then reaches every tenant"),
+		strip:       fs.Int("strip-segments", 0, "replaced by --tenant-claim, --tenant and --unsafe-strip-segments"),
+	}
+}
+
+// setup checks the request-side flags and returns the proxy and the
+// options they mean.
+func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option, []gateway.AuthOption, error) {
+	var proxy gateway.Proxy
+	switch *f.proxy {
+	case "nginx":
+		proxy = gateway.Nginx()
+	case "ingress-nginx":
+		proxy = gateway.IngressNginx()
+	case "traefik":
+		proxy = gateway.Traefik()
+	case "caddy":
+		proxy = gateway.Caddy()
+	case "envoy":
+		proxy = gateway.Envoy(*f.authPath)
+	case "":
+		return proxy, nil, nil, errors.New("give --proxy: the proxy in front (nginx, ingress-nginx, traefik, caddy or envoy) decides which headers can be believed")
+	default:
+		return proxy, nil, nil, fmt.Errorf("unknown --proxy %q: give nginx, ingress-nginx, traefik, caddy or envoy", *f.proxy)
+	}
+	if p := *f.authPath; !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "{}") || p == "/healthz" {
+		return proxy, nil, nil, fmt.Errorf("--auth-path %q must begin with /, not end with /, and not be /healthz", p)
+	} else if r, _ := scope.CheckPath(p); r != scope.Canonical {
+		return proxy, nil, nil, fmt.Errorf("--auth-path %q is not a canonical path: %s", p, r.Describe())
+	}
+	if isSet(fs, "strip-segments") {
+		return proxy, nil, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
+			"bind the segment with --tenant-claim NAME or --tenant VALUE, or say --unsafe-strip-segments N")
+	}
+	bindings := 0
+	for _, set := range []bool{*f.tenantClaim != "", *f.tenant != "", *f.unsafeStrip != 0} {
+		if set {
+			bindings++
+		}
+	}
+	switch {
+	case bindings > 1:
+		return proxy, nil, nil, errors.New("give at most one of --tenant-claim, --tenant and --unsafe-strip-segments")
+	case *f.unsafeStrip < 0:
+		return proxy, nil, nil, errors.New("--unsafe-strip-segments must be at least 0")
+	case *f.tenant != "":
+		if r, _ := scope.CheckPath("/" + *f.tenant); r != scope.Canonical || strings.Contains(*f.tenant, "/") {
+			return proxy, nil, nil, fmt.Errorf("--tenant %q is not one canonical path segment", *f.tenant)
+		}
+		v := *f.tenant
+		return proxy, []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })}, nil, nil
+	case *f.tenantClaim != "":
+		return proxy, nil, []gateway.AuthOption{gateway.TenantClaim(*f.tenantClaim)}, nil
+	case *f.unsafeStrip > 0:
+		return proxy, []gateway.Option{gateway.UnsafeStripSegments(*f.unsafeStrip)}, nil, nil
+	}
+	return proxy, nil, nil, nil
+}
+
+// checkTokens says whether the token check gives what the flags need:
+// claims, for --tenant-claim.
+func (f *requestFlags) checkTokens(tokens gateway.Tokens) error {
+	if _, ok := tokens.(gateway.ClaimTokens); *f.tenantClaim != "" && !ok {
+		return errors.New("--tenant-claim needs a token check that returns claims: give --jwks")
+	}
+	return nil
+}
+
+// route makes the auth path, and only it, answer decisions: exactly that
+// path, or for Envoy every target under it (the check request's target is
+// the path prefix and the original target). Everything else goes to mux.
+func (f *requestFlags) route(mux *http.ServeMux, auth http.Handler) http.Handler {
+	if *f.proxy != "envoy" {
+		mux.Handle(*f.authPath, auth)
+		return mux
+	}
+	prefix := *f.authPath + "/"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The raw target: ServeMux would clean "/auth/a/../b" and redirect.
+		if strings.HasPrefix(r.RequestURI, prefix) {
+			auth.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// requestAttrs are the log attributes of a decision's request side: the
+// whole target as received, the path decided on, and, for a conflict, the
+// second source and what it means.
+func requestAttrs(d gateway.Decision) []any {
+	attrs := []any{"method", d.Method, "target", d.Target, "path", d.Path}
+	if d.Refusal == gateway.Conflict {
+		m := d.Other.Method
+		if m == "" {
+			m = "(any)"
+		}
+		attrs = append(attrs, "source", d.Other.Name, "source_method", m, "source_target", d.Other.Target)
+	}
+	return attrs
+}

@@ -1,0 +1,139 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/scopecheck/scopecheck/internal/oracle"
+	"github.com/scopecheck/scopecheck/internal/scopegen"
+	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// fixedTokens accepts the token "t" and gives it a scope and the tenant
+// claim "acme".
+type fixedTokens struct{ scope string }
+
+func (f fixedTokens) Scope(_ context.Context, token string) (string, error) {
+	if token != "t" {
+		return "", errors.New("unknown token")
+	}
+	return f.scope, nil
+}
+
+func (f fixedTokens) Claims(ctx context.Context, token string) (string, map[string]any, error) {
+	s, err := f.Scope(ctx, token)
+	return s, map[string]any{"tenant": "acme", "n": 1.0}, err
+}
+
+// The proxies and how each hands the original request to AuthRequest.
+var proxies = []struct {
+	proxy Proxy
+	// subrequest builds the subrequest of an original request, on top of
+	// the client's headers, as the proxy would; it returns false when the
+	// proxy cannot send such a request.
+	subrequest func(method, target string, client http.Header) (*http.Request, oracle.Request, bool)
+}{
+	{Nginx(), viaHeaders("X-Original-Method", "X-Original-URI", "")},
+	{IngressNginx(), viaHeaders("X-Original-Method", "X-Original-URL", "https://api.example.com")},
+	{Traefik(), viaHeaders("X-Forwarded-Method", "X-Forwarded-Uri", "")},
+	{Caddy(), viaHeaders("X-Forwarded-Method", "X-Forwarded-Uri", "")},
+	{Envoy("/auth"), func(method, target string, client http.Header) (*http.Request, oracle.Request, bool) {
+		if !strings.HasPrefix(target, "/") {
+			return nil, oracle.Request{}, false // Envoy's :path is in origin form
+		}
+		h := client.Clone()
+		h.Set("Authorization", "Bearer t")
+		h.Set("Content-Length", "0")
+		return &http.Request{Method: method, RequestURI: "/auth" + target, Header: h}, oracle.Request{Method: method, Target: target, Header: h}, true
+	}},
+}
+
+// viaHeaders is a proxy that sets (replacing the client's) a method and a
+// URI header, the URI after base.
+func viaHeaders(methodHeader, uriHeader, base string) func(string, string, http.Header) (*http.Request, oracle.Request, bool) {
+	return func(method, target string, client http.Header) (*http.Request, oracle.Request, bool) {
+		if base != "" && strings.HasPrefix(target, "/") {
+			target = base + target
+		}
+		h := client.Clone()
+		h.Set("Authorization", "Bearer t")
+		h.Set(methodHeader, method)
+		h.Set(uriHeader, target)
+		return &http.Request{Method: "GET", RequestURI: "/auth", Header: h}, oracle.Request{Method: method, Target: target, Header: h}, true
+	}
+}
+
+// TestAgreesWithOracle: on generated scopes, mounts and requests (targets
+// with tricky mount segments, queries with "_method", absolute forms;
+// headers of every source in several spellings), Middleware and
+// AuthRequest behind every proxy allow exactly what the oracle's reading
+// of the language reference's "At the gateway" allows.
+func TestAgreesWithOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		// Wide items now and then, so that the sources, not the
+		// patterns, decide.
+		text := scopegen.String(4, 5).Draw(t, "scope") + rapid.SampledFrom([]string{"", "", " *:**", " .:**", " *:a/** .:**"}).Draw(t, "wide")
+		set := scope.MustParse(text)
+		var (
+			opts  []Option
+			aopts []AuthOption
+			mount oracle.Mount
+		)
+		switch rapid.IntRange(0, 3).Draw(t, "mount") {
+		case 1:
+			opts, mount = []Option{TenantSegment(acme)}, oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+		case 2:
+			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+		case 3:
+			opts, mount = []Option{UnsafeStripSegments(1)}, oracle.Mount{Segments: 1}
+		}
+		var read []string
+		if rapid.Bool().Draw(t, "POST is read") {
+			read = []string{"POST"}
+		}
+		if rapid.Bool().Draw(t, "hook") {
+			opts = append(opts, WithHook(func(*http.Request, Decision) {}))
+		}
+		cache, err := match.NewCache(4, match.WithReadMethods(read...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		method := scopegen.Method().Draw(t, "method")
+		target := scopegen.Target(6).Draw(t, "target")
+		client := http.Header{}
+		for k, vs := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 1, 3}).Draw(t, "max headers")).Draw(t, "headers") {
+			client[http.CanonicalHeaderKey(k)] = vs
+		}
+
+		if len(aopts) == 0 {
+			want := oracle.AllowRequest(set, mount, oracle.Request{Method: method, Target: target, Header: client}, read...)
+			h := Middleware(cache, func(*http.Request) (string, bool) { return text, true }, opts...)(ok200)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: client.Clone()})
+			if got := w.Code == http.StatusOK; got != want {
+				t.Fatalf("Middleware: scope %q, %q %q, headers %q: allowed %v, oracle says %v", text, method, target, client, got, want)
+			}
+		}
+		for _, p := range proxies {
+			r, orq, ok := p.subrequest(method, target, client)
+			if !ok {
+				continue
+			}
+			want := oracle.AllowRequest(set, mount, orq, read...)
+			w := httptest.NewRecorder()
+			AuthRequest(cache, fixedTokens{text}, p.proxy, opts, aopts...).ServeHTTP(w, r)
+			if got := w.Code == http.StatusOK; got != want {
+				t.Fatalf("AuthRequest behind %s: scope %q, %q %q, headers %q: allowed %v, oracle says %v", p.proxy, text, orq.Method, orq.Target, r.Header, got, want)
+			}
+		}
+	})
+}
+
+var ok200 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })

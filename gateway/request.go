@@ -1,0 +1,438 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// This file is the request side of a decision: which method and which
+// path the gateway decides on. The rule (the language reference, "At the
+// gateway: the whole request") is that the upstream must not be able to
+// read the request differently from the decision, so:
+//
+//   - the whole target is checked, mount segments included, before any
+//     of it is removed; a removed segment is therefore an ordinary one
+//     (no forbidden escape, not "." or "..", no ";"), and the tenant's
+//     segment is compared with the token's tenant byte for byte;
+//   - every source of the method or the target that some proxy or
+//     framework honours is read, and the request is allowed only when the
+//     scope allows every method and target they could mean together.
+
+// Refusal says why the request side denied a request whatever the token's
+// scope. The zero value, Decided, means it did not: the scope decided.
+type Refusal uint8
+
+const (
+	// Decided: the request side refused nothing; the scope decided.
+	Decided Refusal = iota
+	// NoTarget: the source of the original method or target that the
+	// proxy in front always sets is missing or empty.
+	NoTarget
+	// NoMount: the target has fewer segments than the mount, or nothing
+	// after them ("/acme" under "/{tenant}").
+	NoMount
+	// NoTenant: the mount is bound to the token's tenant and the token has
+	// none (the claim is missing or not a string).
+	NoTenant
+	// WrongTenant: the target's tenant segment is not the token's tenant.
+	WrongTenant
+	// Conflict: a second source of the method or the target (Decision.Other)
+	// means a request that the scope does not allow.
+	Conflict
+	// TooManySources: the request carries more distinct methods or targets
+	// than MaxSources; it is not decided.
+	TooManySources
+)
+
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources"}
+
+// String is the refusal's stable name, such as "wrong-tenant".
+func (r Refusal) String() string {
+	if int(r) < len(refusalNames) {
+		return refusalNames[r]
+	}
+	return "unknown"
+}
+
+// MaxSources bounds the distinct methods, and the distinct targets, that one
+// request may carry across all its sources; a request with more is refused
+// (TooManySources), so that the work of deciding it is bounded.
+const MaxSources = 8
+
+// Source is a second source of a request's method or target, and the
+// request it means.
+type Source struct {
+	// Name is the header or the query parameter as sent, or "POST body"
+	// (a form or JSON field that frameworks read to change a POST's
+	// method, which the gateway cannot see).
+	Name string
+	// Method is the method it means; "" means any method.
+	Method string
+	// Target is the path it means: escaped, the query removed.
+	Target string
+}
+
+// A sourceKind is what a source header carries.
+type sourceKind uint8
+
+const (
+	notSource    sourceKind = iota
+	methodSource            // a method
+	targetSource            // a request target
+)
+
+// sourceHeaders are the headers that carry a request's method or target in
+// the convention of some proxy or framework. Each is read on every request,
+// whichever proxy is in front, because the upstream (or a framework in it)
+// may honour it: X-Original-* (nginx auth_request, ingress-nginx),
+// X-Forwarded-Method and X-Forwarded-Uri (Traefik, Caddy), the method
+// overrides of Rails, Laravel, Symfony, Express, ASP.NET, gorilla, Jersey
+// and OData, X-Original-URL and X-Rewrite-URL (IIS URL Rewrite, honoured
+// by Symfony and Zend as the request URI), and WebDAV's Destination (the
+// target a COPY or MOVE writes).
+var sourceHeaders = [...]struct {
+	name string
+	kind sourceKind
+}{
+	{"X-Original-Method", methodSource},
+	{"X-Forwarded-Method", methodSource},
+	{"X-Http-Method-Override", methodSource},
+	{"X-Http-Method", methodSource},
+	{"X-Method-Override", methodSource},
+	{"X-Original-Uri", targetSource},
+	{"X-Original-Url", targetSource},
+	{"X-Forwarded-Uri", targetSource},
+	{"X-Rewrite-Url", targetSource},
+	{"Destination", targetSource},
+}
+
+// sourceHeader says what a header carries. Names compare without regard to
+// case and with '_' for '-', as CGI, PHP and WSGI servers see them
+// (X_Original_URL reaches a PHP upstream as HTTP_X_ORIGINAL_URL).
+func sourceHeader(name string) sourceKind {
+	if len(name) < 11 {
+		return notSource
+	}
+	for _, h := range sourceHeaders {
+		if sameHeader(name, h.name) {
+			return h.kind
+		}
+	}
+	return notSource
+}
+
+func sameHeader(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '_' {
+			x = '-'
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// meaning is one value of a source: a method, or a raw target.
+type meaning struct{ source, value string }
+
+// sources gathers every method and target a request carries. The first
+// method and the first target are the proxy's own.
+type sources struct {
+	methods, targets [MaxSources]meaning
+	nm, nt           int
+	// every names a source that may mean any method ("" when none).
+	every    string
+	overflow bool
+}
+
+// addMethod adds a method and its upper-case form: frameworks upper-case
+// an override (Rack, Symfony, Express), and Symfony even the request's own
+// method, so "delete" means DELETE too.
+func (s *sources) addMethod(source, v string) {
+	s.addMethod1(source, v)
+	if u := strings.ToUpper(v); u != v {
+		s.addMethod1(source, u)
+	}
+}
+
+func (s *sources) addMethod1(source, v string) {
+	// A POST may carry a "_method" field in its body (Rails, Laravel,
+	// Symfony, Spring, gorilla read one), which the gateway cannot see.
+	if s.add(&s.methods, &s.nm, meaning{source, v}) && v == http.MethodPost && s.every == "" {
+		s.every = "POST body"
+	}
+}
+
+func (s *sources) addTarget(source, v string) {
+	if !s.add(&s.targets, &s.nt, meaning{source, v}) {
+		return
+	}
+	if i := strings.IndexByte(v, '?'); i >= 0 {
+		s.addQuery(v[i+1:])
+	}
+}
+
+// add appends m to the first *n entries of list unless a value equal to
+// m's is there, and reports whether it did; a full list sets overflow.
+func (s *sources) add(list *[MaxSources]meaning, n *int, m meaning) bool {
+	for _, x := range list[:*n] {
+		if x.value == m.value {
+			return false
+		}
+	}
+	if *n == len(list) {
+		s.overflow = true
+		return false
+	}
+	list[*n] = m
+	*n++
+	return true
+}
+
+// addQuery adds the method overrides of a query: every parameter whose
+// name, decoded as a form is, is "_method" (Rails, Laravel, Symfony,
+// Spring, Jersey, gorilla) or "__METHOD_OVERRIDE__" (Flask's method
+// rewrite). Parameters are split at '&' and at ';' (Rack splits at both).
+// The name is read as PHP reads it, which only ever adds names: leading
+// spaces dropped, cut at a NUL, and '.', ' ' and '[' standing for '_';
+// case is ignored. A value that does not decode means any method.
+func (s *sources) addQuery(q string) {
+	for q != "" {
+		kv := q
+		if i := strings.IndexAny(q, "&;"); i >= 0 {
+			kv, q = q[:i], q[i+1:]
+		} else {
+			q = ""
+		}
+		name, value, _ := strings.Cut(kv, "=")
+		if !methodParam(name) {
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			s.addMethod(name, v)
+		} else if s.every == "" {
+			s.every = name
+		}
+	}
+}
+
+// methodParams are the query parameters that override a method, as
+// methodParam compares them.
+var methodParams = [...]string{"_method", "__method_override__"}
+
+// methodParam reports whether a query parameter's name is one of
+// methodParams.
+func methodParam(raw string) bool {
+	if !strings.ContainsAny(raw, "mM%") {
+		return false
+	}
+	name, err := url.QueryUnescape(raw) // allocates only when there is something to decode
+	if err != nil {
+		return false // no framework decodes such a name to one of them
+	}
+	name = strings.TrimLeft(name, " ")
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	for _, p := range methodParams {
+		if len(name) == len(p) && phpName(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// phpName reports whether name, of p's length, reads as p: bytes equal
+// without regard to case, and '.', ' ' or '[' where p has '_'.
+func phpName(name, p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] && (p[i] != '_' || strings.IndexByte(". [", c) < 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// collect adds every value of every source header.
+func (s *sources) collect(h http.Header) {
+	for name, values := range h {
+		kind := sourceHeader(name)
+		for _, v := range values {
+			switch kind {
+			case methodSource:
+				s.addMethod(name, v)
+			case targetSource:
+				s.addTarget(name, v)
+			}
+		}
+	}
+}
+
+// targetPath returns the path of a request target, the query removed. The
+// origin form "/p?q" gives "/p"; the absolute form "scheme://authority/p?q"
+// gives "/p", and "" when a '?' or '#' ends its authority (the path would
+// then be read differently by different parsers); any other form (the
+// asterisk form "*", the authority form "host:port", a relative path) is
+// returned as it is, to be denied as not canonical.
+func targetPath(t string) string {
+	if i := strings.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	if t == "" || t[0] == '/' {
+		return t
+	}
+	rest, ok := afterScheme(t)
+	if !ok {
+		return t
+	}
+	i := strings.IndexAny(rest, "/#")
+	if i < 0 || rest[i] == '#' {
+		return ""
+	}
+	return rest[i:]
+}
+
+// afterScheme returns what follows "scheme://" (RFC 3986: ALPHA *( ALPHA /
+// DIGIT / "+" / "-" / "." )).
+func afterScheme(t string) (string, bool) {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.CutPrefix(t[i+1:], "//")
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// request is what a decision needs besides the headers: the method and
+// the raw target from the proxy's own source, and the token's tenant.
+type request struct {
+	method, target string
+	tenant         string
+	hasTenant      bool
+}
+
+// place checks that a target's path is canonical and removes the mount
+// from it. It returns the path to match, or why there is none: a
+// NotCanonical match.Decision, or a Refusal.
+func (c *config) place(target string, rq *request) (string, match.Decision, Refusal) {
+	if rule, off := scope.CheckPath(target); rule != scope.Canonical {
+		return "", match.Decision{Reason: match.NotCanonical, Rule: rule, Offset: off}, Decided
+	}
+	p := target
+	for i := 0; i < c.mountSegments(); i++ {
+		// p is canonical: it begins with "/" and has no empty segment
+		// before its last.
+		j := strings.IndexByte(p[1:], '/')
+		if j < 0 {
+			return "", match.Decision{}, NoMount
+		}
+		if i == 0 && c.bound() {
+			if !rq.hasTenant || rq.tenant == "" {
+				return "", match.Decision{}, NoTenant
+			}
+			// Byte for byte: "%61cme" is not "acme", and case counts.
+			if p[1:1+j] != rq.tenant {
+				return "", match.Decision{}, WrongTenant
+			}
+		}
+		p = p[1+j:]
+	}
+	return p, match.Decision{}, Decided
+}
+
+// decide decides a request with a scope's matcher m (nil denies all):
+// the proxy's own method and target first, then every other meaning its
+// sources give it. With explain, the decision carries match.Decide's
+// reasons; without, only Allow runs on the allow path.
+func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain bool) Decision {
+	d := Decision{Method: rq.method, Target: targetPath(rq.target)}
+	if rq.method == "" || rq.target == "" {
+		d.Refusal = NoTarget
+		return d
+	}
+	path, md, why := c.place(d.Target, &rq)
+	if md.Reason == match.NotCanonical || why != Decided {
+		d.Decision, d.Refusal = md, why
+		return d
+	}
+	d.Path = path
+	var s sources
+	s.addMethod("", rq.method)
+	s.addTarget("", rq.target)
+	s.collect(h)
+	if s.overflow {
+		d.Refusal = TooManySources
+		return d
+	}
+	if !m.Allow(rq.method, path) {
+		if explain {
+			d.Decision = m.Decide(rq.method, path)
+		}
+		return d
+	}
+	for i := 0; i < s.nt; i++ {
+		t := s.targets[i]
+		other := targetPath(t.value)
+		p, omd, owhy := path, match.Decision{}, Decided
+		if i > 0 {
+			p, omd, owhy = c.place(other, &rq)
+			if omd.Reason == match.NotCanonical || owhy != Decided {
+				d.Refusal, d.Other, d.Decision = Conflict, Source{t.source, rq.method, other}, omd
+				return d
+			}
+		}
+		for j := 0; j < s.nm; j++ {
+			if i == 0 && j == 0 {
+				continue // the proxy's own request, allowed above
+			}
+			mj := s.methods[j]
+			if m.Allow(mj.value, p) {
+				continue
+			}
+			d.Refusal, d.Other = Conflict, Source{mj.source, mj.value, other}
+			if i > 0 {
+				d.Other.Name = t.source
+			}
+			if explain {
+				d.Decision = m.Decide(mj.value, p)
+			}
+			return d
+		}
+		if s.every != "" && !m.AllowEveryMethod(p) {
+			// No one method's Decide explains this; the refusal does.
+			d.Refusal, d.Other = Conflict, Source{s.every, "", other}
+			return d
+		}
+	}
+	if explain {
+		d.Decision = m.Decide(rq.method, path)
+	} else {
+		d.Allowed, d.Reason = true, match.Granted
+	}
+	return d
+}

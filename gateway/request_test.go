@@ -1,0 +1,276 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/internal/testjwt"
+	"github.com/scopecheck/scopecheck/match"
+)
+
+func TestTargetPath(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/acme/config/x", "/acme/config/x"},
+		{"/acme/config/x?a=b?c", "/acme/config/x"},
+		{"/acme/x#frag?q", "/acme/x#frag"},
+		{"/", "/"},
+		{"", ""},
+		{"?x", ""},
+		{"http://api/acme/x?q", "/acme/x"},
+		{"HTTPS://user@api:443/acme/x", "/acme/x"},
+		{"http://api", ""},
+		{"http://api?x/acme/x", ""},
+		{"http://api#x/acme/x", ""},
+		{"http:///acme/x", "/acme/x"},
+		{`http://a\b/acme/x`, "/acme/x"},
+		{"http:/acme/x", "http:/acme/x"},
+		{"1http://api/x", "1http://api/x"},
+		{"*", "*"},
+		{"api:443", "api:443"},
+		{"acme/x", "acme/x"},
+	} {
+		if got := targetPath(tc.in); got != tc.want {
+			t.Errorf("targetPath(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMethodParam(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"_method", true},
+		{"_METHOD", true},
+		{"%5Fmethod", true},
+		{"%5fmethod", true},
+		{"_%6Dethod", true},
+		{".method", true},
+		{"[method", true},
+		{"+_method", true},
+		{"%20%20_method", true},
+		{"+method", false}, // " method": the leading space goes, leaving "method"
+		{"__METHOD_OVERRIDE__", true},
+		{"__method.override__", true},
+		{"%5F_method_override%5F%5F", true},
+		{"_method%00x", true}, // PHP cuts a name at NUL
+		{"x%00_method", false},
+		{"_method_override__", false},
+		{"method", false},
+		{"_method[]", false},
+		{"x_method", false},
+		{"_methods", false},
+		{"_method%zz", false},
+		{"", false},
+	} {
+		if got := methodParam(tc.name); got != tc.want {
+			t.Errorf("methodParam(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSources(t *testing.T) {
+	type got struct {
+		Methods, Targets []string
+		Every            string
+		Overflow         bool
+	}
+	for _, tc := range []struct {
+		name   string
+		target string
+		header http.Header
+		want   got
+	}{
+		{"none", "/a", nil, got{[]string{"GET"}, []string{"/a"}, "", false}},
+		{"override upper-cased", "/a", http.Header{"X-Http-Method-Override": {"delete"}},
+			got{[]string{"GET", "delete", "DELETE"}, []string{"/a"}, "", false}},
+		{"proxy method exact", "/a", http.Header{"X-Original-Method": {"get"}}, got{[]string{"GET", "get"}, []string{"/a"}, "", false}},
+		{"spellings", "/a", http.Header{"X_http_method_override": {"PUT"}, "x-method-override": {"PATCH"}},
+			got{[]string{"GET", "PATCH", "PUT"}, []string{"/a"}, "", false}},
+		{"targets and their queries", "/a?_method=PUT", http.Header{"X-Original-Url": {"http://h/b?x=1&%5Fmethod=PATCH"}, "X-Rewrite-Url": {"/a?_method=PUT"}},
+			got{[]string{"GET", "PATCH", "PUT"}, []string{"/a?_method=PUT", "http://h/b?x=1&%5Fmethod=PATCH"}, "", false}},
+		{"post", "/a", http.Header{"X-Http-Method": {"POST"}}, got{[]string{"GET", "POST"}, []string{"/a"}, "POST body", false}},
+		{"undecodable _method", "/a?_method=%zz", nil, got{[]string{"GET"}, []string{"/a?_method=%zz"}, "_method", false}},
+		{"other headers", "/a", http.Header{"X-Forwarded-Host": {"h"}, "Accept": {"*/*"}, "X-Original-Urls": {"/b"}},
+			got{[]string{"GET"}, []string{"/a"}, "", false}},
+		{"WebDAV's Destination", "/a", http.Header{"Destination": {"http://h/b"}}, got{[]string{"GET"}, []string{"/a", "http://h/b"}, "", false}},
+		{"the request's method upper-cased", "/a?__METHOD_OVERRIDE__=trace", nil, got{[]string{"GET", "trace", "TRACE"}, []string{"/a?__METHOD_OVERRIDE__=trace"}, "", false}},
+		{"too many", "/a", http.Header{"X-Http-Method": {"A", "B", "C", "D", "E", "F", "G", "H"}},
+			got{[]string{"GET", "A", "B", "C", "D", "E", "F", "G"}, []string{"/a"}, "", true}},
+	} {
+		var s sources
+		s.addMethod("", "GET")
+		s.addTarget("", tc.target)
+		s.collect(tc.header)
+		var g got
+		for _, m := range s.methods[:s.nm] {
+			g.Methods = append(g.Methods, m.value)
+		}
+		for _, m := range s.targets[:s.nt] {
+			g.Targets = append(g.Targets, m.value)
+		}
+		g.Every, g.Overflow = s.every, s.overflow
+		// Header order is a map's: compare methods past the first as a set.
+		sortTail := func(x []string) {
+			if len(x) > 1 {
+				tail := x[1:]
+				for i := range tail {
+					for j := i + 1; j < len(tail); j++ {
+						if tail[j] < tail[i] {
+							tail[i], tail[j] = tail[j], tail[i]
+						}
+					}
+				}
+			}
+		}
+		if len(tc.header) > 1 {
+			sortTail(g.Methods)
+			sortTail(tc.want.Methods)
+		}
+		if diff := cmp.Diff(tc.want, g); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// Deciding makes no allocation when no source needs decoding.
+func TestDecideAllocs(t *testing.T) {
+	m, err := match.CompileString(".:config/** *:webhooks/**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := config{tenantOf: acme}
+	h := http.Header{"Accept": {"*/*"}, "User-Agent": {"x"}, "X-Request-Id": {"1"}, "X-Forwarded-Uri": {"/acme/webhooks/s1?a=1"},
+		"X-Http-Method-Override": {"PUT"}}
+	rq := request{method: "DELETE", target: "/acme/webhooks/s1?a=1&_method=PATCH", tenant: "acme", hasTenant: true}
+	for _, explain := range []bool{false, true} {
+		if d := c.decide(m, h, rq, explain); !d.Allowed {
+			t.Fatalf("denied: %+v", d)
+		}
+		if n := testing.AllocsPerRun(100, func() { c.decide(m, h, rq, explain) }); n != 0 {
+			t.Errorf("decide (explain %v) makes %v allocations, want 0", explain, n)
+		}
+	}
+}
+
+// AuthRequest reads each proxy's own source, and nothing else as that.
+func TestAuthRequestProxies(t *testing.T) {
+	keys := testjwt.New(t)
+	v, err := NewJWT(keys.JWKS, JWTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, _ := match.NewCache(16)
+	tok := "Bearer " + keys.Token(t, jwt.MapClaims{"exp": 4102444800, "tenant": "acme", "scope": ".:config/** *:webhooks/**"})
+	noTenant := "Bearer " + keys.Token(t, jwt.MapClaims{"exp": 4102444800, "tenant": 7, "scope": "*:**"})
+	var last Decision
+	hook := WithHook(func(r *http.Request, d Decision) { last = d })
+	type want struct {
+		Status  int
+		Why     string
+		Target  string
+		Path    string
+		Other   Source
+		Allowed bool
+	}
+	for _, tc := range []struct {
+		name   string
+		proxy  Proxy
+		line   string // "METHOD target" of the subrequest
+		header http.Header
+		want   want
+	}{
+		{"nginx", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1?x=1"}},
+			want{200, "granted", "/acme/webhooks/s1", "/webhooks/s1", Source{}, true}},
+		{"nginx ignores the request line", Nginx(), "DELETE /acme/config/x", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}},
+			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
+		{"nginx, two URIs", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1", "/acme/config/x"}},
+			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Original-Uri", "DELETE", "/acme/config/x"}, false}},
+		{"nginx, Caddy's header from a client", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1"}, "X-Forwarded-Uri": {"/acme/config/x"}},
+			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Forwarded-Uri", "DELETE", "/acme/config/x"}, false}},
+		{"nginx, no URI", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}},
+			want{403, "no-target", "", "", Source{}, false}},
+		{"ingress-nginx", IngressNginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}, "X-Original-Url": {"https://api.example.com/acme/config/x?y"},
+			"X-Auth-Request-Redirect": {"/acme/config/x?y"}, "X-Sent-From": {"nginx-ingress-controller"}},
+			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
+		{"ingress-nginx, Host with ?", IngressNginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}, "X-Original-Url": {"https://api?/acme/config/x"}},
+			want{403, "not-canonical", "", "", Source{}, false}},
+		{"ingress-nginx with auth-method", IngressNginx(), "POST /auth", http.Header{"X-Original-Method": {"GET"}, "X-Original-Url": {"https://api/acme/config/x"}, "X-Original-Uri": {"/acme/config/x"}},
+			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
+		{"traefik", Traefik(), "GET /auth", http.Header{"X-Forwarded-Method": {"PUT"}, "X-Forwarded-Uri": {"/acme/config/x"}, "X-Forwarded-Host": {"api"}, "X-Forwarded-Proto": {"https"}},
+			want{403, "read-only", "/acme/config/x", "/config/x", Source{}, false}},
+		{"traefik, X-Original-URI from the client", Traefik(), "GET /auth", http.Header{"X-Forwarded-Method": {"GET"}, "X-Forwarded-Uri": {"/acme/config/x"}, "X-Original-Uri": {"/othercorp/config/x"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Original-Uri", "GET", "/othercorp/config/x"}, false}},
+		{"caddy", Caddy(), "GET /auth", http.Header{"X-Forwarded-Method": {"GET"}, "X-Forwarded-Uri": {"/acme/config/x"}},
+			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
+		{"caddy, POST", Caddy(), "GET /auth", http.Header{"X-Forwarded-Method": {"POST"}, "X-Forwarded-Uri": {"/acme/webhooks/x"}},
+			want{200, "granted", "/acme/webhooks/x", "/webhooks/x", Source{}, true}},
+		{"envoy", Envoy("/auth"), "PATCH /auth/acme/webhooks/x?y=1", http.Header{"Content-Length": {"0"}},
+			want{200, "granted", "/acme/webhooks/x", "/webhooks/x", Source{}, true}},
+		{"envoy, override", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Http-Method-Override": {"PATCH"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Http-Method-Override", "PATCH", "/acme/config/x"}, false}},
+		{"envoy, not under the prefix", Envoy("/auth"), "GET /authacme/config/x", nil, want{403, "no-target", "", "", Source{}, false}},
+		{"envoy, X-Original-URI is no source of its", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}},
+			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
+		{"zero proxy", Proxy{}, "GET /acme/config/x", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}},
+			want{403, "no-target", "", "", Source{}, false}},
+	} {
+		method, target, _ := strings.Cut(tc.line, " ")
+		r := httptest.NewRequest(method, target, nil)
+		for k, v := range tc.header {
+			r.Header[k] = v
+		}
+		r.Header.Set("Authorization", tok)
+		w := httptest.NewRecorder()
+		last = Decision{}
+		AuthRequest(cache, v, tc.proxy, []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, r)
+		got := want{w.Code, last.Why(), last.Target, last.Path, last.Other, last.Allowed}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+
+	// A token whose tenant claim is not a string has no tenant.
+	r := httptest.NewRequest("GET", "/auth", nil)
+	r.Header = http.Header{"Authorization": {noTenant}, "X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}}
+	w := httptest.NewRecorder()
+	AuthRequest(cache, v, Nginx(), []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, r)
+	if w.Code != 403 || last.Refusal != NoTenant {
+		t.Errorf("a numeric tenant claim: %d, %v; want 403, no-tenant", w.Code, last.Why())
+	}
+}
+
+// Options that exclude each other are a programming error.
+func TestOptionConflicts(t *testing.T) {
+	cache, _ := match.NewCache(1)
+	scopeOf := func(*http.Request) (string, bool) { return "", true }
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"tenant and unsafe strip", func() { Middleware(cache, scopeOf, TenantSegment(acme), UnsafeStripSegments(1)) }},
+		{"negative strip", func() { Middleware(cache, scopeOf, UnsafeStripSegments(-1)) }},
+		{"two bindings", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{TenantSegment(acme)}, TenantClaim("t")) }},
+		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), nil, TenantClaim("t")) }},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", tc.name)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+// scopeOnly is a Tokens that gives no claims.
+type scopeOnly struct{}
+
+func (scopeOnly) Scope(context.Context, string) (string, error) { return "*:**", nil }

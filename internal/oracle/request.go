@@ -1,0 +1,162 @@
+package oracle
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// Mount is what a gateway removes from the front of a target before
+// deciding: Segments leading segments, the first of which must equal
+// Tenant when Bound.
+type Mount struct {
+	Segments int
+	Bound    bool
+	Tenant   string
+}
+
+// Request is a request as a gateway sees it: the method and the raw target
+// (query and all) from the one source the proxy in front always sets, and
+// every header, names as sent.
+type Request struct {
+	Method, Target string
+	Header         map[string][]string
+}
+
+// MaxSources is the gateway's bound on distinct methods, and on distinct
+// targets, of one request.
+const MaxSources = 8
+
+// The headers that carry a method or a target, by their names in lower
+// case with '-' for '_', and the query parameters that carry a method.
+var (
+	methodHeaders = []string{"x-original-method", "x-forwarded-method", "x-http-method-override", "x-http-method", "x-method-override"}
+	targetHeaders = []string{"x-original-uri", "x-original-url", "x-forwarded-uri", "x-rewrite-url", "destination"}
+	methodParams  = []string{"_method", "__method_override__"}
+)
+
+// AllowRequest applies the rule of the language reference's "At the
+// gateway: the whole request" as the project reads it (docs/language.md):
+// the request is allowed iff it has a method and a target, carries at most
+// MaxSources distinct methods and targets, and every pair of a method it
+// may mean (each method a source gives, and its upper-case form) and a
+// target it may mean is allowed: the target's path is
+// canonical, its mount is removed (the tenant's segment equal to the
+// tenant, byte for byte), and the scope allows the method on the rest.
+// When the request may mean any method (a POST, whose body may carry
+// "_method"; a "_method" value that does not decode), the scope must allow
+// every method on every target it may mean.
+func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bool {
+	if r.Method == "" || r.Target == "" {
+		return false
+	}
+	methods := map[string]bool{r.Method: true, strings.ToUpper(r.Method): true}
+	targets := map[string]bool{r.Target: true}
+	anyMethod := false
+	for name, values := range r.Header {
+		key := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		for _, v := range values {
+			switch {
+			case contains(methodHeaders, key):
+				methods[v] = true
+				methods[strings.ToUpper(v)] = true
+			case contains(targetHeaders, key):
+				targets[v] = true
+			}
+		}
+	}
+	for t := range targets {
+		_, query, found := strings.Cut(t, "?")
+		if !found {
+			continue
+		}
+		for _, param := range regexp.MustCompile(`[&;]`).Split(query, -1) {
+			name, value, _ := strings.Cut(param, "=")
+			n, err := url.QueryUnescape(name)
+			if err != nil {
+				continue
+			}
+			n, _, _ = strings.Cut(strings.TrimLeft(n, " "), "\x00")
+			n = strings.NewReplacer(".", "_", " ", "_", "[", "_").Replace(strings.ToLower(n))
+			if !contains(methodParams, n) {
+				continue
+			}
+			v, err := url.QueryUnescape(value)
+			if err != nil {
+				anyMethod = true
+				continue
+			}
+			methods[v] = true
+			methods[strings.ToUpper(v)] = true
+		}
+	}
+	if len(methods) > MaxSources || len(targets) > MaxSources {
+		return false
+	}
+	if methods["POST"] {
+		anyMethod = true
+	}
+	for t := range targets {
+		rel, ok := Unmount(mount, TargetPath(t))
+		if !ok {
+			return false
+		}
+		for m := range methods {
+			if !Decide(set, m, rel, extraRead...).Allowed {
+				return false
+			}
+		}
+		if anyMethod && !AllowsEveryMethod(set, rel) {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var absoluteForm = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^/#]*(.*)$`)
+
+// TargetPath is the path of a raw request target: everything before the
+// first '?'; in the absolute form, what follows the authority, which ends
+// at the first '/' or '#' (a path that does not begin with '/' is none).
+// Any other form is its own path (and is not canonical).
+func TargetPath(t string) string {
+	t, _, _ = strings.Cut(t, "?")
+	if strings.HasPrefix(t, "/") {
+		return t
+	}
+	if m := absoluteForm.FindStringSubmatch(t); m != nil {
+		if strings.HasPrefix(m[1], "/") {
+			return m[1]
+		}
+		return ""
+	}
+	return t
+}
+
+// Unmount checks that a path is canonical and removes the mount from it.
+// It fails when the path is not canonical, has no segment after the
+// mount's, or its tenant's segment is not the tenant.
+func Unmount(mount Mount, p string) (string, bool) {
+	if !Canonical(p) {
+		return "", false
+	}
+	segs := strings.Split(p[1:], "/")
+	if len(segs) <= mount.Segments {
+		return "", false
+	}
+	if mount.Bound && (mount.Tenant == "" || segs[0] != mount.Tenant) {
+		return "", false
+	}
+	return "/" + strings.Join(segs[mount.Segments:], "/"), true
+}
