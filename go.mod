@@ -1,6 +1,6 @@
 module github.com/scopecheck/scopecheck
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/alecthomas/participle/v2 v2.1.4
@@ -18,6 +18,7 @@ require github.com/owenrumney/go-sarif/v2 v2.3.3
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
+	golang.org/x/sync v0.24.0
 )
 
 require (

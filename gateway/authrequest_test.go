@@ -120,7 +120,7 @@ func TestAuthRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, _ := match.NewCache(16)
+	cache, _ := match.NewCache(1 << 20)
 	var seen []string
 	h := AuthRequest(cache, v, []Option{StripSegments(1), WithHook(func(r *http.Request, d Decision) {
 		seen = append(seen, fmt.Sprintf("%s %s %v %v", d.Method, d.Path, d.Allowed, d.NoToken))

@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleMiddleware() {
-	cache, err := match.NewCache(10_000)
+	cache, err := match.NewCache(64 << 20) // 64 MiB of compiled scopes
 	if err != nil {
 		log.Fatal(err)
 	}

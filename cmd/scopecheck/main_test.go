@@ -190,7 +190,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--introspect", "http://127.0.0.1:1/i"}, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)\n"},
 		{[]string{"serve", "--jwks", "testdata/nope.json"}, "scopecheck serve: open testdata/nope.json: no such file or directory\n"},
 		{[]string{"serve", "--jwks", "testdata/damaged-scope.txt"}, "scopecheck serve: gateway: JWKS: "},
-		{[]string{"serve", "--jwks", "x", "--strip-segments", "-1"}, "scopecheck serve: --strip-segments must be at least 0 and --cache positive\n"},
+		{[]string{"serve", "--jwks", "x", "--strip-segments", "-1"}, "scopecheck serve: --strip-segments must be at least 0, --cache and --cache-bytes positive\n"},
 		{[]string{"serve", "--jwks", "x", "extra"}, "scopecheck serve: unexpected argument \"extra\"\n"},
 	} {
 		got := runCLI("", tc.args...)

@@ -48,7 +48,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strip := fs.Int("strip-segments", 0, "path segments to remove before deciding, such as 1 for /{customerId}")
 	methodHeader := fs.String("method-header", "X-Original-Method", "header with the original method")
 	uriHeader := fs.String("uri-header", "X-Original-URI", "header with the original URI")
-	size := fs.Int("cache", 10000, "compiled scopes (and introspection answers) to keep")
+	size := fs.Int("cache", 10000, "introspection answers to keep")
+	cacheBytes := fs.Int64("cache-bytes", 64<<20, "bytes of compiled scopes to keep")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -63,8 +64,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *introspect != "" && *clientID == "":
 		fmt.Fprintln(stderr, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
 		return exitUsage
-	case *strip < 0 || *size <= 0:
-		fmt.Fprintln(stderr, "scopecheck serve: --strip-segments must be at least 0 and --cache positive")
+	case *strip < 0 || *size <= 0 || *cacheBytes <= 0:
+		fmt.Fprintln(stderr, "scopecheck serve: --strip-segments must be at least 0, --cache and --cache-bytes positive")
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -93,7 +94,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		tokens = gateway.NewIntrospection(*introspect, *clientID, os.Getenv("SCOPECHECK_CLIENT_SECRET"), *size)
 	}
-	cache, err := match.NewCache(*size)
+	cache, err := match.NewCache(*cacheBytes)
 	if err != nil {
 		fmt.Fprintf(stderr, "scopecheck serve: %v\n", err)
 		return exitUsage

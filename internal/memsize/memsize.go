@@ -36,6 +36,20 @@ func Alloc(n int) int {
 	return classes[lo]
 }
 
+// mallocHeader is the word Go puts before an object that holds pointers
+// and is too large (over 512 bytes) for its span to describe, up to the
+// largest size class.
+const mallocHeader = 8
+
+// AllocPointers is Alloc for an object that holds pointers, which, from
+// 513 bytes to 32 KiB, carries a header word.
+func AllocPointers(n int) int {
+	if n > 512 && n <= classes[len(classes)-1]-mallocHeader {
+		n += mallocHeader
+	}
+	return Alloc(n)
+}
+
 // String is the memory a string of its own holds: its bytes, in their
 // own allocation. The header (two words) is counted where it is stored.
 func String(s string) int { return Alloc(len(s)) }

@@ -39,4 +39,23 @@ func TestAllocMeasured(t *testing.T) {
 		}
 		sink = nil
 	}
+	for _, n := range []int{16, 500, 700, 3000, 12288, 20000, 50000} {
+		const k = 2000
+		ptrs = make([][]*int, 0, k)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < k; i++ {
+			ptrs = append(ptrs, make([]*int, n/8))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		got := int(after.HeapAlloc-before.HeapAlloc) / k
+		if want := AllocPointers(n / 8 * 8); got < want*95/100 || got > want*105/100 {
+			t.Errorf("%d-byte objects with pointers take %d bytes each; AllocPointers says %d", n, got, want)
+		}
+		ptrs = nil
+	}
 }
+
+var ptrs [][]*int
