@@ -50,6 +50,20 @@ func AllocPointers(n int) int {
 	return Alloc(n)
 }
 
+// tiny is the block that Go's allocator packs objects without pointers
+// under 16 bytes into. One live such object keeps its whole block.
+const tiny = 16
+
 // String is the memory a string of its own holds: its bytes, in their
-// own allocation. The header (two words) is counted where it is stored.
-func String(s string) int { return Alloc(len(s)) }
+// own allocation, and at least a whole tiny block for a short one. The
+// header (two words) is counted where it is stored.
+func String(s string) int { return NoPointers(len(s)) }
+
+// NoPointers is Alloc for an object without pointers, which, under 16
+// bytes, may keep a whole 16-byte block alive.
+func NoPointers(n int) int {
+	if n > 0 && n < tiny {
+		return tiny
+	}
+	return Alloc(n)
+}

@@ -14,6 +14,14 @@ func TestAlloc(t *testing.T) {
 			t.Errorf("Alloc(%d) = %d, want %d", tc.n, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{{"", 0}, {"a", 16}, {"fifteen bytes..", 16}, {"sixteen bytes...", 16}, {"seventeen bytes..", 24}} {
+		if got := String(tc.s); got != tc.want {
+			t.Errorf("String(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
 }
 
 var sink [][]byte
