@@ -31,7 +31,7 @@ var sink [][]byte
 // 16-byte blocks, so Alloc, which does not count on that, overstates them.)
 func TestAllocMeasured(t *testing.T) {
 	for _, n := range []int{16, 24, 100, 700, 3000, 20000, 50000} {
-		const k = 2000
+		k := max(2000, 8<<20/n)
 		sink = make([][]byte, 0, k)
 		var before, after runtime.MemStats
 		runtime.GC()
@@ -48,7 +48,7 @@ func TestAllocMeasured(t *testing.T) {
 		sink = nil
 	}
 	for _, n := range []int{16, 500, 700, 3000, 12288, 20000, 50000} {
-		const k = 2000
+		k := max(2000, 8<<20/n)
 		ptrs = make([][]*int, 0, k)
 		var before, after runtime.MemStats
 		runtime.GC()
