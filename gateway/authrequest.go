@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -27,7 +28,9 @@ func OriginalHeaders(method, uri string) AuthOption {
 // subrequest it reads the original method and URI from headers (the query
 // is dropped; the path stays escaped), the bearer token from
 // Authorization, and answers 200 to allow, 401 without a usable token
-// (missing, unverifiable, inactive), or 403. It never allows on an error:
+// (missing, unverifiable, inactive), 503 when the token could not be
+// checked at all (its error wraps ErrUnavailable: no key set loaded,
+// introspection unreachable), or 403. It never allows on an error:
 // missing headers, an unknown token, a failed introspection, a damaged
 // scope are all answered with a denial. Options are Middleware's
 // (StripSegments, WithHook).
@@ -52,7 +55,11 @@ func AuthRequest(cache *match.Cache, tokens Tokens, opts []Option, aopts ...Auth
 		}
 		s, err := tokens.Scope(r.Context(), token)
 		if err != nil {
-			deny(w, r, c, Decision{Method: method, Path: uri, NoToken: true, TokenErr: err}, http.StatusUnauthorized)
+			status := http.StatusUnauthorized
+			if errors.Is(err, ErrUnavailable) {
+				status = http.StatusServiceUnavailable // an outage, not a bad token
+			}
+			deny(w, r, c, Decision{Method: method, Path: uri, NoToken: true, TokenErr: err}, status)
 			return
 		}
 		if method == "" || uri == "" {

@@ -181,6 +181,8 @@ func TestFmt(t *testing.T) {
 }
 
 func TestServeUsage(t *testing.T) {
+	issAud := []string{"--issuer", "https://idp.example", "--audience", "config-api"}
+	with := func(args ...string) []string { return append(append([]string{"serve"}, args...), issAud...) }
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -188,14 +190,41 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve"}, "scopecheck serve: give one of --jwks and --introspect\n"},
 		{[]string{"serve", "--jwks", "a", "--introspect", "b"}, "scopecheck serve: give one of --jwks and --introspect\n"},
 		{[]string{"serve", "--introspect", "http://127.0.0.1:1/i"}, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)\n"},
-		{[]string{"serve", "--jwks", "testdata/nope.json"}, "scopecheck serve: open testdata/nope.json: no such file or directory\n"},
-		{[]string{"serve", "--jwks", "testdata/damaged-scope.txt"}, "scopecheck serve: gateway: JWKS: "},
-		{[]string{"serve", "--jwks", "x", "--strip-segments", "-1"}, "scopecheck serve: --strip-segments must be at least 0, --cache and --cache-bytes positive\n"},
-		{[]string{"serve", "--jwks", "x", "extra"}, "scopecheck serve: unexpected argument \"extra\"\n"},
+		{with("--introspect", "ftp://idp/i", "--client-id", "gw"), "scopecheck serve: --introspect \"ftp://idp/i\" is not an http or https URL\n"},
+		{with("--jwks", "https://"), "scopecheck serve: --jwks \"https://\" is not an http or https URL\n"},
+		{[]string{"serve", "--jwks", "testdata/nope.json"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--jwks", "testdata/nope.json", "--issuer", "https://idp.example"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--introspect", "http://127.0.0.1:1/i", "--client-id", "gw", "--audience", "a"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--jwks", "testdata/nope.json", "--unsafe-skip-issuer-audience"}, "scopecheck serve: gateway: JWKS: open testdata/nope.json: no such file or directory\n"},
+		{with("--jwks", "testdata/nope.json"), "scopecheck serve: gateway: JWKS: open testdata/nope.json: no such file or directory\n"},
+		{with("--jwks", "testdata/damaged-scope.txt"), "scopecheck serve: gateway: JWKS: testdata/damaged-scope.txt: not JSON"},
+		{with("--jwks", "x", "--strip-segments", "-1"), "scopecheck serve: --strip-segments must be at least 0\n"},
+		{with("--jwks", "x", "--jwks-refresh", "0s"), "scopecheck serve: durations must be positive\n"},
+		{with("--jwks", "x", "--cache-bytes", "0"), `invalid value "0" for flag -cache-bytes: want a positive number of bytes`},
+		{with("--jwks", "x", "--token-cache-bytes", "12XB"), `invalid value "12XB" for flag -token-cache-bytes`},
+		{with("--jwks", "x", "--cache", "100"), "flag provided but not defined: -cache"},
+		{with("--jwks", "x", "extra"), "scopecheck serve: unexpected argument \"extra\"\n"},
 	} {
 		got := runCLI("", tc.args...)
 		if got.Code != exitUsage || !strings.HasPrefix(got.Stderr, tc.want) {
 			t.Errorf("scopecheck %q = %d, %q; want 2 and %q", tc.args, got.Code, got.Stderr, tc.want)
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"1048576", 1 << 20, true}, {"512KiB", 512 << 10, true}, {"64MiB", 64 << 20, true}, {"2GiB", 2 << 30, true},
+		{"0", 0, false}, {"-1MiB", 0, false}, {"1.5MiB", 0, false}, {"MiB", 0, false}, {"64MB", 0, false}, {"99999999GiB", 0, false},
+	} {
+		var b byteSize
+		err := b.Set(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && int64(b) != tc.want) {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tc.in, b, err, tc.want, tc.ok)
 		}
 	}
 }

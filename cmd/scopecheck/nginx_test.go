@@ -77,7 +77,8 @@ func TestNginxAuthRequest(t *testing.T) {
 	}
 
 	// The authoriser.
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--jwks", jwksFile, "--strip-segments", "1")
+	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--jwks", jwksFile, "--strip-segments", "1",
+		"--issuer", "https://idp.example", "--audience", "config-api")
 	logs := &syncBuffer{} // exec copies into it until Wait returns
 	serve.Stderr = logs
 	if err := serve.Start(); err != nil {
@@ -162,9 +163,9 @@ http {
 		t.Fatalf("nginx did not start: %s\n%s", ngOut.String(), errLog)
 	}
 
-	token := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(),
+	token := keys.Token(t, jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": time.Now().Add(time.Hour).Unix(),
 		"scope": ".:config/** *:webhooks/** *:config/loginPolicies/**"})
-	expired := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
+	expired := keys.Token(t, jwt.MapClaims{"iss": "https://idp.example", "aud": "config-api", "exp": time.Now().Add(-time.Hour).Unix(), "scope": "*:**"})
 	send := func(requestLine, auth string) int {
 		c, err := net.Dial("tcp", front)
 		if err != nil {
