@@ -16,14 +16,10 @@ require (
 require github.com/owenrumney/go-sarif/v2 v2.3.3
 
 require (
-	github.com/MicahParks/keyfunc/v3 v3.9.1
+	github.com/MicahParks/jwkset v0.11.4
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 	golang.org/x/sync v0.24.0
-)
-
-require (
-	github.com/MicahParks/jwkset v0.11.4 // indirect
-	golang.org/x/time v0.15.0 // indirect
+	golang.org/x/time v0.15.0
 )
 
 require (
