@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"strings"
 	"sync"
@@ -247,4 +248,20 @@ func BenchmarkCacheHit(b *testing.B) {
 			c.Get(s)
 		}
 	})
+}
+
+// Two scopes with the same hash never share an entry: a hit is confirmed
+// by the scope itself.
+func TestCacheHashCollision(t *testing.T) {
+	c, _ := NewCache(1 << 20)
+	other, _ := c.Get("*:b/**")
+	// File b's entry under a's hash, as a collision would.
+	c.lru.Add(maphash.Comparable(c.seed, "*:a/**"), cacheEntry{"*:b/**", other, nil}, 0)
+	m, err := c.Get("*:a/**")
+	if err != nil || m == other || !m.Allow("PUT", "/a/x") || m.Allow("PUT", "/b/x") {
+		t.Fatalf("a scope got the matcher of another with its hash")
+	}
+	if m2, _ := c.Get("*:a/**"); m2 != m {
+		t.Error("the entry that replaced the colliding one is not used")
+	}
 }

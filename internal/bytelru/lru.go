@@ -1,8 +1,9 @@
 // Package bytelru is a least-recently-used cache bounded by bytes rather
 // than by entries, for caches whose entries differ in size by orders of
 // magnitude (a compiled three-item scope and a compiled 40 KiB one) and
-// whose keys come from clients. Keys are SHA-256 digests, so a key costs
-// 32 bytes whatever it digests and never holds a client's secret.
+// whose keys come from clients. Keys are digests of fixed size (a SHA-256
+// of a token, a seeded hash of a scope), so a key costs the same whatever
+// it digests and never holds a client's secret.
 //
 // The list and map are hashicorp/golang-lru's simplelru, unbounded in
 // entries; this package does the byte accounting around it under one
@@ -21,7 +22,7 @@ import (
 	"github.com/scopecheck/scopecheck/internal/memsize"
 )
 
-// Key is the digest an entry is filed under.
+// Key is a SHA-256 digest, the key of the token caches.
 type Key = [32]byte
 
 // LRU is a cache of values of type V under a byte budget. It is safe for
@@ -33,9 +34,9 @@ type Key = [32]byte
 // stay allocated. When the entries fall to half of that peak, the map is
 // built again, so that the slots reserved are at most twice the slots
 // used.
-type LRU[V any] struct {
+type LRU[K comparable, V any] struct {
 	mu        sync.Mutex
-	l         *simplelru.LRU[Key, slot[V]]
+	l         *simplelru.LRU[K, slot[V]]
 	budget    int64
 	charged   int64 // sizes and list elements of the entries held
 	peak      int   // map slots reserved: the most entries since the map was built
@@ -48,9 +49,9 @@ type slot[V any] struct {
 	charge int64
 }
 
-// mapSlot bounds what the map spends on one slot: a key and a pointer (40
-// bytes) and a control byte, in tables that are between 7/16 and 7/8
-// full, measured by TestEntryOverheadMeasured.
+// mapSlot bounds what the map spends on one slot: a key of up to 32 bytes
+// and a pointer, and a control byte, in tables that are between 7/16 and
+// 7/8 full, measured by TestBytesMeasured.
 const mapSlot = 120
 
 // rebuildAt is the least peak at which a map is built again: smaller maps
@@ -58,19 +59,23 @@ const mapSlot = 120
 const rebuildAt = 64
 
 // New makes an LRU that holds at most budget bytes. budget must be
-// positive.
-func New[V any](budget int64) (*LRU[V], error) {
+// positive. Keys must be at most 32 bytes.
+func New[K comparable, V any](budget int64) (*LRU[K, V], error) {
 	if budget <= 0 {
 		return nil, errors.New("bytelru: the budget must be positive")
 	}
 	// simplelru's list element: two links and the list pointer, the key,
 	// the value, an expiry time and its bucket byte.
-	elem := 3*8 + int(unsafe.Sizeof(Key{})) + int(unsafe.Sizeof(slot[V]{})) + 24 + 8
-	return &LRU[V]{l: newList[V](), budget: budget, elem: int64(memsize.Alloc(elem))}, nil
+	var k K
+	if unsafe.Sizeof(k) > 32 {
+		return nil, errors.New("bytelru: keys are at most 32 bytes")
+	}
+	elem := 3*8 + int(unsafe.Sizeof(k)) + int(unsafe.Sizeof(slot[V]{})) + 24 + 8
+	return &LRU[K, V]{l: newList[K, V](), budget: budget, elem: int64(memsize.AllocPointers(elem))}, nil
 }
 
-func newList[V any]() *simplelru.LRU[Key, slot[V]] {
-	l, err := simplelru.NewLRU[Key, slot[V]](math.MaxInt, nil)
+func newList[K comparable, V any]() *simplelru.LRU[K, slot[V]] {
+	l, err := simplelru.NewLRU[K, slot[V]](math.MaxInt, nil)
 	if err != nil {
 		panic(err) // only for a size that is not positive
 	}
@@ -79,11 +84,11 @@ func newList[V any]() *simplelru.LRU[Key, slot[V]] {
 
 // EntryOverhead is what the cache itself spends on each entry, beyond the
 // size its caller charges: the list element and a map slot.
-func (c *LRU[V]) EntryOverhead() int64 { return c.elem + mapSlot }
+func (c *LRU[K, V]) EntryOverhead() int64 { return c.elem + mapSlot }
 
 // Get returns the value filed under k and marks it most recently used.
 // It makes no allocation.
-func (c *LRU[V]) Get(k Key) (V, bool) {
+func (c *LRU[K, V]) Get(k K) (V, bool) {
 	c.mu.Lock()
 	s, ok := c.l.Get(k)
 	c.mu.Unlock()
@@ -94,7 +99,7 @@ func (c *LRU[V]) Get(k Key) (V, bool) {
 // EntryOverhead, and evicts the least recently used entries until the
 // total fits the budget. An entry whose charge alone exceeds the budget is
 // not kept (what was under k goes too), and Add reports false.
-func (c *LRU[V]) Add(k Key, v V, size int64) bool {
+func (c *LRU[K, V]) Add(k K, v V, size int64) bool {
 	charge := max(size, 0) + c.elem
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,7 +124,7 @@ func (c *LRU[V]) Add(k Key, v V, size int64) bool {
 
 // Remove drops what is filed under k, and reports whether there was
 // anything.
-func (c *LRU[V]) Remove(k Key) bool {
+func (c *LRU[K, V]) Remove(k K) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ok := c.remove(k)
@@ -127,7 +132,7 @@ func (c *LRU[V]) Remove(k Key) bool {
 	return ok
 }
 
-func (c *LRU[V]) remove(k Key) bool {
+func (c *LRU[K, V]) remove(k K) bool {
 	old, ok := c.l.Peek(k)
 	if ok {
 		c.l.Remove(k)
@@ -136,17 +141,17 @@ func (c *LRU[V]) remove(k Key) bool {
 	return ok
 }
 
-func (c *LRU[V]) bytes() int64 { return c.charged + int64(c.peak)*mapSlot }
+func (c *LRU[K, V]) bytes() int64 { return c.charged + int64(c.peak)*mapSlot }
 
 // shrink builds the map again when it holds half of its peak or less
 // (for a small map, only when its reserve keeps the total over the
 // budget), keeping the order of use. The work is paid for by the evictions and
 // removals that halved it.
-func (c *LRU[V]) shrink() {
+func (c *LRU[K, V]) shrink() {
 	if c.l.Len() > c.peak/2 || (c.peak < rebuildAt && c.bytes() <= c.budget) {
 		return
 	}
-	l := newList[V]()
+	l := newList[K, V]()
 	for _, k := range c.l.Keys() { // oldest first
 		s, _ := c.l.Peek(k)
 		l.Add(k, s)
@@ -163,7 +168,7 @@ type Stats struct {
 }
 
 // Stats returns the LRU's figures.
-func (c *LRU[V]) Stats() Stats {
+func (c *LRU[K, V]) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return Stats{Len: c.l.Len(), Bytes: c.bytes(), Budget: c.budget, Evictions: c.evictions}

@@ -16,7 +16,7 @@ func key(i int) Key { return sha256.Sum256(fmt.Appendf(nil, "k%d", i)) }
 
 func TestLRU(t *testing.T) {
 	const budget, size = 10000, 2500
-	c, err := New[string](budget)
+	c, err := New[Key, string](budget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestLRU(t *testing.T) {
 	if diff := cmp.Diff(Stats{Len: 1, Bytes: elem + 4*mapSlot, Budget: budget, Evictions: 1}, c.Stats()); diff != "" {
 		t.Errorf("at the end (-want +got):\n%s", diff)
 	}
-	if _, err := New[int](0); err == nil {
+	if _, err := New[Key, int](0); err == nil {
 		t.Error("New(0) succeeded")
 	}
 }
@@ -71,7 +71,7 @@ func TestLRU(t *testing.T) {
 // When the entries fall to half of the map's peak, the map is built
 // again: its reserve shrinks, and the order of use is kept.
 func TestLRUShrink(t *testing.T) {
-	c, _ := New[int](1 << 30)
+	c, _ := New[Key, int](1 << 30)
 	for i := 0; i < 1000; i++ {
 		c.Add(key(i), i, 0)
 	}
@@ -96,7 +96,7 @@ func TestLRUShrink(t *testing.T) {
 	}
 	// A small map alone over the budget is built again too, so that an
 	// entry that fits the budget on its own is kept.
-	small, _ := New[int](2 * (c.EntryOverhead() + 1000))
+	small, _ := New[Key, int](2 * (c.EntryOverhead() + 1000))
 	small.Add(key(1), 1, 0)
 	small.Add(key(2), 2, 0)
 	if !small.Add(key(3), 3, 2*1000) {
@@ -111,7 +111,7 @@ func TestLRUShrink(t *testing.T) {
 // the budget.
 func TestLRUConcurrentBudget(t *testing.T) {
 	const budget = 64 << 10
-	c, _ := New[int](budget)
+	c, _ := New[Key, int](budget)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -134,7 +134,7 @@ func TestLRUConcurrentBudget(t *testing.T) {
 }
 
 func TestLRUGetAllocs(t *testing.T) {
-	c, _ := New[*int](1 << 20)
+	c, _ := New[Key, *int](1 << 20)
 	v := 1
 	c.Add(key(1), &v, 8)
 	k := key(1)
@@ -143,12 +143,18 @@ func TestLRUGetAllocs(t *testing.T) {
 	}
 }
 
-var held *LRU[[]byte]
-
 // The bytes counted cover what the cache really holds, measured, after a
 // churn that first fills the map with small entries and then evicts
 // them for large ones; and they do not overstate it by more than half.
+// Keys of 32 and of 8 bytes.
 func TestBytesMeasured(t *testing.T) {
+	measureBytes(t, "digest keys", key)
+	measureBytes(t, "uint64 keys", func(i int) uint64 { return uint64(i) * 0x9e3779b97f4a7c15 })
+}
+
+var held any
+
+func measureBytes[K comparable](t *testing.T, keys string, newKey func(int) K) {
 	for _, tc := range []struct {
 		name        string
 		small, size int
@@ -160,20 +166,21 @@ func TestBytesMeasured(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		held, _ = New[[]byte](8 << 20)
+		c, _ := New[K, []byte](8 << 20)
+		held = c
 		for i := 0; i < tc.small; i++ {
-			held.Add(key(i), nil, 0)
+			c.Add(newKey(i), nil, 0)
 		}
 		for i := 0; tc.size > 0 && i < 3000; i++ {
 			b := make([]byte, tc.size)
-			held.Add(key(-i-1), b, int64(memsize.Alloc(len(b))))
+			c.Add(newKey(-i-1), b, int64(memsize.Alloc(len(b))))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		real, s := int64(after.HeapAlloc-before.HeapAlloc), held.Stats()
-		t.Logf("%s: %d entries, %d bytes counted, %d measured", tc.name, s.Len, s.Bytes, real)
+		real, s := int64(after.HeapAlloc-before.HeapAlloc), c.Stats()
+		t.Logf("%s, %s: %d entries, %d bytes counted, %d measured", keys, tc.name, s.Len, s.Bytes, real)
 		if real > s.Bytes+4096 || real < s.Bytes/2 {
-			t.Errorf("%s: %d bytes counted, %d measured", tc.name, s.Bytes, real)
+			t.Errorf("%s, %s: %d bytes counted, %d measured", keys, tc.name, s.Bytes, real)
 		}
 		held = nil
 	}
