@@ -191,7 +191,7 @@ func flood(t *testing.T, bin string, args, env []string, n int, token func(int) 
 			answered = append(answered, fmt.Sprintf("%d×%d", v, c))
 		}
 	}
-	t.Logf("%d distinct tokens in %.1f s (%s): RSS %.1f MiB at start, %.1f MiB peak sampled, %.1f MiB high-water mark, %.1f MiB at the end; limit %.0f MiB",
+	t.Logf("%d distinct tokens in %.1f s (%s): RSS %.1f MiB at start, %.1f MiB peak sampled, %.1f MiB high-water mark, %.1f MiB at the end; bound %.0f MiB",
 		n, elapsed.Seconds(), strings.Join(answered, ", "), mib(start), mib(peak.Load()), mib(hwm), mib(end), float64(limit)/(1<<20))
 	if hwm*1024 > limit {
 		t.Errorf("resident memory reached %.1f MiB, over the %.0f MiB serve is given", mib(hwm), float64(limit)/(1<<20))
