@@ -69,7 +69,7 @@ type Introspection struct {
 	endpoint    string
 	opts        IntrospectionOptions
 	client      *http.Client
-	cache       *bytelru.LRU[*introspected]
+	cache       *bytelru.LRU[bytelru.Key, *introspected]
 	group       singleflight.Group
 	ttl         time.Duration
 	inactiveTTL time.Duration
@@ -125,7 +125,7 @@ func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspectio
 	if budget == 0 {
 		budget = DefaultTokenCacheBytes
 	}
-	if in.cache, err = bytelru.New[*introspected](budget); err != nil {
+	if in.cache, err = bytelru.New[bytelru.Key, *introspected](budget); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	return in, nil

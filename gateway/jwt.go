@@ -84,7 +84,7 @@ type JWT struct {
 	keys      *keySet
 	parser    *jwt.Parser
 	validator *jwt.Validator
-	cache     *bytelru.LRU[*verifiedToken]
+	cache     *bytelru.LRU[bytelru.Key, *verifiedToken]
 	group     singleflight.Group
 	ttl       time.Duration
 	now       func() time.Time
@@ -204,7 +204,7 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 	if budget == 0 {
 		budget = DefaultTokenCacheBytes
 	}
-	cache, err := bytelru.New[*verifiedToken](budget)
+	cache, err := bytelru.New[bytelru.Key, *verifiedToken](budget)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
