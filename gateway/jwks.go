@@ -44,6 +44,9 @@ type keySet struct {
 	table  atomic.Pointer[keyTable]              // nil until a set has loaded
 	failed atomic.Pointer[string]                // why the last load failed, or nil
 	group  singleflight.Group                    // one fetch at a time
+	// loading is set while a fetch is under way, so that a token naming
+	// an unknown kid waits for it rather than spend the rate.
+	loading atomic.Bool
 	// unknown limits the refreshes that tokens with an unknown kid cause.
 	unknown *rate.Limiter
 	log     *slog.Logger
@@ -158,6 +161,8 @@ func newFixedKeys(jwks []byte) (*keySet, error) {
 // Concurrent loads share one fetch. The error wraps ErrUnavailable.
 func (s *keySet) load(ctx context.Context) error {
 	_, err, _ := s.group.Do("", func() (any, error) {
+		s.loading.Store(true)
+		defer s.loading.Store(false)
 		data, err := s.fetch(ctx)
 		var t *keyTable
 		if err == nil {
@@ -213,9 +218,9 @@ func (s *keySet) ready() error {
 // lookup returns the key for a token's kid and alg. A token without a kid
 // is verified only by a set that holds exactly one key for its alg. A kid
 // the set does not hold makes the set refresh, if the unknown-kid rate
-// allows, and is looked up again; an error of that refresh wraps
-// ErrUnavailable, as does a set that never loaded. Any other error is the
-// token's.
+// allows (or waits for a refresh under way), and is looked up again; an
+// error of that refresh wraps ErrUnavailable, as does a set that never
+// loaded. Any other error is the token's.
 func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string) (*verifyKey, error) {
 	t := s.table.Load()
 	if t == nil {
@@ -242,7 +247,7 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		}
 		return k, nil
 	}
-	if s.fetch == nil || !s.unknown.Allow() {
+	if s.fetch == nil || !(s.loading.Load() || s.unknown.Allow()) {
 		return nil, fmt.Errorf("unknown key id %q", clip(kid, 64))
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -533,3 +533,40 @@ func TestJWTCacheBudget(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Tokens that name a kid while a fetch is under way wait for it, rather
+// than be refused by the rate of unknown-kid fetches.
+func TestJWTUnknownKIDJoinsFetch(t *testing.T) {
+	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
+	srv := newJWKSServer(t, k1.JWKS)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour, UnknownKIDInterval: time.Hour})
+	srv.set(http.StatusOK, testjwt.Set(t, k1, k2))
+	// The fetch for k2 answers once both tokens have missed, and a moment
+	// later, so that the second looks its kid up while the fetch is on.
+	srv.before = func(int32) {
+		for deadline := time.Now().Add(10 * time.Second); j.misses.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = j.Scope(ctx, k2.Token(t, goodClaims(fmt.Sprintf(".:t%d", i))))
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("token %d: %v", i, err)
+		}
+	}
+	if n := srv.fetches.Load(); n != 2 {
+		t.Errorf("%d fetches, want 2", n)
+	}
+}
