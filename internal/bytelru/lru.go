@@ -33,7 +33,8 @@ type Key = [32]byte
 // it was built: Go's maps never shrink, so the slots of evicted entries
 // stay allocated. When the entries fall to half of that peak, the map is
 // built again, so that the slots reserved are at most twice the slots
-// used.
+// used. The fixed structures of an empty cache (a few KiB at most, whatever
+// its budget) are not counted.
 type LRU[K comparable, V any] struct {
 	mu        sync.Mutex
 	l         *simplelru.LRU[K, slot[V]]

@@ -145,8 +145,9 @@ func TestLRUGetAllocs(t *testing.T) {
 
 // The bytes counted cover what the cache really holds, measured, after a
 // churn that first fills the map with small entries and then evicts
-// them for large ones; and they do not overstate it by more than half.
-// Keys of 32 and of 8 bytes.
+// them for large ones, give or take the few KiB of the empty structures;
+// and they do not overstate it by more than half. Keys of 32 and of 8
+// bytes.
 func TestBytesMeasured(t *testing.T) {
 	measureBytes(t, "digest keys", key)
 	measureBytes(t, "uint64 keys", func(i int) uint64 { return uint64(i) * 0x9e3779b97f4a7c15 })
@@ -179,7 +180,7 @@ func measureBytes[K comparable](t *testing.T, keys string, newKey func(int) K) {
 		runtime.ReadMemStats(&after)
 		real, s := int64(after.HeapAlloc-before.HeapAlloc), c.Stats()
 		t.Logf("%s, %s: %d entries, %d bytes counted, %d measured", keys, tc.name, s.Len, s.Bytes, real)
-		if real > s.Bytes+4096 || real < s.Bytes/2 {
+		if real > s.Bytes+16<<10 || real < s.Bytes/2 { // the empty structures are not charged
 			t.Errorf("%s, %s: %d bytes counted, %d measured", keys, tc.name, s.Bytes, real)
 		}
 		held = nil
