@@ -204,7 +204,8 @@ func diffKeys(a, b *keyTable) (added, removed int) {
 	return added, removed
 }
 
-// Ready returns nil once a key set has loaded.
+// ready returns nil once a key set has loaded, and otherwise an error
+// that wraps ErrUnavailable with the last failure.
 func (s *keySet) ready() error {
 	if s.table.Load() != nil {
 		return nil
