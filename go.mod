@@ -1,6 +1,6 @@
 module github.com/scopecheck/scopecheck
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/alecthomas/participle/v2 v2.1.4
@@ -16,14 +16,11 @@ require (
 require github.com/owenrumney/go-sarif/v2 v2.3.3
 
 require (
-	github.com/MicahParks/keyfunc/v3 v3.9.1
+	github.com/MicahParks/jwkset v0.11.4
 	github.com/go-json-experiment/json v1.27.2
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
-)
-
-require (
-	github.com/MicahParks/jwkset v0.11.4 // indirect
-	golang.org/x/time v0.15.0 // indirect
+	golang.org/x/sync v0.24.0
+	golang.org/x/time v0.15.0
 )
 
 require (

@@ -120,7 +120,7 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkCacheHit is a gateway's per-request cost of finding a token's
 // compiled matcher, from every core at once.
 func BenchmarkCacheHit(b *testing.B) {
-	c, err := match.NewCache(1024)
+	c, err := match.NewCache(1 << 20)
 	if err != nil {
 		b.Fatal(err)
 	}

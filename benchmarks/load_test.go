@@ -27,7 +27,7 @@ import (
 // core at once, half of them allowed and half denied (one of them a path
 // trick), through a match.Cache. A wrong decision fails the benchmark.
 func BenchmarkMiddleware(b *testing.B) {
-	cache, err := match.NewCache(1024)
+	cache, err := match.NewCache(1 << 20)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -112,7 +113,9 @@ func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = na
 // whole target, the mount bound to the token's tenant, and every other
 // source of the method or target the subrequest carries. It answers 200 to
 // allow, 401 without a usable token (missing, more than one, unverifiable,
-// inactive), or 403. It never allows on an error: a missing source, an
+// inactive), 503 when the token could not be checked at all (its error
+// wraps ErrUnavailable: no key set loaded, introspection unreachable), or
+// 403. It never allows on an error: a missing source, an
 // unknown token, a failed introspection, a damaged scope are all answered
 // with a denial. It panics on options that exclude each other, and on
 // TenantClaim with Tokens that are not ClaimTokens.
@@ -149,7 +152,11 @@ func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, 
 			s, err = tokens.Scope(r.Context(), token)
 		}
 		if err != nil {
-			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true, TokenErr: err}, http.StatusUnauthorized)
+			status := http.StatusUnauthorized
+			if errors.Is(err, ErrUnavailable) {
+				status = http.StatusServiceUnavailable // an outage, not a bad token
+			}
+			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true, TokenErr: err}, status)
 			return
 		}
 		if c.tenantOf != nil {

@@ -1,24 +1,29 @@
 package gateway
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/golang-jwt/jwt/v5"
-)
+import "context"
 
 // Claims verifies the token as Scope does and returns its scope and its
-// claims, for a tenant binding (TenantClaim). The claims are decoded from
-// the very token Scope has just verified, as its parser decodes them, so
-// they are the signed ones.
+// verified claims, for a tenant binding (TenantClaim). The claims are
+// shared with the cache of verified tokens: read them, never change them.
 func (j *JWT) Claims(ctx context.Context, token string) (string, map[string]any, error) {
-	s, err := j.Scope(ctx, token)
+	v, err := j.verify(ctx, token)
 	if err != nil {
 		return "", nil, err
 	}
-	var claims jwt.MapClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil {
-		return "", nil, fmt.Errorf("gateway: %w", err)
+	return v.scope, v.claims, nil
+}
+
+// Claims asks about the token as Scope does and returns its scope and the
+// members of the endpoint's answer, for a tenant binding (TenantClaim).
+// The claims are shared with the cache of answers: read them, never
+// change them.
+func (in *Introspection) Claims(ctx context.Context, token string) (string, map[string]any, error) {
+	e, err := in.lookup(ctx, token)
+	if err != nil {
+		return "", nil, err
 	}
-	return s, claims, nil
+	if e.err != nil {
+		return "", nil, e.err
+	}
+	return e.scope, e.claims, nil
 }

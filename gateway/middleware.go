@@ -32,6 +32,7 @@ type Decision struct {
 	Path string
 	// NoToken is set when no usable token was found (answered 401);
 	// TokenErr says why, when a token was there but failed verification.
+	// A TokenErr that wraps ErrUnavailable is an outage (answered 503).
 	NoToken  bool
 	TokenErr error
 	// ScopeErr is set when the token's scope does not parse; such a scope

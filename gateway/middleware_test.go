@@ -31,7 +31,7 @@ type result struct {
 
 func newServer(t *testing.T, opts ...Option) *httptest.Server {
 	t.Helper()
-	cache, err := match.NewCache(64)
+	cache, err := match.NewCache(1 << 20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,23 +2,22 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
-	"time"
+	"unsafe"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/scopecheck/scopecheck/internal/bytelru"
+	"github.com/scopecheck/scopecheck/internal/memsize"
 )
 
 // Tokens turns a bearer token into the scope it carries, after verifying
 // it. An error means the token is not to be trusted, and no request made
-// with it is allowed.
+// with it is allowed. An error that wraps ErrUnavailable says that the
+// token could not be checked at all; any other says the token is bad.
 type Tokens interface {
 	Scope(ctx context.Context, token string) (string, error)
 }
@@ -26,89 +25,41 @@ type Tokens interface {
 // ErrInactive is the error for a token that introspection says is not active.
 var ErrInactive = errors.New("gateway: token is not active")
 
-// JWTOptions say what a JWT access token must carry beyond a valid
-// signature and an unexpired exp (always required).
-type JWTOptions struct {
-	Issuer   string // when set, the iss claim must equal it
-	Audience string // when set, the aud claim must hold it
+// ErrUnavailable is wrapped by every error that comes from the machinery
+// of verification rather than from the token: no key set loaded yet, a
+// JWKS that cannot be fetched when a token names a key id not yet known,
+// an introspection endpoint that cannot be reached, times out, answers
+// other than 200, or answers what is not a well-formed introspection
+// answer. Such a request is refused as an outage (503), never as a bad
+// token (401), and never allowed. Test for it with errors.Is.
+var ErrUnavailable = errors.New("gateway: token verification is unavailable")
+
+// Readier is implemented by verifiers that depend on something remote:
+// Ready returns nil once they can decide (a key set has loaded, the
+// introspection endpoint has answered), and otherwise an error that
+// wraps ErrUnavailable and says why.
+type Readier interface {
+	Ready() error
 }
 
-// JWT verifies JWT access tokens against a JSON Web Key Set: the
-// signature (asymmetric algorithms only, so that a public key can never
-// serve as an HMAC secret), exp (required), nbf (when present), and iss
-// and aud when configured. The scope is the scope claim, or the scp
-// array joined by spaces. A verified token's scope is kept, in a bounded
-// cache, until its exp (at most VerifiedTTL), so that a token sent again
-// costs no signature check; exp is checked again on every use.
-type JWT struct {
-	keys     jwt.Keyfunc
-	parser   *jwt.Parser
-	verified *expirable.LRU[string, verifiedToken]
-	now      func() time.Time
+// CacheStats are the figures of a token cache: verified JWTs or
+// introspection answers.
+type CacheStats struct {
+	Hits, Misses uint64
+	Evictions    uint64 // entries dropped to make room
+	Len          int    // entries held now
+	Bytes        int64  // bytes charged for them, at most Budget
+	Budget       int64
 }
 
-// VerifiedTTL bounds how long a verified JWT's scope is kept, and
-// VerifiedTokens how many are.
-const (
-	VerifiedTTL    = 5 * time.Minute
-	VerifiedTokens = 10000
-)
-
-type verifiedToken struct {
-	scope string
-	exp   time.Time
+func cacheStats(hits, misses uint64, s bytelru.Stats) CacheStats {
+	return CacheStats{Hits: hits, Misses: misses, Evictions: s.Evictions, Len: s.Len, Bytes: s.Bytes, Budget: s.Budget}
 }
 
-var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-
-// NewJWT verifies against a JWKS document, such as a file's contents.
-func NewJWT(jwks []byte, opts JWTOptions) (*JWT, error) {
-	k, err := keyfunc.NewJWKSetJSON(jwks)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: JWKS: %w", err)
-	}
-	return newJWT(k.Keyfunc, opts), nil
-}
-
-// NewJWTFromURL verifies against a JWKS served at url, refreshed in the
-// background while ctx lives.
-func NewJWTFromURL(ctx context.Context, url string, opts JWTOptions) (*JWT, error) {
-	k, err := keyfunc.NewDefaultCtx(ctx, []string{url})
-	if err != nil {
-		return nil, fmt.Errorf("gateway: JWKS %s: %w", url, err)
-	}
-	return newJWT(k.Keyfunc, opts), nil
-}
-
-func newJWT(keys jwt.Keyfunc, o JWTOptions) *JWT {
-	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(), jwt.WithLeeway(30 * time.Second)}
-	if o.Issuer != "" {
-		popts = append(popts, jwt.WithIssuer(o.Issuer))
-	}
-	if o.Audience != "" {
-		popts = append(popts, jwt.WithAudience(o.Audience))
-	}
-	return &JWT{keys: keys, parser: jwt.NewParser(popts...),
-		verified: expirable.NewLRU[string, verifiedToken](VerifiedTokens, nil, VerifiedTTL), now: time.Now}
-}
-
-// Scope verifies the token and returns its scope.
-func (j *JWT) Scope(_ context.Context, token string) (string, error) {
-	if v, ok := j.verified.Get(token); ok && j.now().Before(v.exp) {
-		return v.scope, nil
-	}
-	var claims jwt.MapClaims
-	if _, err := j.parser.ParseWithClaims(token, &claims, j.keys); err != nil {
-		return "", err
-	}
-	s, err := ScopeClaim(claims)
-	if err != nil {
-		return "", fmt.Errorf("gateway: %w", err)
-	}
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		j.verified.Add(token, verifiedToken{scope: s, exp: exp.Time})
-	}
-	return s, nil
+// tokenKey is the key a token's cache entry is filed under: its SHA-256,
+// so that no cache holds a token.
+func tokenKey(token string) bytelru.Key {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
 }
 
 // ScopeClaim returns the scope of a JWT access token's claims: the
@@ -139,79 +90,45 @@ func ScopeClaim(claims jwt.MapClaims) (string, error) {
 	return strings.Join(parts, " "), nil
 }
 
-// Introspection asks an RFC 7662 endpoint about each token, as a client
-// with its own credentials, and caches each answer (inactive ones too)
-// until the token's exp, at most MaxTTL, in a bounded cache.
-type Introspection struct {
-	endpoint     string
-	clientID     string
-	clientSecret string
-	client       *http.Client
-	cache        *expirable.LRU[string, introspected]
-	now          func() time.Time
-}
-
-// IntrospectionMaxTTL bounds how long an answer is cached.
-const IntrospectionMaxTTL = 5 * time.Minute
-
-type introspected struct {
-	scope  string
-	active bool
-	exp    time.Time
-}
-
-// NewIntrospection makes an introspection client. size bounds the cache.
-func NewIntrospection(endpoint, clientID, clientSecret string, size int) *Introspection {
-	return &Introspection{
-		endpoint: endpoint, clientID: clientID, clientSecret: clientSecret,
-		client: &http.Client{Timeout: 5 * time.Second},
-		cache:  expirable.NewLRU[string, introspected](size, nil, IntrospectionMaxTTL),
-		now:    time.Now,
-	}
-}
-
-// Scope returns the token's scope if the endpoint says it is active.
-func (in *Introspection) Scope(ctx context.Context, token string) (string, error) {
-	if e, ok := in.cache.Get(token); ok && (e.exp.IsZero() || in.now().Before(e.exp)) {
-		if !e.active {
-			return "", ErrInactive
+// valueSize estimates the memory of a value that encoding/json decoded
+// into an interface (an object, an array, a string, a number, a bool or
+// null), counting what the interface points to but not the interface
+// itself. TestValueSizeMeasured holds it to measured heap.
+func valueSize(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		n := mapSize(len(v))
+		for k, e := range v {
+			n += memsize.String(k) + valueSize(e)
 		}
-		return e.scope, nil
-	}
-	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(in.clientID), url.QueryEscape(in.clientSecret))
-	resp, err := in.client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("gateway: introspection: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("gateway: introspection answered %s", resp.Status)
-	}
-	var ans struct {
-		Active bool   `json:"active"`
-		Scope  string `json:"scope"`
-		Exp    *int64 `json:"exp"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ans); err != nil {
-		return "", fmt.Errorf("gateway: introspection answer: %w", err)
-	}
-	e := introspected{scope: ans.Scope, active: ans.Active}
-	if ans.Exp != nil {
-		e.exp = time.Unix(*ans.Exp, 0)
-		if ans.Active && !in.now().Before(e.exp) {
-			return "", errors.New("gateway: introspection says active, but exp has passed")
+		return n
+	case jwt.MapClaims:
+		return valueSize(map[string]any(v))
+	case []any:
+		// The boxed slice header, and the elements.
+		n := memsize.AllocPointers(24) + memsize.AllocPointers(cap(v)*16)
+		for _, e := range v {
+			n += valueSize(e)
 		}
+		return n
+	case string:
+		return memsize.AllocPointers(16) + memsize.String(v) // the boxed header and the bytes
+	case json.Number:
+		return memsize.AllocPointers(16) + memsize.String(string(v))
+	case float64:
+		return memsize.NoPointers(8)
 	}
-	in.cache.Add(token, e)
-	if !e.active {
-		return "", ErrInactive
+	return 0 // bool and nil are not allocated
+}
+
+// mapSize bounds the memory of a map[string]any of n entries: its
+// header, and groups of eight 32-byte slots and their control word, in
+// tables that growth leaves between 7/16 and 7/8 full.
+func mapSize(n int) int {
+	const header, group = 48, 8 + 8*32
+	if n <= 8 {
+		return memsize.AllocPointers(header) + memsize.AllocPointers(group)
 	}
-	return e.scope, nil
+	groups := (n*16/7 + 7) / 8
+	return memsize.AllocPointers(header) + memsize.AllocPointers(64) + groups*group + 64*(groups/128+1)
 }

@@ -55,3 +55,22 @@ func ExampleWithReadMethods() {
 	fmt.Println(set.Allow("OPTIONS", "/config/clients"))
 	// Output: true
 }
+
+func ExampleNewCache() {
+	cache, err := match.NewCache(64 << 20) // at most 64 MiB of compiled scopes
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := 0; i < 3; i++ {
+		m, _ := cache.Get(".:config/** *:webhooks/**") // compiled once, then a hit
+		fmt.Println(m.Allow("POST", "/webhooks/subscriptions"))
+	}
+	s := cache.Stats()
+	fmt.Printf("%d hits, %d miss, %d entry, within budget: %v\n", s.Hits, s.Misses, s.Len, s.Bytes <= s.Budget)
+	// Output:
+	// true
+	// true
+	// true
+	// 2 hits, 1 miss, 1 entry, within budget: true
+}

@@ -18,6 +18,7 @@ type Matcher struct {
 	// literals that make a canonical path are there, so a hit needs no
 	// path check. The trie holds these items too, for Decide.
 	exact exactTable
+	size  int // Size, computed by Compile
 }
 
 // Option changes how Compile builds a Matcher.
@@ -88,6 +89,7 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 			}
 		}
 	}
+	m.size = m.sizeOf()
 	return m
 }
 

@@ -232,6 +232,8 @@ func TestFmt(t *testing.T) {
 }
 
 func TestServeUsage(t *testing.T) {
+	issAud := []string{"--issuer", "https://idp.example", "--audience", "config-api"}
+	with := func(args ...string) []string { return append(append([]string{"serve"}, args...), issAud...) }
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -239,28 +241,52 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve"}, "scopecheck serve: give one of --jwks and --introspect\n"},
 		{[]string{"serve", "--jwks", "a", "--introspect", "b"}, "scopecheck serve: give one of --jwks and --introspect\n"},
 		{[]string{"serve", "--introspect", "http://127.0.0.1:1/i"}, "scopecheck serve: --introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)\n"},
-		{[]string{"serve", "--proxy", "nginx", "--jwks", "testdata/nope.json"}, "scopecheck serve: open testdata/nope.json: no such file or directory\n"},
-		{[]string{"serve", "--proxy", "nginx", "--jwks", "testdata/damaged-scope.txt"}, "scopecheck serve: gateway: JWKS: "},
-		{[]string{"serve", "--proxy", "nginx", "--jwks", "x", "--cache", "0"}, "scopecheck serve: --cache must be positive\n"},
-		{[]string{"serve", "--jwks", "x", "extra"}, "scopecheck serve: unexpected argument \"extra\"\n"},
-		{[]string{"serve", "--jwks", "x"}, "scopecheck serve: give --proxy: the proxy in front"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "haproxy"}, "scopecheck serve: unknown --proxy \"haproxy\": give nginx, ingress-nginx, traefik, caddy or envoy\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--strip-segments", "1"}, "scopecheck serve: --strip-segments is gone: it let a token of one tenant reach every other;"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--tenant", "acme", "--tenant-claim", "t"}, "scopecheck serve: give at most one of --tenant-claim, --tenant and --unsafe-strip-segments\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--tenant", "acme", "--unsafe-strip-segments", "1"}, "scopecheck serve: give at most one of"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--unsafe-strip-segments", "-1"}, "scopecheck serve: --unsafe-strip-segments must be at least 0\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--tenant", "a/b"}, "scopecheck serve: --tenant \"a/b\" is not one canonical path segment\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--tenant", ".."}, "scopecheck serve: --tenant \"..\" is not one canonical path segment\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--tenant", "a%2Fb"}, "scopecheck serve: --tenant \"a%2Fb\" is not one canonical path segment\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "envoy", "--auth-path", "/auth/"}, "scopecheck serve: --auth-path \"/auth/\" must begin with /, not end with /, and not be /healthz\n"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--auth-path", "auth"}, "scopecheck serve: --auth-path \"auth\" must begin"},
-		{[]string{"serve", "--jwks", "x", "--proxy", "nginx", "--auth-path", "/a/../auth"}, "scopecheck serve: --auth-path \"/a/../auth\" is not a canonical path"},
-		{[]string{"serve", "--proxy", "nginx", "--introspect", "http://127.0.0.1:1/i", "--client-id", "gw", "--tenant-claim", "tenant"},
-			"scopecheck serve: --tenant-claim needs a token check that returns claims: give --jwks\n"},
+		{with("--proxy", "nginx", "--jwks", "testdata/nope.json"), "scopecheck serve: gateway: JWKS: open testdata/nope.json: no such file or directory\n"},
+		{with("--proxy", "nginx", "--jwks", "testdata/damaged-scope.txt"), "scopecheck serve: gateway: JWKS: testdata/damaged-scope.txt: not JSON"},
+		{with("--jwks", "x", "extra"), "scopecheck serve: unexpected argument \"extra\"\n"},
+		{with("--jwks", "x"), "scopecheck serve: give --proxy: the proxy in front"},
+		{with("--jwks", "x", "--proxy", "haproxy"), "scopecheck serve: unknown --proxy \"haproxy\": give nginx, ingress-nginx, traefik, caddy or envoy\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--strip-segments", "1"), "scopecheck serve: --strip-segments is gone: it let a token of one tenant reach every other;"},
+		{with("--jwks", "x", "--proxy", "nginx", "--tenant", "acme", "--tenant-claim", "t"), "scopecheck serve: give at most one of --tenant-claim, --tenant and --unsafe-strip-segments\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--tenant", "acme", "--unsafe-strip-segments", "1"), "scopecheck serve: give at most one of"},
+		{with("--jwks", "x", "--proxy", "nginx", "--unsafe-strip-segments", "-1"), "scopecheck serve: --unsafe-strip-segments must be at least 0\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--tenant", "a/b"), "scopecheck serve: --tenant \"a/b\" is not one canonical path segment\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--tenant", ".."), "scopecheck serve: --tenant \"..\" is not one canonical path segment\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--tenant", "a%2Fb"), "scopecheck serve: --tenant \"a%2Fb\" is not one canonical path segment\n"},
+		{with("--jwks", "x", "--proxy", "envoy", "--auth-path", "/auth/"), "scopecheck serve: --auth-path \"/auth/\" must begin with /, not end with /, and not be /healthz\n"},
+		{with("--jwks", "x", "--proxy", "nginx", "--auth-path", "auth"), "scopecheck serve: --auth-path \"auth\" must begin"},
+		{with("--jwks", "x", "--proxy", "nginx", "--auth-path", "/a/../auth"), "scopecheck serve: --auth-path \"/a/../auth\" is not a canonical path"},
+		{with("--introspect", "ftp://idp/i", "--client-id", "gw"), "scopecheck serve: --introspect \"ftp://idp/i\" is not an http or https URL\n"},
+		{with("--jwks", "https://"), "scopecheck serve: --jwks \"https://\" is not an http or https URL\n"},
+		{[]string{"serve", "--proxy", "nginx", "--jwks", "testdata/nope.json"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--proxy", "nginx", "--jwks", "testdata/nope.json", "--issuer", "https://idp.example"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--proxy", "nginx", "--introspect", "http://127.0.0.1:1/i", "--client-id", "gw", "--audience", "a"}, "scopecheck serve: give --issuer and --audience"},
+		{[]string{"serve", "--proxy", "nginx", "--jwks", "testdata/nope.json", "--unsafe-skip-issuer-audience"}, "scopecheck serve: gateway: JWKS: open testdata/nope.json: no such file or directory\n"},
+		{with("--jwks", "x", "--jwks-refresh", "0s"), "scopecheck serve: durations must be positive\n"},
+		{with("--jwks", "x", "--cache-bytes", "0"), `invalid value "0" for flag -cache-bytes: want a positive number of bytes`},
+		{with("--jwks", "x", "--token-cache-bytes", "12XB"), `invalid value "12XB" for flag -token-cache-bytes`},
+		{with("--jwks", "x", "--cache", "100"), "flag provided but not defined: -cache"},
 	} {
 		got := runCLI("", tc.args...)
 		if got.Code != exitUsage || !strings.HasPrefix(got.Stderr, tc.want) {
 			t.Errorf("scopecheck %q = %d, %q; want 2 and %q", tc.args, got.Code, got.Stderr, tc.want)
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"1048576", 1 << 20, true}, {"512KiB", 512 << 10, true}, {"64MiB", 64 << 20, true}, {"2GiB", 2 << 30, true},
+		{"0", 0, false}, {"-1MiB", 0, false}, {"1.5MiB", 0, false}, {"MiB", 0, false}, {"64MB", 0, false}, {"99999999GiB", 0, false},
+	} {
+		var b byteSize
+		err := b.Set(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && int64(b) != tc.want) {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tc.in, b, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -51,6 +51,13 @@ func needProgram(t *testing.T, name string, paths ...string) string {
 	return ""
 }
 
+// e2eIssuer and e2eAudience are what the end-to-end tests' serve requires
+// of tokens, and what their tokens carry.
+const (
+	e2eIssuer   = "https://idp.example"
+	e2eAudience = "config-api"
+)
+
 // syncBuffer collects a process's output while the test reads it.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -100,11 +107,13 @@ type server struct {
 	logs *syncBuffer
 }
 
-// startServe starts "scopecheck serve" on an ephemeral port and waits for
-// the first line of its log, which names the address.
-func startServe(t *testing.T, bin string, args ...string) *server {
+// startServe starts "scopecheck serve" on an ephemeral port, with env
+// added to the environment, and waits for the first line of its log,
+// which must name the address.
+func startServe(t *testing.T, bin string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{} // exec copies into it until Wait returns
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -112,13 +121,13 @@ func startServe(t *testing.T, bin string, args ...string) *server {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	first := ""
-	for i := 0; i < 200 && !strings.Contains(first, "\n"); i++ {
-		time.Sleep(20 * time.Millisecond)
+	for i := 0; i < 500 && !strings.Contains(first, "\n"); i++ {
+		time.Sleep(10 * time.Millisecond)
 		first = logs.String()
 	}
 	first, _, _ = strings.Cut(first, "\n")
-	var listening struct{ Addr string }
-	if err := json.Unmarshal([]byte(first), &listening); err != nil || listening.Addr == "" {
+	var listening struct{ Msg, Addr string }
+	if err := json.Unmarshal([]byte(first), &listening); err != nil || listening.Msg != "listening" || listening.Addr == "" {
 		t.Fatalf("serve's first line %q names no address", first)
 	}
 	return &server{cmd, listening.Addr, logs}
@@ -525,18 +534,18 @@ func TestProxies(t *testing.T) {
 	bin, keys, jwksFile := setupServe(t)
 	exp := time.Now().Add(time.Hour).Unix()
 	tokens := map[string]string{
-		"acme":     keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": e2eScope}),
-		"other":    keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "othercorp", "scope": e2eScope}),
-		"notenant": keys.Token(t, jwt.MapClaims{"exp": exp, "scope": e2eScope}),
-		"expired":  keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
+		"acme":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope}),
+		"other":    keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope}),
+		"notenant": keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope}),
+		"expired":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
 		"garbage":  "not.a.jwt",
-		"wide":     keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": wideScope}),
+		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope}),
 	}
 	mount := oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
 	for _, f := range fronts {
 		t.Run(f.name, func(t *testing.T) {
 			dir := t.TempDir()
-			srv := startServe(t, bin, "--proxy", f.name, "--jwks", jwksFile, "--tenant-claim", "tenant")
+			srv := startServe(t, bin, nil, "--proxy", f.name, "--jwks", jwksFile, "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
 			up := newRecorder(t)
 			addr := freeAddr(t)
 			f.start(t, dir, addr, srv.addr, up.Listener.Addr().String())
@@ -696,8 +705,8 @@ func TestProxyHeaders(t *testing.T) {
 	}
 	bin, keys, jwksFile := setupServe(t)
 	exp := time.Now().Add(time.Hour).Unix()
-	acme := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": e2eScope})
-	other := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "othercorp", "scope": e2eScope})
+	acme := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope})
+	other := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope})
 
 	// traefik sends forwardAuth's subrequest for an original request.
 	traefik := func(method, uri string, client ...string) string {
@@ -754,7 +763,7 @@ func TestProxyHeaders(t *testing.T) {
 		}},
 	} {
 		t.Run(run.args[1], func(t *testing.T) {
-			srv := startServe(t, bin, append(run.args, "--jwks", jwksFile)...)
+			srv := startServe(t, bin, nil, append(run.args, "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience)...)
 			for _, x := range run.exchanges {
 				if got := sendRaw(t, srv.addr, x.raw); got != x.want {
 					t.Errorf("%s: status %d, want %d\n%s", x.name, got, x.want, x.raw)

@@ -85,15 +85,6 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 	return proxy, nil, nil, nil
 }
 
-// checkTokens says whether the token check gives what the flags need:
-// claims, for --tenant-claim.
-func (f *requestFlags) checkTokens(tokens gateway.Tokens) error {
-	if _, ok := tokens.(gateway.ClaimTokens); *f.tenantClaim != "" && !ok {
-		return errors.New("--tenant-claim needs a token check that returns claims: give --jwks")
-	}
-	return nil
-}
-
 // route makes the auth path, and only it, answer decisions: exactly that
 // path, or for Envoy every target under it (the check request's target is
 // the path prefix and the original target). Everything else goes to mux.
@@ -115,15 +106,17 @@ func (f *requestFlags) route(mux *http.ServeMux, auth http.Handler) http.Handler
 
 // requestAttrs are the log attributes of a decision's request side: the
 // whole target as received, the path decided on, and, for a conflict, the
-// second source and what it means.
+// second source and what it means. Each is the client's, so each is
+// clipped (gateway.Clip).
 func requestAttrs(d gateway.Decision) []any {
-	attrs := []any{"method", d.Method, "target", d.Target, "path", d.Path}
+	clip := gateway.Clip
+	attrs := []any{"method", clip(d.Method), "target", clip(d.Target), "path", clip(d.Path)}
 	if d.Refusal == gateway.Conflict {
 		m := d.Other.Method
 		if m == "" {
 			m = "(any)"
 		}
-		attrs = append(attrs, "source", d.Other.Name, "source_method", m, "source_target", d.Other.Target)
+		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(m), "source_target", clip(d.Other.Target))
 	}
 	return attrs
 }

@@ -1,0 +1,319 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/scopecheck/scopecheck/internal/bytelru"
+	"github.com/scopecheck/scopecheck/internal/memsize"
+)
+
+// IntrospectionOptions configure an Introspection client. Zero fields
+// take the defaults named.
+type IntrospectionOptions struct {
+	// ClientID and ClientSecret authenticate the gateway to the endpoint
+	// (HTTP Basic, each form-encoded as RFC 6749 §2.3.1 says).
+	ClientID, ClientSecret string
+
+	Issuer   string // when set, an active answer's iss must equal it
+	Audience string // when set, an active answer's aud must hold it
+
+	// CacheTTL bounds how long an active answer is kept
+	// (DefaultTokenCacheTTL); never past the token's exp. InactiveTTL is
+	// how long an answer that refuses the token is kept
+	// (DefaultInactiveTTL). CacheBytes bounds the cache's memory
+	// (DefaultTokenCacheBytes).
+	CacheTTL    time.Duration
+	InactiveTTL time.Duration
+	CacheBytes  int64
+
+	// Client makes the requests (a 5-second timeout by default). Whatever
+	// client is given, redirects are not followed: the token is posted
+	// to the endpoint configured and nowhere else.
+	Client *http.Client
+}
+
+// DefaultInactiveTTL is how long an answer that refuses a token is
+// cached by default.
+const DefaultInactiveTTL = 10 * time.Second
+
+// maxIntrospectionBytes bounds an introspection answer.
+const maxIntrospectionBytes = 256 << 10
+
+// Introspection asks an RFC 7662 endpoint about each token, as a client
+// with its own credentials. An answer is used only if it is a 200 whose
+// body is one JSON object (strictly: nothing after it, no member named
+// twice) with a boolean "active"; anything else, like an endpoint that
+// cannot be reached or times out, is an error that wraps ErrUnavailable.
+// An active answer must carry, when configured, the issuer and the
+// audience, its token_type (when present) must be Bearer, and its exp and
+// nbf must hold now.
+//
+// Answers are cached, filed under the token's SHA-256 in a cache bounded
+// in bytes: active ones until the token's exp and at most CacheTTL,
+// refusals for InactiveTTL. Concurrent first uses of one token make one
+// request.
+type Introspection struct {
+	endpoint    string
+	opts        IntrospectionOptions
+	client      *http.Client
+	cache       *bytelru.LRU[bytelru.Key, *introspected]
+	group       singleflight.Group
+	ttl         time.Duration
+	inactiveTTL time.Duration
+	now         func() time.Time
+	answered    atomic.Bool
+	hits        atomic.Uint64
+	misses      atomic.Uint64
+	asks        atomic.Uint64
+}
+
+// introspected is a cache entry: an answer about one token.
+type introspected struct {
+	scope string
+	// claims are the members of an active answer, for deciding on more
+	// than the scope.
+	claims  map[string]any
+	err     error // why the token is refused: ErrInactive, or what the answer lacks
+	expires time.Time
+}
+
+func (e *introspected) size() int64 {
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*e))) + valueSize(e.claims) // the scope is one of the claims
+	if e.err != nil && e.err != ErrInactive {
+		n += 2 * memsize.String(e.err.Error())
+	}
+	return int64(n)
+}
+
+// NewIntrospection makes an introspection client for an http or https
+// endpoint.
+func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspection, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("gateway: introspection endpoint %q is not an http or https URL", endpoint)
+	}
+	if opts.CacheTTL < 0 || opts.InactiveTTL < 0 || opts.CacheBytes < 0 {
+		return nil, errors.New("gateway: introspection options must not be negative")
+	}
+	in := &Introspection{endpoint: endpoint, opts: opts, ttl: opts.CacheTTL, inactiveTTL: opts.InactiveTTL, now: time.Now}
+	if in.ttl == 0 {
+		in.ttl = DefaultTokenCacheTTL
+	}
+	if in.inactiveTTL == 0 {
+		in.inactiveTTL = DefaultInactiveTTL
+	}
+	client := http.Client{Timeout: 5 * time.Second}
+	if opts.Client != nil {
+		client = *opts.Client
+	}
+	client.CheckRedirect = noRedirect
+	in.client = &client
+	budget := opts.CacheBytes
+	if budget == 0 {
+		budget = DefaultTokenCacheBytes
+	}
+	if in.cache, err = bytelru.New[bytelru.Key, *introspected](budget); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	return in, nil
+}
+
+// Scope returns the token's scope if the endpoint says it is active.
+func (in *Introspection) Scope(ctx context.Context, token string) (string, error) {
+	e, err := in.lookup(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if e.err != nil {
+		return "", e.err
+	}
+	return e.scope, nil
+}
+
+// lookup returns the cached answer about a token, or asks for one.
+func (in *Introspection) lookup(ctx context.Context, token string) (*introspected, error) {
+	k := tokenKey(token)
+	if e, ok := in.cache.Get(k); ok {
+		if in.now().Before(e.expires) {
+			in.hits.Add(1)
+			return e, nil
+		}
+		in.cache.Remove(k)
+	}
+	in.misses.Add(1)
+	// The request is shared by every caller waiting for it, so it does
+	// not end when the first caller goes away; the client's timeout
+	// bounds it.
+	r, err, _ := in.group.Do(string(k[:]), func() (any, error) {
+		e, err := in.ask(context.WithoutCancel(ctx), token)
+		if err != nil {
+			return nil, err
+		}
+		in.cache.Add(k, e, e.size())
+		return e, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.(*introspected), nil
+}
+
+// Ready returns nil once the endpoint has given a well-formed answer,
+// and otherwise an error that wraps ErrUnavailable.
+func (in *Introspection) Ready() error {
+	if in.answered.Load() {
+		return nil
+	}
+	return fmt.Errorf("%w: the introspection endpoint has not answered yet", ErrUnavailable)
+}
+
+// Probe asks the endpoint about a random token that no server issued, so
+// that Ready turns true before the first request. The answer is not
+// cached. Its error wraps ErrUnavailable.
+func (in *Introspection) Probe(ctx context.Context) error {
+	b := make([]byte, 24)
+	rand.Read(b)
+	_, err := in.ask(ctx, "scopecheck-probe-"+hex.EncodeToString(b))
+	return err
+}
+
+// CacheStats returns the figures of the cache of answers.
+func (in *Introspection) CacheStats() CacheStats {
+	return cacheStats(in.hits.Load(), in.misses.Load(), in.cache.Stats())
+}
+
+// ask posts the token to the endpoint and reads the answer. An error
+// wraps ErrUnavailable; a refusal of the token is an entry with err set.
+func (in *Introspection) ask(ctx context.Context, token string) (*introspected, error) {
+	in.asks.Add(1)
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%w: introspection: %v", ErrUnavailable, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(url.QueryEscape(in.opts.ClientID), url.QueryEscape(in.opts.ClientSecret))
+	resp, err := in.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: introspection: %v", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: introspection answered %s", ErrUnavailable, resp.Status)
+	}
+	body, err := readBounded(resp.Body, maxIntrospectionBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+	}
+	a, err := decodeObject(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+	}
+	e, err := in.judge(a)
+	if err != nil {
+		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+	}
+	in.answered.Store(true)
+	return e, nil
+}
+
+// judge turns a decoded answer into a cache entry. An error says the
+// answer is malformed (the endpoint's fault); an entry with err set says
+// the token is refused.
+func (in *Introspection) judge(a map[string]any) (*introspected, error) {
+	now := in.now()
+	refused := func(err error) (*introspected, error) {
+		return &introspected{err: err, expires: now.Add(in.inactiveTTL)}, nil
+	}
+	active, ok := a["active"].(bool)
+	if !ok {
+		return nil, errors.New(`no boolean "active"`)
+	}
+	if !active {
+		return refused(ErrInactive)
+	}
+	e := &introspected{claims: a, expires: now.Add(in.ttl)}
+	switch s := a["scope"].(type) {
+	case string:
+		e.scope = s
+	case nil:
+	default:
+		return nil, errors.New(`"scope" is not a string`)
+	}
+	exp, hasExp, err := numericDate(a, "exp")
+	if err != nil {
+		return nil, err
+	}
+	nbf, hasNbf, err := numericDate(a, "nbf")
+	if err != nil {
+		return nil, err
+	}
+	tt, hasType := a["token_type"]
+	if t, ok := tt.(string); hasType && !ok {
+		return nil, errors.New(`"token_type" is not a string`)
+	} else if hasType && !strings.EqualFold(t, "Bearer") {
+		return refused(fmt.Errorf("gateway: introspection: token_type %q is not Bearer", clip(t, 64)))
+	}
+	switch {
+	case hasExp && !now.Before(exp):
+		return refused(errors.New("gateway: introspection says active, but exp has passed"))
+	case hasNbf && now.Add(30*time.Second).Before(nbf):
+		return refused(errors.New("gateway: introspection says active, but nbf has not come"))
+	case in.opts.Issuer != "" && a["iss"] != in.opts.Issuer:
+		return refused(errors.New("gateway: introspection: iss is not the issuer configured"))
+	case in.opts.Audience != "" && !holdsAudience(a["aud"], in.opts.Audience):
+		return refused(errors.New("gateway: introspection: aud does not hold the audience configured"))
+	}
+	if hasExp && exp.Before(e.expires) {
+		e.expires = exp
+	}
+	return e, nil
+}
+
+// numericDate reads a member that, when present, is a NumericDate: a
+// number of seconds since 1970.
+func numericDate(a map[string]any, name string) (time.Time, bool, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return time.Time{}, false, nil
+	}
+	n, isNum := v.(json.Number)
+	if !isNum {
+		return time.Time{}, false, fmt.Errorf("%q is not a number", name)
+	}
+	f, err := n.Float64()
+	if err != nil || f < 0 || f > 1<<40 {
+		return time.Time{}, false, fmt.Errorf("%q is not a date", name)
+	}
+	return time.Unix(int64(f), 0), true, nil
+}
+
+// holdsAudience reports whether aud, a string or an array of strings,
+// holds want.
+func holdsAudience(aud any, want string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == want
+	case []any:
+		for _, v := range a {
+			if v == want {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,344 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
+
+	"github.com/scopecheck/scopecheck/internal/bytelru"
+	"github.com/scopecheck/scopecheck/internal/memsize"
+)
+
+// JWTOptions say what a JWT access token must carry beyond a valid
+// signature and an unexpired exp (always required), how the key set is
+// kept fresh, and how verified tokens are cached. Zero fields take the
+// defaults named.
+type JWTOptions struct {
+	Issuer   string // when set, the iss claim must equal it
+	Audience string // when set, the aud claim must hold it
+
+	// RefreshInterval is how often a JWKS URL is fetched, or a JWKS file
+	// read, again (DefaultRefreshInterval). A key withdrawn from the set
+	// stops verifying at the next refresh, cached verifications
+	// included. A file is also read again within a second of changing,
+	// and on Reload.
+	RefreshInterval time.Duration
+	// UnknownKIDInterval is the least time between two fetches of a JWKS
+	// URL made because a token names a key id the set does not hold
+	// (DefaultUnknownKIDInterval); in between, such tokens are refused.
+	// A token that fails any check that needs no key never causes one.
+	UnknownKIDInterval time.Duration
+
+	// CacheBytes bounds the memory of the cache of verified tokens
+	// (DefaultTokenCacheBytes), and CacheTTL how long a verified token is
+	// kept (DefaultTokenCacheTTL); never past its exp.
+	CacheBytes int64
+	CacheTTL   time.Duration
+
+	// Client fetches a JWKS URL. The default has a 10-second timeout and
+	// follows no redirect.
+	Client *http.Client
+	// Logger receives a line when a key set loads or changes, and one
+	// when a load fails (slog.Default() when nil).
+	Logger *slog.Logger
+}
+
+// Defaults of JWTOptions and IntrospectionOptions.
+const (
+	DefaultRefreshInterval    = 5 * time.Minute
+	DefaultUnknownKIDInterval = 10 * time.Second
+	DefaultTokenCacheBytes    = 16 << 20
+	DefaultTokenCacheTTL      = time.Minute
+)
+
+// maxKID bounds the key id of a token: a longer one is refused without a
+// lookup.
+const maxKID = 256
+
+// JWT verifies JWT access tokens against a JSON Web Key Set: the
+// signature (asymmetric algorithms only, so that a public key can never
+// serve as an HMAC secret), exp (required), nbf (when present), and iss
+// and aud when configured. The scope is the scope claim, or the scp
+// array joined by spaces.
+//
+// Every check that needs no key (the token's shape, its algorithm, its
+// kid, the length of its signature, and its claims, unverified) is made
+// before a key is looked up, so that a token that fails one never makes
+// the key set refresh. A verified token is kept, in a cache bounded in
+// bytes and filed under the token's SHA-256, until its exp and at most
+// CacheTTL; each use checks again that exp has not passed and that the
+// key that verified it is still in the current set. Concurrent first
+// uses of one token verify it once.
+type JWT struct {
+	keys      *keySet
+	parser    *jwt.Parser
+	validator *jwt.Validator
+	cache     *bytelru.LRU[bytelru.Key, *verifiedToken]
+	group     singleflight.Group
+	ttl       time.Duration
+	now       func() time.Time
+	hits      atomic.Uint64
+	misses    atomic.Uint64
+	verifies  atomic.Uint64
+}
+
+// verifiedToken is a cache entry: what a verified token carries, and
+// what its use depends on.
+type verifiedToken struct {
+	scope string
+	// claims are all of the token's verified claims, for deciding on more
+	// than the scope.
+	claims  jwt.MapClaims
+	expires time.Time // the token's exp, or CacheTTL after verification if sooner
+	fp      [32]byte  // the fingerprint of the key that verified it
+}
+
+func (v *verifiedToken) size() int64 {
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*v))) + valueSize(v.claims)
+	if _, ok := v.claims["scope"].(string); !ok {
+		n += memsize.String(v.scope) // joined from scp; otherwise the claim itself
+	}
+	return int64(n)
+}
+
+var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// NewJWT verifies against a fixed JWKS document, such as a file's
+// contents read once. It is ready at once.
+func NewJWT(jwks []byte, opts JWTOptions) (*JWT, error) {
+	keys, err := newFixedKeys(jwks)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: JWKS: %w", err)
+	}
+	return newJWT(keys, opts)
+}
+
+// NewJWTFromFile verifies against the JWKS in a file, read now (an error
+// if it cannot be read or does not parse) and again, while ctx lives,
+// within a second of each change, every RefreshInterval, and on Reload.
+// A version that cannot be read or does not parse is logged and leaves
+// the keys as they were.
+func NewJWTFromFile(ctx context.Context, path string, opts JWTOptions) (*JWT, error) {
+	keys := &keySet{source: path}
+	keys.fetch = keys.fetchFile(path)
+	data, err := keys.fetch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: JWKS: %w", err)
+	}
+	t, err := parseJWKS(data)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: JWKS: %s: %w", path, err)
+	}
+	keys.table.Store(t)
+	j, err := newJWT(keys, opts)
+	if err != nil {
+		return nil, err
+	}
+	go keys.watchFile(ctx, path, refreshInterval(opts))
+	return j, nil
+}
+
+// NewJWTFromURL verifies against a JWKS served at an http or https URL,
+// fetched in the background while ctx lives: at once (and, until that
+// succeeds, again after one second, two, four…), then every
+// RefreshInterval, on Reload, and when a token names an unknown key id
+// (at most once per UnknownKIDInterval). It returns at once; until a set
+// has loaded, Ready and Scope return errors that wrap ErrUnavailable. A
+// fetch that fails keeps the keys as they were.
+func NewJWTFromURL(ctx context.Context, jwksURL string, opts JWTOptions) (*JWT, error) {
+	u, err := url.Parse(jwksURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("gateway: JWKS URL %q is not an http or https URL", jwksURL)
+	}
+	client := opts.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirect}
+	}
+	keys := &keySet{source: jwksURL, fetch: fetchURL(jwksURL, client)}
+	j, err := newJWT(keys, opts)
+	if err != nil {
+		return nil, err
+	}
+	go keys.watchURL(ctx, refreshInterval(opts))
+	return j, nil
+}
+
+// noRedirect makes an http.Client return a redirect as the answer, which
+// is then refused as not 200.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func refreshInterval(o JWTOptions) time.Duration {
+	if o.RefreshInterval > 0 {
+		return o.RefreshInterval
+	}
+	return DefaultRefreshInterval
+}
+
+func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
+	if o.RefreshInterval < 0 || o.UnknownKIDInterval < 0 || o.CacheBytes < 0 || o.CacheTTL < 0 {
+		return nil, errors.New("gateway: JWT options must not be negative")
+	}
+	if keys.log == nil {
+		keys.log = o.Logger
+		if keys.log == nil {
+			keys.log = slog.Default()
+		}
+	}
+	every := o.UnknownKIDInterval
+	if every == 0 {
+		every = DefaultUnknownKIDInterval
+	}
+	keys.unknown = rate.NewLimiter(rate.Every(every), 1)
+	budget := o.CacheBytes
+	if budget == 0 {
+		budget = DefaultTokenCacheBytes
+	}
+	cache, err := bytelru.New[bytelru.Key, *verifiedToken](budget)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	j := &JWT{keys: keys, cache: cache, ttl: o.CacheTTL, now: time.Now}
+	if j.ttl == 0 {
+		j.ttl = DefaultTokenCacheTTL
+	}
+	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(),
+		jwt.WithLeeway(30 * time.Second), jwt.WithTimeFunc(func() time.Time { return j.now() })}
+	if o.Issuer != "" {
+		popts = append(popts, jwt.WithIssuer(o.Issuer))
+	}
+	if o.Audience != "" {
+		popts = append(popts, jwt.WithAudience(o.Audience))
+	}
+	j.parser, j.validator = jwt.NewParser(popts...), jwt.NewValidator(popts...)
+	return j, nil
+}
+
+// Ready returns nil once a key set has loaded, and otherwise an error
+// that wraps ErrUnavailable with the last failure.
+func (j *JWT) Ready() error { return j.keys.ready() }
+
+// Reload reads the JWKS file, or fetches the JWKS URL, now, as on a
+// change; it does nothing for a fixed set. On an error (which wraps
+// ErrUnavailable) the keys stay as they were.
+func (j *JWT) Reload(ctx context.Context) error {
+	if j.keys.fetch == nil {
+		return nil
+	}
+	return j.keys.load(ctx)
+}
+
+// CacheStats returns the figures of the cache of verified tokens.
+func (j *JWT) CacheStats() CacheStats {
+	return cacheStats(j.hits.Load(), j.misses.Load(), j.cache.Stats())
+}
+
+// Scope verifies the token and returns its scope.
+func (j *JWT) Scope(ctx context.Context, token string) (string, error) {
+	v, err := j.verify(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	return v.scope, nil
+}
+
+// verify returns the cached verification of a token, or verifies it.
+func (j *JWT) verify(ctx context.Context, token string) (*verifiedToken, error) {
+	k := tokenKey(token)
+	if v, ok := j.cache.Get(k); ok {
+		if j.now().Before(v.expires) && j.keys.holds(&v.fp) {
+			j.hits.Add(1)
+			return v, nil
+		}
+		j.cache.Remove(k)
+	}
+	j.misses.Add(1)
+	r, err, _ := j.group.Do(string(k[:]), func() (any, error) { return j.parse(ctx, token, k) })
+	if err != nil {
+		return nil, err
+	}
+	return r.(*verifiedToken), nil
+}
+
+// parse verifies a token and caches what it carries.
+func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verifiedToken, error) {
+	j.verifies.Add(1)
+	var claims jwt.MapClaims
+	var used *verifyKey
+	_, err := j.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		// The parser has checked the three parts, that the header and
+		// claims decode, and the algorithm.
+		kid, hasKID, err := j.structural(t)
+		if err != nil {
+			return nil, err
+		}
+		if used, err = j.keys.lookup(ctx, kid, hasKID, t.Method.Alg()); err != nil {
+			return nil, err
+		}
+		return used.key, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: JWT: %w", err)
+	}
+	s, err := ScopeClaim(claims)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil { // the parser requires it; never cache without it
+		return nil, errors.New("gateway: JWT: no exp")
+	}
+	v := &verifiedToken{scope: s, claims: claims, expires: exp.Time, fp: used.fp}
+	if limit := j.now().Add(j.ttl); limit.Before(v.expires) {
+		v.expires = limit
+	}
+	j.cache.Add(k, v, v.size())
+	return v, nil
+}
+
+// structural makes the checks that need no key: a kid, when present, is
+// a string of 1 to maxKID bytes; the signature has the length its
+// algorithm gives; and the claims, unverified, pass the validator (exp,
+// nbf, iss, aud). It returns the kid.
+func (j *JWT) structural(t *jwt.Token) (kid string, hasKID bool, err error) {
+	if v, ok := t.Header["kid"]; ok {
+		kid, hasKID = v.(string)
+		if !hasKID || kid == "" || len(kid) > maxKID {
+			return "", false, fmt.Errorf("kid is not a string of 1 to %d bytes", maxKID)
+		}
+	}
+	if alg, n := t.Method.Alg(), len(t.Signature); !signatureLength(alg, n) {
+		return "", false, fmt.Errorf("a %d-byte signature cannot be %s", n, alg)
+	}
+	if err := j.validator.Validate(t.Claims); err != nil {
+		return "", false, err
+	}
+	return kid, hasKID, nil
+}
+
+// signatureLength reports whether n bytes can be a signature of alg:
+// RSA of 1024 to 8192 bits, or the fixed length of an ECDSA or EdDSA
+// signature.
+func signatureLength(alg string, n int) bool {
+	switch {
+	case strings.HasPrefix(alg, "RS"), strings.HasPrefix(alg, "PS"):
+		return n >= 128 && n <= 1024
+	case alg == "ES256", alg == "EdDSA":
+		return n == 64
+	case alg == "ES384":
+		return n == 96
+	case alg == "ES512":
+		return n == 132
+	}
+	return false
+}

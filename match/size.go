@@ -1,0 +1,53 @@
+package match
+
+import (
+	"unsafe"
+
+	"github.com/scopecheck/scopecheck/internal/memsize"
+)
+
+// Size is the memory, in bytes, that Compile allocated for the matcher:
+// its trie nodes, tails and their bit tables, exact table and options,
+// each allocation rounded up to the allocator's size class. It does not
+// count the scope.Set the matcher was compiled from (the items and their
+// text, which the trie and tables share), since the caller made that; a
+// Cache adds it. It is computed once, at Compile, for caches that budget
+// bytes; TestSizeMeasured holds it to the heap growth Compile really
+// causes.
+func (m *Matcher) Size() int {
+	if m == nil {
+		return 0
+	}
+	return m.size
+}
+
+// sizeOf walks a compiled matcher for Size.
+func (m *Matcher) sizeOf() int {
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*m)))
+	n += memsize.AllocPointers(cap(m.readExtra) * int(unsafe.Sizeof("")))
+	n += memsize.AllocPointers(len(m.exact.slots) * int(unsafe.Sizeof(exactSlot{})))
+	n += m.root.sizeOf() - memsize.AllocPointers(int(unsafe.Sizeof(node{}))) // the root is inside m
+	return n
+}
+
+// sizeOf is the memory of a trie node and everything under it.
+func (n *node) sizeOf() int {
+	total := memsize.AllocPointers(int(unsafe.Sizeof(*n)))
+	// indices is built by concatenation, so it has its own bytes; prefix
+	// and full are slices of the patterns.
+	total += memsize.Alloc(len(n.indices))
+	total += memsize.AllocPointers(cap(n.children) * int(unsafe.Sizeof(n)))
+	total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
+	for i := range n.cands {
+		if p := n.cands[i].tail.prog; p != nil {
+			total += memsize.AllocPointers(int(unsafe.Sizeof(*p)))
+			total += memsize.Alloc(cap(p.lit) * 8)
+			total += memsize.Alloc(cap(p.loop) * 8)
+			total += memsize.Alloc(cap(p.eps) * 8)
+		}
+	}
+	for _, c := range n.children {
+		total += c.sizeOf()
+	}
+	return total
+}
