@@ -40,13 +40,16 @@ const (
 	UnknownAccess Code = "unknown-access"
 	Whitespace    Code = "whitespace"
 	Empty         Code = "empty"
+	// TooLarge: a containment question about the scope is too large to
+	// decide; it is not reported clean.
+	TooLarge Code = "too-large"
 )
 
 // LintCodes lists the lint codes with their severities.
 var LintCodes = map[Code]Severity{
 	SuperAdmin: SeverityWarning, ReadAll: SeverityInfo, PrefixBleed: SeverityWarning, TrailingSlash: SeverityWarning,
 	Placeholder: SeverityError, Duplicate: SeverityWarning, Redundant: SeverityWarning, UnknownAccess: SeverityWarning,
-	Whitespace: SeverityInfo, Empty: SeverityWarning,
+	Whitespace: SeverityInfo, Empty: SeverityWarning, TooLarge: SeverityError,
 }
 
 // Finding is one thing a reviewer should look at in a scope string.
@@ -214,6 +217,7 @@ func (l *linter) items(tree *grammar.Scope) {
 			}
 		}
 	}
+	l.breadth(valid)
 	l.redundant(valid)
 }
 
@@ -236,13 +240,6 @@ func isPlain(text string) bool {
 
 // access reports the findings that concern one valid access item alone.
 func (l *linter) access(i int, text string, n *grammar.AccessItem) {
-	off := l.spans[i].start
-	switch text {
-	case "*:**":
-		l.add(SuperAdmin, off, text, "", "*:** grants every method on every path (super admin); grant the paths and methods the client needs")
-	case ".:**":
-		l.add(ReadAll, off, text, "", ".:** reads everything; grant the paths the client reads")
-	}
 	if strings.HasSuffix(text, "/") {
 		l.trailingSlash(i, text)
 	}
@@ -432,8 +429,8 @@ var codeHelp = map[Code]string{
 	BadEscape:     "A '%' must begin an escape of two hex digits that canonical paths allow and that decodes to valid UTF-8.",
 	StarRun:       "\"*\" matches within a segment and \"**\" across segments; three or more '*' mean nothing.",
 	Internal:      "The parser failed; the scope grants nothing. Report it as a defect.",
-	SuperAdmin:    "*:** grants every method on every path; grant only the paths and methods the client needs.",
-	ReadAll:       ".:** reads every path; grant only the paths the client reads.",
+	SuperAdmin:    "The scope grants every method on every path, as *:** does (its items may do so only together, as *:* *:*/** do); grant only the paths and methods the client needs.",
+	ReadAll:       "The scope reads every path, as .:** does (its items may do so only together); grant only the paths the client reads.",
 	PrefixBleed:   "A wildcard glued to a literal also matches the literal followed by more bytes (tokenPolicies** matches tokenPoliciesX); to keep the literal a whole segment, write P for P*, or P P/** for P and what is under it.",
 	TrailingSlash: "A pattern ending in \"/\" matches only the path with the trailing slash; write \"/**\" for the subtree.",
 	Placeholder:   "A template segment such as <id>, {id} or :id was left in; put the real identifier there.",
@@ -442,6 +439,7 @@ var codeHelp = map[Code]string{
 	UnknownAccess: "X:path with X other than '.' and '*' is a plain item that grants no request; write .:path or *:path if an access item was meant.",
 	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
 	Empty:         "A scope with no items grants nothing.",
+	TooLarge:      "A containment question about the scope is too large to decide; the scope is not reported clean. Simplify it.",
 }
 
 // Describe is a sentence on what a code means and what to do about it, or

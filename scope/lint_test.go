@@ -304,3 +304,110 @@ func TestLintPrefixBleedNeverWidens(t *testing.T) {
 		})
 	}
 }
+
+// super-admin and read-all are judged by what the scope's valid access
+// items allow together, by containment, never by how they are written:
+// super-admin fires once iff they cover "*:**", read-all once iff they
+// cover ".:**" and not "*:**", each at one of those items.
+func TestLintBreadthIsContainment(t *testing.T) {
+	seen := map[scope.Code]int{}
+	rapid.Check(t, func(t *rapid.T) {
+		s := scopegen.BroadText(6, 4).Draw(t, "scope")
+		var valid []string
+		for _, f := range strings.Split(s, " ") {
+			if set, err := scope.Parse(f); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
+				valid = append(valid, f)
+			}
+		}
+		union := scope.MustParse(strings.Join(valid, " "))
+		all, w1 := scope.Covers(union, scope.MustParse("*:**"))
+		reads, w2 := scope.Covers(union, scope.MustParse(".:**"))
+		if w1.Err != nil || w2.Err != nil {
+			t.Skip("undecided")
+		}
+		want := map[scope.Code]int{}
+		switch {
+		case all:
+			want[scope.SuperAdmin] = 1
+		case reads:
+			want[scope.ReadAll] = 1
+		}
+		got := map[scope.Code]int{}
+		for _, f := range scope.Lint(s) {
+			if f.Code != scope.SuperAdmin && f.Code != scope.ReadAll {
+				continue
+			}
+			got[f.Code]++
+			seen[f.Code]++
+			if !slices.Contains(valid, f.Item) || !strings.HasPrefix(s[f.Offset:], f.Item) {
+				t.Errorf("%s at %d names %q, not an access item of %q there", f.Code, f.Offset, f.Item, s)
+			}
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Lint(%q): super-admin and read-all (-want +got):\n%s", s, diff)
+		}
+	})
+	if seen[scope.SuperAdmin] == 0 || seen[scope.ReadAll] == 0 {
+		t.Errorf("the generator reached super-admin %d times and read-all %d times", seen[scope.SuperAdmin], seen[scope.ReadAll])
+	}
+}
+
+func TestBreadth(t *testing.T) {
+	for _, tc := range []struct {
+		scope string
+		want  scope.Code
+	}{
+		{"*:**", scope.SuperAdmin},
+		{"*:* *:*/**", scope.SuperAdmin},
+		{"*:**/** *:*", scope.SuperAdmin},
+		{"*:** .:**", scope.SuperAdmin},
+		{".:**", scope.ReadAll},
+		{".:* .:*/**", scope.ReadAll},
+		{"*:* .:*/**", scope.ReadAll},
+		{"*:*/**", ""},
+		{".:** *:a", scope.ReadAll},
+		{"openid", ""},
+		{"", ""},
+	} {
+		got, err := scope.Breadth(scope.MustParse(tc.scope))
+		if got != tc.want || err != nil {
+			t.Errorf("Breadth(%q) = %q, %v; want %q", tc.scope, got, err, tc.want)
+		}
+	}
+}
+
+// The scopes of the review: each is equivalent to "*:**" or ".:**" and
+// was once reported clean.
+func TestLintBreadthOfEquivalents(t *testing.T) {
+	tests := []struct {
+		scope string
+		want  []lintSum
+	}{
+		{"*:* *:*/**", []lintSum{{scope.SuperAdmin, scope.SeverityWarning, 1, "*:*", ""}}},
+		{"*:**/** *:*", []lintSum{{scope.SuperAdmin, scope.SeverityWarning, 1, "*:**/**", ""}}},
+		{".:* .:*/**", []lintSum{{scope.ReadAll, scope.SeverityInfo, 1, ".:*", ""}}},
+		// The smallest set of items that grant it is named.
+		{"*:a/** *:* openid *:b *:*/**", []lintSum{
+			{scope.Redundant, scope.SeverityWarning, 19, "*:b", "*:a/** *:* openid *:*/**"},
+			{scope.Redundant, scope.SeverityWarning, 1, "*:a/**", "*:* openid *:b *:*/**"},
+			{scope.SuperAdmin, scope.SeverityWarning, 8, "*:*", ""},
+		}},
+		// One finding: super-admin reads everything too.
+		{"*:** .:**", []lintSum{
+			{scope.Redundant, scope.SeverityWarning, 6, ".:**", "*:**"},
+			{scope.SuperAdmin, scope.SeverityWarning, 1, "*:**", ""},
+		}},
+	}
+	for _, tc := range tests {
+		got := scope.Lint(tc.scope)
+		less := func(a, b lintSum) bool { return a.Column < b.Column || a.Column == b.Column && a.Code < b.Code }
+		if diff := cmp.Diff(tc.want, lintSummary(got), cmpopts.SortSlices(less)); diff != "" {
+			t.Errorf("Lint(%q) (-want +got):\n%s", tc.scope, diff)
+		}
+	}
+	if fs := scope.Lint("*:a/** *:* openid *:b *:*/**"); !slices.ContainsFunc(fs, func(f scope.Finding) bool {
+		return f.Message == "items *:* *:*/** together grant every method on every path, as *:** does (super admin); grant the paths and methods the client needs"
+	}) {
+		t.Errorf("the super-admin finding does not name the items that grant it: %+v", fs)
+	}
+}

@@ -237,3 +237,25 @@ func LintText(maxItems, maxElems int) *rapid.Generator[string] {
 		return b.String()
 	})
 }
+
+// Broad are items that grant every path, alone or together with others:
+// "*:*" and "*:*/**" together are "*:**", and so are "*:**/**" and "*:*".
+var Broad = []string{"*:**", ".:**", "*:*", "*:*/**", ".:*", ".:*/**", "*:**/**", "*:*/*/**", "*:*/*", "*:**/*", "*:**/", "*:*a", "*:a*", "*:config/**"}
+
+// BroadText draws a scope string of LintText's kind in which items of
+// Broad are frequent, so that scopes that grant everything only together
+// are met often.
+func BroadText(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		n := rapid.IntRange(0, maxItems).Draw(t, "items")
+		items := make([]string, n)
+		for i := range items {
+			if rapid.Bool().Draw(t, "broad") {
+				items[i] = rapid.SampledFrom(Broad).Draw(t, "item")
+			} else {
+				items[i] = strings.TrimSpace(LintText(1, maxElems).Draw(t, "item"))
+			}
+		}
+		return strings.Join(items, " ")
+	})
+}
