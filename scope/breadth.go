@@ -55,7 +55,7 @@ func (l *linter) breadth(valid []int) {
 	}
 	code, err := Breadth(Set{items: items})
 	if err != nil {
-		l.add(TooLarge, l.spans[idx[0]].start, "", "",
+		l.add(TooLarge, l.spans[idx[0]].start, "", Edit{},
 			"whether the access items together grant every request cannot be decided within %d automaton states, so the scope is not reported clean; write it with fewer wildcards", MaxStates)
 		return
 	}
@@ -66,9 +66,9 @@ func (l *linter) breadth(valid []int) {
 		if alone, err := Breadth(Set{items: []Item{it}}); err == nil && alone == code {
 			text := l.text(idx[k])
 			if code == SuperAdmin {
-				l.add(code, l.spans[idx[k]].start, text, "", "%s grants every method on every path (super admin); grant the paths and methods the client needs", text)
+				l.add(code, l.spans[idx[k]].start, text, Edit{}, "%s grants every method on every path (super admin); grant the paths and methods the client needs", brief(text))
 			} else {
-				l.add(code, l.spans[idx[k]].start, text, "", "%s reads everything; grant the paths the client reads", text)
+				l.add(code, l.spans[idx[k]].start, text, Edit{}, "%s reads everything; grant the paths the client reads", brief(text))
 			}
 			return
 		}
@@ -101,14 +101,14 @@ func (l *linter) breadth(valid []int) {
 			names = append(names, fmt.Sprintf("and %d more", len(cover)-3))
 			break
 		}
-		names = append(names, l.text(idx[k]))
+		names = append(names, brief(l.text(idx[k])))
 	}
 	first := idx[cover[0]]
 	if code == SuperAdmin {
-		l.add(code, l.spans[first].start, l.text(first), "", "items %s together grant every method on every path, as *:** does (super admin); grant the paths and methods the client needs",
+		l.add(code, l.spans[first].start, l.text(first), Edit{}, "items %s together grant every method on every path, as *:** does (super admin); grant the paths and methods the client needs",
 			strings.Join(names, " "))
 	} else {
-		l.add(code, l.spans[first].start, l.text(first), "", "items %s together read every path, as .:** does; grant the paths the client reads",
+		l.add(code, l.spans[first].start, l.text(first), Edit{}, "items %s together read every path, as .:** does; grant the paths the client reads",
 			strings.Join(names, " "))
 	}
 }

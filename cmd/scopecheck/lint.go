@@ -52,17 +52,21 @@ const noOperation scope.Code = "no-operation"
 
 // lintFinding is one finding with its place in an input.
 type lintFinding struct {
-	File       string `json:"file"`
-	Line       int    `json:"line"`
-	Column     int    `json:"column"`
-	Offset     int    `json:"offset"`
-	Item       string `json:"item"`
-	Code       string `json:"code"`
-	Severity   string `json:"severity"`
-	Message    string `json:"message"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Offset   int    `json:"offset"`
+	Item     string `json:"item"`
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	// Suggestion is the whole scope with Fix made, when it is short
+	// enough to print (scope.MaxSuggestionBytes).
 	Suggestion string `json:"suggestion"`
-	// Relation says how what Suggestion allows compares with what the
-	// scope allows: equal, narrower, wider or repair.
+	// Fix is the edit of the scope string, in its byte offsets.
+	Fix *scope.Edit `json:"fix,omitempty"`
+	// Relation says how what the fixed scope allows compares with what
+	// the scope allows: equal, narrower, wider or repair.
 	Relation string          `json:"relation,omitempty"`
 	Examples []scope.Example `json:"examples,omitempty"`
 	rank     scope.Severity
@@ -136,7 +140,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			add := func(f scope.Finding) {
 				p := sc.At(f.Offset)
 				all = append(all, lintFinding{File: src.name, Line: p.Line, Column: p.Column, Offset: f.Offset, Item: f.Item,
-					Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, Suggestion: f.Suggestion,
+					Code: string(f.Code), Severity: f.Severity.String(), Message: f.Message, Suggestion: f.Suggestion, Fix: f.Fix,
 					Relation: f.Relation.String(), Examples: f.Examples, rank: f.Severity, order: fi})
 			}
 			for _, f := range scope.Lint(sc.Text) {
@@ -177,8 +181,8 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		for _, f := range all {
 			fmt.Fprintf(stdout, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Code)
-			if f.Suggestion != "" {
-				fmt.Fprintf(stdout, "\tsuggestion (%s): %s\n", f.Relation, f.Suggestion)
+			if fix := f.fixText(); fix != "" {
+				fmt.Fprintf(stdout, "\t%s\n", fix)
 			}
 		}
 	}
@@ -192,6 +196,29 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// fixText is the fix of a finding as text output prints it: the whole
+// scope rewritten, or, for a long scope, the edit.
+func (f lintFinding) fixText() string {
+	switch {
+	case f.Suggestion != "":
+		return fmt.Sprintf("suggestion (%s): %s", f.Relation, spaced(f.Suggestion))
+	case f.Fix == nil:
+		return ""
+	case f.Fix.Text == "":
+		return fmt.Sprintf("fix (%s): remove bytes %d to %d of the scope", f.Relation, f.Fix.Offset, f.Fix.End)
+	}
+	return fmt.Sprintf("fix (%s): replace bytes %d to %d of the scope by %q", f.Relation, f.Fix.Offset, f.Fix.End, f.Fix.Text)
+}
+
+// spaced is a suggested scope for text output: quoted when its blanks
+// would not show (before or after it, or more than one between items).
+func spaced(s string) string {
+	if strings.Join(strings.Fields(s), " ") != s {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
 }
 
 // checkExamples holds the requests a finding names to the matcher, which

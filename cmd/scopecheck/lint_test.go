@@ -110,7 +110,8 @@ func TestLintStdinAndJSON(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, got.Stdout)
 	}
 	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 4.0, "item": "*:a", "code": "duplicate",
-		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a", "relation": "equal"}}
+		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a",
+		"fix": map[string]any{"offset": 3.0, "end": 7.0, "text": ""}, "relation": "equal"}}
 	if diff := cmp.Diff(want, out.Findings); diff != "" || got.Code != 0 {
 		t.Errorf("exit %d, findings (-want +got):\n%s", got.Code, diff)
 	}
