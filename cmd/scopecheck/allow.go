@@ -16,13 +16,14 @@ const allowSynopsis = `usage: scopecheck allow --scope SCOPE [--format text|json
        scopecheck allow --scope SCOPE [--format text|json] -
        scopecheck allow --scope-from INPUT ...
 
-Decides requests against a scope. --scope gives the scope string itself;
---scope-from reads it from an input (a file, or - for stdin) in any form
-lint reads (a token policy, a token or introspection answer, a JWT, text);
-when it holds several scopes, the request is decided against their union.
-An input that lint would report with an error, that is a pasted form
-(shell quotes, a form field, URL-encoding), or that is an answer without
-scope is refused: a request is never decided on a guess.
+Decides requests against a scope. --scope gives the scope string itself,
+as written; --scope-from reads it from an input (a file, or - for stdin)
+in any form lint reads (a token policy, a token or introspection answer,
+a JWT, text); when it holds several scopes, the request is decided
+against their union. A scope or input that lint would report with an
+error, that looks pasted (shell quotes, a form field, URL-encoding, a
+Bearer header) and holds no access item as written, or that is an answer
+without scope is refused: a request is never decided on a guess.
 
 PATH is the request path as sent, still escaped, relative to the customer
 root (/config/tokenPolicies/abc); a path that is not canonical is denied,
@@ -115,15 +116,11 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		opts = append(opts, match.WithReadMethods(methods...))
 	}
+	src := argSource("--scope", *scopeText)
 	if *scopeFile != "" {
-		text, problems := scopeFrom(*scopeFile, stdin)
-		if problems != nil {
-			report(stdout, stderr, asJSON, problems...)
-			return exitUsage
-		}
-		*scopeText = text
+		src = readSource(*scopeFile, stdin)
 	}
-	set, problems := parseScope("--scope", *scopeText)
+	set, problems := src.union()
 	if problems != nil {
 		report(stdout, stderr, asJSON, problems...)
 		return exitUsage

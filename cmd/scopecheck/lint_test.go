@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -109,9 +112,11 @@ func TestLintStdinAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.Stdout), &out); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, got.Stdout)
 	}
-	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 4.0, "item": "*:a", "code": "duplicate",
-		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a",
-		"fix": map[string]any{"offset": 3.0, "end": 7.0, "text": ""}, "relation": "equal"}}
+	// offset is in the input, as line and column are; scopeOffset and the
+	// fix are in the scope string, which where names.
+	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 24.0, "where": "/allowedScopes/0", "scopeOffset": 4.0,
+		"item": "*:a", "code": "duplicate", "severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it",
+		"suggestion": "*:a", "fix": map[string]any{"offset": 3.0, "end": 7.0, "text": ""}, "relation": "equal"}}
 	if diff := cmp.Diff(want, out.Findings); diff != "" || got.Code != 0 {
 		t.Errorf("exit %d, findings (-want +got):\n%s", got.Code, diff)
 	}
@@ -269,5 +274,78 @@ func TestCheckExamples(t *testing.T) {
 		Message: "a prefix-bleed finding says *:config/client*/secret allows GET /config/clientX, which the matcher does not; the finding is withheld: report this as a defect"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("checkExamples (-want +got):\n%s", diff)
+	}
+}
+
+// A FIFO, a directory or a device among the inputs is an unreadable
+// finding, found without waiting on it, and the other inputs are linted.
+func TestLintNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan cliResult, 1)
+	go func() { done <- runCLI("", "lint", "testdata/lint/code-super-admin.txt", fifo, dir, "/dev/null") }()
+	var got cliResult
+	select {
+	case got = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("lint blocked on a FIFO")
+	}
+	want := "testdata/lint/code-super-admin.txt:2:1: warning: *:** grants every method on every path (super admin); grant the paths and methods the client needs [super-admin]\n" +
+		fifo + ":1:1: error: " + fifo + " is not a regular file (a FIFO), so it is not read [unreadable]\n" +
+		dir + ":1:1: error: " + dir + " is not a regular file (a directory), so it is not read [unreadable]\n" +
+		"/dev/null:1:1: error: /dev/null is not a regular file (a character device), so it is not read [unreadable]\n"
+	if diff := cmp.Diff(cliResult{exitUsage, want, ""}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Findings that some of an input was not read or linted make the exit
+// status 2 and a SARIF notification wherever in the input they are: a
+// JWT that does not decode, a policy in an array that is not one.
+func TestLintIncompleteInputs(t *testing.T) {
+	for _, in := range []string{"testdata/lint/bad-jwt.txt", "testdata/lint/form-policies-unknown-element.json"} {
+		got := runCLI("", "lint", "--format", "sarif", in)
+		var log sarifLog
+		if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil || got.Code != exitUsage {
+			t.Fatalf("%s: exit %d, %v", in, got.Code, err)
+		}
+		if inv := log.Runs[0].Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 1 {
+			t.Errorf("%s: invocations %+v", in, inv)
+		}
+	}
+}
+
+// The review's inputs that made lint's output and memory grow with the
+// square of the input: each gives a bounded output now.
+func TestLintOutputBounded(t *testing.T) {
+	dir := t.TempDir()
+	var spaced []string
+	for i := 0; i < 4000; i++ {
+		spaced = append(spaced, fmt.Sprintf("p%d", i))
+	}
+	near := strings.TrimSpace(strings.Repeat("*:a/** ", scope.MaxLintItems))
+	inputs := map[string]string{
+		"dups.txt":   strings.Repeat("*:a/** ", 10_000) + "\n",
+		"spaced.txt": strings.Join(spaced, "  ") + "\n",
+		"array.json": `{"allowedScopes":["a"` + strings.Repeat(`,"a"`, 500_000) + `]}`,
+		"near.txt":   strings.Repeat(near+"\n", 20),
+	}
+	for name, text := range inputs {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"text", "json", "sarif"} {
+			got := runCLI("", "lint", "--format", format, p)
+			if got.Code != exitUsage || !strings.Contains(got.Stdout, "too-large") {
+				t.Errorf("%s, %s: exit %d, no too-large finding", name, format, got.Code)
+			}
+			if limit := 2<<20 + 4*len(text); len(got.Stdout) > limit {
+				t.Errorf("%s, %s: %d bytes of output for %d of input", name, format, len(got.Stdout), len(text))
+			}
+		}
 	}
 }

@@ -5,6 +5,9 @@
 package scopegen
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -257,5 +260,24 @@ func BroadText(maxItems, maxElems int) *rapid.Generator[string] {
 			}
 		}
 		return strings.Join(items, " ")
+	})
+}
+
+// Pasted draws a string as a reviewer may paste it: a scope of LintText,
+// sometimes as it is, sometimes in shell quotes, as a form field or a URL
+// query, URL-encoded, after "Bearer", or glued to a valid item by "&scope="
+// (which makes the field part of that item); and sometimes a JWT, alone or
+// in a Bearer header, whose scope claim is such a scope.
+func Pasted(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		s := LintText(maxItems, maxElems).Draw(t, "scope")
+		enc := base64.RawURLEncoding.EncodeToString
+		claim, _ := json.Marshal(map[string]string{"scope": s})
+		jwt := enc([]byte(`{"alg":"RS256"}`)) + "." + enc(claim) + ".c2ln"
+		forms := []string{s, "'" + s + "'", `"` + s + `"`, "scope=" + s, "grant_type=client_credentials&scope=" + url.QueryEscape(s),
+			"https://idp.example/authorize?client_id=x&scope=" + url.QueryEscape(s), url.PathEscape(s), "Bearer " + s, "bearer " + s,
+			".:a&scope=" + s, "*:** *:a&scope=" + s, jwt, "Bearer " + jwt, "Authorization: Bearer " + jwt,
+			"curl -H 'Authorization: Bearer " + jwt + "' https://api/config"}
+		return rapid.SampledFrom(forms).Draw(t, "form")
 	})
 }
