@@ -87,14 +87,18 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exact := fs.Bool("exact-method", false, "decide methods exactly as given, without upper-casing")
 	readMethods := fs.String("read-methods", "", "comma-separated safe methods to add to the read class (.), such as OPTIONS")
 	unsafe := fs.Bool("unsafe-read-methods", false, "let --read-methods add methods that are not safe, such as POST, so that read items grant them")
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
 		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck allow: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		asJSON = formatArg(args) == "json"
+		return usage("%s", flagErr)
 	}
 	switch {
 	case *format != "text" && *format != "json":

@@ -41,14 +41,18 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	allowedFile := fs.String("allowed-from", "", "read the allowed scope from this input (a file, or - for stdin)")
 	requestedFile := fs.String("requested-from", "", "read the requested scope from this input")
 	format := fs.String("format", "text", "output format: text or json")
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
 		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck covers: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		asJSON = formatArg(args) == "json"
+		return usage("%s", flagErr)
 	}
 	switch {
 	case *format != "text" && *format != "json":

@@ -26,7 +26,8 @@ signature is NOT verified, and a finding says so). A scope is always
 linted as written: one that looks pasted (shell quotes, a form field
 scope=..., URL-encoding, a Bearer header, a command line) and holds no
 access item gets a pasted-form warning that shows what it probably
-meant. Positions are the input's own lines and columns, counted from 1.
+meant. Positions are the input's own lines and columns, counted from 1
+(in bytes; SARIF counts UTF-16 code units).
 
 Each input is read and reported on its own: one that cannot be read or is
 malformed is an error finding at the position where it goes wrong (in
@@ -44,7 +45,7 @@ position, with the fix on the next line where one exists: the whole
 scope rewritten (or, for a long scope, the edit), and how it compares
 with the scope (equal, narrower, wider, repair). --format json prints
 {"findings": [...]}; --format sarif prints SARIF 2.1.0 for code
-scanning, always a whole log.
+scanning, always a whole log, with each fix as a SARIF fix.
 
 Exit status, decided when every input has been reported: 2 when the usage
 is wrong or some of an input (or the --api file) could not be read or
@@ -107,10 +108,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
 	scopeText := fs.String("scope", "", "a scope string to lint")
 	api := fs.String("api", "", "an OpenAPI 3 description: report items that grant none of its operations")
-	inputs, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	inputs, code, flagErr, ok := parseFormatFlags(fs, args)
 	usage := func(msgFormat string, args ...any) int {
 		msg := "scopecheck lint: " + fmt.Sprintf(msgFormat, args...)
 		switch *format {
@@ -124,6 +122,13 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, msg)
 		}
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		*format = formatArg(args)
+		return usage("%s", flagErr)
 	}
 	threshold, okSev := severities[*failOn]
 	switch {

@@ -243,7 +243,8 @@ func TestLintSARIFNotifications(t *testing.T) {
 	for _, r := range log.Runs[0].Results {
 		rules = append(rules, r.Locations[0].PhysicalLocation.ArtifactLocation.URI+" "+r.RuleID)
 	}
-	want := []string{"testdata/lint/bad-unquoted.json malformed", "testdata/lint/form-policy.json prefix-bleed"}
+	dir := uriDir(t)
+	want := []string{dir + "testdata/lint/bad-unquoted.json malformed", dir + "testdata/lint/form-policy.json prefix-bleed"}
 	if diff := cmp.Diff(want, rules); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
@@ -257,6 +258,21 @@ func TestLintSARIFNotifications(t *testing.T) {
 	if err := json.Unmarshal([]byte(clean.Stdout), &ok); err != nil || len(ok.Runs[0].Invocations) != 1 || !ok.Runs[0].Invocations[0].ExecutionSuccessful {
 		t.Errorf("a run that read every input: %v %+v", err, ok.Runs)
 	}
+}
+
+// uriDir is what SARIF artifact URIs of files in this directory begin
+// with: its path from the repository root.
+func uriDir(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(repoRoot(), wd)
+	if err != nil || rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel) + "/"
 }
 
 // A finding whose example the matcher decides otherwise is withheld and
@@ -315,6 +331,97 @@ func TestLintIncompleteInputs(t *testing.T) {
 		if inv := log.Runs[0].Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 1 {
 			t.Errorf("%s: invocations %+v", in, inv)
 		}
+	}
+}
+
+// SARIF names files relative to the repository root, percent-encoded,
+// counts columns in UTF-16 code units, and carries each fix: as a SARIF
+// fix where the file can be edited in place, and with its relation in the
+// result's properties and message.
+func TestLintSARIFLocations(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	team := write("team#1.json", `{"allowedScopes": ["*:webhooks/"]}`)
+	spaced := write("a b%zz.json", `{"name":"Équipe ☃☃☃","allowedScopes":["*:**"]}`)
+	escaped := write("escaped.json", `{"allowedScopes": ["\u002a:x/ *:webhooks/"]}`)
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	got := runCLI("", "lint", "--format", "sarif", team, spaced, escaped)
+	validateSARIF(t, []byte(got.Stdout))
+	var log struct {
+		Runs []struct {
+			ColumnKind         string `json:"columnKind"`
+			OriginalURIBaseIDs map[string]struct {
+				URI string `json:"uri"`
+			} `json:"originalUriBaseIds"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
+						Region struct{ StartLine, StartColumn int }
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+				Fixes []struct {
+					ArtifactChanges []struct {
+						Replacements []struct {
+							DeletedRegion   struct{ StartLine, StartColumn, EndLine, EndColumn int }
+							InsertedContent struct{ Text string }
+						}
+					}
+				}
+				Properties map[string]any `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if run.ColumnKind != "utf16CodeUnits" || !strings.HasPrefix(run.OriginalURIBaseIDs["%SRCROOT%"].URI, "file:///") {
+		t.Errorf("columnKind %q, base %+v", run.ColumnKind, run.OriginalURIBaseIDs)
+	}
+	type result struct {
+		Rule, URI, Base string
+		Line, Column    int
+		Fixes           int
+		Relation        any
+	}
+	var results []result
+	for _, r := range run.Results {
+		l := r.Locations[0].PhysicalLocation
+		results = append(results, result{r.RuleID, l.ArtifactLocation.URI, l.ArtifactLocation.URIBaseID, l.Region.StartLine, l.Region.StartColumn, len(r.Fixes), r.Properties["relation"]})
+	}
+	want := []result{
+		{"trailing-slash", "team%231.json", "%SRCROOT%", 1, 21, 1, "wider"},
+		{"super-admin", "a%20b%25zz.json", "%SRCROOT%", 1, 40, 0, nil},
+		// An edit across an escape cannot be made in place: no SARIF fix,
+		// but the fix and its relation are in the properties.
+		{"trailing-slash", "escaped.json", "%SRCROOT%", 1, 21, 0, "wider"},
+		{"trailing-slash", "escaped.json", "%SRCROOT%", 1, 31, 1, "wider"},
+	}
+	if diff := cmp.Diff(want, results); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	fix := run.Results[0].Fixes[0].ArtifactChanges[0].Replacements[0]
+	if fix.DeletedRegion.StartLine != 1 || fix.DeletedRegion.StartColumn != 21 || fix.DeletedRegion.EndColumn != 32 || fix.InsertedContent.Text != "*:webhooks/**" {
+		t.Errorf("fix %+v", fix)
+	}
+	if msg := run.Results[0].Message.Text; !strings.HasSuffix(msg, "(suggestion (wider): *:webhooks/**)") {
+		t.Errorf("message %q does not say the suggestion and its relation", msg)
 	}
 }
 

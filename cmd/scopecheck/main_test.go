@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -383,4 +384,34 @@ func TestCommandsReadTheScopeAsWritten(t *testing.T) {
 			t.Fatalf("allow --scope %q POST %q = %+v; the matcher says %v", s, path, got, want)
 		}
 	})
+}
+
+// A bad flag is reported in the format the arguments ask for, so that a
+// program reading stdout gets JSON or a SARIF log even then.
+func TestFlagErrorsFollowFormat(t *testing.T) {
+	for _, args := range [][]string{
+		{"allow", "--format", "json", "--bogus", "GET", "/"},
+		{"covers", "--format=json", "--bogus"},
+		{"explain", "--format", "json", "--bogus"},
+		{"lint", "--format", "json", "--bogus", "x"},
+	} {
+		got := runCLI("", args...)
+		want := fmt.Sprintf(`{"errors":[{"code":"usage","message":"scopecheck %s: flag provided but not defined: -bogus"}]}`+"\n", args[0])
+		if got.Code != exitUsage || got.Stdout != want {
+			t.Errorf("scopecheck %q = %+v", args, got)
+		}
+	}
+	got := runCLI("", "lint", "--format", "sarif", "--bogus", "x")
+	var log sarifLog
+	if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil || got.Code != exitUsage || len(log.Runs) != 1 ||
+		log.Runs[0].Invocations[0].ExecutionSuccessful || len(log.Runs[0].Invocations[0].ToolExecutionNotifications) != 1 {
+		t.Errorf("lint --format sarif --bogus: %+v", got)
+	}
+	validateSARIF(t, []byte(got.Stdout))
+	if got := runCLI("", "lint", "--bogus", "--format", "json", "x"); got.Code != exitUsage || !strings.HasPrefix(got.Stdout, `{"errors":`) {
+		t.Errorf("a bad flag before --format: %+v", got)
+	}
+	if got := runCLI("", "lint", "--format", "json", "-h"); got.Code != exitYes || got.Stdout != "" || !strings.Contains(got.Stderr, "usage: scopecheck lint") {
+		t.Errorf("-h with --format json: %+v", got)
+	}
 }
