@@ -330,7 +330,8 @@ func Read(data []byte) (Input, error) {
 }
 
 // FromString reads a scope given on its own, such as a command-line flag:
-// its bytes are on line 1, at columns from 1. The string is the scope, as
+// its bytes are at columns from 1 of line 1 (and of the lines after any
+// newline in it, a bad byte of the scope). The string is the scope, as
 // written, whatever it looks like: a JWT or a Bearer header given here is
 // a scope of plain items, and, like any string that looks pasted and holds
 // no access item, gets a pasted-form finding that names what it probably

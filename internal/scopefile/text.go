@@ -57,7 +57,7 @@ var bearer = regexp.MustCompile(`^(?i:(?:authorization[ \t]*:[ \t]*)?bearer)[ \t
 func (r *reader) line(text string, off int, where string, arg bool) {
 	trimmed := strings.Trim(text, " \t")
 	lead := strings.Index(text, trimmed)
-	if !arg {
+	if !arg && strings.Contains(trimmed, "eyJ") {
 		if jwtShape.MatchString(trimmed) {
 			r.readJWT(trimmed, off+lead, where, true)
 			return
@@ -98,6 +98,9 @@ func holdsAccessItem(text string) bool {
 // JWT inside a command line, a form field or URL query whose value is
 // decoded once (as a token endpoint does), or URL-encoding of the whole.
 func pasted(text string, arg bool) (how, meant string) {
+	if !strings.ContainsAny(text, "'\"%=") && !strings.Contains(text, "eyJ") && !strings.Contains(strings.ToLower(text), "bearer") {
+		return "", "" // none of the marks of a wrapping: no pattern need run
+	}
 	var hows []string
 	if len(text) >= 2 && (text[0] == '\'' || text[0] == '"') && text[len(text)-1] == text[0] {
 		text = strings.Trim(text[1:len(text)-1], " \t")
