@@ -167,9 +167,15 @@ func FuzzLint(f *testing.F) {
 	}
 	f.Add("*:a/* *:a/*/** *:a/** *:a/* .:config/{id} a:b  ")
 	f.Add("*:config/client*/secret *:config/client* *:webhooks/ *:a**/b")
+	f.Add("*:* *:*/** .:* .:*/** *:**/**")
 	f.Fuzz(func(t *testing.T, s string) {
 		orig, origErr := scope.Parse(s)
-		for _, fd := range scope.Lint(s) {
+		findings := scope.Lint(s)
+		if len(findings) > scope.MaxLintFindings+1 {
+			t.Fatalf("Lint(%q): %d findings, more than the bound", s, len(findings))
+		}
+		checkBreadth(t, s, findings)
+		for _, fd := range findings {
 			if fd.Offset < 0 || fd.Offset > len(s) || fd.Column != fd.Offset+1 || fd.Message == "" {
 				t.Fatalf("Lint(%q): malformed finding %+v", s, fd)
 			}
@@ -178,12 +184,19 @@ func FuzzLint(f *testing.F) {
 					t.Fatalf("Lint(%q): %s example %+v is not what the matcher decides", s, fd.Code, ex)
 				}
 			}
-			if fd.Suggestion == "" {
+			if fd.Fix == nil {
+				if fd.Suggestion != "" || fd.Relation != scope.NoSuggestion {
+					t.Fatalf("Lint(%q): %s has a suggestion without a fix", s, fd.Code)
+				}
 				continue
 			}
-			sugg, err := scope.Parse(fd.Suggestion)
+			suggestion := fd.Fix.Apply(s)
+			if fd.Suggestion != suggestion && (fd.Suggestion != "" || len(suggestion) <= scope.MaxSuggestionBytes) {
+				t.Fatalf("Lint(%q): %s suggestion %q is not its fix %+v made", s, fd.Code, fd.Suggestion, fd.Fix)
+			}
+			sugg, err := scope.Parse(suggestion)
 			if err != nil {
-				t.Fatalf("Lint(%q): %s suggestion %q does not parse: %v", s, fd.Code, fd.Suggestion, err)
+				t.Fatalf("Lint(%q): %s suggestion %q does not parse: %v", s, fd.Code, suggestion, err)
 			}
 			if origErr != nil {
 				continue // a repair: the scope grants nothing to compare with
@@ -191,17 +204,48 @@ func FuzzLint(f *testing.F) {
 			in, w1 := scope.Covers(orig, sugg)
 			out, w2 := scope.Covers(sugg, orig)
 			if w1.Err != nil || w2.Err != nil {
-				t.Fatalf("Lint(%q): %s suggestion %q offered on an undecided question", s, fd.Code, fd.Suggestion)
+				t.Fatalf("Lint(%q): %s suggestion %q offered on an undecided question", s, fd.Code, suggestion)
 			}
 			want := map[[2]bool]scope.Relation{{true, true}: scope.Same, {true, false}: scope.Narrower, {false, true}: scope.Wider}[[2]bool{in, out}]
 			if fd.Relation != want || want == scope.NoSuggestion {
-				t.Fatalf("Lint(%q): %s suggestion %q is said to be %v; Covers says %v", s, fd.Code, fd.Suggestion, fd.Relation, want)
+				t.Fatalf("Lint(%q): %s suggestion %q is said to be %v; Covers says %v", s, fd.Code, suggestion, fd.Relation, want)
 			}
 			if (fd.Code == scope.Duplicate || fd.Code == scope.Redundant) && want != scope.Same {
-				t.Fatalf("Lint(%q): %s suggestion %q changes what the scope allows", s, fd.Code, fd.Suggestion)
+				t.Fatalf("Lint(%q): %s suggestion %q changes what the scope allows", s, fd.Code, suggestion)
 			}
 		}
 	})
+}
+
+// checkBreadth holds super-admin and read-all to containment: one
+// super-admin finding iff the valid access items of s together cover
+// "*:**", one read-all iff they cover ".:**" and not "*:**" (unless s is
+// past Lint's bounds, or the question is undecided and said so).
+func checkBreadth(t *testing.T, s string, findings []scope.Finding) {
+	var valid []string
+	for _, f := range strings.Split(s, " ") {
+		if set, err := scope.Parse(f); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
+			valid = append(valid, f)
+		}
+	}
+	got := map[scope.Code]int{}
+	for _, f := range findings {
+		got[f.Code]++
+	}
+	if got[scope.TooLarge] > 0 {
+		return
+	}
+	breadth, err := scope.Breadth(scope.MustParse(strings.Join(valid, " ")))
+	if err != nil {
+		t.Fatalf("Lint(%q): undecided breadth (%v) without a too-large finding", s, err)
+	}
+	want := map[scope.Code]int{}
+	if breadth != "" {
+		want[breadth] = 1
+	}
+	if got[scope.SuperAdmin] != want[scope.SuperAdmin] || got[scope.ReadAll] != want[scope.ReadAll] {
+		t.Fatalf("Lint(%q): %d super-admin and %d read-all findings; Breadth says %q", s, got[scope.SuperAdmin], got[scope.ReadAll], breadth)
+	}
 }
 
 // FuzzRead: reading an input never panics; every finding and every byte of
@@ -213,7 +257,11 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkAsWritten(t, string(data))
 		in, err := scopefile.Read(data)
+		if len(in.Scopes) > scopefile.MaxScopes || len(in.Findings) > scopefile.MaxFindings+1 {
+			t.Fatalf("Read(%q): %d scopes and %d findings, past the bounds", data, len(in.Scopes), len(in.Findings))
+		}
 		lines := bytes.Count(data, []byte("\n")) + 1
 		if err != nil {
 			fd, ok := err.(*scopefile.Finding)
@@ -237,7 +285,7 @@ func FuzzRead(f *testing.F) {
 					t.Fatalf("Read(%q): byte %d of %q is at %+v", data, i, sc.Text, p)
 				}
 			}
-			if !isJSON || dup || !strings.HasPrefix(sc.Where, "/") {
+			if !isJSON || dup || !strings.HasPrefix(sc.Where, "/") || sc.Form == scopefile.JWT {
 				continue
 			}
 			v := doc
@@ -255,6 +303,38 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkAsWritten holds the one input rule: a string given on its own is
+// the scope, as written, whatever it looks like; so is a line of text,
+// unless it is a JWT, alone or in a Bearer header, which as written holds
+// no access item.
+func checkAsWritten(t *testing.T, s string) {
+	in := scopefile.FromString(s)
+	if len(in.Scopes) != 1 || in.Scopes[0].Text != s {
+		t.Fatalf("FromString(%q) read %+v", s, in.Scopes)
+	}
+	trimmed := strings.Trim(s, " \t")
+	if strings.ContainsAny(s, "\r\n#") || trimmed == "" || trimmed[0] == '{' || trimmed[0] == '[' || strings.HasPrefix(s, "\xEF\xBB\xBF") {
+		return
+	}
+	text, err := scopefile.Read([]byte(s))
+	if err != nil {
+		t.Fatalf("Read(%q): %v", s, err)
+	}
+	for _, sc := range text.Scopes {
+		if sc.Text == s && sc.Form == scopefile.Text {
+			continue
+		}
+		if sc.Form != scopefile.JWT || !strings.HasPrefix(strings.ToLower(trimmed), "eyj") && !strings.Contains(strings.ToLower(trimmed), "bearer") {
+			t.Fatalf("Read(%q) read %q as a scope of form %s", s, sc.Text, sc.Form)
+		}
+		for _, f := range strings.Split(s, " ") {
+			if set, err := scope.Parse(f); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
+				t.Fatalf("Read(%q) read a token where the line holds access item %q", s, f)
+			}
+		}
+	}
 }
 
 // FuzzGateway: gateway.Middleware and gateway.AuthRequest (behind nginx

@@ -40,6 +40,13 @@ var readSeeds = []string{
 	"Authorization: Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZSI6Iio6YSJ9.c2ln\nBearer z7S4\n",
 	"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY3AiOlsiKjphIiwiLjpiIl19.c2ln",
 	"a.b.c\n",
+	"*:** *:a&scope=openid\nbearer *:**\nopenid%20*:config/**\n",
+	"https://idp.example.com/authorize?client_id=x&scope=*%3A**\n",
+	"curl -H 'Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Iio6KioifQ.sig' https://api/config\n",
+	`{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Iio6KioifQ.sig","token_type":"Bearer","scope":"openid"}`,
+	`{"allowedScopes":["openid"],"allowed\u017fcopes":["*:**"],"ALLOWEDSCOPES":["*:a"],"scope\u0000":1}`,
+	"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Iio6KioiLCJzY29wZSI6Im9wZW5pZCIsInNjcCI6WyJhIl19.sig",
+	"\xEF\xBB\xBF{\"allowedScopes\": \"*:**\"}",
 }
 
 // gatewayTargetSeeds are request targets: allowed ones, first-segment and

@@ -75,24 +75,31 @@ func relate(a, b Set) (rel Relation, ok bool) {
 	return NoSuggestion, false
 }
 
-// prove checks a suggestion for a finding of code against the scope: it
-// must parse and stand in a relation to the scope that code may claim.
-// It returns the suggestion and its relation, or "" and NoSuggestion when
-// it fails, when the question is undecided, or when the scope is damaged
-// (no rewrite of one lint finding makes a damaged scope parse).
-func (l *linter) prove(code Code, sugg string) (string, Relation) {
-	if sugg == "" || l.damaged {
-		return "", NoSuggestion
+// prove checks a fix for a finding of code against the scope: the scope
+// it makes must parse and stand in a relation to the scope that code may
+// claim. It returns the fix, the scope it makes when that is short enough
+// to show, and their relation; or nil, "" and NoSuggestion when there is
+// no fix, when it fails, when the question is undecided, or when the
+// scope is damaged (no fix of one lint finding makes a damaged scope
+// parse). A fix that leaves the canonical text as it is (a duplicate or
+// blanks dropped) allows the same requests without asking Covers.
+func (l *linter) prove(code Code, fix Edit) (*Edit, string, Relation) {
+	if fix == (Edit{}) || l.damaged {
+		return nil, "", NoSuggestion
 	}
+	sugg := fix.Apply(l.src)
 	set, err := Parse(sugg)
 	if err != nil {
-		return "", NoSuggestion
+		return nil, "", NoSuggestion
 	}
-	rel, ok := relate(l.set, set)
+	rel, ok := Same, true
+	if set.String() != l.canon {
+		rel, ok = relate(l.set, set)
+	}
 	if !ok || !slices.Contains(claims[code], rel) {
-		return "", NoSuggestion
+		return nil, "", NoSuggestion
 	}
-	return sugg, rel
+	return &fix, shown(sugg), rel
 }
 
 // differ returns a request that a allows and b denies, as a witness of

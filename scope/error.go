@@ -2,6 +2,7 @@ package scope
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -80,3 +81,21 @@ func (l ErrorList) Error() string {
 	fmt.Fprintf(&b, " (and %d more)", len(l)-1)
 	return b.String()
 }
+
+// maxQuoted bounds the text of an item, a pattern or a path that a
+// message quotes: the middle of a longer one is left out, so that a
+// message stays short whatever the scope, and the errors of a long
+// damaged item do not each hold a copy of it. The whole item is in the
+// Error's or Finding's Item.
+const maxQuoted = 64
+
+// brief is s for a message, its middle left out when it is long.
+func brief(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	return s[:maxQuoted/2] + "…" + s[len(s)-maxQuoted/4:]
+}
+
+// briefq is brief(s) quoted, as %q quotes.
+func briefq(s string) string { return strconv.Quote(brief(s)) }

@@ -79,7 +79,7 @@ func ExampleLint() {
 	// col 1: warning: item .:config/tokenPolicies** is covered by *:** and adds nothing; remove it [redundant]
 	//   suggestion (equal): *:config/clients/{id} *:**
 	// col 23: warning: .:config/tokenPolicies** also matches /config/tokenPoliciesa: the wildcard is glued to "tokenPolicies" and extends that segment; to match "tokenPolicies" only as a whole segment, write .:config/tokenPolicies .:config/tokenPolicies/** [prefix-bleed]
-	//   suggestion (equal): .:config/tokenPolicies .:config/tokenPolicies/** *:config/clients/{id} *:**
+	//   suggestion (equal): .:config/tokenPolicies .:config/tokenPolicies/**  *:config/clients/{id} *:**
 	// col 25: info: 2 spaces between items; write one [whitespace]
 	//   suggestion (equal): .:config/tokenPolicies** *:config/clients/{id} *:**
 	// col 27: warning: item *:config/clients/{id} is covered by *:** and adds nothing; remove it [redundant]

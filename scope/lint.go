@@ -40,14 +40,47 @@ const (
 	UnknownAccess Code = "unknown-access"
 	Whitespace    Code = "whitespace"
 	Empty         Code = "empty"
+	// TooLarge: the scope exceeds a bound of Lint, or a containment
+	// question about it is too large to decide; it is not reported clean.
+	TooLarge Code = "too-large"
 )
 
 // LintCodes lists the lint codes with their severities.
 var LintCodes = map[Code]Severity{
 	SuperAdmin: SeverityWarning, ReadAll: SeverityInfo, PrefixBleed: SeverityWarning, TrailingSlash: SeverityWarning,
 	Placeholder: SeverityError, Duplicate: SeverityWarning, Redundant: SeverityWarning, UnknownAccess: SeverityWarning,
-	Whitespace: SeverityInfo, Empty: SeverityWarning,
+	Whitespace: SeverityInfo, Empty: SeverityWarning, TooLarge: SeverityError,
 }
+
+// The bounds of Lint, so that its time, memory and output grow linearly
+// with the scope string it is given. A scope past one of the first three
+// gets a single TooLarge finding and nothing else.
+const (
+	// MaxLintBytes bounds the length of a scope string.
+	MaxLintBytes = 16 << 10
+	// MaxLintItems bounds its items.
+	MaxLintItems = 256
+	// MaxLintItemBytes bounds the length of one item.
+	MaxLintItemBytes = 4 << 10
+	// MaxLintFindings bounds the findings listed; one TooLarge finding
+	// counts the rest.
+	MaxLintFindings = 100
+	// MaxSuggestionBytes bounds a Finding's Suggestion: a rewritten scope
+	// longer than this is given only as its Fix.
+	MaxSuggestionBytes = 1 << 10
+)
+
+// Edit is a change to a scope string: the bytes from Offset to End
+// replaced by Text.
+type Edit struct {
+	Offset int    `json:"offset"`
+	End    int    `json:"end"`
+	Text   string `json:"text"`
+}
+
+// Apply returns s with the edit made. It panics if the edit's range is
+// not within s, as slicing does.
+func (e Edit) Apply(s string) string { return s[:e.Offset] + e.Text + s[e.End:] }
 
 // Finding is one thing a reviewer should look at in a scope string.
 type Finding struct {
@@ -57,14 +90,19 @@ type Finding struct {
 	Column   int // Offset+1
 	Item     string
 	Message  string
-	// Suggestion, when not empty, is the whole scope string rewritten to
-	// fix this finding alone. It always parses, and Relation says how
-	// what it allows compares with what the scope allows, as Covers
+	// Fix, when not nil, is the edit of the scope string that fixes this
+	// finding alone. The scope it makes always parses, and Relation says
+	// how what it allows compares with what the scope allows, as Covers
 	// proved before the finding was made: equal for duplicate, redundant
 	// and whitespace; narrower (or equal, when other items allow the same)
 	// for prefix-bleed; wider (or equal) for trailing-slash; a repair for a
-	// parse error. A suggestion that fails its proof, or whose proof is
+	// parse error. A fix that fails its proof, or whose proof is
 	// undecided, is not offered.
+	Fix *Edit
+	// Suggestion is the whole scope string with Fix made, when Fix is set
+	// and that string is at most MaxSuggestionBytes long; a longer one is
+	// Fix.Apply(scope), left to the caller, so that findings on a long
+	// scope do not each hold a copy of it.
 	Suggestion string
 	Relation   Relation
 	// Examples are the requests the message names, each with whether the
@@ -74,8 +112,15 @@ type Finding struct {
 
 // Lint reports every parse error in s (severity Error) and every finding
 // of the lint codes, sorted by offset. It never panics; a scope that does
-// not parse is linted as far as its valid items allow.
+// not parse is linted as far as its valid items allow. A scope longer than
+// MaxLintBytes, with more than MaxLintItems items or an item longer than
+// MaxLintItemBytes gets one TooLarge finding instead, and at most
+// MaxLintFindings findings are listed, with a TooLarge finding that
+// counts the rest.
 func Lint(s string) []Finding {
+	if f, ok := oversized(s); ok {
+		return []Finding{f}
+	}
 	tree, err := grammar.Parse(s)
 	_, errs := parse(s, true)
 	if err != nil {
@@ -84,25 +129,70 @@ func Lint(s string) []Finding {
 	l := linter{src: s, damaged: len(errs) > 0}
 	if !l.damaged {
 		l.set = MustParse(s)
+		l.canon = l.set.String()
 	}
 	for _, node := range tree.Items {
 		l.spans = append(l.spans, span{node.Start().Offset, node.End().Offset})
 	}
 	for _, e := range errs {
 		// A parse error's fix is offered only if it fixes the whole scope.
-		fix, rel := "", NoSuggestion
+		f := Finding{Code: e.Code, Severity: SeverityError, Offset: e.Offset, Column: e.Column, Item: e.Item, Message: e.Message}
 		if i := l.itemAt(e.Offset); e.Suggestion != "" && i >= 0 {
-			if cand := l.replace(i, e.Suggestion); isValid(cand) {
-				fix, rel = cand, Repair
+			if fix := l.replace(i, e.Suggestion); isValid(fix.Apply(s)) {
+				f.Fix, f.Suggestion, f.Relation = &fix, shown(fix.Apply(s)), Repair
 			}
 		}
-		l.out = append(l.out, Finding{Code: e.Code, Severity: SeverityError, Offset: e.Offset, Column: e.Column,
-			Item: e.Item, Message: e.Message, Suggestion: fix, Relation: rel})
+		l.out = append(l.out, f)
 	}
 	l.whitespace()
 	l.items(tree)
 	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Offset < l.out[j].Offset })
+	if len(l.out) > MaxLintFindings {
+		rest := l.out[MaxLintFindings:]
+		l.out = append(l.out[:MaxLintFindings:MaxLintFindings], Finding{Code: TooLarge, Severity: SeverityError,
+			Offset: rest[0].Offset, Column: rest[0].Offset + 1,
+			Message: fmt.Sprintf("%d more findings in this scope are not listed (at most %d are); fix these and lint it again", len(rest), MaxLintFindings)})
+	}
 	return l.out
+}
+
+// oversized is the TooLarge finding of a scope past Lint's bounds.
+func oversized(s string) (Finding, bool) {
+	tooLarge := func(off int, format string, args ...any) (Finding, bool) {
+		return Finding{Code: TooLarge, Severity: SeverityError, Offset: off, Column: off + 1,
+			Message: fmt.Sprintf(format, args...) + "; it is not linted"}, true
+	}
+	if len(s) > MaxLintBytes {
+		return tooLarge(0, "the scope is %d bytes long, more than the %d that lint reads", len(s), MaxLintBytes)
+	}
+	n := 0
+	for off := 0; off < len(s); {
+		if s[off] == ' ' {
+			off++
+			continue
+		}
+		end := off + 1
+		for end < len(s) && s[end] != ' ' {
+			end++
+		}
+		if n++; n > MaxLintItems {
+			return tooLarge(off, "the scope has more than %d items", MaxLintItems)
+		}
+		if end-off > MaxLintItemBytes {
+			return tooLarge(off, "an item is %d bytes long, more than the %d that lint reads", end-off, MaxLintItemBytes)
+		}
+		off = end
+	}
+	return Finding{}, false
+}
+
+// shown is a suggested scope, or "" when it is longer than
+// MaxSuggestionBytes.
+func shown(sugg string) string {
+	if len(sugg) > MaxSuggestionBytes {
+		return ""
+	}
+	return sugg
 }
 
 func isValid(s string) bool {
@@ -125,16 +215,18 @@ type span struct{ start, end int }
 type linter struct {
 	src     string
 	spans   []span
-	damaged bool // the scope has parse errors: no suggestion can fix it alone
-	set     Set  // the scope, when it is not damaged
+	damaged bool   // the scope has parse errors: no suggestion can fix it alone
+	set     Set    // the scope, when it is not damaged
+	canon   string // its canonical text
 	out     []Finding
 }
 
-// add reports a finding, offering its suggestion only when prove holds.
-func (l *linter) add(code Code, off int, item, suggestion, format string, args ...any) {
-	sugg, rel := l.prove(code, suggestion)
-	l.out = append(l.out, Finding{Code: code, Severity: LintCodes[code], Offset: off, Column: off + 1,
-		Item: item, Message: fmt.Sprintf(format, args...), Suggestion: sugg, Relation: rel})
+// add reports a finding, offering its fix only when prove holds. A zero
+// fix is none.
+func (l *linter) add(code Code, off int, item string, fix Edit, format string, args ...any) {
+	f := Finding{Code: code, Severity: LintCodes[code], Offset: off, Column: off + 1, Item: item, Message: fmt.Sprintf(format, args...)}
+	f.Fix, f.Suggestion, f.Relation = l.prove(code, fix)
+	l.out = append(l.out, f)
 }
 
 // addProven reports a finding whose suggestion, if any, is proven already.
@@ -146,40 +238,40 @@ func (l *linter) addProven(f Finding) {
 // text is the item at index i as written.
 func (l *linter) text(i int) string { return l.src[l.spans[i].start:l.spans[i].end] }
 
-// replace is the scope's items, the one at i replaced by with (dropped
-// when with is empty), joined by one space.
-func (l *linter) replace(i int, with string) string {
-	var parts []string
-	for j := range l.spans {
-		switch {
-		case j != i:
-			parts = append(parts, l.text(j))
-		case with != "":
-			parts = append(parts, with)
-		}
+// replace is the edit that replaces the item at index i by with, or,
+// when with is empty, drops it with the blanks before it (after it, for
+// the first item).
+func (l *linter) replace(i int, with string) Edit {
+	sp := l.spans[i]
+	switch {
+	case with != "":
+		return Edit{sp.start, sp.end, with}
+	case i > 0:
+		return Edit{l.spans[i-1].end, sp.end, ""}
+	case len(l.spans) > 1:
+		return Edit{sp.start, l.spans[1].start, ""}
 	}
-	return strings.Join(parts, " ")
+	return Edit{sp.start, sp.end, ""}
 }
 
 func (l *linter) whitespace() {
 	if len(l.spans) == 0 {
-		l.add(Empty, 0, "", "", "the scope has no items and grants nothing; a token needs at least one item")
+		l.add(Empty, 0, "", Edit{}, "the scope has no items and grants nothing; a token needs at least one item")
 		if l.src != "" {
-			l.add(Whitespace, 0, "", "", "the scope is only spaces")
+			l.add(Whitespace, 0, "", Edit{}, "the scope is only spaces")
 		}
 		return
 	}
-	fix := l.replace(-1, "")
 	if first := l.spans[0].start; first > 0 {
-		l.add(Whitespace, 0, "", fix, "the scope begins with %d space(s); items are separated by one space, with none before or after", first)
+		l.add(Whitespace, 0, "", Edit{0, first, ""}, "the scope begins with %d space(s); items are separated by one space, with none before or after", first)
 	}
 	for i := 1; i < len(l.spans); i++ {
 		if gap := l.spans[i].start - l.spans[i-1].end; gap > 1 {
-			l.add(Whitespace, l.spans[i-1].end, "", fix, "%d spaces between items; write one", gap)
+			l.add(Whitespace, l.spans[i-1].end, "", Edit{l.spans[i-1].end, l.spans[i].start, " "}, "%d spaces between items; write one", gap)
 		}
 	}
 	if last := l.spans[len(l.spans)-1].end; last < len(l.src) {
-		l.add(Whitespace, last, "", fix, "the scope ends with %d space(s); items are separated by one space, with none before or after", len(l.src)-last)
+		l.add(Whitespace, last, "", Edit{last, len(l.src), ""}, "the scope ends with %d space(s); items are separated by one space, with none before or after", len(l.src)-last)
 	}
 }
 
@@ -189,7 +281,7 @@ func (l *linter) items(tree *grammar.Scope) {
 	for i, node := range tree.Items {
 		text, off := l.text(i), l.spans[i].start
 		if j, dup := seen[text]; dup {
-			l.add(Duplicate, off, text, l.replace(i, ""), "item %s repeats item %d (column %d) and adds nothing; remove it", text, j+1, l.spans[j].start+1)
+			l.add(Duplicate, off, text, l.replace(i, ""), "item %s repeats item %d (column %d) and adds nothing; remove it", brief(text), j+1, l.spans[j].start+1)
 			continue
 		}
 		seen[text] = i
@@ -206,14 +298,14 @@ func (l *linter) items(tree *grammar.Scope) {
 				valid = append(valid, i)
 			}
 			if len(text) >= 3 && text[1] == ':' && text[0] != '.' && text[0] != '*' {
-				msg := fmt.Sprintf("item %s has the shape of an access item, but %q is no access class: it is a plain item and grants no request", text, text[:1])
-				if isAccessItem(".:" + text[2:]) {
-					msg += fmt.Sprintf("; write \".:%s\" to read or \"*:%s\" to read and write", text[2:], text[2:])
-				}
-				l.add(UnknownAccess, off, text, "", "%s", msg)
+				// No rewrite is offered: any access item grants more than
+				// this plain item, which grants nothing.
+				l.add(UnknownAccess, off, text, Edit{}, "item %s has the shape of an access item, but %q is no access class: it is a plain item and grants no request; an access item's class is \".\" (read) or \"*\" (read and write)",
+					brief(text), text[:1])
 			}
 		}
 	}
+	l.breadth(valid)
 	l.redundant(valid)
 }
 
@@ -236,13 +328,6 @@ func isPlain(text string) bool {
 
 // access reports the findings that concern one valid access item alone.
 func (l *linter) access(i int, text string, n *grammar.AccessItem) {
-	off := l.spans[i].start
-	switch text {
-	case "*:**":
-		l.add(SuperAdmin, off, text, "", "*:** grants every method on every path (super admin); grant the paths and methods the client needs")
-	case ".:**":
-		l.add(ReadAll, off, text, "", ".:** reads everything; grant the paths the client reads")
-	}
 	if strings.HasSuffix(text, "/") {
 		l.trailingSlash(i, text)
 	}
@@ -261,7 +346,7 @@ func (l *linter) trailingSlash(i int, text string) {
 	under, okUnder := differ(subtree, item)
 	if err != nil || !okIn || !okUnder {
 		// Undecided: no claim about paths is made.
-		l.add(TrailingSlash, off, text, "", "%s matches only paths that end in \"/\", not what is under them", text)
+		l.add(TrailingSlash, off, text, Edit{}, "%s matches only paths that end in \"/\", not what is under them", brief(text))
 		return
 	}
 	f := Finding{Code: TrailingSlash, Offset: off, Item: text, Examples: []Example{
@@ -270,12 +355,12 @@ func (l *linter) trailingSlash(i int, text string) {
 		{Scope: wide, Method: under.Method, Path: under.Path, Allowed: true},
 	}}
 	if strings.IndexByte(text[2:], '*') < 0 {
-		f.Message = fmt.Sprintf("%s matches only %s, not what is under it (such as %s)", text, in.Path, under.Path)
+		f.Message = fmt.Sprintf("%s matches only %s, not what is under it (such as %s)", brief(text), brief(in.Path), brief(under.Path))
 	} else {
-		f.Message = fmt.Sprintf("%s matches only paths that end in \"/\" (such as %s), not what is under them (such as %s)", text, in.Path, under.Path)
+		f.Message = fmt.Sprintf("%s matches only paths that end in \"/\" (such as %s), not what is under them (such as %s)", brief(text), brief(in.Path), brief(under.Path))
 	}
-	if f.Suggestion, f.Relation = l.prove(TrailingSlash, l.replace(i, wide)); f.Suggestion != "" {
-		f.Message += fmt.Sprintf("; write %s for the subtree", wide)
+	if f.Fix, f.Suggestion, f.Relation = l.prove(TrailingSlash, l.replace(i, wide)); f.Fix != nil {
+		f.Message += fmt.Sprintf("; write %s for the subtree, which grants more", brief(wide))
 	}
 	l.addProven(f)
 }
@@ -331,10 +416,10 @@ func (l *linter) prefixBleed(i int, text string, n *grammar.AccessItem) {
 			{Scope: text, Method: bled.Method, Path: bled.Path, Allowed: true},
 			{Scope: whole, Method: bled.Method, Path: bled.Path, Allowed: false},
 		}}
-		f.Message = fmt.Sprintf("%s also matches %s: the wildcard is glued to %q and extends that segment", text, bled.Path, seg)
+		f.Message = fmt.Sprintf("%s also matches %s: the wildcard is glued to %s and extends that segment", brief(text), brief(bled.Path), briefq(seg))
 		if narrower, _ := Covers(item, cut); narrower {
-			if f.Suggestion, f.Relation = l.prove(PrefixBleed, l.replace(i, whole)); f.Suggestion != "" {
-				f.Message += fmt.Sprintf("; to match %q only as a whole segment, write %s", seg, whole)
+			if f.Fix, f.Suggestion, f.Relation = l.prove(PrefixBleed, l.replace(i, whole)); f.Fix != nil {
+				f.Message += fmt.Sprintf("; to match %s only as a whole segment, write %s", briefq(seg), brief(whole))
 			}
 		}
 		l.addProven(f)
@@ -355,7 +440,7 @@ func (l *linter) placeholder(i int, text string) {
 		bad := strings.ContainsAny(seg, "<>{}") || (len(seg) > 1 && seg[0] == ':' && isIdent(seg[1:]))
 		if bad {
 			at := l.spans[i].start + len(text) - len(body) + strings.Index(body, seg)
-			l.add(Placeholder, at, text, "", "segment %q of %s is an unsubstituted template; put the real identifier there", seg, text)
+			l.add(Placeholder, at, text, Edit{}, "segment %s of %s is an unsubstituted template; put the real identifier there", briefq(seg), brief(text))
 			return
 		}
 	}
@@ -432,8 +517,8 @@ var codeHelp = map[Code]string{
 	BadEscape:     "A '%' must begin an escape of two hex digits that canonical paths allow and that decodes to valid UTF-8.",
 	StarRun:       "\"*\" matches within a segment and \"**\" across segments; three or more '*' mean nothing.",
 	Internal:      "The parser failed; the scope grants nothing. Report it as a defect.",
-	SuperAdmin:    "*:** grants every method on every path; grant only the paths and methods the client needs.",
-	ReadAll:       ".:** reads every path; grant only the paths the client reads.",
+	SuperAdmin:    "The scope grants every method on every path, as *:** does (its items may do so only together, as *:* *:*/** do); grant only the paths and methods the client needs.",
+	ReadAll:       "The scope reads every path, as .:** does (its items may do so only together); grant only the paths the client reads.",
 	PrefixBleed:   "A wildcard glued to a literal also matches the literal followed by more bytes (tokenPolicies** matches tokenPoliciesX); to keep the literal a whole segment, write P for P*, or P P/** for P and what is under it.",
 	TrailingSlash: "A pattern ending in \"/\" matches only the path with the trailing slash; write \"/**\" for the subtree.",
 	Placeholder:   "A template segment such as <id>, {id} or :id was left in; put the real identifier there.",
@@ -442,6 +527,7 @@ var codeHelp = map[Code]string{
 	UnknownAccess: "X:path with X other than '.' and '*' is a plain item that grants no request; write .:path or *:path if an access item was meant.",
 	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
 	Empty:         "A scope with no items grants nothing.",
+	TooLarge:      "The scope (or input) exceeds a bound of lint (bytes, items, findings), or a containment question about it is too large to decide; what was not linted is not reported clean. Split or simplify it.",
 }
 
 // Describe is a sentence on what a code means and what to do about it, or

@@ -1,6 +1,7 @@
 package scope_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -70,10 +71,11 @@ func TestLint(t *testing.T) {
 			{scope.Redundant, scope.SeverityWarning, 16, "*:a/**", "*:a/* *:a/*/**"},
 		}},
 		{"unknown-access", "a:config/**", []lintSum{{scope.UnknownAccess, scope.SeverityWarning, 1, "a:config/**", ""}}},
+		// Each fix is of its own run of blanks.
 		{"whitespace", "  *:a   .:b ", []lintSum{
-			{scope.Whitespace, scope.SeverityInfo, 1, "", "*:a .:b"},
-			{scope.Whitespace, scope.SeverityInfo, 6, "", "*:a .:b"},
-			{scope.Whitespace, scope.SeverityInfo, 12, "", "*:a .:b"},
+			{scope.Whitespace, scope.SeverityInfo, 1, "", "*:a   .:b "},
+			{scope.Whitespace, scope.SeverityInfo, 6, "", "  *:a .:b "},
+			{scope.Whitespace, scope.SeverityInfo, 12, "", "  *:a   .:b"},
 		}},
 		{"empty", "", []lintSum{{scope.Empty, scope.SeverityWarning, 1, "", ""}}},
 		{"only spaces", "  ", []lintSum{{scope.Empty, scope.SeverityWarning, 1, "", ""}, {scope.Whitespace, scope.SeverityInfo, 1, "", ""}}},
@@ -129,41 +131,46 @@ func checkSuggestion(t errorer, orig string, f scope.Finding) {
 	for _, ex := range f.Examples {
 		checkRequest(t, f, ex.Scope, ex.Method, ex.Path, ex.Allowed)
 	}
-	if f.Suggestion == "" {
-		if f.Relation != scope.NoSuggestion {
-			t.Errorf("%s: relation %v without a suggestion", f.Code, f.Relation)
+	if f.Fix == nil {
+		if f.Relation != scope.NoSuggestion || f.Suggestion != "" {
+			t.Errorf("%s: relation %v, suggestion %q without a fix", f.Code, f.Relation, f.Suggestion)
 		}
 		return
 	}
-	sugg, err := scope.Parse(f.Suggestion)
+	suggestion := f.Fix.Apply(orig)
+	if want := suggestion; len(want) > scope.MaxSuggestionBytes && f.Suggestion != "" || len(want) <= scope.MaxSuggestionBytes && f.Suggestion != want {
+		t.Errorf("%s: suggestion %q is not the fix %+v made, or is too long to show", f.Code, f.Suggestion, f.Fix)
+	}
+	sugg, err := scope.Parse(suggestion)
 	if err != nil {
-		t.Errorf("%s: suggestion %q does not parse: %v", f.Code, f.Suggestion, err)
+		t.Errorf("%s: suggestion %q does not parse: %v", f.Code, suggestion, err)
 		return
 	}
-	// The suggestion fixes the finding: whitespace is gone, and the item
-	// is replaced or dropped, one copy of it.
+	// The suggestion fixes the finding: a run of blanks is one space or
+	// gone, or the item is replaced or dropped, one copy of it.
 	copies := func(s string) int {
 		return strings.Count(" "+strings.Join(strings.Fields(s), "  ")+" ", " "+f.Item+" ")
 	}
 	switch {
 	case f.Code == scope.Whitespace:
-		if strings.Join(strings.Fields(f.Suggestion), " ") != f.Suggestion {
-			t.Errorf("whitespace: suggestion %q is not single-spaced", f.Suggestion)
+		if strings.Trim(orig[f.Fix.Offset:f.Fix.End], " ") != "" || (f.Fix.Text != "" && f.Fix.Text != " ") ||
+			count(scope.Lint(suggestion), scope.Whitespace) != count(scope.Lint(orig), scope.Whitespace)-1 {
+			t.Errorf("whitespace: fix %+v of %q is not one run of blanks made one space or none", f.Fix, orig)
 		}
-	case f.Item != "" && copies(f.Suggestion) != copies(orig)-1:
-		t.Errorf("%s: suggestion %q does not replace or drop one copy of %q", f.Code, f.Suggestion, f.Item)
+	case f.Item != "" && copies(suggestion) != copies(orig)-1:
+		t.Errorf("%s: suggestion %q does not replace or drop one copy of %q", f.Code, suggestion, f.Item)
 	}
 	o, err := scope.Parse(orig)
 	if err != nil {
 		if f.Relation != scope.Repair {
-			t.Errorf("%s: suggestion %q for a damaged scope is %v, want repair", f.Code, f.Suggestion, f.Relation)
+			t.Errorf("%s: suggestion %q for a damaged scope is %v, want repair", f.Code, suggestion, f.Relation)
 		}
 		return
 	}
 	in, w1 := scope.Covers(o, sugg)  // the suggestion allows nothing more
 	out, w2 := scope.Covers(sugg, o) // the suggestion allows nothing less
 	if w1.Err != nil || w2.Err != nil {
-		t.Errorf("%s: suggestion %q offered on an undecided question", f.Code, f.Suggestion)
+		t.Errorf("%s: suggestion %q offered on an undecided question", f.Code, suggestion)
 		return
 	}
 	var want scope.Relation
@@ -173,25 +180,35 @@ func checkSuggestion(t errorer, orig string, f scope.Finding) {
 	case in:
 		want = scope.Narrower
 		checkRequest(t, f, orig, w2.Method, w2.Path, true)
-		checkRequest(t, f, f.Suggestion, w2.Method, w2.Path, false)
+		checkRequest(t, f, suggestion, w2.Method, w2.Path, false)
 	case out:
 		want = scope.Wider
 		checkRequest(t, f, orig, w1.Method, w1.Path, false)
-		checkRequest(t, f, f.Suggestion, w1.Method, w1.Path, true)
+		checkRequest(t, f, suggestion, w1.Method, w1.Path, true)
 	default:
-		t.Errorf("%s: suggestion %q neither covers nor is covered by %q", f.Code, f.Suggestion, orig)
+		t.Errorf("%s: suggestion %q neither covers nor is covered by %q", f.Code, suggestion, orig)
 		return
 	}
 	if f.Relation != want {
-		t.Errorf("%s: suggestion %q is said to be %v, Covers says %v", f.Code, f.Suggestion, f.Relation, want)
+		t.Errorf("%s: suggestion %q is said to be %v, Covers says %v", f.Code, suggestion, f.Relation, want)
 	}
 	allowed := map[scope.Code][]scope.Relation{
 		scope.Whitespace: {scope.Same}, scope.Duplicate: {scope.Same}, scope.Redundant: {scope.Same},
 		scope.PrefixBleed: {scope.Narrower, scope.Same}, scope.TrailingSlash: {scope.Wider, scope.Same},
 	}
 	if !slices.Contains(allowed[f.Code], want) {
-		t.Errorf("%s: suggestion %q is %v, which %s may not suggest", f.Code, f.Suggestion, want, f.Code)
+		t.Errorf("%s: suggestion %q is %v, which %s may not suggest", f.Code, suggestion, want, f.Code)
 	}
+}
+
+func count(fs []scope.Finding, c scope.Code) int {
+	n := 0
+	for _, f := range fs {
+		if f.Code == c {
+			n++
+		}
+	}
+	return n
 }
 
 // errorer is what checkSuggestion needs of a *testing.T or a *rapid.T.
@@ -250,17 +267,17 @@ func TestLintPrefixBleedNeverWidens(t *testing.T) {
 		want  scope.Finding
 	}{
 		{"*:config/client*/secret", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 15, Column: 16,
-			Item:       "*:config/client*/secret",
-			Message:    `*:config/client*/secret also matches /config/clienta/secret: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client/secret`,
-			Suggestion: "*:config/client/secret", Relation: scope.Narrower,
+			Item:    "*:config/client*/secret",
+			Message: `*:config/client*/secret also matches /config/clienta/secret: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client/secret`,
+			Fix:     &scope.Edit{End: 23, Text: "*:config/client/secret"}, Suggestion: "*:config/client/secret", Relation: scope.Narrower,
 			Examples: []scope.Example{
 				{Scope: "*:config/client*/secret", Method: "GET", Path: "/config/clienta/secret", Allowed: true},
 				{Scope: "*:config/client/secret", Method: "GET", Path: "/config/clienta/secret", Allowed: false},
 			}}},
 		{"*:config/client*", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 15, Column: 16,
-			Item:       "*:config/client*",
-			Message:    `*:config/client* also matches /config/clienta: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client`,
-			Suggestion: "*:config/client", Relation: scope.Narrower,
+			Item:    "*:config/client*",
+			Message: `*:config/client* also matches /config/clienta: the wildcard is glued to "client" and extends that segment; to match "client" only as a whole segment, write *:config/client`,
+			Fix:     &scope.Edit{End: 16, Text: "*:config/client"}, Suggestion: "*:config/client", Relation: scope.Narrower,
 			Examples: []scope.Example{
 				{Scope: "*:config/client*", Method: "GET", Path: "/config/clienta", Allowed: true},
 				{Scope: "*:config/client", Method: "GET", Path: "/config/clienta", Allowed: false},
@@ -268,24 +285,25 @@ func TestLintPrefixBleedNeverWidens(t *testing.T) {
 		{"*:config/tokenPolicies**", scope.Finding{Code: scope.PrefixBleed, Severity: scope.SeverityWarning, Offset: 22, Column: 23,
 			Item:       "*:config/tokenPolicies**",
 			Message:    `*:config/tokenPolicies** also matches /config/tokenPoliciesa: the wildcard is glued to "tokenPolicies" and extends that segment; to match "tokenPolicies" only as a whole segment, write *:config/tokenPolicies *:config/tokenPolicies/**`,
+			Fix:        &scope.Edit{End: 24, Text: "*:config/tokenPolicies *:config/tokenPolicies/**"},
 			Suggestion: "*:config/tokenPolicies *:config/tokenPolicies/**", Relation: scope.Narrower,
 			Examples: []scope.Example{
 				{Scope: "*:config/tokenPolicies**", Method: "GET", Path: "/config/tokenPoliciesa", Allowed: true},
 				{Scope: "*:config/tokenPolicies *:config/tokenPolicies/**", Method: "GET", Path: "/config/tokenPoliciesa", Allowed: false},
 			}}},
 		{"*:webhooks/", scope.Finding{Code: scope.TrailingSlash, Severity: scope.SeverityWarning, Offset: 0, Column: 1,
-			Item:       "*:webhooks/",
-			Message:    "*:webhooks/ matches only /webhooks/, not what is under it (such as /webhooks/a); write *:webhooks/** for the subtree",
-			Suggestion: "*:webhooks/**", Relation: scope.Wider,
+			Item:    "*:webhooks/",
+			Message: "*:webhooks/ matches only /webhooks/, not what is under it (such as /webhooks/a); write *:webhooks/** for the subtree, which grants more",
+			Fix:     &scope.Edit{End: 11, Text: "*:webhooks/**"}, Suggestion: "*:webhooks/**", Relation: scope.Wider,
 			Examples: []scope.Example{
 				{Scope: "*:webhooks/", Method: "GET", Path: "/webhooks/", Allowed: true},
 				{Scope: "*:webhooks/", Method: "GET", Path: "/webhooks/a", Allowed: false},
 				{Scope: "*:webhooks/**", Method: "GET", Path: "/webhooks/a", Allowed: true},
 			}}},
 		{".:a/*/", scope.Finding{Code: scope.TrailingSlash, Severity: scope.SeverityWarning, Offset: 0, Column: 1,
-			Item:       ".:a/*/",
-			Message:    `.:a/*/ matches only paths that end in "/" (such as /a/a/), not what is under them (such as /a/a/a); write .:a/*/** for the subtree`,
-			Suggestion: ".:a/*/**", Relation: scope.Wider,
+			Item:    ".:a/*/",
+			Message: `.:a/*/ matches only paths that end in "/" (such as /a/a/), not what is under them (such as /a/a/a); write .:a/*/** for the subtree, which grants more`,
+			Fix:     &scope.Edit{End: 6, Text: ".:a/*/**"}, Suggestion: ".:a/*/**", Relation: scope.Wider,
 			Examples: []scope.Example{
 				{Scope: ".:a/*/", Method: "GET", Path: "/a/a/", Allowed: true},
 				{Scope: ".:a/*/", Method: "GET", Path: "/a/a/a", Allowed: false},
@@ -302,5 +320,185 @@ func TestLintPrefixBleedNeverWidens(t *testing.T) {
 				checkSuggestion(t, tc.scope, f)
 			}
 		})
+	}
+}
+
+// super-admin and read-all are judged by what the scope's valid access
+// items allow together, by containment, never by how they are written:
+// super-admin fires once iff they cover "*:**", read-all once iff they
+// cover ".:**" and not "*:**", each at one of those items.
+func TestLintBreadthIsContainment(t *testing.T) {
+	seen := map[scope.Code]int{}
+	rapid.Check(t, func(t *rapid.T) {
+		s := scopegen.BroadText(6, 4).Draw(t, "scope")
+		var valid []string
+		for _, f := range strings.Split(s, " ") {
+			if set, err := scope.Parse(f); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
+				valid = append(valid, f)
+			}
+		}
+		union := scope.MustParse(strings.Join(valid, " "))
+		all, w1 := scope.Covers(union, scope.MustParse("*:**"))
+		reads, w2 := scope.Covers(union, scope.MustParse(".:**"))
+		if w1.Err != nil || w2.Err != nil {
+			t.Skip("undecided")
+		}
+		want := map[scope.Code]int{}
+		switch {
+		case all:
+			want[scope.SuperAdmin] = 1
+		case reads:
+			want[scope.ReadAll] = 1
+		}
+		got := map[scope.Code]int{}
+		for _, f := range scope.Lint(s) {
+			if f.Code != scope.SuperAdmin && f.Code != scope.ReadAll {
+				continue
+			}
+			got[f.Code]++
+			seen[f.Code]++
+			if !slices.Contains(valid, f.Item) || !strings.HasPrefix(s[f.Offset:], f.Item) {
+				t.Errorf("%s at %d names %q, not an access item of %q there", f.Code, f.Offset, f.Item, s)
+			}
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Lint(%q): super-admin and read-all (-want +got):\n%s", s, diff)
+		}
+	})
+	if seen[scope.SuperAdmin] == 0 || seen[scope.ReadAll] == 0 {
+		t.Errorf("the generator reached super-admin %d times and read-all %d times", seen[scope.SuperAdmin], seen[scope.ReadAll])
+	}
+}
+
+func TestBreadth(t *testing.T) {
+	for _, tc := range []struct {
+		scope string
+		want  scope.Code
+	}{
+		{"*:**", scope.SuperAdmin},
+		{"*:* *:*/**", scope.SuperAdmin},
+		{"*:**/** *:*", scope.SuperAdmin},
+		{"*:** .:**", scope.SuperAdmin},
+		{".:**", scope.ReadAll},
+		{".:* .:*/**", scope.ReadAll},
+		{"*:* .:*/**", scope.ReadAll},
+		{"*:*/**", ""},
+		{".:** *:a", scope.ReadAll},
+		{"openid", ""},
+		{"", ""},
+	} {
+		got, err := scope.Breadth(scope.MustParse(tc.scope))
+		if got != tc.want || err != nil {
+			t.Errorf("Breadth(%q) = %q, %v; want %q", tc.scope, got, err, tc.want)
+		}
+	}
+}
+
+// The scopes of the review: each is equivalent to "*:**" or ".:**" and
+// was once reported clean.
+func TestLintBreadthOfEquivalents(t *testing.T) {
+	tests := []struct {
+		scope string
+		want  []lintSum
+	}{
+		{"*:* *:*/**", []lintSum{{scope.SuperAdmin, scope.SeverityWarning, 1, "*:*", ""}}},
+		{"*:**/** *:*", []lintSum{{scope.SuperAdmin, scope.SeverityWarning, 1, "*:**/**", ""}}},
+		{".:* .:*/**", []lintSum{{scope.ReadAll, scope.SeverityInfo, 1, ".:*", ""}}},
+		// The smallest set of items that grant it is named.
+		{"*:a/** *:* openid *:b *:*/**", []lintSum{
+			{scope.Redundant, scope.SeverityWarning, 19, "*:b", "*:a/** *:* openid *:*/**"},
+			{scope.Redundant, scope.SeverityWarning, 1, "*:a/**", "*:* openid *:b *:*/**"},
+			{scope.SuperAdmin, scope.SeverityWarning, 8, "*:*", ""},
+		}},
+		// One finding: super-admin reads everything too.
+		{"*:** .:**", []lintSum{
+			{scope.Redundant, scope.SeverityWarning, 6, ".:**", "*:**"},
+			{scope.SuperAdmin, scope.SeverityWarning, 1, "*:**", ""},
+		}},
+	}
+	for _, tc := range tests {
+		got := scope.Lint(tc.scope)
+		less := func(a, b lintSum) bool { return a.Column < b.Column || a.Column == b.Column && a.Code < b.Code }
+		if diff := cmp.Diff(tc.want, lintSummary(got), cmpopts.SortSlices(less)); diff != "" {
+			t.Errorf("Lint(%q) (-want +got):\n%s", tc.scope, diff)
+		}
+	}
+	if fs := scope.Lint("*:a/** *:* openid *:b *:*/**"); !slices.ContainsFunc(fs, func(f scope.Finding) bool {
+		return f.Message == "items *:* *:*/** together grant every method on every path, as *:** does (super admin); grant the paths and methods the client needs"
+	}) {
+		t.Errorf("the super-admin finding does not name the items that grant it: %+v", fs)
+	}
+}
+
+// Advice in a message is proven as a suggestion is, or not given: an
+// unknown access class gets no rewrite, since any access item grants more
+// than the plain item it is.
+func TestLintUnknownAccessAdvisesNothing(t *testing.T) {
+	for _, s := range []string{"x:**", "a:config/**"} {
+		fs := scope.Lint(s)
+		if len(fs) != 1 || fs[0].Code != scope.UnknownAccess || fs[0].Fix != nil || strings.Contains(fs[0].Message, "*:") || strings.Contains(fs[0].Message, ".:") {
+			t.Errorf("Lint(%q) = %+v", s, fs)
+		}
+	}
+}
+
+// Lint's work and output are bounded whatever the scope: past a bound it
+// gives one too-large finding without parsing, and below the bounds each
+// finding holds at most one edit of the scope, not a copy of it.
+func TestLintBounds(t *testing.T) {
+	dups := strings.Repeat("*:a/** ", 10_000) // the review's 70 KB
+	spaced := ""                              // the review's 4,000 double-spaced items
+	for i := 0; i < 4000; i++ {
+		spaced += fmt.Sprintf("p%d  ", i)
+	}
+	var many []string
+	for i := 0; i <= scope.MaxLintItems; i++ {
+		many = append(many, fmt.Sprintf("a%d", i))
+	}
+	for _, tc := range []struct{ name, scope string }{
+		{"bytes", dups}, {"spaced", spaced}, {"items", strings.Join(many, " ")},
+		{"item bytes", "*:" + strings.Repeat("a", scope.MaxLintItemBytes)},
+	} {
+		var fs []scope.Finding
+		allocs := testing.AllocsPerRun(5, func() { fs = scope.Lint(tc.scope) })
+		// A handful for the finding, not thousands for a parse.
+		if len(fs) != 1 || fs[0].Code != scope.TooLarge || fs[0].Severity != scope.SeverityError || allocs > 20 {
+			t.Errorf("%s: %d allocations, findings %+v", tc.name, int(allocs), fs)
+		}
+	}
+	// Just inside the bounds: many findings, each with a fix of one item,
+	// and suggestions only where the scope is short.
+	var near []string
+	for i := 0; i < scope.MaxLintItems; i++ {
+		near = append(near, "*:a/**")
+	}
+	s := strings.Join(near, "  ")
+	fs := scope.Lint(s)
+	size := 0
+	for _, f := range fs {
+		size += len(f.Message) + len(f.Item) + len(f.Suggestion)
+		if f.Fix != nil {
+			size += len(f.Fix.Text)
+		}
+	}
+	if len(fs) != scope.MaxLintFindings+1 || fs[len(fs)-1].Code != scope.TooLarge || size > 200*len(fs) {
+		t.Errorf("%d findings of %d bytes on a scope of %d bytes", len(fs), size, len(s))
+	}
+	if fs := scope.Lint(strings.Repeat("*:a/b ", 200) + "*:a/b"); fs[0].Fix == nil || fs[0].Suggestion != "" {
+		t.Errorf("a long scope's finding %+v has no fix, or a suggestion longer than %d bytes", fs[0], scope.MaxSuggestionBytes)
+	}
+}
+
+// Messages quote at most a bounded part of a long item, so that the
+// errors of one long damaged item do not each hold a copy of it.
+func TestParseMessagesAreBounded(t *testing.T) {
+	s := "*:" + strings.Repeat(";", 4000)
+	_, err := scope.Parse(s)
+	total := 0
+	for _, e := range err.(scope.ErrorList) {
+		total += len(e.Message)
+	}
+	if n := len(err.(scope.ErrorList)); n != 4000 || total > 300*n {
+		t.Errorf("%d errors with %d bytes of messages", n, total)
 	}
 }

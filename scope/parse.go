@@ -128,16 +128,16 @@ func (c *checker) item(node grammar.Item) (Item, bool) {
 		rest := c.src[start+1 : end]
 		c.add(MissingAccess, start, ".:"+rest,
 			"item %q has no access class before \":\": write %q to read (GET, HEAD) or %q to read and write",
-			c.text, "."+c.text, "*"+c.text)
+			brief(c.text), brief("."+c.text), brief("*"+c.text))
 		c.pattern(n.Rest, start+1)
 	case *grammar.MissingColon:
 		c.bytes(n.Rest)
 		if hint := c.colonHint(); hint != "" {
 			c.add(MissingColon, start, hint,
-				"item %q begins with %q but has no \":\" after it; did you mean %q?", c.text, c.text[:1], hint)
+				"item %q begins with %q but has no \":\" after it; did you mean %q?", brief(c.text), c.text[:1], brief(hint))
 		} else {
 			c.add(MissingColon, start, "",
-				"item %q begins with %q but has no \":\" after it: an access item is \".:PATTERN\" or \"*:PATTERN\"", c.text, c.text[:1])
+				"item %q begins with %q but has no \":\" after it: an access item is \".:PATTERN\" or \"*:PATTERN\"", brief(c.text), c.text[:1])
 		}
 	case *grammar.PlainItem:
 		c.bytes(n.Elems)
@@ -192,7 +192,7 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 	c.bytes(elems)
 	if len(elems) == 0 {
 		c.add(EmptyPattern, at, "", "access item %q has an empty path pattern; %q grants everything, a path such as %q one subtree",
-			c.text, c.text+"**", c.text+"config/**")
+			brief(c.text), brief(c.text+"**"), brief(c.text+"config/**"))
 		return
 	}
 	text := c.src[at : elems[len(elems)-1].Offset()+len(elems[len(elems)-1].Text())]
@@ -201,7 +201,7 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 		if strings.TrimLeft(text, "/") == "" {
 			fix = ""
 		}
-		c.add(LeadingSlash, at, fix, "path pattern %q begins with \"/\", but patterns are relative to the customer root and match paths without their leading \"/\"", text)
+		c.add(LeadingSlash, at, fix, "path pattern %q begins with \"/\", but patterns are relative to the customer root and match paths without their leading \"/\"", brief(text))
 	}
 	lead := leadingSlashes(elems)
 	segStart := 0 // index in elems of the current segment's first element
@@ -209,22 +209,22 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 		switch e.Kind() {
 		case grammar.Slash:
 			if i >= lead && elems[i-1].Kind() == grammar.Slash {
-				c.add(EmptySegment, e.Offset(), "", "path pattern %q has an empty segment \"//\", which no canonical request path has", text)
+				c.add(EmptySegment, e.Offset(), "", "path pattern %q has an empty segment \"//\", which no canonical request path has", brief(text))
 			}
 			c.dotSegment(elems[segStart:i], text)
 			segStart = i + 1
 		case grammar.Stars:
 			if n := len(e.Text()); n > 2 {
-				c.add(StarRun, e.Offset(), "", "path pattern %q has a run of %d '*': \"*\" matches within one segment, \"**\" across segments", text, n)
+				c.add(StarRun, e.Offset(), "", "path pattern %q has a run of %d '*': \"*\" matches within one segment, \"**\" across segments", brief(text), n)
 			}
 		case grammar.Reserved:
-			c.add(BadChar, e.Offset(), "", "path pattern %q has %q, which no canonical request path has (a path ends before '?' and '#', and ';' is refused)", text, e.Text())
+			c.add(BadChar, e.Offset(), "", "path pattern %q has %q, which no canonical request path has (a path ends before '?' and '#', and ';' is refused)", brief(text), e.Text())
 		case grammar.Percent:
-			c.add(BadEscape, e.Offset(), "", "'%%' in path pattern %q is not followed by two hex digits; a literal '%%' is written %%25 in paths, and canonical paths never escape it", text)
+			c.add(BadEscape, e.Offset(), "", "'%%' in path pattern %q is not followed by two hex digits; a literal '%%' is written %%25 in paths, and canonical paths never escape it", brief(text))
 		case grammar.Escape:
 			b, _ := unescape(e.Text(), 0)
 			if b < 0x80 && escapedForbidden[b] {
-				c.add(BadEscape, e.Offset(), "", "escape %s in path pattern %q encodes a byte that canonical request paths never escape (/, \\, ., %%, ;, ?, #, control bytes)", e.Text(), text)
+				c.add(BadEscape, e.Offset(), "", "escape %s in path pattern %q encodes a byte that canonical request paths never escape (/, \\, ., %%, ;, ?, #, control bytes)", e.Text(), brief(text))
 			}
 		}
 	}
@@ -250,7 +250,7 @@ func (c *checker) dotSegment(seg []grammar.Elem, text string) {
 		}
 	}
 	if len(seg) == 1 || len(seg) == 2 {
-		c.add(DotSegment, seg[0].Offset(), "", "path pattern %q has a %q segment, which no canonical request path has", text, strings.Repeat(".", len(seg)))
+		c.add(DotSegment, seg[0].Offset(), "", "path pattern %q has a %q segment, which no canonical request path has", brief(text), strings.Repeat(".", len(seg)))
 	}
 }
 
@@ -277,7 +277,7 @@ func (c *checker) escapeRuns(elems []grammar.Elem, text string) {
 		if bad := badEscape(dec, openStart, openEnd); bad >= 0 {
 			at := elems[i+bad].Offset()
 			c.add(BadEscape, at, "", "escapes from %s in path pattern %q do not decode to valid UTF-8 free of C1 controls, U+2028 and U+2029, so no canonical request path has them",
-				c.src[at:elems[j-1].Offset()+3], text)
+				brief(c.src[at:elems[j-1].Offset()+3]), brief(text))
 		}
 		i = j
 	}

@@ -16,13 +16,14 @@ const allowSynopsis = `usage: scopecheck allow --scope SCOPE [--format text|json
        scopecheck allow --scope SCOPE [--format text|json] -
        scopecheck allow --scope-from INPUT ...
 
-Decides requests against a scope. --scope gives the scope string itself;
---scope-from reads it from an input (a file, or - for stdin) in any form
-lint reads (a token policy, a token or introspection answer, a JWT, text);
-when it holds several scopes, the request is decided against their union.
-An input that lint would report with an error, that is a pasted form
-(shell quotes, a form field, URL-encoding), or that is an answer without
-scope is refused: a request is never decided on a guess.
+Decides requests against a scope. --scope gives the scope string itself,
+as written; --scope-from reads it from an input (a file, or - for stdin)
+in any form lint reads (a token policy, a token or introspection answer,
+a JWT, text); when it holds several scopes, the request is decided
+against their union. A scope or input that lint would report with an
+error, that looks pasted (shell quotes, a form field, URL-encoding, a
+Bearer header) and holds no access item as written, or that is an answer
+without scope is refused: a request is never decided on a guess.
 
 PATH is the request path as sent, still escaped, relative to the customer
 root (/config/tokenPolicies/abc); a path that is not canonical is denied,
@@ -86,14 +87,18 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exact := fs.Bool("exact-method", false, "decide methods exactly as given, without upper-casing")
 	readMethods := fs.String("read-methods", "", "comma-separated safe methods to add to the read class (.), such as OPTIONS")
 	unsafe := fs.Bool("unsafe-read-methods", false, "let --read-methods add methods that are not safe, such as POST, so that read items grant them")
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
 		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck allow: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		asJSON = formatArg(args) == "json"
+		return usage("%s", flagErr)
 	}
 	switch {
 	case *format != "text" && *format != "json":
@@ -115,15 +120,11 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		opts = append(opts, match.WithReadMethods(methods...))
 	}
+	src := argSource("--scope", *scopeText)
 	if *scopeFile != "" {
-		text, problems := scopeFrom(*scopeFile, stdin)
-		if problems != nil {
-			report(stdout, stderr, asJSON, problems...)
-			return exitUsage
-		}
-		*scopeText = text
+		src = readSource(*scopeFile, stdin)
 	}
-	set, problems := parseScope("--scope", *scopeText)
+	set, problems := src.union()
 	if problems != nil {
 		report(stdout, stderr, asJSON, problems...)
 		return exitUsage

@@ -11,11 +11,13 @@ import (
 const coversSynopsis = `usage: scopecheck covers --allowed SCOPE --requested SCOPE [--format text|json]
        scopecheck covers --allowed-from INPUT --requested-from INPUT ...
 
+--allowed and --requested give scope strings, as written;
 --allowed-from and --requested-from read a scope from a file in any form
 lint reads; a token policy's allowedScopes are united, since a policy
-allows what any of them does. As with allow --scope-from, an input that
-lint would report with an error, a pasted form, or an answer without
-scope (whose scope only the server knows) is refused.
+allows what any of them does. As with allow, a scope or input that lint
+would report with an error, that looks pasted and holds no access item
+as written, or that is an answer without scope (whose scope only the
+server knows) is refused.
 
 Answers whether every request the requested scope allows, the allowed scope
 allows too, and whether it holds every plain item of the requested scope:
@@ -39,14 +41,18 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	allowedFile := fs.String("allowed-from", "", "read the allowed scope from this input (a file, or - for stdin)")
 	requestedFile := fs.String("requested-from", "", "read the requested scope from this input")
 	format := fs.String("format", "text", "output format: text or json")
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
 		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck covers: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		asJSON = formatArg(args) == "json"
+		return usage("%s", flagErr)
 	}
 	switch {
 	case *format != "text" && *format != "json":
@@ -64,15 +70,11 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name       string
 		file, text *string
 	}{{"--allowed", allowedFile, allowedText}, {"--requested", requestedFile, requestedText}} {
+		src := argSource(f.name, *f.text)
 		if *f.file != "" {
-			text, ds := scopeFrom(*f.file, stdin)
-			if ds != nil {
-				problems = append(problems, ds...)
-				continue
-			}
-			*f.text = text
+			src = readSource(*f.file, stdin)
 		}
-		set, ds := parseScope(f.name, *f.text)
+		set, ds := src.union()
 		problems = append(problems, ds...)
 		sets[i] = set
 	}

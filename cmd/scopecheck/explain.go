@@ -72,14 +72,18 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	api := fs.String("api", "", "an OpenAPI 3 description of the API (JSON or YAML)")
 	format := fs.String("format", "text", "output format: text or json")
 	scopeText := fs.String("scope", "", "a scope string")
-	inputs, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	inputs, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
 		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck explain: " + fmt.Sprintf(msgFormat, args...)})
 		return exitUsage
+	}
+	if !ok {
+		if flagErr == "" {
+			return code
+		}
+		asJSON = formatArg(args) == "json"
+		return usage("%s", flagErr)
 	}
 	switch {
 	case *format != "text" && *format != "json":

@@ -13,19 +13,23 @@ import (
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-// maxInput bounds one input in bytes, so that no input can grow memory
-// without limit; a larger input is unreadable.
-const maxInput = 16 << 20
-
 // source is one input as a command names it, by the one input rule of
-// every command that reads scopes: --scope S is the string S; every other
-// argument is a file, and "-" is stdin.
+// every command that reads scopes: --scope S (or --allowed S, --requested
+// S) is the string S, as written; every other argument is a file, and
+// "-" is stdin.
 type source struct {
 	name string // "--scope", a file name, or "<stdin>"
 	in   scopefile.Input
+	// file is set when name is a file, for SARIF's artifact locations.
+	file bool
 	// failed is the finding of an input that could not be read, or that
 	// is malformed as a whole; in is then empty.
 	failed *scopefile.Finding
+}
+
+// argSource reads a scope string given with a flag, such as --scope.
+func argSource(flag, text string) source {
+	return source{name: flag, in: scopefile.FromString(text)}
 }
 
 // readSources reads the --scope string (when given) and each named input,
@@ -34,7 +38,7 @@ type source struct {
 func readSources(scopeText string, haveScope bool, names []string, stdin io.Reader) ([]source, error) {
 	var out []source
 	if haveScope {
-		out = append(out, source{name: "--scope", in: scopefile.FromString(scopeText)})
+		out = append(out, argSource("--scope", scopeText))
 	}
 	stdinUsed := false
 	for _, n := range names {
@@ -44,31 +48,46 @@ func readSources(scopeText string, haveScope bool, names []string, stdin io.Read
 			}
 			stdinUsed = true
 		}
-		name, data, err := readInput(n, stdin)
-		if err != nil {
-			out = append(out, source{name: name, failed: &scopefile.Finding{Code: scopefile.Unreadable,
-				Severity: scope.SeverityError, Pos: scopefile.Pos{Line: 1, Column: 1}, Message: err.Error()}})
-			continue
-		}
-		in, err := scopefile.Read(data)
-		if err != nil {
-			out = append(out, source{name: name, failed: err.(*scopefile.Finding)})
-			continue
-		}
-		out = append(out, source{name: name, in: in})
+		out = append(out, readSource(n, stdin))
 	}
 	return out, nil
 }
 
-// readInput reads a file, or stdin for "-", up to maxInput bytes. A file
-// that does not exist gets a hint, since a scope given where a file is
-// expected is the likely mistake.
+// readSource reads one named input, a file or "-" for stdin.
+func readSource(name string, stdin io.Reader) source {
+	shown, data, err := readInput(name, stdin)
+	src := source{name: shown, file: name != "-"}
+	if err != nil {
+		code := scopefile.Unreadable
+		if errors.Is(err, errTooLarge) {
+			code = scope.TooLarge
+		}
+		src.failed = &scopefile.Finding{Code: code, Severity: scope.SeverityError, Pos: scopefile.Pos{Line: 1, Column: 1, UTF16Column: 1}, Message: err.Error()}
+		return src
+	}
+	in, err := scopefile.Read(data)
+	if err != nil {
+		src.failed = err.(*scopefile.Finding)
+		return src
+	}
+	src.in = in
+	return src
+}
+
+var errTooLarge = fmt.Errorf("larger than %d MiB", scopefile.MaxInputBytes>>20)
+
+// readInput reads a file, or stdin for "-", up to scopefile.MaxInputBytes.
+// A file must be a regular file: a FIFO or a device could block the
+// command, or never end, so it is refused without being read (it is
+// opened without blocking, to look at it). A file that does not exist
+// gets a hint, since a scope given where a file is expected is the likely
+// mistake.
 func readInput(name string, stdin io.Reader) (string, []byte, error) {
 	r := stdin
 	shown := "<stdin>"
 	if name != "-" {
 		shown = name
-		f, err := os.Open(name)
+		f, err := openRegular(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return shown, nil, fmt.Errorf("%w; to give a scope string rather than a file, use --scope", err)
 		}
@@ -78,14 +97,49 @@ func readInput(name string, stdin io.Reader) (string, []byte, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	data, err := io.ReadAll(io.LimitReader(r, scopefile.MaxInputBytes+1))
 	if err != nil {
 		return shown, nil, err
 	}
-	if len(data) > maxInput {
-		return shown, nil, fmt.Errorf("%s is larger than %d MiB", shown, maxInput>>20)
+	if len(data) > scopefile.MaxInputBytes {
+		return shown, nil, fmt.Errorf("%s is %w; nothing in it was read", shown, errTooLarge)
 	}
 	return shown, data, nil
+}
+
+// openRegular opens a file for reading without blocking on it, and
+// refuses it unless it is a regular file.
+func openRegular(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file (%s), so it is not read", name, fileKind(info.Mode()))
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "of type " + m.Type().String()
 }
 
 // diagnostic is one error or finding at an input position, as text
@@ -142,10 +196,12 @@ func (s source) failure() diagnostic {
 
 // problems returns the diagnostics that stop a command from using a
 // source: its failure, its error findings (a duplicate key, a value of
-// the wrong type), and, when the command decides requests or containment,
-// the findings that leave the scope a guess (a pasted form) or unknown (an
-// answer without scope, which the server filled with a scope not named
-// here); then every parse error of its scopes at its input position.
+// the wrong type, a part not read), and, when the command decides requests
+// or containment, the findings that leave what is meant uncertain (a
+// pasted form, which holds no access item as written and probably means
+// something else, or an answer without scope, which the server filled
+// with a scope not named here); then every parse error of its scopes at
+// its input position.
 func (s source) problems(deciding bool) []diagnostic {
 	if s.failed != nil {
 		return []diagnostic{s.failure()}
@@ -165,6 +221,25 @@ func (s source) problems(deciding bool) []diagnostic {
 		}
 	}
 	return out
+}
+
+// union is the scope a command that decides requests or containment uses
+// from a source: the union of its scopes (a token policy allows what any
+// of its allowedScopes does), or, when the source cannot be decided with,
+// its problems, at the input's own lines and columns.
+func (s source) union() (scope.Set, []diagnostic) {
+	if ds := s.problems(true); len(ds) > 0 {
+		return scope.Set{}, ds
+	}
+	texts := make([]string, len(s.in.Scopes))
+	for i, sc := range s.in.Scopes {
+		texts[i] = sc.Text
+	}
+	set, err := scope.Parse(strings.Join(texts, " "))
+	if err != nil { // each scope parses, so their union does
+		return scope.Set{}, []diagnostic{{File: s.name, Code: string(scope.Internal), Message: err.Error()}}
+	}
+	return set, nil
 }
 
 // notes are a source's findings that do not stop a command (an unverified

@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -109,8 +112,11 @@ func TestLintStdinAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.Stdout), &out); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, got.Stdout)
 	}
-	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 4.0, "item": "*:a", "code": "duplicate",
-		"severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it", "suggestion": "*:a", "relation": "equal"}}
+	// offset is in the input, as line and column are; scopeOffset and the
+	// fix are in the scope string, which where names.
+	want := []map[string]any{{"file": "<stdin>", "line": 1.0, "column": 25.0, "offset": 24.0, "where": "/allowedScopes/0", "scopeOffset": 4.0,
+		"item": "*:a", "code": "duplicate", "severity": "warning", "message": "item *:a repeats item 1 (column 1) and adds nothing; remove it",
+		"suggestion": "*:a", "fix": map[string]any{"offset": 3.0, "end": 7.0, "text": ""}, "relation": "equal"}}
 	if diff := cmp.Diff(want, out.Findings); diff != "" || got.Code != 0 {
 		t.Errorf("exit %d, findings (-want +got):\n%s", got.Code, diff)
 	}
@@ -237,7 +243,8 @@ func TestLintSARIFNotifications(t *testing.T) {
 	for _, r := range log.Runs[0].Results {
 		rules = append(rules, r.Locations[0].PhysicalLocation.ArtifactLocation.URI+" "+r.RuleID)
 	}
-	want := []string{"testdata/lint/bad-unquoted.json malformed", "testdata/lint/form-policy.json prefix-bleed"}
+	dir := uriDir(t)
+	want := []string{dir + "testdata/lint/bad-unquoted.json malformed", dir + "testdata/lint/form-policy.json prefix-bleed"}
 	if diff := cmp.Diff(want, rules); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
@@ -251,6 +258,21 @@ func TestLintSARIFNotifications(t *testing.T) {
 	if err := json.Unmarshal([]byte(clean.Stdout), &ok); err != nil || len(ok.Runs[0].Invocations) != 1 || !ok.Runs[0].Invocations[0].ExecutionSuccessful {
 		t.Errorf("a run that read every input: %v %+v", err, ok.Runs)
 	}
+}
+
+// uriDir is what SARIF artifact URIs of files in this directory begin
+// with: its path from the repository root.
+func uriDir(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(repoRoot(), wd)
+	if err != nil || rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel) + "/"
 }
 
 // A finding whose example the matcher decides otherwise is withheld and
@@ -268,5 +290,169 @@ func TestCheckExamples(t *testing.T) {
 		Message: "a prefix-bleed finding says *:config/client*/secret allows GET /config/clientX, which the matcher does not; the finding is withheld: report this as a defect"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("checkExamples (-want +got):\n%s", diff)
+	}
+}
+
+// A FIFO, a directory or a device among the inputs is an unreadable
+// finding, found without waiting on it, and the other inputs are linted.
+func TestLintNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan cliResult, 1)
+	go func() { done <- runCLI("", "lint", "testdata/lint/code-super-admin.txt", fifo, dir, "/dev/null") }()
+	var got cliResult
+	select {
+	case got = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("lint blocked on a FIFO")
+	}
+	want := "testdata/lint/code-super-admin.txt:2:1: warning: *:** grants every method on every path (super admin); grant the paths and methods the client needs [super-admin]\n" +
+		fifo + ":1:1: error: " + fifo + " is not a regular file (a FIFO), so it is not read [unreadable]\n" +
+		dir + ":1:1: error: " + dir + " is not a regular file (a directory), so it is not read [unreadable]\n" +
+		"/dev/null:1:1: error: /dev/null is not a regular file (a character device), so it is not read [unreadable]\n"
+	if diff := cmp.Diff(cliResult{exitUsage, want, ""}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Findings that some of an input was not read or linted make the exit
+// status 2 and a SARIF notification wherever in the input they are: a
+// JWT that does not decode, a policy in an array that is not one.
+func TestLintIncompleteInputs(t *testing.T) {
+	for _, in := range []string{"testdata/lint/bad-jwt.txt", "testdata/lint/form-policies-unknown-element.json"} {
+		got := runCLI("", "lint", "--format", "sarif", in)
+		var log sarifLog
+		if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil || got.Code != exitUsage {
+			t.Fatalf("%s: exit %d, %v", in, got.Code, err)
+		}
+		if inv := log.Runs[0].Invocations; len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 1 {
+			t.Errorf("%s: invocations %+v", in, inv)
+		}
+	}
+}
+
+// SARIF names files relative to the repository root, percent-encoded,
+// counts columns in UTF-16 code units, and carries each fix: as a SARIF
+// fix where the file can be edited in place, and with its relation in the
+// result's properties and message.
+func TestLintSARIFLocations(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	team := write("team#1.json", `{"allowedScopes": ["*:webhooks/"]}`)
+	spaced := write("a b%zz.json", `{"name":"Équipe ☃☃☃","allowedScopes":["*:**"]}`)
+	escaped := write("escaped.json", `{"allowedScopes": ["\u002a:x/ *:webhooks/"]}`)
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	got := runCLI("", "lint", "--format", "sarif", team, spaced, escaped)
+	validateSARIF(t, []byte(got.Stdout))
+	var log struct {
+		Runs []struct {
+			ColumnKind         string `json:"columnKind"`
+			OriginalURIBaseIDs map[string]struct {
+				URI string `json:"uri"`
+			} `json:"originalUriBaseIds"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
+						Region struct{ StartLine, StartColumn int }
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+				Fixes []struct {
+					ArtifactChanges []struct {
+						Replacements []struct {
+							DeletedRegion   struct{ StartLine, StartColumn, EndLine, EndColumn int }
+							InsertedContent struct{ Text string }
+						}
+					}
+				}
+				Properties map[string]any `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if run.ColumnKind != "utf16CodeUnits" || !strings.HasPrefix(run.OriginalURIBaseIDs["%SRCROOT%"].URI, "file:///") {
+		t.Errorf("columnKind %q, base %+v", run.ColumnKind, run.OriginalURIBaseIDs)
+	}
+	type result struct {
+		Rule, URI, Base string
+		Line, Column    int
+		Fixes           int
+		Relation        any
+	}
+	var results []result
+	for _, r := range run.Results {
+		l := r.Locations[0].PhysicalLocation
+		results = append(results, result{r.RuleID, l.ArtifactLocation.URI, l.ArtifactLocation.URIBaseID, l.Region.StartLine, l.Region.StartColumn, len(r.Fixes), r.Properties["relation"]})
+	}
+	want := []result{
+		{"trailing-slash", "team%231.json", "%SRCROOT%", 1, 21, 1, "wider"},
+		{"super-admin", "a%20b%25zz.json", "%SRCROOT%", 1, 40, 0, nil},
+		// An edit across an escape cannot be made in place: no SARIF fix,
+		// but the fix and its relation are in the properties.
+		{"trailing-slash", "escaped.json", "%SRCROOT%", 1, 21, 0, "wider"},
+		{"trailing-slash", "escaped.json", "%SRCROOT%", 1, 31, 1, "wider"},
+	}
+	if diff := cmp.Diff(want, results); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	fix := run.Results[0].Fixes[0].ArtifactChanges[0].Replacements[0]
+	if fix.DeletedRegion.StartLine != 1 || fix.DeletedRegion.StartColumn != 21 || fix.DeletedRegion.EndColumn != 32 || fix.InsertedContent.Text != "*:webhooks/**" {
+		t.Errorf("fix %+v", fix)
+	}
+	if msg := run.Results[0].Message.Text; !strings.HasSuffix(msg, "(suggestion (wider): *:webhooks/**)") {
+		t.Errorf("message %q does not say the suggestion and its relation", msg)
+	}
+}
+
+// The review's inputs that made lint's output and memory grow with the
+// square of the input: each gives a bounded output now.
+func TestLintOutputBounded(t *testing.T) {
+	dir := t.TempDir()
+	var spaced []string
+	for i := 0; i < 4000; i++ {
+		spaced = append(spaced, fmt.Sprintf("p%d", i))
+	}
+	near := strings.TrimSpace(strings.Repeat("*:a/** ", scope.MaxLintItems))
+	inputs := map[string]string{
+		"dups.txt":   strings.Repeat("*:a/** ", 10_000) + "\n",
+		"spaced.txt": strings.Join(spaced, "  ") + "\n",
+		"array.json": `{"allowedScopes":["a"` + strings.Repeat(`,"a"`, 500_000) + `]}`,
+		"near.txt":   strings.Repeat(near+"\n", 20),
+	}
+	for name, text := range inputs {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"text", "json", "sarif"} {
+			got := runCLI("", "lint", "--format", format, p)
+			if got.Code != exitUsage || !strings.Contains(got.Stdout, "too-large") {
+				t.Errorf("%s, %s: exit %d, no too-large finding", name, format, got.Code)
+			}
+			if limit := 2<<20 + 4*len(text); len(got.Stdout) > limit {
+				t.Errorf("%s, %s: %d bytes of output for %d of input", name, format, len(got.Stdout), len(text))
+			}
+		}
 	}
 }

@@ -137,6 +137,51 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	}
 }
 
+// parseFormatFlags is parseFlags for a command with --format: when the
+// arguments ask for a format other than text, a bad flag's error is not
+// printed but returned as msg, for the command to report in that format
+// (JSON on stdout, a SARIF log), so that a program reading the output
+// always gets one it can read.
+func parseFormatFlags(fs *flag.FlagSet, args []string) (pos []string, code int, msg string, ok bool) {
+	if formatArg(args) == "text" {
+		pos, code, ok = parseFlags(fs, args)
+		return pos, code, "", ok
+	}
+	out := fs.Output()
+	var buf strings.Builder
+	fs.SetOutput(&buf)
+	pos, code, ok = parseFlags(fs, args)
+	fs.SetOutput(out)
+	if !ok && code == exitUsage {
+		msg, _, _ = strings.Cut(buf.String(), "\n")
+		return nil, code, msg, false
+	}
+	io.WriteString(out, buf.String()) // -h: the usage text
+	return pos, code, "", ok
+}
+
+// formatArg is the value of the last --format among args, as the flag
+// package reads it, or "text".
+func formatArg(args []string) string {
+	format := "text"
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "format" {
+			continue
+		}
+		switch {
+		case hasValue:
+			format = value
+		case i+1 < len(args):
+			format = args[i+1]
+		}
+	}
+	return format
+}
+
 // isSet reports whether a flag was given, so that an empty value (a valid
 // empty scope) differs from a missing flag.
 func isSet(fs *flag.FlagSet, name string) bool {

@@ -2,10 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/scopecheck/scopecheck/internal/scopegen"
+	"github.com/scopecheck/scopecheck/match"
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 type cliResult struct {
@@ -94,9 +101,10 @@ func TestAllow(t *testing.T) {
 			cliResult{0, "allow POST /config/tokenPolicies: granted by *:config/tokenPolicies**\n", ""}},
 		{"scope from a damaged file", "", []string{"allow", "--scope-from", "testdata/damaged-scope.txt", "GET", "/"},
 			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
-		// A pasted form decides nothing: the scope is read only as written.
+		// A pasted form decides nothing: read as written it grants
+		// nothing, and what it probably means is a guess.
 		{"scope from a pasted form", "", []string{"allow", "--scope-from", "testdata/lint/pasted-shell-quotes.txt", "GET", "/config/x"},
-			cliResult{2, "", "testdata/lint/pasted-shell-quotes.txt:1:1: the line is in shell quotes, not a scope as a server reads it; the scope it holds is probably \"*:config/**\", which is what is linted [pasted-form]\n"}},
+			cliResult{2, "", "testdata/lint/pasted-shell-quotes.txt:1:1: the line looks pasted (in shell quotes): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"*:config/**\" [pasted-form]\n"}},
 		// A key that looks like an index is just another member: the
 		// policy's item is *:**, as every server reads it.
 		{"scope from a key that looks like an index", "", []string{"allow", "--scope-from", "testdata/lint/form-index-like-key.json", "DELETE", "/config/x"},
@@ -213,8 +221,9 @@ func TestFmt(t *testing.T) {
 		{"empty", "", []string{"fmt", "--scope", ""}, cliResult{0, "\n", ""}},
 		{"stdin", "*:a  *:a\n# two\n.:b\n", []string{"fmt", "-"}, cliResult{0, "*:a\n.:b\n", ""}},
 		{"a policy", "", []string{"fmt", "testdata/lint/form-policies.json"}, cliResult{0, "*:webhooks/**\n.:**\n*:webhooks/\n", ""}},
-		{"a pasted form", "", []string{"fmt", "testdata/lint/pasted-url-encoded.txt"}, cliResult{0, "*:config/**\n",
-			"testdata/lint/pasted-url-encoded.txt:1:1: the line is URL-encoded, not a scope as a server reads it; the scope it holds is probably \"*:config/**\", which is what is linted [pasted-form]\n"}},
+		// fmt prints the scope as written, never a guess; the guess is a note.
+		{"a pasted form", "", []string{"fmt", "testdata/lint/pasted-url-encoded.txt"}, cliResult{0, "%2A%3Aconfig%2F%2A%2A\n",
+			"testdata/lint/pasted-url-encoded.txt:1:1: the line looks pasted (URL-encoded): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"*:config/**\" [pasted-form]\n"}},
 		{"parse error", "", []string{"fmt", "--scope", "*:a//b"}, cliResult{2, "", "--scope:1:5: path pattern \"a//b\" has an empty segment \"//\", which no canonical request path has [empty-segment]\n"}},
 		{"parse error in a file, nothing printed", "", []string{"fmt", "testdata/lint/form-policies.json", "testdata/damaged-scope.txt"},
 			cliResult{2, "", "testdata/damaged-scope.txt:2:3: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"}},
@@ -288,5 +297,121 @@ func TestByteSize(t *testing.T) {
 		if (err == nil) != tc.ok || (tc.ok && int64(b) != tc.want) {
 			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tc.in, b, err, tc.want, tc.ok)
 		}
+	}
+}
+
+// A string that is a valid scope is that scope in every command, whatever
+// it looks like: the review's strings, that lint, explain and fmt once read
+// as a guess at a pasted form while allow and covers read them as written.
+func TestOneInputRule(t *testing.T) {
+	superAdmin := "--scope:1:1: warning: *:** grants every method on every path (super admin); grant the paths and methods the client needs [super-admin]\n"
+	tests := []struct {
+		name string
+		args []string
+		want cliResult
+	}{
+		{"lint: a form field inside an item", []string{"lint", "--scope", "*:** *:a&scope=openid"}, cliResult{0, superAdmin +
+			"--scope:1:6: warning: item *:a&scope=openid is covered by *:** and adds nothing; remove it [redundant]\n\tsuggestion (equal): *:**\n", ""}},
+		{"allow: the same", []string{"allow", "--scope", "*:** *:a&scope=openid", "DELETE", "/config/x"}, cliResult{0, "allow DELETE /config/x: granted by *:**\n", ""}},
+		{"explain: the same", []string{"explain", "--scope", ".:a&scope=openid"}, cliResult{0, ".:a&scope=openid\n  methods: GET and HEAD\n" +
+			"  paths:   / then \"a&scope=openid\"\n  matches: /a&scope=openid\n  misses:  /a&scope=openid/z, /a&scope=openidX, /a&scope=openid/x\n", ""}},
+		{"fmt: the same", []string{"fmt", "--minimize", "--scope", "*:config/** .:a&scope=openid"}, cliResult{0, "*:config/** .:a&scope=openid\n", ""}},
+		{"covers: the same", []string{"covers", "--allowed", "*:config/** .:a&scope=openid", "--requested", "*:config/x"}, cliResult{0, "covered\n", ""}},
+		{"lint: a scope that begins with bearer", []string{"lint", "--scope", "bearer *:**"}, cliResult{0,
+			"--scope:1:8: warning: *:** grants every method on every path (super admin); grant the paths and methods the client needs [super-admin]\n", ""}},
+		{"allow: the same", []string{"allow", "--scope", "bearer *:**", "DELETE", "/config"}, cliResult{0, "allow DELETE /config: granted by *:**\n", ""}},
+		// What looks pasted and holds no access item is the scope as
+		// written: fmt prints it, never the guess, which is a note; allow
+		// refuses to decide on it.
+		{"fmt: shell quotes", []string{"fmt", "--scope", "'*:**'"}, cliResult{0, "'*:**'\n",
+			"--scope:1:1: the argument looks pasted (in shell quotes): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"*:**\" [pasted-form]\n"}},
+		{"allow: shell quotes", []string{"allow", "--scope", "'*:**'", "DELETE", "/config"}, cliResult{2, "",
+			"--scope:1:1: the argument looks pasted (in shell quotes): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"*:**\" [pasted-form]\n"}},
+		{"fmt: URL-encoded", []string{"fmt", "--scope", "openid%20*:config/**"}, cliResult{0, "openid%20*:config/**\n",
+			"--scope:1:1: the argument looks pasted (URL-encoded): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"openid *:config/**\" [pasted-form]\n"}},
+		{"explain: shell quotes", []string{"explain", "--scope", "'*:**'"}, cliResult{0, "'*:**'\n  a plain scope name: grants no request\n",
+			"--scope:1:1: the argument looks pasted (in shell quotes): read as written, which is how a server given it reads it, it holds no access item and grants no request; the scope it probably holds is \"*:**\" [pasted-form]\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}
+
+// Every command reads a scope given with --scope as Parse reads it: fmt
+// prints its canonical text, explain explains it, lint reports super-admin
+// exactly when it covers *:**, and allow decides with it (or refuses a
+// string that looks pasted and holds no access item, never reading
+// anything else into it).
+func TestCommandsReadTheScopeAsWritten(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := scopegen.Pasted(4, 4).Draw(t, "scope")
+		set, err := scope.Parse(s)
+		if err != nil {
+			return
+		}
+		if got := runCLI("", "fmt", "--scope", s); got.Code != 0 || got.Stdout != set.String()+"\n" {
+			t.Fatalf("fmt --scope %q = %+v, want %q", s, got, set.String())
+		}
+		var ex struct{ Scopes []struct{ Scope string } }
+		got := runCLI("", "explain", "--format", "json", "--scope", s)
+		if err := json.Unmarshal([]byte(got.Stdout), &ex); err != nil || len(ex.Scopes) != 1 || ex.Scopes[0].Scope != set.String() {
+			t.Fatalf("explain --scope %q = %+v", s, got)
+		}
+		var lint struct{ Findings []struct{ Code string } }
+		got = runCLI("", "lint", "--format", "json", "--scope", s)
+		if err := json.Unmarshal([]byte(got.Stdout), &lint); err != nil {
+			t.Fatalf("lint --scope %q = %+v", s, got)
+		}
+		breadth, err := scope.Breadth(set)
+		superAdmin := false
+		for _, f := range lint.Findings {
+			superAdmin = superAdmin || f.Code == string(scope.SuperAdmin)
+		}
+		if err == nil && superAdmin != (breadth == scope.SuperAdmin) {
+			t.Fatalf("lint --scope %q: super-admin %v, Breadth %q", s, superAdmin, breadth)
+		}
+		path := scopegen.Path(4).Draw(t, "path")
+		got = runCLI("", "allow", "--exact-method", "--scope", s, "--", "POST", path)
+		want := match.Compile(set).Decide("POST", path).Allowed
+		if got.Code == exitUsage && strings.Contains(got.Stderr, "[pasted-form]") && !want {
+			return // a pasted form that grants nothing as written is refused
+		}
+		if (got.Code == exitYes) != want {
+			t.Fatalf("allow --scope %q POST %q = %+v; the matcher says %v", s, path, got, want)
+		}
+	})
+}
+
+// A bad flag is reported in the format the arguments ask for, so that a
+// program reading stdout gets JSON or a SARIF log even then.
+func TestFlagErrorsFollowFormat(t *testing.T) {
+	for _, args := range [][]string{
+		{"allow", "--format", "json", "--bogus", "GET", "/"},
+		{"covers", "--format=json", "--bogus"},
+		{"explain", "--format", "json", "--bogus"},
+		{"lint", "--format", "json", "--bogus", "x"},
+	} {
+		got := runCLI("", args...)
+		want := fmt.Sprintf(`{"errors":[{"code":"usage","message":"scopecheck %s: flag provided but not defined: -bogus"}]}`+"\n", args[0])
+		if got.Code != exitUsage || got.Stdout != want {
+			t.Errorf("scopecheck %q = %+v", args, got)
+		}
+	}
+	got := runCLI("", "lint", "--format", "sarif", "--bogus", "x")
+	var log sarifLog
+	if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil || got.Code != exitUsage || len(log.Runs) != 1 ||
+		log.Runs[0].Invocations[0].ExecutionSuccessful || len(log.Runs[0].Invocations[0].ToolExecutionNotifications) != 1 {
+		t.Errorf("lint --format sarif --bogus: %+v", got)
+	}
+	validateSARIF(t, []byte(got.Stdout))
+	if got := runCLI("", "lint", "--bogus", "--format", "json", "x"); got.Code != exitUsage || !strings.HasPrefix(got.Stdout, `{"errors":`) {
+		t.Errorf("a bad flag before --format: %+v", got)
+	}
+	if got := runCLI("", "lint", "--format", "json", "-h"); got.Code != exitYes || got.Stdout != "" || !strings.Contains(got.Stderr, "usage: scopecheck lint") {
+		t.Errorf("-h with --format json: %+v", got)
 	}
 }

@@ -2,21 +2,22 @@ package scopefile
 
 import (
 	"bytes"
-	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-// readText takes every line as a scope. A '#' at the start of a line or
-// after a space or tab begins a comment to the end of the line, and the
-// blanks before it are not part of the scope; a line left blank is
-// skipped. (A '#' inside an item, as in a plain item "x#y", is the item's.)
-func (r *reader) readText(data []byte) {
-	start := 0
-	for n := 1; start <= len(data); n++ {
+// readText takes every line, from input offset first on, as a scope. A
+// '#' at the start of a line or after a space or tab begins a comment to
+// the end of the line, and the blanks before it are not part of the
+// scope; a line left blank is skipped. (A '#' inside an item, as in a
+// plain item "x#y", is the item's.)
+func (r *reader) readText(data []byte, first int) {
+	start := first
+	for n := 1; start <= len(data) && !r.full; n++ {
 		end := bytes.IndexByte(data[start:], '\n')
 		if end < 0 {
 			end = len(data)
@@ -31,7 +32,7 @@ func (r *reader) readText(data []byte) {
 			}
 		}
 		if strings.TrimLeft(line, " \t") != "" {
-			r.line(line, start, fmt.Sprintf("line %d", n), false)
+			r.line(line, start, "line "+strconv.Itoa(n), false)
 		}
 		if end == len(data) {
 			break
@@ -40,156 +41,120 @@ func (r *reader) readText(data []byte) {
 	}
 }
 
-// span is text with the input offset of the source of each of its bytes,
-// and at[len(text)] just after it.
-type span struct {
-	text string
-	at   []int32
-}
-
-func newSpan(s string, off int) span {
-	at := make([]int32, len(s)+1)
-	for i := range at {
-		at[i] = int32(off + i)
-	}
-	return span{s, at}
-}
-
-func (s span) slice(i, j int) span { return span{s.text[i:j], s.at[i : j+1]} }
-
 // bearer is a pasted Authorization header or its credentials: the token
-// is the last group. Scheme and header names are case-insensitive (RFC
-// 9110 §11.1, §5.1).
-var bearer = regexp.MustCompile(`^[ \t]*(?i:(?:authorization[ \t]*:[ \t]*)?bearer)[ \t]+(\S+)[ \t]*$`)
+// is the group. Scheme and header names are case-insensitive (RFC 9110
+// §11.1, §5.1).
+var bearer = regexp.MustCompile(`^(?i:(?:authorization[ \t]*:[ \t]*)?bearer)[ \t]+(\S+)$`)
 
-// line reads one line of text (or an argument, whole) at input offset off:
-// a JWT or a Bearer header is read as its token; a scope wrapped as it was
-// pasted is unwrapped, with a pasted-form finding that shows it; anything
-// else is a scope as it stands.
-func (r *reader) line(text string, off int, where string, whole bool) {
-	s := newSpan(text, off)
-	var wraps []string
-	for range 4 { // each wrapping is undone once; nesting deeper is not pasting
-		trimmed := strings.Trim(s.text, " \t")
-		lead := strings.Index(s.text, trimmed)
+// line reads one line of text, or an argument whole, at input offset off.
+//
+// The line is the scope, as written. Only a line of a file that is a JWT,
+// alone or as the token of a Bearer header, is read as that token: no
+// scope is written so, and as a scope it would be plain items that grant
+// nothing. A line, or an argument, that looks pasted and, as written,
+// holds no access item gets a pasted-form finding that names what it
+// probably meant; that is never what is read.
+func (r *reader) line(text string, off int, where string, arg bool) {
+	trimmed := strings.Trim(text, " \t")
+	lead := strings.Index(text, trimmed)
+	if !arg && strings.Contains(trimmed, "eyJ") {
 		if jwtShape.MatchString(trimmed) {
-			r.readJWT(trimmed, int(s.at[lead]))
+			r.readJWT(trimmed, off+lead, where, true)
 			return
 		}
-		if m := bearer.FindStringSubmatchIndex(s.text); m != nil {
-			tok := s.text[m[2]:m[3]]
-			if !jwtShape.MatchString(tok) {
-				r.note(UnknownForm, int(s.at[m[2]]), "a Bearer token that is not a JWT holds no scope that can be read here; ask its issuer (RFC 7662 introspection)")
-				return
-			}
-			r.readJWT(tok, int(s.at[m[2]]))
+		if m := bearer.FindStringSubmatchIndex(trimmed); m != nil && jwtShape.MatchString(trimmed[m[2]:m[3]]) {
+			r.readJWT(trimmed[m[2]:m[3]], off+lead+m[2], where, true)
 			return
 		}
-		if u, ok := unwrapQuotes(s); ok {
-			s, wraps = u, append(wraps, "in shell quotes")
-			continue
-		}
-		if u, ok := formField(s); ok {
-			s, wraps = u, append(wraps, "a form field (scope=…)")
-			continue
-		}
-		if u, ok := urlDecoded(s); ok {
-			s, wraps = u, append(wraps, "URL-encoded")
-			continue
-		}
-		break
 	}
-	if len(wraps) > 0 {
+	r.addScope(Scope{Text: text, Form: Text, Where: where, at: linearMap(off, len(text))})
+	if holdsAccessItem(text) {
+		return
+	}
+	if how, meant := pasted(trimmed, arg); how != "" {
 		what := "the line"
-		if whole {
+		if arg {
 			what = "the argument"
 		}
-		r.note(PastedForm, off, "%s is %s, not a scope as a server reads it; the scope it holds is probably %q, which is what is linted",
-			what, strings.Join(wraps, ", "), s.text)
+		r.note(PastedForm, off+lead, "%s looks pasted (%s): read as written, which is how a server given it reads it, it holds no access item and grants no request; %s",
+			what, how, meant)
 	}
-	r.in.Scopes = append(r.in.Scopes, Scope{Text: s.text, Form: Text, Where: where, at: s.at, lines: r.lines})
 }
 
-// unwrapQuotes takes the text out of the shell quotes around it.
-func unwrapQuotes(s span) (span, bool) {
-	i, j := 0, len(s.text)
-	for i < j && (s.text[i] == ' ' || s.text[i] == '\t') {
-		i++
-	}
-	for j > i && (s.text[j-1] == ' ' || s.text[j-1] == '\t') {
-		j--
-	}
-	if j-i < 2 || (s.text[i] != '\'' && s.text[i] != '"') || s.text[j-1] != s.text[i] {
-		return s, false
-	}
-	return s.slice(i+1, j-1), true
-}
-
-// formField takes the value of the scope field out of a form body
-// (application/x-www-form-urlencoded, as a token request sends it), "+"
-// and escapes decoded.
-func formField(s span) (span, bool) {
-	start := 0
-	for _, field := range strings.Split(s.text, "&") {
-		if strings.HasPrefix(field, "scope=") {
-			return decode(s.slice(start+len("scope="), start+len(field)), url.QueryUnescape)
-		}
-		start += len(field) + 1
-	}
-	return s, false
-}
-
-// urlDecoded decodes a scope that was URL-encoded whole: only when the
-// text as it stands holds no valid access item and its decoding is a
-// valid scope that does, since escapes are legitimate in patterns.
-func urlDecoded(s span) (span, bool) {
-	if !strings.Contains(s.text, "%") || accessItems(s.text) {
-		return s, false
-	}
-	d, ok := decode(s, url.PathUnescape)
-	if !ok || d.text == s.text || !accessItems(d.text) {
-		return s, false
-	}
-	return d, true
-}
-
-// accessItems reports whether t is a valid scope with an access item.
-func accessItems(t string) bool {
-	set, err := scope.Parse(t)
-	if err != nil {
-		return false
-	}
-	for _, it := range set.Items() {
-		if it.Class != scope.Plain {
+// holdsAccessItem reports whether some item of text, as written, is a
+// valid access item.
+func holdsAccessItem(text string) bool {
+	for _, f := range strings.Split(text, " ") {
+		if set, err := scope.Parse(f); err == nil && set.Len() == 1 && set.Item(0).Class != scope.Plain {
 			return true
 		}
 	}
 	return false
 }
 
-// decode unescapes s one unit at a time with unescape (a "%XX" escape, or
-// one byte, which for url.QueryUnescape includes "+"), so that each
-// decoded byte keeps the position of its escape.
-func decode(s span, unescape func(string) (string, error)) (span, bool) {
-	var b strings.Builder
-	var at []int32
-	for i := 0; i < len(s.text); {
-		n := 1
-		if s.text[i] == '%' {
-			n = 3
-		}
-		if i+n > len(s.text) {
-			return s, false
-		}
-		d, err := unescape(s.text[i : i+n])
-		if err != nil {
-			return s, false
-		}
-		b.WriteString(d)
-		for range d {
-			at = append(at, s.at[i])
-		}
-		i += n
+// pasted says how text (without blanks around it) looks pasted, and what
+// it probably means, or "" when it does not. Each wrapping is undone at
+// most once, as it was done once: shell quotes; then a Bearer header, a
+// JWT inside a command line, a form field or URL query whose value is
+// decoded once (as a token endpoint does), or URL-encoding of the whole.
+func pasted(text string, arg bool) (how, meant string) {
+	if !strings.ContainsAny(text, "'\"%=") && !strings.Contains(text, "eyJ") && !strings.Contains(strings.ToLower(text), "bearer") {
+		return "", "" // none of the marks of a wrapping: no pattern need run
 	}
-	return span{b.String(), append(at, s.at[len(s.text)])}, true
+	var hows []string
+	if len(text) >= 2 && (text[0] == '\'' || text[0] == '"') && text[len(text)-1] == text[0] {
+		text = strings.Trim(text[1:len(text)-1], " \t")
+		hows = append(hows, "in shell quotes")
+	}
+	tell := func(h, m string) (string, string) {
+		if h != "" {
+			hows = append(hows, h)
+		}
+		return strings.Join(hows, ", "), m
+	}
+	switch m := bearer.FindStringSubmatch(text); {
+	case m != nil && jwtShape.MatchString(m[1]):
+		return tell("a Bearer header", "it holds "+claimsOf(m[1])+readHint(arg))
+	case m != nil:
+		return tell("a Bearer header", "its token is opaque: what it grants only its issuer can say (RFC 7662 introspection)")
+	case jwtShape.MatchString(text):
+		return tell("a JWT", "it is "+claimsOf(text)+readHint(arg))
+	}
+	if m := jwtInside.FindStringSubmatch(text); m != nil {
+		return tell("a command or header holding a JWT", "the token is "+claimsOf(m[1]))
+	}
+	if v, ok := formField(text); ok {
+		return tell("a form field or URL query (scope=…)", "the scope it probably holds is "+shorten(v))
+	}
+	if d, err := url.PathUnescape(text); err == nil && d != text && holdsAccessItem(d) {
+		return tell("URL-encoded", "the scope it probably holds is "+shorten(d))
+	}
+	if len(hows) > 0 {
+		return tell("", "the scope it probably holds is "+shorten(text))
+	}
+	return "", ""
+}
+
+func readHint(arg bool) string {
+	if arg {
+		return "; give the token in a file or on stdin to read it"
+	}
+	return ""
+}
+
+// formField takes the value of the scope field out of a form body
+// (application/x-www-form-urlencoded, as a token request sends it) or a
+// URL's query, "+" and escapes decoded once, as the server does.
+func formField(s string) (string, bool) {
+	for _, q := range []string{s, s[strings.IndexByte(s, '?')+1:]} {
+		for _, field := range strings.Split(q, "&") {
+			if v, ok := strings.CutPrefix(field, "scope="); ok {
+				if d, err := url.QueryUnescape(v); err == nil {
+					return d, true
+				}
+				return v, true
+			}
+		}
+	}
+	return "", false
 }

@@ -5,6 +5,9 @@
 package scopegen
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -235,5 +238,46 @@ func LintText(maxItems, maxElems int) *rapid.Generator[string] {
 			b.WriteByte(' ')
 		}
 		return b.String()
+	})
+}
+
+// Broad are items that grant every path, alone or together with others:
+// "*:*" and "*:*/**" together are "*:**", and so are "*:**/**" and "*:*".
+var Broad = []string{"*:**", ".:**", "*:*", "*:*/**", ".:*", ".:*/**", "*:**/**", "*:*/*/**", "*:*/*", "*:**/*", "*:**/", "*:*a", "*:a*", "*:config/**"}
+
+// BroadText draws a scope string of LintText's kind in which items of
+// Broad are frequent, so that scopes that grant everything only together
+// are met often.
+func BroadText(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		n := rapid.IntRange(0, maxItems).Draw(t, "items")
+		items := make([]string, n)
+		for i := range items {
+			if rapid.Bool().Draw(t, "broad") {
+				items[i] = rapid.SampledFrom(Broad).Draw(t, "item")
+			} else {
+				items[i] = strings.TrimSpace(LintText(1, maxElems).Draw(t, "item"))
+			}
+		}
+		return strings.Join(items, " ")
+	})
+}
+
+// Pasted draws a string as a reviewer may paste it: a scope of LintText,
+// sometimes as it is, sometimes in shell quotes, as a form field or a URL
+// query, URL-encoded, after "Bearer", or glued to a valid item by "&scope="
+// (which makes the field part of that item); and sometimes a JWT, alone or
+// in a Bearer header, whose scope claim is such a scope.
+func Pasted(maxItems, maxElems int) *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		s := LintText(maxItems, maxElems).Draw(t, "scope")
+		enc := base64.RawURLEncoding.EncodeToString
+		claim, _ := json.Marshal(map[string]string{"scope": s})
+		jwt := enc([]byte(`{"alg":"RS256"}`)) + "." + enc(claim) + ".c2ln"
+		forms := []string{s, "'" + s + "'", `"` + s + `"`, "scope=" + s, "grant_type=client_credentials&scope=" + url.QueryEscape(s),
+			"https://idp.example/authorize?client_id=x&scope=" + url.QueryEscape(s), url.PathEscape(s), "Bearer " + s, "bearer " + s,
+			".:a&scope=" + s, "*:** *:a&scope=" + s, jwt, "Bearer " + jwt, "Authorization: Bearer " + jwt,
+			"curl -H 'Authorization: Bearer " + jwt + "' https://api/config"}
+		return rapid.SampledFrom(forms).Draw(t, "form")
 	})
 }
