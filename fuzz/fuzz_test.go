@@ -311,7 +311,7 @@ func FuzzGateway(f *testing.F) {
 		nginx.Set("X-Original-Uri", target)
 		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts),
 			&http.Request{Method: "GET", RequestURI: "/auth", Header: nginx.Clone()},
-			oracle.Request{Method: method, Target: target, Header: nginx})
+			oracle.Request{Method: method, Target: target, Header: nginx, Own: []string{"X-Original-Method", "X-Original-Uri"}})
 		if strings.HasPrefix(target, "/") {
 			envoy := client.Clone()
 			envoy.Set("Authorization", "Bearer t")

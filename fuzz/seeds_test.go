@@ -56,5 +56,7 @@ var gatewayTargetSeeds = []string{
 var gatewayHeaderSeeds = []string{
 	"", "X-HTTP-Method-Override: DELETE", "x_original_url: /acme/config/y", "X-Forwarded-Uri: /othercorp/x\nX-Forwarded-Method: PUT",
 	"X-Original-URI: /acme/config/x\nX-Original-URI: /acme/config/y", "Destination: http://h/acme/x", "X-Method-Override: post",
+	"X-Original-URL: /acme/webhooks/x,/acme/config/clients/c1", "X-Forwarded-Uri: /acme/webhooks/x, /othercorp/config/x",
+	"X-HTTP-Method-Override: GET,DELETE", "Destination: /acme/webhooks/b,/acme/config/clients/c1",
 	"X-HTTP-Method: a\nX-HTTP-Method: b\nX-HTTP-Method: c\nX-HTTP-Method: d\nX-HTTP-Method: e\nX-HTTP-Method: f\nX-HTTP-Method: g\nX-HTTP-Method: h",
 }

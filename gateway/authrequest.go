@@ -134,7 +134,7 @@ func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, 
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		method, target := proxy.original(r)
-		rq := request{method: method, target: target}
+		rq := request{method: method, target: target, own: [2]string{proxy.methodHeader, proxy.uriHeader}}
 		token, ok := bearer(r)
 		if !ok {
 			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true}, http.StatusUnauthorized)

@@ -66,7 +66,8 @@ func viaHeaders(methodHeader, uriHeader, base string) func(string, string, http.
 		h.Set("Authorization", "Bearer t")
 		h.Set(methodHeader, method)
 		h.Set(uriHeader, target)
-		return &http.Request{Method: "GET", RequestURI: "/auth", Header: h}, oracle.Request{Method: method, Target: target, Header: h}, true
+		own := []string{http.CanonicalHeaderKey(methodHeader), http.CanonicalHeaderKey(uriHeader)}
+		return &http.Request{Method: "GET", RequestURI: "/auth", Header: h}, oracle.Request{Method: method, Target: target, Header: h, Own: own}, true
 	}
 }
 

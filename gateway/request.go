@@ -272,16 +272,31 @@ func phpName(name, p string) bool {
 	return true
 }
 
-// collect adds every value of every source header.
-func (s *sources) collect(h http.Header) {
+// collect adds every value of every source header, and every element of
+// it read as a comma-separated list: RFC 9110 §5.3 lets a proxy join the
+// lines of a repeated header into one value with commas (Envoy's check
+// request joins them with a bare ","), which the upstream still receives
+// as separate lines. The first value of a header in own, the proxy's own
+// source, is read whole: the proxy set it from the request line.
+func (s *sources) collect(h http.Header, own [2]string) {
 	for name, values := range h {
 		kind := sourceHeader(name)
-		for _, v := range values {
-			switch kind {
-			case methodSource:
-				s.addMethod(name, v)
-			case targetSource:
-				s.addTarget(name, v)
+		if kind == notSource {
+			continue
+		}
+		for i, v := range values {
+			whole := i == 0 && (name == own[0] || name == own[1])
+			for e, rest, more := v, v, !whole && strings.IndexByte(v, ',') >= 0; ; {
+				if kind == methodSource {
+					s.addMethod(name, e)
+				} else {
+					s.addTarget(name, e)
+				}
+				if !more {
+					break
+				}
+				e, rest, more = strings.Cut(rest, ",")
+				e = strings.Trim(e, " \t")
 			}
 		}
 	}
@@ -329,9 +344,11 @@ func afterScheme(t string) (string, bool) {
 }
 
 // request is what a decision needs besides the headers: the method and
-// the raw target from the proxy's own source, and the token's tenant.
+// the raw target from the proxy's own source, the headers that carry them
+// (none when they come from the request line), and the token's tenant.
 type request struct {
 	method, target string
+	own            [2]string
 	tenant         string
 	hasTenant      bool
 }
@@ -384,7 +401,7 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 	var s sources
 	s.addMethod("", rq.method)
 	s.addTarget("", rq.target)
-	s.collect(h)
+	s.collect(h, rq.own)
 	if s.overflow {
 		d.Refusal = TooManySources
 		return d

@@ -101,13 +101,19 @@ func TestSources(t *testing.T) {
 			got{[]string{"GET"}, []string{"/a"}, "", false}},
 		{"WebDAV's Destination", "/a", http.Header{"Destination": {"http://h/b"}}, got{[]string{"GET"}, []string{"/a", "http://h/b"}, "", false}},
 		{"the request's method upper-cased", "/a?__METHOD_OVERRIDE__=trace", nil, got{[]string{"GET", "trace", "TRACE"}, []string{"/a?__METHOD_OVERRIDE__=trace"}, "", false}},
+		{"joined with commas", "/a", http.Header{"X-Original-Url": {"/b,/c , /d"}},
+			got{[]string{"GET"}, []string{"/a", "/b,/c , /d", "/b", "/c", "/d"}, "", false}},
+		{"joined methods", "/a", http.Header{"X-Http-Method-Override": {"get,\tdelete,"}},
+			got{[]string{"GET", "get,\tdelete,", "GET,\tDELETE,", "get", "delete", "DELETE", ""}, []string{"/a"}, "", false}},
+		{"the proxy's own, whole", "/a,/b", http.Header{"X-Original-Uri": {"/a,/b", "/c,/d"}, "X-Original-Method": {"GET,PUT"}},
+			got{[]string{"GET", "GET,PUT"}, []string{"/a,/b", "/c,/d", "/c", "/d"}, "", false}},
 		{"too many", "/a", http.Header{"X-Http-Method": {"A", "B", "C", "D", "E", "F", "G", "H"}},
 			got{[]string{"GET", "A", "B", "C", "D", "E", "F", "G"}, []string{"/a"}, "", true}},
 	} {
 		var s sources
 		s.addMethod("", "GET")
 		s.addTarget("", tc.target)
-		s.collect(tc.header)
+		s.collect(tc.header, [2]string{"X-Original-Method", "X-Original-Uri"})
 		var g got
 		for _, m := range s.methods[:s.nm] {
 			g.Methods = append(g.Methods, m.value)
@@ -192,6 +198,10 @@ func TestAuthRequestProxies(t *testing.T) {
 			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
 		{"nginx, two URIs", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1", "/acme/config/x"}},
 			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Original-Uri", "DELETE", "/acme/config/x"}, false}},
+		{"nginx, its own URI with a comma", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/a,/othercorp/b"}},
+			want{200, "granted", "/acme/config/a,/othercorp/b", "/config/a,/othercorp/b", Source{}, true}},
+		{"nginx, two URIs joined with a comma", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1", "/acme/webhooks/s1,/acme/config/x"}},
+			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Original-Uri", "DELETE", "/acme/config/x"}, false}},
 		{"nginx, Caddy's header from a client", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1"}, "X-Forwarded-Uri": {"/acme/config/x"}},
 			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Forwarded-Uri", "DELETE", "/acme/config/x"}, false}},
 		{"nginx, no URI", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}},
@@ -215,6 +225,14 @@ func TestAuthRequestProxies(t *testing.T) {
 			want{200, "granted", "/acme/webhooks/x", "/webhooks/x", Source{}, true}},
 		{"envoy, override", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Http-Method-Override": {"PATCH"}},
 			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Http-Method-Override", "PATCH", "/acme/config/x"}, false}},
+		{"envoy, X-Original-URL lines joined as Envoy joins them", Envoy("/auth"), "DELETE /auth/acme/webhooks/x", http.Header{"X-Original-Url": {"/acme/webhooks/x,/acme/config/clients/c1"}},
+			want{403, "conflicting-source", "/acme/webhooks/x", "/webhooks/x", Source{"X-Original-Url", "DELETE", "/acme/config/clients/c1"}, false}},
+		{"envoy, another tenant after a comma", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Forwarded-Uri": {"/acme/config/x,/othercorp/config/x"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Forwarded-Uri", "GET", "/othercorp/config/x"}, false}},
+		{"envoy, overrides joined", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Http-Method-Override": {"GET,DELETE"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Http-Method-Override", "GET,DELETE", "/acme/config/x"}, false}},
+		{"envoy, its own target with a comma", Envoy("/auth"), "GET /auth/acme/config/a,b", nil,
+			want{200, "granted", "/acme/config/a,b", "/config/a,b", Source{}, true}},
 		{"envoy, not under the prefix", Envoy("/auth"), "GET /authacme/config/x", nil, want{403, "no-target", "", "", Source{}, false}},
 		{"envoy, X-Original-URI is no source of its", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}},
 			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},

@@ -454,6 +454,14 @@ var e2eCases = []e2eCase{
 	{name: "_method cut at NUL", line: "GET /acme/config/clients?_method%00=DELETE"},
 	{name: "__METHOD_OVERRIDE__", line: "GET /acme/config/clients?__METHOD_OVERRIDE__=DELETE"},
 	{name: "WebDAV Destination", line: "MOVE /acme/webhooks/x", headers: []string{"Destination: http://api/acme/config/clients/c1"}},
+
+	// A value may be lines that a proxy joined with commas.
+	{name: "second target joined with a comma", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x,/acme/config/clients/c1"}},
+	{name: "two second targets", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x", "X-Rewrite-URL: /acme/config/clients/c1"}},
+	{name: "another tenant after a comma", line: "GET /acme/config/clients", headers: []string{"X-Forwarded-Uri: /acme/config/clients,/othercorp/config/clients"}, allow: "caddy"},
+	{name: "Destination joined with a comma", line: "MOVE /acme/webhooks/a", headers: []string{"Destination: /acme/webhooks/b,/acme/config/clients/c1"}},
+	{name: "overrides joined with a comma", line: "GET /acme/config/clients", headers: []string{"X-HTTP-Method-Override: GET,DELETE"}},
+	{name: "a comma in the path", line: "GET /acme/config/a,b", allow: "*"},
 	{name: "lower-case trace", line: "trace /acme/webhooks/x", deny: []int{403, 400}},
 	// Caddy drops the headers a Connection header names, on the way to
 	// scopecheck and to the upstream alike; nginx passes them to both.
@@ -714,9 +722,28 @@ func TestProxyHeaders(t *testing.T) {
 			"\r\nX-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Host: api.example.com\r\nX-Forwarded-Method: " + method +
 			"\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Uri: " + uri + "\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
 	}
-	// envoy sends ext_authz's check request for an original request.
+	// envoy sends ext_authz's check request for an original request. It
+	// builds the check request from a header map, names in lower case,
+	// joining the lines of a repeated header with a bare ","
+	// (check_request_utils.cc); the upstream gets the lines as they were.
 	envoy := func(method, path string, client ...string) string {
-		return method + " /auth" + path + " HTTP/1.1\r\nhost: api.example.com\r\ncontent-length: 0\r\n" + strings.Join(client, "\r\n") +
+		var names []string
+		joined := map[string]string{}
+		for _, line := range client {
+			name, value, _ := strings.Cut(line, ":")
+			name, value = strings.ToLower(name), strings.TrimSpace(value)
+			if v, ok := joined[name]; ok {
+				joined[name] = v + "," + value
+				continue
+			}
+			names = append(names, name)
+			joined[name] = value
+		}
+		var lines []string
+		for _, name := range names {
+			lines = append(lines, name+": "+joined[name])
+		}
+		return method + " /auth" + path + " HTTP/1.1\r\nhost: api.example.com\r\ncontent-length: 0\r\n" + strings.Join(lines, "\r\n") +
 			"\r\nx-forwarded-proto: https\r\nx-request-id: 3f1c2a9e-8d1b-4c55-9d0e-5b7a1f2e6c11\r\nx-envoy-expected-rq-timeout-ms: 500\r\nconnection: close\r\n\r\n"
 	}
 	type exchange struct {
@@ -739,6 +766,8 @@ func TestProxyHeaders(t *testing.T) {
 			{"client's X-Original-Method", traefik("GET", "/acme/config/clients", acme, "X-Original-Method: DELETE"), 403},
 			{"client's override", traefik("GET", "/acme/config/clients", acme, "X-Http-Method-Override: PATCH"), 403},
 			{"client's _method", traefik("GET", "/acme/config/clients?_method=DELETE", acme), 403},
+			{"a comma in its own URI", traefik("GET", "/acme/config/a,/othercorp/b", acme), 200},
+			{"client's X-Original-URL with a comma", traefik("GET", "/acme/config/clients", acme, "X-Original-Url: /acme/config/clients,/othercorp/config/clients"), 403},
 			{"no token", traefik("GET", "/acme/config/clients"), 401},
 			{"other path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /authz ", 1), 404},
 			{"below the auth path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /auth/x ", 1), 404},
@@ -756,6 +785,15 @@ func TestProxyHeaders(t *testing.T) {
 			{"override", envoy("GET", "/acme/config/clients", acme, "x-http-method-override: DELETE"), 403},
 			{"client's x-original-uri", envoy("DELETE", "/acme/webhooks/s1", acme, "x-original-uri: /acme/config/clients/c1"), 403},
 			{"client's x-forwarded-uri", envoy("DELETE", "/acme/webhooks/s1", acme, "x-forwarded-uri: /acme/config/clients/c1"), 403},
+			// Repeated lines reach scopecheck joined, and the upstream apart.
+			{"two X-Original-URL", envoy("DELETE", "/acme/webhooks/x", acme, "X-Original-URL: /acme/webhooks/x", "X-Original-URL: /acme/config/clients/c1"), 403},
+			{"two X-Rewrite-URL", envoy("DELETE", "/acme/webhooks/x", acme, "X-Rewrite-URL: /acme/webhooks/x", "X-Rewrite-URL: /acme/config/clients/c1"), 403},
+			{"two X-Forwarded-Uri, another tenant", envoy("DELETE", "/acme/webhooks/x", acme, "X-Forwarded-Uri: /acme/webhooks/x", "X-Forwarded-Uri: /othercorp/config/clients/c1"), 403},
+			{"two Destination", envoy("MOVE", "/acme/webhooks/a", acme, "Destination: /acme/webhooks/b", "Destination: /acme/config/clients/c1"), 403},
+			{"two X-Original-URI on a read, another tenant", envoy("GET", "/acme/config/clients", acme, "X-Original-URI: /acme/config/x", "X-Original-URI: /othercorp/config/clients"), 403},
+			{"two overrides", envoy("GET", "/acme/config/clients", acme, "X-HTTP-Method-Override: GET", "X-HTTP-Method-Override: DELETE"), 403},
+			{"two lines that agree", envoy("GET", "/acme/config/clients", acme, "X-Original-URL: /acme/config/x", "X-Original-URL: /acme/config/y"), 200},
+			{"a comma in its own path", envoy("GET", "/acme/config/a,b", acme), 200},
 			{"no token", envoy("GET", "/acme/config/clients"), 401},
 			{"not under the prefix", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme", "/authacme", 1), 404},
 			{"the prefix alone", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme/config/clients", "/auth", 1), 404},

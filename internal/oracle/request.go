@@ -19,10 +19,12 @@ type Mount struct {
 
 // Request is a request as a gateway sees it: the method and the raw target
 // (query and all) from the one source the proxy in front always sets, and
-// every header, names as sent.
+// every header, names as sent. Own names the headers, if any, whose first
+// value is that source (the proxy set them whole from its request line).
 type Request struct {
 	Method, Target string
 	Header         map[string][]string
+	Own            []string
 }
 
 // MaxSources is the gateway's bound on distinct methods, and on distinct
@@ -42,12 +44,13 @@ var (
 // the request is allowed iff it has a method and a target, carries at most
 // MaxSources distinct methods and targets, and every pair of a method it
 // may mean (each method a source gives, and its upper-case form) and a
-// target it may mean is allowed: the target's path is
-// canonical, its mount is removed (the tenant's segment equal to the
-// tenant, byte for byte), and the scope allows the method on the rest.
-// When the request may mean any method (a POST, whose body may carry
-// "_method"; a "_method" value that does not decode), the scope must allow
-// every method on every target it may mean.
+// target it may mean is allowed: the target's path is canonical, its mount
+// is removed (the tenant's segment equal to the tenant, byte for byte),
+// and the scope allows the method on the rest. A header's value means
+// itself and each of its comma-separated elements, but for the first value
+// of an Own header. When the request may mean any method (a POST, whose
+// body may carry "_method"; a "_method" value that does not decode), the
+// scope must allow every method on every target it may mean.
 func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bool {
 	if r.Method == "" || r.Target == "" {
 		return false
@@ -57,13 +60,22 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 	anyMethod := false
 	for name, values := range r.Header {
 		key := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-		for _, v := range values {
-			switch {
-			case contains(methodHeaders, key):
-				methods[v] = true
-				methods[strings.ToUpper(v)] = true
-			case contains(targetHeaders, key):
-				targets[v] = true
+		for i, v := range values {
+			// A value may be several lines joined with commas.
+			meanings := []string{v}
+			if i > 0 || !contains(r.Own, name) {
+				for _, e := range strings.Split(v, ",") {
+					meanings = append(meanings, strings.Trim(e, " \t"))
+				}
+			}
+			for _, v := range meanings {
+				switch {
+				case contains(methodHeaders, key):
+					methods[v] = true
+					methods[strings.ToUpper(v)] = true
+				case contains(targetHeaders, key):
+					targets[v] = true
+				}
 			}
 		}
 	}

@@ -170,17 +170,22 @@ var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-
 
 // Headers draws up to max headers, names from SourceHeaders, values
 // methods or targets whichever the name carries (and sometimes the other),
-// some repeated.
+// some repeated, some two values joined with a comma as a proxy joins the
+// lines of a repeated header.
 func Headers(max int) *rapid.Generator[map[string][]string] {
+	value := func(t *rapid.T, name string) string {
+		if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
+			return Method().Draw(t, "method")
+		}
+		return Target(4).Draw(t, "target")
+	}
 	return rapid.Custom(func(t *rapid.T) map[string][]string {
 		h := map[string][]string{}
 		for n := rapid.IntRange(0, max).Draw(t, "headers"); n > 0; n-- {
 			name := rapid.SampledFrom(SourceHeaders).Draw(t, "name")
-			var v string
-			if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
-				v = Method().Draw(t, "method")
-			} else {
-				v = Target(4).Draw(t, "target")
+			v := value(t, name)
+			if rapid.IntRange(0, 3).Draw(t, "joined") == 0 {
+				v += rapid.SampledFrom([]string{",", ",", ",", ", ", " ,\t"}).Draw(t, "comma") + value(t, name)
 			}
 			h[name] = append(h[name], v)
 		}
