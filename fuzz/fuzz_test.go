@@ -261,10 +261,10 @@ func FuzzRead(f *testing.F) {
 // and behind Envoy) allow exactly the requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
-// no mount.
+// no mount, with WebSocket upgrades allowed or not.
 func FuzzGateway(f *testing.F) {
 	for i, t := range gatewayTargetSeeds {
-		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i))
+		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i)|uint8(i%2)<<7)
 	}
 	f.Fuzz(func(t *testing.T, s, method, target, headers string, mountKind uint8) {
 		set, err := scope.Parse(s)
@@ -272,15 +272,20 @@ func FuzzGateway(f *testing.F) {
 			return
 		}
 		var (
-			opts  []gateway.Option
-			mount oracle.Mount
+			opts     []gateway.Option
+			mount    oracle.Mount
+			upgrades []string
 		)
+		if mountKind&0x80 != 0 {
+			upgrades = []string{"websocket"}
+			opts = append(opts, gateway.AllowUpgrade(upgrades...))
+		}
 		switch mountKind % 3 {
 		case 1:
-			opts = []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true })}
+			opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true }))
 			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
 		case 2:
-			opts = []gateway.Option{gateway.UnsafeStripSegments(1)}
+			opts = append(opts, gateway.UnsafeStripSegments(1))
 			mount = oracle.Mount{Segments: 1}
 		}
 		client := http.Header{}
@@ -292,6 +297,7 @@ func FuzzGateway(f *testing.F) {
 		}
 		cache, _ := match.NewCache(2)
 		check := func(who string, h http.Handler, r *http.Request, orq oracle.Request) {
+			orq.Upgrades = upgrades
 			want := oracle.AllowRequest(set, mount, orq)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)

@@ -58,5 +58,7 @@ var gatewayHeaderSeeds = []string{
 	"X-Original-URI: /acme/config/x\nX-Original-URI: /acme/config/y", "Destination: http://h/acme/x", "X-Method-Override: post",
 	"X-Original-URL: /acme/webhooks/x,/acme/config/clients/c1", "X-Forwarded-Uri: /acme/webhooks/x, /othercorp/config/x",
 	"X-HTTP-Method-Override: GET,DELETE", "Destination: /acme/webhooks/b,/acme/config/clients/c1",
+	"Upgrade: h2c\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\nConnection: Upgrade, HTTP2-Settings",
+	"Upgrade: websocket\nConnection: Upgrade", "Connection: keep-alive, Upgrade", "Upgrade: WebSocket/13, h2c",
 	"X-HTTP-Method: a\nX-HTTP-Method: b\nX-HTTP-Method: c\nX-HTTP-Method: d\nX-HTTP-Method: e\nX-HTTP-Method: f\nX-HTTP-Method: g\nX-HTTP-Method: h",
 }

@@ -74,6 +74,8 @@ type config struct {
 	// claim is AuthRequest's TenantClaim.
 	claim string
 	hook  func(*http.Request, Decision)
+	// upgrades are the protocols that AllowUpgrade names.
+	upgrades []string
 }
 
 // mountSegments is how many segments the mount removes.
@@ -99,6 +101,7 @@ func (c *config) check() {
 	if c.tenantOf != nil && c.claim != "" {
 		panic("gateway: TenantSegment and TenantClaim exclude each other")
 	}
+	checkUpgrades(c.upgrades)
 }
 
 // TenantSegment mounts the API under "/{tenant}" and binds that segment to

@@ -102,6 +102,11 @@ func TestAgreesWithOracle(t *testing.T) {
 		if rapid.Bool().Draw(t, "hook") {
 			opts = append(opts, WithHook(func(*http.Request, Decision) {}))
 		}
+		var upgrades []string
+		if rapid.Bool().Draw(t, "websocket") {
+			upgrades = []string{"websocket"}
+			opts = append(opts, AllowUpgrade(upgrades...))
+		}
 		cache, err := match.NewCache(4, match.WithReadMethods(read...))
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +119,7 @@ func TestAgreesWithOracle(t *testing.T) {
 		}
 
 		if len(aopts) == 0 {
-			want := oracle.AllowRequest(set, mount, oracle.Request{Method: method, Target: target, Header: client}, read...)
+			want := oracle.AllowRequest(set, mount, oracle.Request{Method: method, Target: target, Header: client, Upgrades: upgrades}, read...)
 			h := Middleware(cache, func(*http.Request) (string, bool) { return text, true }, opts...)(ok200)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: client.Clone()})
@@ -127,6 +132,7 @@ func TestAgreesWithOracle(t *testing.T) {
 			if !ok {
 				continue
 			}
+			orq.Upgrades = upgrades
 			want := oracle.AllowRequest(set, mount, orq, read...)
 			w := httptest.NewRecorder()
 			AuthRequest(cache, fixedTokens{text}, p.proxy, opts, aopts...).ServeHTTP(w, r)

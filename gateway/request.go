@@ -46,9 +46,14 @@ const (
 	// TooManySources: the request carries more distinct methods or targets
 	// than MaxSources; it is not decided.
 	TooManySources
+	// Upgrade: the request asks to switch protocols (Upgrade, h2c's
+	// HTTP2-Settings, Connection: upgrade) to one that AllowUpgrade does
+	// not name; the connection would become a tunnel that no decision
+	// sees into.
+	Upgrade
 )
 
-var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources"}
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade"}
 
 // String is the refusal's stable name, such as "wrong-tenant".
 func (r Refusal) String() string {
@@ -76,13 +81,16 @@ type Source struct {
 	Target string
 }
 
-// A sourceKind is what a source header carries.
+// A sourceKind is what a header that the request side reads carries.
 type sourceKind uint8
 
 const (
-	notSource    sourceKind = iota
-	methodSource            // a method
-	targetSource            // a request target
+	notSource       sourceKind = iota
+	methodSource               // a method
+	targetSource               // a request target
+	upgradeField               // Upgrade: protocols to switch to
+	settingsField              // HTTP2-Settings: an h2c upgrade
+	connectionField            // Connection: may ask for an upgrade
 )
 
 // sourceHeaders are the headers that carry a request's method or target in
@@ -108,13 +116,17 @@ var sourceHeaders = [...]struct {
 	{"X-Forwarded-Uri", targetSource},
 	{"X-Rewrite-Url", targetSource},
 	{"Destination", targetSource},
+	// Not sources, but read in the same pass: a protocol switch.
+	{"Upgrade", upgradeField},
+	{"Http2-Settings", settingsField},
+	{"Connection", connectionField},
 }
 
 // sourceHeader says what a header carries. Names compare without regard to
 // case and with '_' for '-', as CGI, PHP and WSGI servers see them
 // (X_Original_URL reaches a PHP upstream as HTTP_X_ORIGINAL_URL).
 func sourceHeader(name string) sourceKind {
-	if len(name) < 11 {
+	if len(name) < len("Upgrade") {
 		return notSource
 	}
 	for _, h := range sourceHeaders {
@@ -158,6 +170,8 @@ type sources struct {
 	// every names a source that may mean any method ("" when none).
 	every    string
 	overflow bool
+	// proto is the request's ask to switch protocols.
+	proto protocolSwitch
 }
 
 // addMethod adds a method and its upper-case form: frameworks upper-case
@@ -277,14 +291,20 @@ func phpName(name, p string) bool {
 // lines of a repeated header into one value with commas (Envoy's check
 // request joins them with a bare ","), which the upstream still receives
 // as separate lines. The first value of a header in own, the proxy's own
-// source, is read whole: the proxy set it from the request line.
-func (s *sources) collect(h http.Header, own [2]string) {
+// source, is read whole: the proxy set it from the request line. It also
+// gathers the request's asks to switch protocols, of which those in
+// upgrades are allowed.
+func (s *sources) collect(h http.Header, own [2]string, upgrades []string) {
 	for name, values := range h {
 		kind := sourceHeader(name)
 		if kind == notSource {
 			continue
 		}
 		for i, v := range values {
+			if kind > targetSource {
+				s.proto.add(kind, v, upgrades)
+				continue
+			}
 			whole := i == 0 && (name == own[0] || name == own[1])
 			for e, rest, more := v, v, !whole && strings.IndexByte(v, ',') >= 0; ; {
 				if kind == methodSource {
@@ -401,7 +421,11 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 	var s sources
 	s.addMethod("", rq.method)
 	s.addTarget("", rq.target)
-	s.collect(h, rq.own)
+	s.collect(h, rq.own, c.upgrades)
+	if s.proto.refuse() {
+		d.Refusal = Upgrade
+		return d
+	}
 	if s.overflow {
 		d.Refusal = TooManySources
 		return d

@@ -113,7 +113,7 @@ func TestSources(t *testing.T) {
 		var s sources
 		s.addMethod("", "GET")
 		s.addTarget("", tc.target)
-		s.collect(tc.header, [2]string{"X-Original-Method", "X-Original-Uri"})
+		s.collect(tc.header, [2]string{"X-Original-Method", "X-Original-Uri"}, nil)
 		var g got
 		for _, m := range s.methods[:s.nm] {
 			g.Methods = append(g.Methods, m.value)
@@ -276,6 +276,9 @@ func TestOptionConflicts(t *testing.T) {
 		{"negative strip", func() { Middleware(cache, scopeOf, UnsafeStripSegments(-1)) }},
 		{"two bindings", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{TenantSegment(acme)}, TenantClaim("t")) }},
 		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), nil, TenantClaim("t")) }},
+		{"upgrade to h2c", func() { Middleware(cache, scopeOf, AllowUpgrade("websocket", "H2C")) }},
+		{"upgrade to no protocol", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{AllowUpgrade("")}) }},
+		{"upgrade to no token", func() { Middleware(cache, scopeOf, AllowUpgrade("web socket")) }},
 	} {
 		func() {
 			defer func() {

@@ -163,9 +163,15 @@ func (s *server) awaitDecision(t *testing.T, status, decided int) {
 type received struct {
 	Method, RequestURI string
 	Header             http.Header
+	// Tunnel is set for a request read from a connection after it
+	// switched protocols.
+	Tunnel bool
 }
 
-// recorder is an upstream that records every request that reaches it.
+// recorder is an upstream that records every request that reaches it. It
+// is as lax as an upstream can be: it switches protocols whenever asked
+// to (an Upgrade header) and then reads further HTTP/1.1 requests from the
+// tunnel, recording them too.
 type recorder struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -175,13 +181,41 @@ type recorder struct {
 func newRecorder(t *testing.T) *recorder {
 	rec := &recorder{}
 	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, received{r.Method, r.RequestURI, r.Header.Clone()})
-		rec.mu.Unlock()
+		rec.add(received{r.Method, r.RequestURI, r.Header.Clone(), false})
+		if up := r.Header.Get("Upgrade"); up != "" {
+			rec.tunnel(w, up)
+			return
+		}
 		fmt.Fprint(w, "upstream")
 	}))
 	t.Cleanup(rec.Close)
 	return rec
+}
+
+func (rec *recorder) add(r received) {
+	rec.mu.Lock()
+	rec.reqs = append(rec.reqs, r)
+	rec.mu.Unlock()
+}
+
+// tunnel answers 101 and reads requests from the connection until it
+// closes.
+func (rec *recorder) tunnel(w http.ResponseWriter, protocol string) {
+	conn, brw, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", protocol)
+	for {
+		r, err := http.ReadRequest(brw.Reader)
+		if err != nil {
+			return
+		}
+		rec.add(received{r.Method, r.RequestURI, r.Header.Clone(), true})
+		fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\nupstream (tunnel)")
+	}
 }
 
 func (rec *recorder) all() []received {
@@ -304,6 +338,16 @@ func startCaddy(t *testing.T, dir, front, site string) {
 // the connection was closed without an answer.
 func sendRaw(t *testing.T, addr, raw string) int {
 	t.Helper()
+	status, _ := sendRawThen(t, addr, raw, "")
+	return status
+}
+
+// sendRawThen writes a raw request to addr and returns its status (0 when
+// the connection was closed without an answer); when the answer is 101
+// Switching Protocols and then is not empty, it writes then into the
+// tunnel and returns the status of what answers it too.
+func sendRawThen(t *testing.T, addr, raw, then string) (status, tunneled int) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -313,12 +357,24 @@ func sendRaw(t *testing.T, addr, raw string) int {
 	if _, err := c.Write([]byte(raw)); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	if resp.StatusCode != http.StatusSwitchingProtocols || then == "" {
+		return resp.StatusCode, 0
+	}
+	if _, err := c.Write([]byte(then)); err != nil {
+		return resp.StatusCode, 0
+	}
+	resp2, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return resp.StatusCode, 0
+	}
+	resp2.Body.Close()
+	return resp.StatusCode, resp2.StatusCode
 }
 
 // e2eScope is the scope of every test token; tokens name their tenant in
@@ -348,6 +404,10 @@ type e2eCase struct {
 	deny  []int
 	// only, when set, lists the proxies to send it through.
 	only string
+	// then is a raw request sent on the same connection should it switch
+	// protocols; the request keeps its connection open (no "Connection:
+	// close") when it has one.
+	then string
 }
 
 var e2eCases = []e2eCase{
@@ -462,6 +522,22 @@ var e2eCases = []e2eCase{
 	{name: "Destination joined with a comma", line: "MOVE /acme/webhooks/a", headers: []string{"Destination: /acme/webhooks/b,/acme/config/clients/c1"}},
 	{name: "overrides joined with a comma", line: "GET /acme/config/clients", headers: []string{"X-HTTP-Method-Override: GET,DELETE"}},
 	{name: "a comma in the path", line: "GET /acme/config/a,b", allow: "*"},
+
+	// A protocol switch would make the connection a tunnel; then is a
+	// request that no token allows, sent into it.
+	{name: "h2c upgrade", line: "GET /acme/config/clients", headers: []string{"Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", "Connection: Upgrade"},
+		then: "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"},
+	{name: "h2c upgrade, settings named by Connection", line: "GET /acme/config/clients",
+		headers: []string{"Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", "Connection: Upgrade, HTTP2-Settings"},
+		then:    "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"},
+	{name: "h2c settings alone", line: "GET /acme/config/clients", headers: []string{"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"}},
+	// ingress-nginx's subrequest hides Upgrade (its README annotation keeps
+	// the API from switching); this shape of it passes none on.
+	{name: "websocket", line: "GET /acme/config/clients", headers: []string{"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="}, then: "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n", allow: "ingress-nginx"},
+	// Without "upgrade" in Connection, Caddy drops Upgrade as a hop-by-hop
+	// header, towards scopecheck and the API alike.
+	{name: "Upgrade without Connection", line: "GET /acme/config/clients", headers: []string{"Upgrade: h2c"}, allow: "caddy ingress-nginx"},
 	{name: "lower-case trace", line: "trace /acme/webhooks/x", deny: []int{403, 400}},
 	// Caddy drops the headers a Connection header names, on the way to
 	// scopecheck and to the upstream alike; nginx passes them to both.
@@ -583,10 +659,16 @@ func TestProxies(t *testing.T) {
 				default:
 					raw.WriteString("Authorization: Bearer " + tokens[c.token] + "\r\n")
 				}
-				raw.WriteString("Connection: close\r\n\r\n")
+				if c.then == "" {
+					raw.WriteString("Connection: close\r\n")
+				}
+				raw.WriteString("\r\n")
 
 				before, decided := len(up.all()), len(srv.decisions(t))
-				got := sendRaw(t, addr, raw.String())
+				got, tunneled := sendRawThen(t, addr, raw.String(), c.then)
+				if tunneled != 0 {
+					t.Errorf("%s: %s: a tunnel opened, and a request in it was answered %d", c.name, c.line, tunneled)
+				}
 				reached := up.all()[before:]
 				srv.awaitDecision(t, got, decided)
 				if inList(c.allow, f.name) {
@@ -697,6 +779,85 @@ func TestProxies(t *testing.T) {
 				t.Error("serve did not log its stop")
 			}
 			t.Logf("what reached the authoriser:\n%s", srv.logs.String())
+		})
+	}
+}
+
+// TestProxyUpgrades: behind the README's nginx and Caddy configurations,
+// with --allow-upgrade websocket, a WebSocket upgrade that the token allows
+// switches (Caddy passes upgrades on; nginx's configuration never does),
+// and one it does not, or an h2c upgrade, reaches nothing. And the two
+// configurations themselves, in front of an authoriser that allows
+// everything, never pass an h2c upgrade to the API.
+func TestProxyUpgrades(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin, keys, jwksFile := setupServe(t)
+	token := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": e2eScope})
+	request := func(target, protocol string) string {
+		return "GET " + target + " HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer " + token + "\r\nUpgrade: " + protocol +
+			"\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade\r\n\r\n"
+	}
+	websocket := func(target string) string {
+		return "GET " + target + " HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer " + token +
+			"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	}
+	const then = "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"
+	allowAll := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer allowAll.Close()
+	for _, f := range fronts {
+		if f.name == "ingress-nginx" {
+			continue // its upgrades are set by annotations, not in this shape
+		}
+		t.Run(f.name, func(t *testing.T) {
+			srv := startServe(t, bin, nil, "--proxy", f.name, "--jwks", jwksFile, "--tenant-claim", "tenant", "--allow-upgrade", "websocket",
+				"--issuer", e2eIssuer, "--audience", e2eAudience)
+			up := newRecorder(t)
+			addr := freeAddr(t)
+			f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+
+			for _, tc := range []struct {
+				name, raw string
+				want      int
+			}{
+				{"h2c", request("/acme/config/clients", "h2c"), 403},
+				{"websocket, another tenant", websocket("/othercorp/config/clients"), 403},
+				{"websocket, h2c too", request("/acme/config/clients", "websocket, h2c"), 403},
+			} {
+				before := len(up.all())
+				got, tunneled := sendRawThen(t, addr, tc.raw, then)
+				if got != tc.want || tunneled != 0 || len(up.all()) != before {
+					t.Errorf("%s: %d, tunnel %d, %d requests upstream; want %d and none", tc.name, got, tunneled, len(up.all())-before, tc.want)
+				}
+			}
+			// An allowed WebSocket: Caddy switches; nginx passes a plain GET.
+			before := len(up.all())
+			got, tunneled := sendRawThen(t, addr, websocket("/acme/config/clients"), "GET /acme/config/x HTTP/1.1\r\nHost: api\r\n\r\n")
+			reached := up.all()[before:]
+			switch {
+			case f.name == "caddy" && (got != 101 || tunneled != 200 || len(reached) != 2 || reached[0].Header.Get("Upgrade") != "websocket" || !reached[1].Tunnel):
+				t.Errorf("an allowed WebSocket behind Caddy: %d, tunnel %d, upstream %v; want 101, a tunnel", got, tunneled, reached)
+			case f.name == "nginx" && (got != 200 || len(reached) != 1 || reached[0].Header.Get("Upgrade") != ""):
+				t.Errorf("an allowed WebSocket behind nginx: %d, upstream %v; want 200, no upgrade", got, reached)
+			}
+
+			// The configuration alone, in front of an authoriser that
+			// allows everything: no h2c upgrade reaches the API.
+			up2 := newRecorder(t)
+			addr2 := freeAddr(t)
+			f.start(t, t.TempDir(), addr2, allowAll.Listener.Addr().String(), up2.Listener.Addr().String())
+			for _, settings := range []string{"Upgrade", "Upgrade, HTTP2-Settings"} {
+				raw := strings.Replace(request("/acme/config/clients", "h2c"), "Connection: Upgrade", "Connection: "+settings, 1)
+				got, tunneled := sendRawThen(t, addr2, raw, then)
+				all := up2.all()
+				if got != 200 || tunneled != 0 || len(all) != 1 || all[0].Header.Get("Upgrade") != "" {
+					t.Errorf("h2c (Connection: %s) with every request allowed: %d, tunnel %d, upstream %v; want 200 and no upgrade", settings, got, tunneled, all)
+				}
+				up2.mu.Lock()
+				up2.reqs = nil
+				up2.mu.Unlock()
+			}
 		})
 	}
 }

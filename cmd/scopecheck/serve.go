@@ -35,7 +35,9 @@ unreachable). The whole target must be canonical; under /{tenant}
 (--tenant-claim, --tenant) its first segment must be the token's tenant;
 and every other source of the method or target the request carries
 (X-HTTP-Method-Override, _method, X-Original-URL ...) must mean an allowed
-request too. It never allows on an error.
+request too. A request that asks to switch protocols (Upgrade, h2c) is
+refused unless --allow-upgrade names the protocol. It never allows on an
+error.
 
 Tokens are JWT access tokens verified against a JWKS file or URL
 (signature with an asymmetric algorithm, exp required, nbf, iss and aud),

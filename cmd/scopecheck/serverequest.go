@@ -18,6 +18,7 @@ type requestFlags struct {
 	tenantClaim, tenant *string
 	unsafeStrip         *int
 	strip               *int // gone; kept to say what replaced it
+	upgrades            *string
 }
 
 func addRequestFlags(fs *flag.FlagSet) *requestFlags {
@@ -28,6 +29,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value"),
 		unsafeStrip: fs.Int("unsafe-strip-segments", 0, "remove this many leading segments and bind none to the token: a token then reaches every tenant"),
 		strip:       fs.Int("strip-segments", 0, "replaced by --tenant-claim, --tenant and --unsafe-strip-segments"),
+		upgrades:    fs.String("allow-upgrade", "", "protocols, comma-separated, that a request may ask to switch to (such as websocket; never h2c); by default every protocol switch is refused"),
 	}
 }
 
@@ -60,6 +62,17 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 		return proxy, nil, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
 			"bind the segment with --tenant-claim NAME or --tenant VALUE, or say --unsafe-strip-segments N")
 	}
+	var opts []gateway.Option
+	if *f.upgrades != "" {
+		protocols := strings.Split(*f.upgrades, ",")
+		for i, p := range protocols {
+			protocols[i] = strings.TrimSpace(p)
+			if !scope.GrantableMethod(protocols[i]) || strings.EqualFold(protocols[i], "h2c") {
+				return proxy, nil, nil, fmt.Errorf("--allow-upgrade %q: give protocol names other than h2c, such as websocket (h2c carries further requests that no one would decide)", *f.upgrades)
+			}
+		}
+		opts = append(opts, gateway.AllowUpgrade(protocols...))
+	}
 	bindings := 0
 	for _, set := range []bool{*f.tenantClaim != "", *f.tenant != "", *f.unsafeStrip != 0} {
 		if set {
@@ -76,13 +89,13 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 			return proxy, nil, nil, fmt.Errorf("--tenant %q is not one canonical path segment", *f.tenant)
 		}
 		v := *f.tenant
-		return proxy, []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })}, nil, nil
+		return proxy, append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })), nil, nil
 	case *f.tenantClaim != "":
-		return proxy, nil, []gateway.AuthOption{gateway.TenantClaim(*f.tenantClaim)}, nil
+		return proxy, opts, []gateway.AuthOption{gateway.TenantClaim(*f.tenantClaim)}, nil
 	case *f.unsafeStrip > 0:
-		return proxy, []gateway.Option{gateway.UnsafeStripSegments(*f.unsafeStrip)}, nil, nil
+		return proxy, append(opts, gateway.UnsafeStripSegments(*f.unsafeStrip)), nil, nil
 	}
-	return proxy, nil, nil, nil
+	return proxy, opts, nil, nil
 }
 
 // route makes the auth path, and only it, answer decisions: exactly that

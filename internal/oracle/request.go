@@ -3,6 +3,7 @@ package oracle
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
@@ -25,6 +26,8 @@ type Request struct {
 	Method, Target string
 	Header         map[string][]string
 	Own            []string
+	// Upgrades are the protocols the gateway lets a request switch to.
+	Upgrades []string
 }
 
 // MaxSources is the gateway's bound on distinct methods, and on distinct
@@ -41,7 +44,8 @@ var (
 
 // AllowRequest applies the rule of the language reference's "At the
 // gateway: the whole request" as the project reads it (docs/language.md):
-// the request is allowed iff it has a method and a target, carries at most
+// the request is allowed iff it has a method and a target, does not ask to
+// switch protocols (SwitchesProtocol), carries at most
 // MaxSources distinct methods and targets, and every pair of a method it
 // may mean (each method a source gives, and its upper-case form) and a
 // target it may mean is allowed: the target's path is canonical, its mount
@@ -53,6 +57,9 @@ var (
 // scope must allow every method on every target it may mean.
 func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bool {
 	if r.Method == "" || r.Target == "" {
+		return false
+	}
+	if SwitchesProtocol(r.Header, r.Upgrades) {
 		return false
 	}
 	methods := map[string]bool{r.Method: true, strings.ToUpper(r.Method): true}
@@ -125,6 +132,40 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 		}
 	}
 	return true
+}
+
+// SwitchesProtocol reports whether a request with these headers asks to
+// switch protocols to one not in allowed: it has an HTTP2-Settings field
+// (h2c), or a Connection field listing "http2-settings", or an Upgrade
+// field one of whose protocols (the name before any "/", compared without
+// case) is not in allowed, or a Connection field listing "upgrade" and no
+// Upgrade field. Names compare as sources do (case, '_' for '-').
+func SwitchesProtocol(h map[string][]string, allowed []string) bool {
+	var upgrade, connection bool
+	for name, values := range h {
+		key := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		for _, v := range values {
+			for _, e := range strings.Split(v, ",") {
+				e = strings.ToLower(strings.Trim(e, " \t"))
+				switch key {
+				case "http2-settings":
+					return true
+				case "connection":
+					if e == "http2-settings" {
+						return true
+					}
+					connection = connection || e == "upgrade"
+				case "upgrade":
+					upgrade = true
+					name, _, _ := strings.Cut(e, "/")
+					if name == "" || !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, name) }) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return connection && !upgrade
 }
 
 func contains(list []string, s string) bool {

@@ -162,11 +162,20 @@ func Target(maxPieces int) *rapid.Generator[string] {
 
 // SourceHeaders are the names of the headers that carry a method, a method
 // override or a target in some convention, in the spellings that reach an
-// upstream as the same header (case, '_' for '-'), and two that carry
-// neither.
+// upstream as the same header (case, '_' for '-'), the three that ask to
+// switch protocols, and two that carry none of these.
 var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-Method-Override", "x-http-method-override",
 	"X_HTTP_Method_Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URI", "x_original_uri", "X-Original-URL",
-	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host"}
+	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host", "Upgrade", "HTTP2-Settings", "Connection"}
+
+// switchValues are values of the fields that ask to switch protocols:
+// allowed protocols or not, in lists, cases and versions, h2c's settings,
+// and Connection options with and without "upgrade".
+var switchValues = map[string][]string{
+	"upgrade":        {"websocket", "WebSocket/13", "h2c", "websocket, h2c", "", "foo/1, websocket"},
+	"http2-settings": {"AAMAAABkAARAAAAAAAIAAAAA", ""},
+	"connection":     {"Upgrade", "keep-alive, Upgrade", "close", "Upgrade, HTTP2-Settings", "keep-alive"},
+}
 
 // Headers draws up to max headers, names from SourceHeaders, values
 // methods or targets whichever the name carries (and sometimes the other),
@@ -174,6 +183,9 @@ var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-
 // lines of a repeated header.
 func Headers(max int) *rapid.Generator[map[string][]string] {
 	value := func(t *rapid.T, name string) string {
+		if vs, ok := switchValues[strings.ToLower(name)]; ok {
+			return rapid.SampledFrom(vs).Draw(t, "switch")
+		}
 		if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
 			return Method().Draw(t, "method")
 		}
