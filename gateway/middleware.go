@@ -43,7 +43,8 @@ type Decision struct {
 	Refusal Refusal
 	// Other is, when Refusal is Conflict, the second source of the method
 	// or target and the request it means, which the scope denies; the
-	// embedded match.Decision is then that request's.
+	// embedded match.Decision is then that request's. When Refusal is
+	// QueryToken, its Name is the query parameter.
 	Other Source
 	// Decision is the scope's decision. When the whole target is not
 	// canonical, its Rule and Offset are those of Target.
@@ -143,7 +144,9 @@ func WithHook(hook func(*http.Request, Decision)) Option {
 // X-Original-URL …, see the README): the request is allowed only when the
 // scope allows every method and target they could mean, and a POST only
 // when the scope allows its path for every method (a "_method" field in
-// its body may change it). A request without a scope is answered 401
+// its body may change it). A request whose target's query carries a token
+// ("access_token") or that asks to switch protocols (unless AllowUpgrade
+// names the protocol) is denied. A request without a scope is answered 401
 // with an invalid_token challenge; any other denial, 403 with an
 // insufficient_scope challenge (RFC 6750 §3.1) that names, where it can
 // be written, the item that would allow it. A request that net/http did

@@ -118,6 +118,11 @@ func TestMiddleware(t *testing.T) {
 		{"_method", "GET", "/acme/config/x?_method=PUT", ".:config/**", result{403, forbidden}, nil},
 		{"X-Original-URL", "GET", "/acme/config/x", ".:config/**", result{403, forbidden}, []string{"X-Original-URL: /acme/admin"}},
 		{"X-Original-URL the same", "GET", "/acme/config/x", ".:config/**", result{200, ""}, []string{"X-Original-URL: /acme/config/x?a=b"}},
+		// A second token, in the query, which some servers read first.
+		{"access_token", "DELETE", "/acme/config/x?access_token=other", "*:config/**", result{403, forbidden}, nil},
+		{"access_token spelled as PHP reads it", "GET", "/acme/config/x?a=1;Access.Token=other", "*:**", result{403, forbidden}, nil},
+		{"access_token in a second target", "GET", "/acme/config/x", "*:**", result{403, forbidden}, []string{"X-Original-URL: /acme/config/x?access_token=other"}},
+		{"access_tokens is another parameter", "GET", "/acme/config/x?access_tokens=1", ".:config/**", result{200, ""}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +145,7 @@ func TestMiddlewareHook(t *testing.T) {
 	send(t, srv, "GET", `/acme\config\clients#/config/x`, ".:config/**")
 	send(t, srv, "GET", "/othercorp/config/x", ".:config/**")
 	send(t, srv, "GET", "/acme/config/x", "-")
+	send(t, srv, "GET", "/acme/config/x?access%5Ftoken=t", ".:config/**")
 	want := []string{
 		"GET /acme/config/x /config/x true granted false",
 		"POST /acme/config/x /config/x false read-only false",
@@ -147,6 +153,7 @@ func TestMiddlewareHook(t *testing.T) {
 		`GET /acme\config\clients#/config/x  false not-canonical false`,
 		"GET /othercorp/config/x  false wrong-tenant false",
 		"GET /acme/config/x  false no-token true",
+		"GET /acme/config/x /config/x false query-token false",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("hook saw (-want +got):\n%s", diff)

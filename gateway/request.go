@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/match"
@@ -51,9 +50,14 @@ const (
 	// not name; the connection would become a tunnel that no decision
 	// sees into.
 	Upgrade
+	// QueryToken: a target's query carries a bearer token
+	// ("access_token", Decision.Other.Name), a second one beside
+	// Authorization's that the upstream might act under (RFC 6750 §2
+	// allows a client one way to send its token).
+	QueryToken
 )
 
-var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade"}
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade", "query-token"}
 
 // String is the refusal's stable name, such as "wrong-tenant".
 func (r Refusal) String() string {
@@ -168,7 +172,9 @@ type sources struct {
 	methods, targets [MaxSources]meaning
 	nm, nt           int
 	// every names a source that may mean any method ("" when none).
-	every    string
+	every string
+	// token names a query parameter that carries a bearer token.
+	token    string
 	overflow bool
 	// proto is the request's ask to switch protocols.
 	proto protocolSwitch
@@ -215,74 +221,6 @@ func (s *sources) add(list *[MaxSources]meaning, n *int, m meaning) bool {
 	}
 	list[*n] = m
 	*n++
-	return true
-}
-
-// addQuery adds the method overrides of a query: every parameter whose
-// name, decoded as a form is, is "_method" (Rails, Laravel, Symfony,
-// Spring, Jersey, gorilla) or "__METHOD_OVERRIDE__" (Flask's method
-// rewrite). Parameters are split at '&' and at ';' (Rack splits at both).
-// The name is read as PHP reads it, which only ever adds names: leading
-// spaces dropped, cut at a NUL, and '.', ' ' and '[' standing for '_';
-// case is ignored. A value that does not decode means any method.
-func (s *sources) addQuery(q string) {
-	for q != "" {
-		kv := q
-		if i := strings.IndexAny(q, "&;"); i >= 0 {
-			kv, q = q[:i], q[i+1:]
-		} else {
-			q = ""
-		}
-		name, value, _ := strings.Cut(kv, "=")
-		if !methodParam(name) {
-			continue
-		}
-		if v, err := url.QueryUnescape(value); err == nil {
-			s.addMethod(name, v)
-		} else if s.every == "" {
-			s.every = name
-		}
-	}
-}
-
-// methodParams are the query parameters that override a method, as
-// methodParam compares them.
-var methodParams = [...]string{"_method", "__method_override__"}
-
-// methodParam reports whether a query parameter's name is one of
-// methodParams.
-func methodParam(raw string) bool {
-	if !strings.ContainsAny(raw, "mM%") {
-		return false
-	}
-	name, err := url.QueryUnescape(raw) // allocates only when there is something to decode
-	if err != nil {
-		return false // no framework decodes such a name to one of them
-	}
-	name = strings.TrimLeft(name, " ")
-	if i := strings.IndexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
-	for _, p := range methodParams {
-		if len(name) == len(p) && phpName(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// phpName reports whether name, of p's length, reads as p: bytes equal
-// without regard to case, and '.', ' ' or '[' where p has '_'.
-func phpName(name, p string) bool {
-	for i := 0; i < len(p); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != p[i] && (p[i] != '_' || strings.IndexByte(". [", c) < 0) {
-			return false
-		}
-	}
 	return true
 }
 
@@ -424,6 +362,10 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 	s.collect(h, rq.own, c.upgrades)
 	if s.proto.refuse() {
 		d.Refusal = Upgrade
+		return d
+	}
+	if s.token != "" {
+		d.Refusal, d.Other = QueryToken, Source{Name: s.token}
 		return d
 	}
 	if s.overflow {

@@ -41,36 +41,46 @@ func TestTargetPath(t *testing.T) {
 	}
 }
 
-func TestMethodParam(t *testing.T) {
+func TestQueryParam(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		want bool
+		want paramKind
 	}{
-		{"_method", true},
-		{"_METHOD", true},
-		{"%5Fmethod", true},
-		{"%5fmethod", true},
-		{"_%6Dethod", true},
-		{".method", true},
-		{"[method", true},
-		{"+_method", true},
-		{"%20%20_method", true},
-		{"+method", false}, // " method": the leading space goes, leaving "method"
-		{"__METHOD_OVERRIDE__", true},
-		{"__method.override__", true},
-		{"%5F_method_override%5F%5F", true},
-		{"_method%00x", true}, // PHP cuts a name at NUL
-		{"x%00_method", false},
-		{"_method_override__", false},
-		{"method", false},
-		{"_method[]", false},
-		{"x_method", false},
-		{"_methods", false},
-		{"_method%zz", false},
-		{"", false},
+		{"_method", methodParam},
+		{"_METHOD", methodParam},
+		{"%5Fmethod", methodParam},
+		{"%5fmethod", methodParam},
+		{"_%6Dethod", methodParam},
+		{".method", methodParam},
+		{"[method", methodParam},
+		{"+_method", methodParam},
+		{"%20%20_method", methodParam},
+		{"+method", otherParam}, // " method": the leading space goes, leaving "method"
+		{"__METHOD_OVERRIDE__", methodParam},
+		{"__method.override__", methodParam},
+		{"%5F_method_override%5F%5F", methodParam},
+		{"_method%00x", methodParam}, // PHP cuts a name at NUL
+		{"x%00_method", otherParam},
+		{"_method_override__", otherParam},
+		{"method", otherParam},
+		{"_method[]", otherParam},
+		{"x_method", otherParam},
+		{"_methods", otherParam},
+		{"_method%zz", otherParam},
+		{"access_token", tokenParam},
+		{"ACCESS_TOKEN", tokenParam},
+		{"access.token", tokenParam},
+		{"access[token", tokenParam},
+		{"access%5Ftoken", tokenParam},
+		{"%61ccess_token", tokenParam},
+		{"access_token%00x", tokenParam},
+		{"access_token[]", otherParam},
+		{"accesstoken", otherParam},
+		{"token", otherParam},
+		{"", otherParam},
 	} {
-		if got := methodParam(tc.name); got != tc.want {
-			t.Errorf("methodParam(%q) = %v, want %v", tc.name, got, tc.want)
+		if got := queryParam(tc.name); got != tc.want {
+			t.Errorf("queryParam(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -515,6 +515,11 @@ var e2eCases = []e2eCase{
 	{name: "__METHOD_OVERRIDE__", line: "GET /acme/config/clients?__METHOD_OVERRIDE__=DELETE"},
 	{name: "WebDAV Destination", line: "MOVE /acme/webhooks/x", headers: []string{"Destination: http://api/acme/config/clients/c1"}},
 
+	// A second bearer token, in the query, which some servers read first.
+	{name: "access_token", line: "DELETE /acme/webhooks/x?access_token=eyJhbGciOiJub25lIn0.e30."},
+	{name: "access_token spelled Access.Token", line: "GET /acme/config/clients?a=1&Access.Token=x"},
+	{name: "access_token in a second target", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x?access_token=x"}},
+
 	// A value may be lines that a proxy joined with commas.
 	{name: "second target joined with a comma", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x,/acme/config/clients/c1"}},
 	{name: "two second targets", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x", "X-Rewrite-URL: /acme/config/clients/c1"}},
@@ -928,6 +933,7 @@ func TestProxyHeaders(t *testing.T) {
 			{"client's override", traefik("GET", "/acme/config/clients", acme, "X-Http-Method-Override: PATCH"), 403},
 			{"client's _method", traefik("GET", "/acme/config/clients?_method=DELETE", acme), 403},
 			{"a comma in its own URI", traefik("GET", "/acme/config/a,/othercorp/b", acme), 200},
+			{"access_token", traefik("DELETE", "/acme/webhooks/s1?access_token=x", acme), 403},
 			{"client's X-Original-URL with a comma", traefik("GET", "/acme/config/clients", acme, "X-Original-Url: /acme/config/clients,/othercorp/config/clients"), 403},
 			{"no token", traefik("GET", "/acme/config/clients"), 401},
 			{"other path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /authz ", 1), 404},
@@ -955,6 +961,7 @@ func TestProxyHeaders(t *testing.T) {
 			{"two overrides", envoy("GET", "/acme/config/clients", acme, "X-HTTP-Method-Override: GET", "X-HTTP-Method-Override: DELETE"), 403},
 			{"two lines that agree", envoy("GET", "/acme/config/clients", acme, "X-Original-URL: /acme/config/x", "X-Original-URL: /acme/config/y"), 200},
 			{"a comma in its own path", envoy("GET", "/acme/config/a,b", acme), 200},
+			{"access_token", envoy("DELETE", "/acme/webhooks/s1?x=1&access%5Ftoken=x", acme), 403},
 			{"no token", envoy("GET", "/acme/config/clients"), 401},
 			{"not under the prefix", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme", "/authacme", 1), 404},
 			{"the prefix alone", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme/config/clients", "/auth", 1), 404},

@@ -45,7 +45,8 @@ var (
 // AllowRequest applies the rule of the language reference's "At the
 // gateway: the whole request" as the project reads it (docs/language.md):
 // the request is allowed iff it has a method and a target, does not ask to
-// switch protocols (SwitchesProtocol), carries at most
+// switch protocols (SwitchesProtocol), carries no "access_token" query
+// parameter in any target, carries at most
 // MaxSources distinct methods and targets, and every pair of a method it
 // may mean (each method a source gives, and its upper-case form) and a
 // target it may mean is allowed: the target's path is canonical, its mount
@@ -99,6 +100,9 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 			}
 			n, _, _ = strings.Cut(strings.TrimLeft(n, " "), "\x00")
 			n = strings.NewReplacer(".", "_", " ", "_", "[", "_").Replace(strings.ToLower(n))
+			if n == "access_token" {
+				return false // a second bearer token
+			}
 			if !contains(methodParams, n) {
 				continue
 			}
