@@ -49,7 +49,7 @@ var gatewayTargetSeeds = []string{
 	"/%61cme/config/x", `/acme\config\clients#/webhooks/x`, "/..;/config/x", "/a;b=c/config", "/a%2Fb/config",
 	"/%C0%AE/config", "/acme%3F/config", "/%E2%80%A8/x", "/acme%25/x", "/acme", "/acme/", "http://h/acme/config/x",
 	"http://h?/acme/config/x", "*", "", "/acme/config/x?__METHOD_OVERRIDE__=PATCH", "/acme/x?.method=GET&_method%00=POST",
-	"/acme/webhooks/x?access_token=t", "/acme/config/x?a=1;Access.Token=t",
+	"/acme/webhooks/x?access_token=t", "/acme/config/x?a=1;Access.Token=t", "/acme/config/x?_method%00%zz=DELETE", "/acme/config/x?%u005Fmethod=PUT",
 }
 
 // gatewayHeaderSeeds are header blocks with sources of the method and the

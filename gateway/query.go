@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // A paramKind is what a query parameter carries, by its name.
@@ -58,17 +59,14 @@ func (s *sources) addQuery(q string) {
 }
 
 // queryParam says what a query parameter carries by its raw name, decoded
-// as a form is ('+', %XX) and read as PHP reads it, which only ever adds
-// names: leading spaces dropped, cut at a NUL, and '.', ' ' and '[' standing
-// for '_'; case is ignored.
+// as leniently as any framework decodes it (formName) and read as PHP reads
+// it, which only ever adds names: leading spaces dropped, cut at a NUL, and
+// '.', ' ' and '[' standing for '_'; case is ignored.
 func queryParam(raw string) paramKind {
 	if !strings.ContainsAny(raw, "mMkK%") { // a letter of each name, or an escape
 		return otherParam
 	}
-	name, err := url.QueryUnescape(raw) // allocates only when there is something to decode
-	if err != nil {
-		return otherParam // no framework decodes such a name to one of them
-	}
+	name := formName(raw)
 	name = strings.TrimLeft(name, " ")
 	if i := strings.IndexByte(name, 0); i >= 0 {
 		name = name[:i]
@@ -94,4 +92,63 @@ func phpName(name, p string) bool {
 		}
 	}
 	return true
+}
+
+// formName decodes a query parameter's name as the most lenient decoders
+// do, so that it reads as every framework may read it: '+' is a space,
+// %XX a byte, %uXXXX a UTF-16 code unit as IIS and ASP.NET decode it (in
+// UTF-8), and a '%' that begins neither is kept as written, as PHP, Node's
+// querystring, Python's parse_qs and URLSearchParams keep it (Go and Rack
+// refuse such a name, and read nothing). For a name that decodes strictly
+// it is url.QueryUnescape. It allocates only when there is something to
+// decode.
+func formName(raw string) string {
+	if !strings.ContainsAny(raw, "%+") {
+		return raw
+	}
+	b := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '+' {
+			b = append(b, ' ')
+			continue
+		}
+		if c == '%' {
+			if v, ok := hexAt(raw, i+1, 2); ok {
+				b = append(b, byte(v))
+				i += 2
+				continue
+			}
+			if v, ok := hexAt(raw, i+2, 4); ok && (raw[i+1] == 'u' || raw[i+1] == 'U') {
+				b = utf8.AppendRune(b, v)
+				i += 5
+				continue
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// hexAt returns the value of the n hex digits at s[i:], and whether there
+// are n of them.
+func hexAt(s string, i, n int) (rune, bool) {
+	if i+n > len(s) {
+		return 0, false
+	}
+	var v rune
+	for _, c := range []byte(s[i : i+n]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | rune(c)
+	}
+	return v, true
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/match"
@@ -66,7 +68,13 @@ func TestQueryParam(t *testing.T) {
 		{"_method[]", otherParam},
 		{"x_method", otherParam},
 		{"_methods", otherParam},
-		{"_method%zz", otherParam},
+		{"_method%zz", otherParam},     // no decoder reads "%zz" as nothing
+		{"_method%00%zz", methodParam}, // PHP keeps "%zz", then cuts at the NUL
+		{"_method%00%", methodParam},
+		{"%5_method", otherParam},
+		{"%u005Fmethod", methodParam}, // IIS and ASP.NET decode %uXXXX
+		{"access%U005ftoken", tokenParam},
+		{"access%u005token", otherParam},
 		{"access_token", tokenParam},
 		{"ACCESS_TOKEN", tokenParam},
 		{"access.token", tokenParam},
@@ -83,6 +91,33 @@ func TestQueryParam(t *testing.T) {
 			t.Errorf("queryParam(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// formName is url.QueryUnescape on every name that decodes strictly, and
+// keeps what does not.
+func TestFormName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a%zz", "a%zz"},
+		{"%", "%"},
+		{"%4", "%4"},
+		{"%41%", "A%"},
+		{"a+b%2B", "a b+"},
+		{"%u0041%u00e9%uD83D", "Aé\uFFFD"},
+		{"%u004", "%u004"},
+		{"%%41", "%A"},
+	} {
+		if got := formName(tc.in); got != tc.want {
+			t.Errorf("formName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOf(rapid.SampledFrom([]rune("%+aZ09_.u\x00é"))).Draw(t, "name")
+		if want, err := url.QueryUnescape(s); err == nil {
+			if got := formName(s); got != want {
+				t.Fatalf("formName(%q) = %q, url.QueryUnescape says %q", s, got, want)
+			}
+		}
+	})
 }
 
 func TestSources(t *testing.T) {

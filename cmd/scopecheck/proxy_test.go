@@ -512,6 +512,8 @@ var e2eCases = []e2eCase{
 	{name: "_method after ;", line: "GET /acme/config/clients?a=1;_method=PUT"},
 	{name: "_method undecodable", line: "GET /acme/config/clients?_method=%zz", deny: []int{403, 400}},
 	{name: "_method cut at NUL", line: "GET /acme/config/clients?_method%00=DELETE"},
+	{name: "_method cut at NUL, an invalid escape after", line: "GET /acme/config/clients?_method%00%zz=DELETE"},
+	{name: "_method in IIS's %u", line: "GET /acme/config/clients?%u005Fmethod=DELETE"},
 	{name: "__METHOD_OVERRIDE__", line: "GET /acme/config/clients?__METHOD_OVERRIDE__=DELETE"},
 	{name: "WebDAV Destination", line: "MOVE /acme/webhooks/x", headers: []string{"Destination: http://api/acme/config/clients/c1"}},
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
@@ -94,11 +95,7 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 		}
 		for _, param := range regexp.MustCompile(`[&;]`).Split(query, -1) {
 			name, value, _ := strings.Cut(param, "=")
-			n, err := url.QueryUnescape(name)
-			if err != nil {
-				continue
-			}
-			n, _, _ = strings.Cut(strings.TrimLeft(n, " "), "\x00")
+			n, _, _ := strings.Cut(strings.TrimLeft(lenientName(name), " "), "\x00")
 			n = strings.NewReplacer(".", "_", " ", "_", "[", "_").Replace(strings.ToLower(n))
 			if n == "access_token" {
 				return false // a second bearer token
@@ -170,6 +167,26 @@ func SwitchesProtocol(h map[string][]string, allowed []string) bool {
 		}
 	}
 	return connection && !upgrade
+}
+
+// lenientEscape is what the most lenient decoders of a query name decode:
+// '+', %XX, and IIS's %uXXXX; any other '%' is kept.
+var lenientEscape = regexp.MustCompile(`\+|%[0-9A-Fa-f]{2}|%[uU][0-9A-Fa-f]{4}`)
+
+// lenientName decodes a query parameter's name as leniently as any
+// framework does, so that it reads as every one of them may read it.
+func lenientName(name string) string {
+	return lenientEscape.ReplaceAllStringFunc(name, func(e string) string {
+		switch {
+		case e == "+":
+			return " "
+		case len(e) == 3:
+			v, _ := strconv.ParseUint(e[1:], 16, 8)
+			return string([]byte{byte(v)})
+		}
+		v, _ := strconv.ParseUint(e[2:], 16, 16)
+		return string(rune(v))
+	})
 }
 
 func contains(list []string, s string) bool {
