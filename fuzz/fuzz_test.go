@@ -261,7 +261,8 @@ func FuzzRead(f *testing.F) {
 // and behind Envoy) allow exactly the requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
-// no mount, with WebSocket upgrades allowed or not.
+// no mount (its tenant plain or not), with WebSocket upgrades allowed or
+// not.
 func FuzzGateway(f *testing.F) {
 	for i, t := range gatewayTargetSeeds {
 		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i)|uint8(i%2)<<7)
@@ -280,10 +281,12 @@ func FuzzGateway(f *testing.F) {
 			upgrades = []string{"websocket"}
 			opts = append(opts, gateway.AllowUpgrade(upgrades...))
 		}
+		// The tenant: plain, or spelled as no tenant may be.
+		tenant := [...]string{"acme", "%61cme", "ACME", ".."}[mountKind>>4&3]
 		switch mountKind % 3 {
 		case 1:
-			opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true }))
-			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+			opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return tenant, true }))
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
 		case 2:
 			opts = append(opts, gateway.UnsafeStripSegments(1))
 			mount = oracle.Mount{Segments: 1}

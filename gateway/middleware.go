@@ -108,10 +108,10 @@ func (c *config) check() {
 // TenantSegment mounts the API under "/{tenant}" and binds that segment to
 // the request's token: tenantOf returns the tenant of the request's token
 // (after the authentication step, as ScopeFunc does). The first segment of
-// the target must equal it byte for byte (escapes as written, so "%61cme"
-// is not "acme"; case counts) and is removed before deciding:
-// "/acme/config/x" is decided as "/config/x" for a token of tenant "acme".
-// A request whose token has no tenant (false, or "") or another one, or
+// the target must equal it byte for byte (case counts) and is removed
+// before deciding: "/acme/config/x" is decided as "/config/x" for a token
+// of tenant "acme". A request whose token has no tenant (false, or one
+// that is not ValidTenant, such as "" or "%61cme") or another one, or
 // whose target has nothing after the tenant's segment, is denied. A fixed
 // tenant is a function that always returns it.
 func TenantSegment(tenantOf func(*http.Request) (string, bool)) Option {

@@ -16,9 +16,9 @@ import (
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-// fixedTokens accepts the token "t" and gives it a scope and the tenant
-// claim "acme".
-type fixedTokens struct{ scope string }
+// fixedTokens accepts the token "t" and gives it a scope and a tenant
+// claim.
+type fixedTokens struct{ scope, tenant string }
 
 func (f fixedTokens) Scope(_ context.Context, token string) (string, error) {
 	if token != "t" {
@@ -29,7 +29,7 @@ func (f fixedTokens) Scope(_ context.Context, token string) (string, error) {
 
 func (f fixedTokens) Claims(ctx context.Context, token string) (string, map[string]any, error) {
 	s, err := f.Scope(ctx, token)
-	return s, map[string]any{"tenant": "acme", "n": 1.0}, err
+	return s, map[string]any{"tenant": f.tenant, "n": 1.0}, err
 }
 
 // The proxies and how each hands the original request to AuthRequest.
@@ -87,11 +87,18 @@ func TestAgreesWithOracle(t *testing.T) {
 			aopts []AuthOption
 			mount oracle.Mount
 		)
+		// The tenant, usually plain, now and then a spelling that no
+		// tenant may have (escaped, empty, a dot segment, a '/').
+		tenant := "acme"
+		if rapid.IntRange(0, 2).Draw(t, "other tenant") == 0 {
+			tenant = rapid.SampledFrom([]string{"%61cme", "ac%20me", "ACME", "x~y.z_1-2", "", ".", "a/b", "a;b"}).Draw(t, "tenant")
+		}
 		switch rapid.IntRange(0, 3).Draw(t, "mount") {
 		case 1:
-			opts, mount = []Option{TenantSegment(acme)}, oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+			opts = []Option{TenantSegment(func(*http.Request) (string, bool) { return tenant, true })}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
 		case 2:
-			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
 		case 3:
 			opts, mount = []Option{UnsafeStripSegments(1)}, oracle.Mount{Segments: 1}
 		}
@@ -113,6 +120,9 @@ func TestAgreesWithOracle(t *testing.T) {
 		}
 		method := scopegen.Method().Draw(t, "method")
 		target := scopegen.Target(6).Draw(t, "target")
+		if rest, ok := strings.CutPrefix(target, "/acme/"); ok {
+			target = "/" + tenant + "/" + rest // the segment as the token's tenant is spelled
+		}
 		client := http.Header{}
 		for k, vs := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 1, 3}).Draw(t, "max headers")).Draw(t, "headers") {
 			client[http.CanonicalHeaderKey(k)] = vs
@@ -135,7 +145,7 @@ func TestAgreesWithOracle(t *testing.T) {
 			orq.Upgrades = upgrades
 			want := oracle.AllowRequest(set, mount, orq, read...)
 			w := httptest.NewRecorder()
-			AuthRequest(cache, fixedTokens{text}, p.proxy, opts, aopts...).ServeHTTP(w, r)
+			AuthRequest(cache, fixedTokens{text, tenant}, p.proxy, opts, aopts...).ServeHTTP(w, r)
 			if got := w.Code == http.StatusOK; got != want {
 				t.Fatalf("AuthRequest behind %s: scope %q, %q %q, headers %q: allowed %v, oracle says %v", p.proxy, text, orq.Method, orq.Target, r.Header, got, want)
 			}

@@ -35,7 +35,7 @@ const (
 	// after them ("/acme" under "/{tenant}").
 	NoMount
 	// NoTenant: the mount is bound to the token's tenant and the token has
-	// none (the claim is missing or not a string).
+	// none: the claim is missing, not a string, or not ValidTenant.
 	NoTenant
 	// WrongTenant: the target's tenant segment is not the token's tenant.
 	WrongTenant
@@ -301,6 +301,25 @@ func afterScheme(t string) (string, bool) {
 	return "", false
 }
 
+// ValidTenant reports whether t can be a tenant: one or more of RFC 3986's
+// unreserved characters (ASCII letters and digits, '-', '.', '_', '~'),
+// and not "." or "..". A segment can then equal it only as spelled,
+// escapes being no tenant's: a tenant "%61cme" would let a token reach
+// "/%61cme/…", which an upstream that decodes reads as acme's. A token
+// whose tenant is not valid has none (NoTenant).
+func ValidTenant(t string) bool {
+	if t == "" || t == "." || t == ".." {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
 // request is what a decision needs besides the headers: the method and
 // the raw target from the proxy's own source, the headers that carry them
 // (none when they come from the request line), and the token's tenant.
@@ -327,10 +346,12 @@ func (c *config) place(target string, rq *request) (string, match.Decision, Refu
 			return "", match.Decision{}, NoMount
 		}
 		if i == 0 && c.bound() {
-			if !rq.hasTenant || rq.tenant == "" {
+			if !rq.hasTenant || !ValidTenant(rq.tenant) {
 				return "", match.Decision{}, NoTenant
 			}
-			// Byte for byte: "%61cme" is not "acme", and case counts.
+			// Byte for byte, and the tenant holds no escape: the segment
+			// "%61cme", which an upstream decodes to "acme", is no tenant's.
+			// Case counts.
 			if p[1:1+j] != rq.tenant {
 				return "", match.Decision{}, WrongTenant
 			}

@@ -309,6 +309,57 @@ func TestAuthRequestProxies(t *testing.T) {
 	}
 }
 
+// A tenant is plain: the segment can equal it only as it is spelled, so a
+// tenant that holds an escape (which an upstream decodes) is none.
+func TestTenant(t *testing.T) {
+	for _, tc := range []struct {
+		tenant string
+		valid  bool
+	}{
+		{"acme", true}, {"ACME", true}, {"x~y.z_1-2", true}, {"a..b", true}, {"1", true},
+		{"", false}, {".", false}, {"..", false}, {"%61cme", false}, {"acme%2e", false}, {"a/b", false},
+		{"a b", false}, {"a;b", false}, {"a+b", false}, {"a:b", false}, {"é", false}, {"acme\x00", false},
+	} {
+		if got := ValidTenant(tc.tenant); got != tc.valid {
+			t.Errorf("ValidTenant(%q) = %v, want %v", tc.tenant, got, tc.valid)
+		}
+	}
+	type result struct {
+		Status int
+		Why    string
+	}
+	cache, _ := match.NewCache(1 << 20)
+	for _, tc := range []struct {
+		name, tenant, target string
+		want                 result
+	}{
+		{"plain", "acme", "/acme/config/clients/c1", result{200, "granted"}},
+		{"an escaped tenant", "%61cme", "/%61cme/config/clients/c1", result{403, "no-tenant"}},
+		{"an escaped tenant, the plain segment", "%61cme", "/acme/config/clients/c1", result{403, "no-tenant"}},
+		{"case counts", "ACME", "/ACME/config/clients/c1", result{200, "granted"}},
+		{"case counts, another", "ACME", "/acme/config/clients/c1", result{403, "wrong-tenant"}},
+		{"a tenant with a space", "a b", "/a%20b/config/clients/c1", result{403, "no-tenant"}},
+		{"a tenant with a sub-delimiter", "a+b", "/a+b/config/clients/c1", result{403, "no-tenant"}},
+	} {
+		var seen Decision
+		hook := WithHook(func(_ *http.Request, d Decision) { seen = d })
+		mw := Middleware(cache, func(*http.Request) (string, bool) { return "*:**", true },
+			TenantSegment(func(*http.Request) (string, bool) { return tc.tenant, true }), hook)(ok200)
+		w := httptest.NewRecorder()
+		mw.ServeHTTP(w, &http.Request{Method: "DELETE", RequestURI: tc.target, Header: http.Header{}})
+		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
+			t.Errorf("%s: Middleware (-want +got):\n%s", tc.name, diff)
+		}
+		// The same tenant in a token's claim.
+		h := http.Header{"Authorization": {"Bearer t"}, "X-Forwarded-Method": {"DELETE"}, "X-Forwarded-Uri": {tc.target}}
+		w = httptest.NewRecorder()
+		AuthRequest(cache, fixedTokens{"*:**", tc.tenant}, Caddy(), []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
+			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
 // Options that exclude each other are a programming error.
 func TestOptionConflicts(t *testing.T) {
 	cache, _ := match.NewCache(1)

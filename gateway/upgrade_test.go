@@ -60,7 +60,7 @@ func TestUpgrade(t *testing.T) {
 		h.Set("X-Original-Method", "GET")
 		h.Set("X-Original-Uri", tc.target)
 		w = httptest.NewRecorder()
-		AuthRequest(cache, fixedTokens{".:config/**"}, Nginx(), opts).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+		AuthRequest(cache, fixedTokens{".:config/**", "acme"}, Nginx(), opts).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
 		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
 			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
 		}

@@ -395,8 +395,8 @@ type e2eCase struct {
 	headers []string
 	http10  bool
 	// token names the bearer token: acme (the default), other (tenant
-	// othercorp), notenant, expired, garbage, twice (two Authorization
-	// headers), none.
+	// othercorp), notenant, escaped (tenant %61cme), expired, garbage,
+	// twice (two Authorization headers), none.
 	token string
 	// allow lists the proxies behind which the request is allowed ("*":
 	// all); elsewhere it is denied with one of deny (default 403).
@@ -480,6 +480,9 @@ var e2eCases = []e2eCase{
 	{name: "tenant escaped", line: "GET /%61cme/config/clients"},
 	{name: "token of another tenant", line: "GET /acme/config/clients", token: "other"},
 	{name: "token without a tenant", line: "GET /acme/config/clients", token: "notenant"},
+	// A tenant claim with an escape is none: its segment would reach acme.
+	{name: "token of the tenant %61cme", line: "DELETE /%61cme/webhooks/x", token: "escaped"},
+	{name: "token of the tenant %61cme, plain segment", line: "DELETE /acme/webhooks/x", token: "escaped"},
 
 	// Spoofed proxy headers: each is the proxy's own source behind some
 	// proxies (overwritten there for scopecheck, removed for the
@@ -628,6 +631,7 @@ func TestProxies(t *testing.T) {
 		"acme":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope}),
 		"other":    keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope}),
 		"notenant": keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope}),
+		"escaped":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "%61cme", "scope": e2eScope}),
 		"expired":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
 		"garbage":  "not.a.jwt",
 		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope}),

@@ -85,8 +85,8 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 	case *f.unsafeStrip < 0:
 		return proxy, nil, nil, errors.New("--unsafe-strip-segments must be at least 0")
 	case *f.tenant != "":
-		if r, _ := scope.CheckPath("/" + *f.tenant); r != scope.Canonical || strings.Contains(*f.tenant, "/") {
-			return proxy, nil, nil, fmt.Errorf("--tenant %q is not one canonical path segment", *f.tenant)
+		if !gateway.ValidTenant(*f.tenant) {
+			return proxy, nil, nil, fmt.Errorf("--tenant %q is not a plain tenant: give letters, digits, '-', '.', '_' and '~' only (no escape)", *f.tenant)
 		}
 		v := *f.tenant
 		return proxy, append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })), nil, nil

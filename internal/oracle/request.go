@@ -218,9 +218,13 @@ func TargetPath(t string) string {
 	return t
 }
 
+// plainTenant is what a tenant may hold: RFC 3986's unreserved characters.
+var plainTenant = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+
 // Unmount checks that a path is canonical and removes the mount from it.
 // It fails when the path is not canonical, has no segment after the
-// mount's, or its tenant's segment is not the tenant.
+// mount's, or its tenant's segment is not the tenant, or the tenant is not
+// plain (unreserved characters, not "." or "..").
 func Unmount(mount Mount, p string) (string, bool) {
 	if !Canonical(p) {
 		return "", false
@@ -229,7 +233,7 @@ func Unmount(mount Mount, p string) (string, bool) {
 	if len(segs) <= mount.Segments {
 		return "", false
 	}
-	if mount.Bound && (mount.Tenant == "" || segs[0] != mount.Tenant) {
+	if mount.Bound && (!plainTenant.MatchString(mount.Tenant) || mount.Tenant == "." || mount.Tenant == ".." || segs[0] != mount.Tenant) {
 		return "", false
 	}
 	return "/" + strings.Join(segs[mount.Segments:], "/"), true
