@@ -286,7 +286,7 @@ func FuzzGateway(f *testing.F) {
 		switch mountKind % 3 {
 		case 1:
 			opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return tenant, true }))
-			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
 		case 2:
 			opts = append(opts, gateway.UnsafeStripSegments(1))
 			mount = oracle.Mount{Segments: 1}

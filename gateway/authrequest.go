@@ -102,7 +102,8 @@ type AuthOption func(*config)
 
 // TenantClaim mounts the API under "/{tenant}" and binds that segment to
 // the token's claim of this name, a string, as TenantSegment binds it to a
-// function's answer. AuthRequest panics if its Tokens is not ClaimTokens.
+// function's answer; with a TenantSegment too, both must give the same
+// tenant. AuthRequest panics if its Tokens is not ClaimTokens.
 func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = name } }
 
 // AuthRequest is an authorization service for a proxy's subrequests
@@ -142,12 +143,11 @@ func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, 
 		}
 		var (
 			s   string
+			cl  map[string]any
 			err error
 		)
 		if c.claim != "" {
-			var cl map[string]any
 			s, cl, err = claims.Claims(r.Context(), token)
-			rq.tenant, rq.hasTenant = cl[c.claim].(string)
 		} else {
 			s, err = tokens.Scope(r.Context(), token)
 		}
@@ -159,9 +159,7 @@ func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, 
 			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true, TokenErr: err}, status)
 			return
 		}
-		if c.tenantOf != nil {
-			rq.tenant, rq.hasTenant = c.tenantOf(r)
-		}
+		c.bindTenants(r, cl, &rq)
 		m, scopeErr := cache.Get(s)
 		d := c.decide(m, r.Header, rq, c.hook != nil)
 		if c.hook != nil {

@@ -70,8 +70,8 @@ func (d Decision) Why() string {
 type Option func(*config)
 
 type config struct {
-	unbound  int
-	tenantOf func(*http.Request) (string, bool)
+	unbound int
+	tenants []func(*http.Request) (string, bool)
 	// claim is AuthRequest's TenantClaim.
 	claim string
 	hook  func(*http.Request, Decision)
@@ -88,19 +88,16 @@ func (c *config) mountSegments() int {
 }
 
 // bound reports whether the mount's one segment is the token's tenant.
-func (c *config) bound() bool { return c.tenantOf != nil || c.claim != "" }
+func (c *config) bound() bool { return len(c.tenants) > 0 || c.claim != "" }
 
 // check panics on options that contradict each other: an unbound mount
-// and a tenant binding, or two bindings.
+// and a tenant binding; or that cannot be.
 func (c *config) check() {
 	if c.unbound < 0 {
 		panic("gateway: UnsafeStripSegments needs n >= 0")
 	}
 	if c.bound() && c.unbound > 0 {
 		panic("gateway: UnsafeStripSegments and a tenant binding (TenantSegment, TenantClaim) exclude each other")
-	}
-	if c.tenantOf != nil && c.claim != "" {
-		panic("gateway: TenantSegment and TenantClaim exclude each other")
 	}
 	checkUpgrades(c.upgrades)
 }
@@ -113,9 +110,13 @@ func (c *config) check() {
 // of tenant "acme". A request whose token has no tenant (false, or one
 // that is not ValidTenant, such as "" or "%61cme") or another one, or
 // whose target has nothing after the tenant's segment, is denied. A fixed
-// tenant is a function that always returns it.
+// tenant is a function that always returns it. Several bindings
+// (TenantSegment given more than once, with TenantClaim) must all give the
+// same tenant, or the request is denied: a gateway for one customer under
+// an identity provider that serves several binds both the fixed tenant and
+// the token's claim.
 func TenantSegment(tenantOf func(*http.Request) (string, bool)) Option {
-	return func(c *config) { c.tenantOf = tenantOf }
+	return func(c *config) { c.tenants = append(c.tenants, tenantOf) }
 }
 
 // UnsafeStripSegments removes the first n segments of the target before
@@ -170,9 +171,7 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 				return
 			}
 			rq := request{method: r.Method, target: r.RequestURI}
-			if c.tenantOf != nil {
-				rq.tenant, rq.hasTenant = c.tenantOf(r)
-			}
+			c.bindTenants(r, nil, &rq)
 			m, err := cache.Get(s) // a nil matcher denies everything
 			d := c.decide(m, r.Header, rq, c.hook != nil)
 			if c.hook != nil {

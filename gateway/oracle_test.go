@@ -93,12 +93,19 @@ func TestAgreesWithOracle(t *testing.T) {
 		if rapid.IntRange(0, 2).Draw(t, "other tenant") == 0 {
 			tenant = rapid.SampledFrom([]string{"%61cme", "ac%20me", "ACME", "x~y.z_1-2", "", ".", "a/b", "a;b"}).Draw(t, "tenant")
 		}
-		switch rapid.IntRange(0, 3).Draw(t, "mount") {
+		tenantOf := TenantSegment(func(*http.Request) (string, bool) { return tenant, true })
+		switch rapid.IntRange(0, 5).Draw(t, "mount") {
 		case 1:
-			opts = []Option{TenantSegment(func(*http.Request) (string, bool) { return tenant, true })}
-			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
+			opts = []Option{tenantOf}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
 		case 2:
-			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenant: tenant}
+			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
+		case 4: // a fixed tenant and the token's claim
+			opts, aopts = []Option{TenantSegment(acme)}, []AuthOption{TenantClaim("tenant")}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme", tenant}}
+		case 5: // the same in Middleware: two TenantSegments
+			opts = []Option{TenantSegment(acme), tenantOf}
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme", tenant}}
 		case 3:
 			opts, mount = []Option{UnsafeStripSegments(1)}, oracle.Mount{Segments: 1}
 		}

@@ -37,7 +37,9 @@ const (
 	// NoTenant: the mount is bound to the token's tenant and the token has
 	// none: the claim is missing, not a string, or not ValidTenant.
 	NoTenant
-	// WrongTenant: the target's tenant segment is not the token's tenant.
+	// WrongTenant: the target's tenant segment is not the token's tenant,
+	// or the mount's bindings give different tenants (a fixed tenant and
+	// another in the token's claim).
 	WrongTenant
 	// Conflict: a second source of the method or the target (Decision.Other)
 	// means a request that the scope does not allow.
@@ -326,8 +328,38 @@ func ValidTenant(t string) bool {
 type request struct {
 	method, target string
 	own            [2]string
-	tenant         string
-	hasTenant      bool
+	// tenant is the tenant every binding gave (hasTenant), or why there
+	// is none: NoTenant when a binding gave none, WrongTenant when two
+	// gave different ones.
+	tenant    string
+	hasTenant bool
+	noTenant  Refusal
+}
+
+// bindTenant adds one binding's answer to the request's tenant: the first
+// sets it, and every other must give the same.
+func (rq *request) bindTenant(t string, ok bool) {
+	switch {
+	case rq.noTenant != Decided:
+	case !ok || !ValidTenant(t):
+		rq.noTenant = NoTenant
+	case rq.hasTenant && t != rq.tenant:
+		rq.noTenant = WrongTenant
+	default:
+		rq.tenant, rq.hasTenant = t, true
+	}
+}
+
+// bindTenants gives a request the tenant of each of the mount's bindings:
+// every TenantSegment, and the TenantClaim of claims, the token's.
+func (c *config) bindTenants(r *http.Request, claims map[string]any, rq *request) {
+	for _, tenantOf := range c.tenants {
+		rq.bindTenant(tenantOf(r))
+	}
+	if c.claim != "" {
+		t, ok := claims[c.claim].(string)
+		rq.bindTenant(t, ok)
+	}
 }
 
 // place checks that a target's path is canonical and removes the mount
@@ -346,7 +378,10 @@ func (c *config) place(target string, rq *request) (string, match.Decision, Refu
 			return "", match.Decision{}, NoMount
 		}
 		if i == 0 && c.bound() {
-			if !rq.hasTenant || !ValidTenant(rq.tenant) {
+			if rq.noTenant != Decided {
+				return "", match.Decision{}, rq.noTenant
+			}
+			if !rq.hasTenant {
 				return "", match.Decision{}, NoTenant
 			}
 			// Byte for byte, and the tenant holds no escape: the segment

@@ -196,7 +196,7 @@ func TestDecideAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := config{tenantOf: acme}
+	c := config{tenants: []func(*http.Request) (string, bool){acme}}
 	h := http.Header{"Accept": {"*/*"}, "User-Agent": {"x"}, "X-Request-Id": {"1"}, "X-Forwarded-Uri": {"/acme/webhooks/s1?a=1"},
 		"X-Http-Method-Override": {"PUT"}}
 	rq := request{method: "DELETE", target: "/acme/webhooks/s1?a=1&_method=PATCH", tenant: "acme", hasTenant: true}
@@ -360,6 +360,47 @@ func TestTenant(t *testing.T) {
 	}
 }
 
+// A fixed tenant and the token's claim (or two TenantSegments) bind the
+// mount together: the segment must be the fixed tenant, and so must the
+// token's.
+func TestTenantBindings(t *testing.T) {
+	type result struct {
+		Status int
+		Why    string
+	}
+	cache, _ := match.NewCache(1 << 20)
+	fixed := TenantSegment(acme)
+	for _, tc := range []struct {
+		name, claim, target string
+		want                result
+	}{
+		{"the token of the fixed tenant", "acme", "/acme/config/x", result{200, "granted"}},
+		{"a token of another tenant", "othercorp", "/acme/config/x", result{403, "wrong-tenant"}},
+		{"a token of another tenant, on its own segment", "othercorp", "/othercorp/config/x", result{403, "wrong-tenant"}},
+		{"a token without a tenant", "", "/acme/config/x", result{403, "no-tenant"}},
+		{"a token of an escaped tenant", "%61cme", "/acme/config/x", result{403, "no-tenant"}},
+		{"the token of the fixed tenant, another segment", "acme", "/othercorp/config/x", result{403, "wrong-tenant"}},
+	} {
+		var seen Decision
+		hook := WithHook(func(_ *http.Request, d Decision) { seen = d })
+		h := http.Header{"Authorization": {"Bearer t"}, "X-Original-Method": {"GET"}, "X-Original-Uri": {tc.target}}
+		w := httptest.NewRecorder()
+		AuthRequest(cache, fixedTokens{"*:**", tc.claim}, Nginx(), []Option{fixed, hook}, TenantClaim("tenant")).
+			ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
+			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
+		}
+		// Middleware, the token's tenant in a second TenantSegment.
+		tokenTenant := TenantSegment(func(*http.Request) (string, bool) { return tc.claim, tc.claim != "" })
+		mw := Middleware(cache, func(*http.Request) (string, bool) { return "*:**", true }, fixed, tokenTenant, hook)(ok200)
+		w = httptest.NewRecorder()
+		mw.ServeHTTP(w, &http.Request{Method: "GET", RequestURI: tc.target, Header: http.Header{}})
+		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
+			t.Errorf("%s: Middleware (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
 // Options that exclude each other are a programming error.
 func TestOptionConflicts(t *testing.T) {
 	cache, _ := match.NewCache(1)
@@ -370,7 +411,6 @@ func TestOptionConflicts(t *testing.T) {
 	}{
 		{"tenant and unsafe strip", func() { Middleware(cache, scopeOf, TenantSegment(acme), UnsafeStripSegments(1)) }},
 		{"negative strip", func() { Middleware(cache, scopeOf, UnsafeStripSegments(-1)) }},
-		{"two bindings", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{TenantSegment(acme)}, TenantClaim("t")) }},
 		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), nil, TenantClaim("t")) }},
 		{"upgrade to h2c", func() { Middleware(cache, scopeOf, AllowUpgrade("websocket", "H2C")) }},
 		{"upgrade to no protocol", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{AllowUpgrade("")}) }},

@@ -636,7 +636,7 @@ func TestProxies(t *testing.T) {
 		"garbage":  "not.a.jwt",
 		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope}),
 	}
-	mount := oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+	mount := oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme"}}
 	for _, f := range fronts {
 		t.Run(f.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -887,6 +887,7 @@ func TestProxyHeaders(t *testing.T) {
 	exp := time.Now().Add(time.Hour).Unix()
 	acme := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope})
 	other := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope})
+	notenant := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope})
 
 	// traefik sends forwardAuth's subrequest for an original request.
 	traefik := func(method, uri string, client ...string) string {
@@ -925,6 +926,7 @@ func TestProxyHeaders(t *testing.T) {
 	for _, run := range []struct {
 		args      []string
 		exchanges []exchange
+		logs      string // a line serve logs
 	}{
 		{[]string{"--proxy", "traefik", "--tenant-claim", "tenant"}, []exchange{
 			{"allowed", traefik("DELETE", "/acme/webhooks/s1?x=1", acme), 200},
@@ -945,11 +947,12 @@ func TestProxyHeaders(t *testing.T) {
 			{"other path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /authz ", 1), 404},
 			{"below the auth path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /auth/x ", 1), 404},
 			{"health", "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
-		}},
-		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme"}, []exchange{
+		}, ""},
+		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme", "--tenant-claim", "tenant"}, []exchange{
 			{"allowed", envoy("DELETE", "/acme/webhooks/s1?x=1", acme), 200},
 			{"read", envoy("GET", "/acme/config/clients", acme), 200},
-			{"fixed tenant, whatever the claim", envoy("GET", "/acme/config/clients", other), 200},
+			{"fixed tenant, a token of another", envoy("GET", "/acme/config/clients", other), 403},
+			{"fixed tenant, a token without one", envoy("GET", "/acme/config/clients", notenant), 403},
 			{"read-only", envoy("PUT", "/acme/config/clients/c1", acme), 403},
 			{"other tenant", envoy("GET", "/othercorp/config/clients", other), 403},
 			{"dot dot, decided not redirected", envoy("DELETE", "/acme/webhooks/../config/clients/c1", acme), 403},
@@ -972,14 +975,22 @@ func TestProxyHeaders(t *testing.T) {
 			{"not under the prefix", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme", "/authacme", 1), 404},
 			{"the prefix alone", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme/config/clients", "/auth", 1), 404},
 			{"health", "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
-		}},
+		}, ""},
+		// A fixed tenant alone takes any tenant's token, and says so.
+		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme"}, []exchange{
+			{"a token of another tenant", envoy("GET", "/acme/config/clients", other), 200},
+			{"another tenant", envoy("GET", "/othercorp/config/clients", other), 403},
+		}, `"msg":"--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API","tenant":"acme"`},
 	} {
-		t.Run(run.args[1], func(t *testing.T) {
+		t.Run(strings.Join(run.args[1:], " "), func(t *testing.T) {
 			srv := startServe(t, bin, nil, append(run.args, "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience)...)
 			for _, x := range run.exchanges {
 				if got := sendRaw(t, srv.addr, x.raw); got != x.want {
 					t.Errorf("%s: status %d, want %d\n%s", x.name, got, x.want, x.raw)
 				}
+			}
+			if !strings.Contains(srv.logs.String(), run.logs) {
+				t.Errorf("serve's log lacks %s:\n%s", run.logs, srv.logs.String())
 			}
 		})
 	}

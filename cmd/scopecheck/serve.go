@@ -158,6 +158,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *issuer, "audience", *audience)
 	}
+	if *reqFlags.tenant != "" && *reqFlags.tenantClaim == "" {
+		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
+			"tenant", *reqFlags.tenant)
+	}
 	switch {
 	case jwksURL:
 		v, err := gateway.NewJWTFromURL(ctx, *jwks, jopts)

@@ -26,7 +26,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 		proxy:       fs.String("proxy", "", "the proxy in front (required): nginx, ingress-nginx, traefik, caddy or envoy"),
 		authPath:    fs.String("auth-path", "/auth", "the one path that answers decisions; for envoy, the http_service's path_prefix"),
 		tenantClaim: fs.String("tenant-claim", "", "the API is under /{tenant}: that segment must equal this claim of the token (a string)"),
-		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value"),
+		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value (with --tenant-claim, so must the token's claim)"),
 		unsafeStrip: fs.Int("unsafe-strip-segments", 0, "remove this many leading segments and bind none to the token: a token then reaches every tenant"),
 		strip:       fs.Int("strip-segments", 0, "replaced by --tenant-claim, --tenant and --unsafe-strip-segments"),
 		upgrades:    fs.String("allow-upgrade", "", "protocols, comma-separated, that a request may ask to switch to (such as websocket; never h2c); by default every protocol switch is refused"),
@@ -73,29 +73,26 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 		}
 		opts = append(opts, gateway.AllowUpgrade(protocols...))
 	}
-	bindings := 0
-	for _, set := range []bool{*f.tenantClaim != "", *f.tenant != "", *f.unsafeStrip != 0} {
-		if set {
-			bindings++
-		}
-	}
+	var aopts []gateway.AuthOption
 	switch {
-	case bindings > 1:
-		return proxy, nil, nil, errors.New("give at most one of --tenant-claim, --tenant and --unsafe-strip-segments")
 	case *f.unsafeStrip < 0:
 		return proxy, nil, nil, errors.New("--unsafe-strip-segments must be at least 0")
-	case *f.tenant != "":
+	case *f.unsafeStrip > 0 && (*f.tenant != "" || *f.tenantClaim != ""):
+		return proxy, nil, nil, errors.New("--unsafe-strip-segments binds no tenant: give it without --tenant and --tenant-claim")
+	case *f.unsafeStrip > 0:
+		opts = append(opts, gateway.UnsafeStripSegments(*f.unsafeStrip))
+	}
+	if *f.tenant != "" {
 		if !gateway.ValidTenant(*f.tenant) {
 			return proxy, nil, nil, fmt.Errorf("--tenant %q is not a plain tenant: give letters, digits, '-', '.', '_' and '~' only (no escape)", *f.tenant)
 		}
 		v := *f.tenant
-		return proxy, append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })), nil, nil
-	case *f.tenantClaim != "":
-		return proxy, opts, []gateway.AuthOption{gateway.TenantClaim(*f.tenantClaim)}, nil
-	case *f.unsafeStrip > 0:
-		return proxy, append(opts, gateway.UnsafeStripSegments(*f.unsafeStrip)), nil, nil
+		opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true }))
 	}
-	return proxy, opts, nil, nil
+	if *f.tenantClaim != "" {
+		aopts = append(aopts, gateway.TenantClaim(*f.tenantClaim))
+	}
+	return proxy, opts, aopts, nil
 }
 
 // route makes the auth path, and only it, answer decisions: exactly that

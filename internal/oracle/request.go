@@ -11,12 +11,13 @@ import (
 )
 
 // Mount is what a gateway removes from the front of a target before
-// deciding: Segments leading segments, the first of which must equal
-// Tenant when Bound.
+// deciding: Segments leading segments, the first of which, when Bound,
+// must equal each of Tenants (what each binding gives: a fixed tenant, the
+// token's claim …).
 type Mount struct {
 	Segments int
 	Bound    bool
-	Tenant   string
+	Tenants  []string
 }
 
 // Request is a request as a gateway sees it: the method and the raw target
@@ -223,7 +224,7 @@ var plainTenant = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 
 // Unmount checks that a path is canonical and removes the mount from it.
 // It fails when the path is not canonical, has no segment after the
-// mount's, or its tenant's segment is not the tenant, or the tenant is not
+// mount's, or its tenant's segment is not each tenant, or a tenant is not
 // plain (unreserved characters, not "." or "..").
 func Unmount(mount Mount, p string) (string, bool) {
 	if !Canonical(p) {
@@ -233,8 +234,13 @@ func Unmount(mount Mount, p string) (string, bool) {
 	if len(segs) <= mount.Segments {
 		return "", false
 	}
-	if mount.Bound && (!plainTenant.MatchString(mount.Tenant) || mount.Tenant == "." || mount.Tenant == ".." || segs[0] != mount.Tenant) {
+	if mount.Bound && len(mount.Tenants) == 0 {
 		return "", false
+	}
+	for _, t := range mount.Tenants {
+		if !plainTenant.MatchString(t) || t == "." || t == ".." || segs[0] != t {
+			return "", false
+		}
 	}
 	return "/" + strings.Join(segs[mount.Segments:], "/"), true
 }
