@@ -161,7 +161,8 @@ func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, 
 		}
 		c.bindTenants(r, cl, &rq)
 		m, scopeErr := cache.Get(s)
-		d := c.decide(m, r.Header, rq, c.hook != nil)
+		var d Decision
+		c.decide(&d, m, r.Header, rq, c.hook != nil)
 		if c.hook != nil {
 			d.ScopeErr = scopeErr
 			c.hook(r, d)

@@ -49,7 +49,24 @@ type Decision struct {
 	// Decision is the scope's decision. When the whole target is not
 	// canonical, its Rule and Offset are those of Target.
 	match.Decision
+
+	// sources are the request's other sources (Sources), kept in the
+	// Decision so that observing them allocates nothing.
+	sources  [2 * MaxSources]Source
+	nsources uint8
 }
+
+// Sources are the request's other sources of its method or target, each
+// with the request it means (as Other): every method that a header or a
+// query parameter gave besides the proxy's own (on the proxy's target),
+// every target one gave (with the proxy's method), each once and named by
+// the first source that gave it, and the source that may mean any method
+// (a POST's body, a "_method" that does not decode; Method ""). They are
+// what took part in the decision besides the proxy's own request, allowed
+// or denied, at most 2*MaxSources-1 of them. They are there only for a
+// hook, and only once the whole target was found canonical and its mount
+// bound; the slice shares d's memory.
+func (d *Decision) Sources() []Source { return d.sources[:d.nsources] }
 
 // Why names the reason of the decision: "no-token" or "invalid-token"
 // when there was no usable token, the refusal when there is one, else the
@@ -173,7 +190,8 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 			rq := request{method: r.Method, target: r.RequestURI}
 			c.bindTenants(r, nil, &rq)
 			m, err := cache.Get(s) // a nil matcher denies everything
-			d := c.decide(m, r.Header, rq, c.hook != nil)
+			var d Decision
+			c.decide(&d, m, r.Header, rq, c.hook != nil)
 			if c.hook != nil {
 				d.ScopeErr = err
 				c.hook(r, d)

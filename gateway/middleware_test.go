@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,6 +158,45 @@ func TestMiddlewareHook(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("hook saw (-want +got):\n%s", diff)
+	}
+}
+
+// The hook sees every source that took part, allowed or denied, each with
+// the request it means; never the proxy's own.
+func TestDecisionSources(t *testing.T) {
+	var seen []Source
+	srv := newServer(t, TenantSegment(acme), WithHook(func(r *http.Request, d Decision) {
+		seen = append([]Source(nil), d.Sources()...)
+		slices.SortFunc(seen, func(a, b Source) int { return strings.Compare(a.Name+a.Method+a.Target, b.Name+b.Method+b.Target) })
+	}))
+	for _, tc := range []struct {
+		name, method, target string
+		headers              []string
+		want                 []Source
+	}{
+		{"none", "GET", "/acme/config/x", nil, nil},
+		{"the request's own method upper-cased is not another source", "get", "/acme/config/x", nil, nil},
+		{"allowed", "GET", "/acme/config/x?_method=head", []string{"X-Original-URL: /acme/config/y"}, []Source{
+			{"X-Original-Url", "GET", "/acme/config/y"},
+			{"_method", "HEAD", "/acme/config/x"},
+			{"_method", "head", "/acme/config/x"},
+		}},
+		// Each method and target once, with the first source that gave it.
+		{"the same method twice", "GET", "/acme/config/x?_method=HEAD", []string{"X-HTTP-Method-Override: HEAD"}, []Source{
+			{"_method", "HEAD", "/acme/config/x"},
+		}},
+		{"denied", "POST", "/acme/config/x", []string{"X-Original-URL: /acme/config/y,/acme/z"}, []Source{
+			{"POST body", "", "/acme/config/x"},
+			{"X-Original-Url", "POST", "/acme/config/y"},
+			{"X-Original-Url", "POST", "/acme/config/y,/acme/z"},
+			{"X-Original-Url", "POST", "/acme/z"},
+		}},
+	} {
+		seen = nil
+		send(t, srv, tc.method, tc.target, ".:config/**", tc.headers...)
+		if diff := cmp.Diff(tc.want, seen); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }
 

@@ -396,43 +396,68 @@ func (c *config) place(target string, rq *request) (string, match.Decision, Refu
 	return p, match.Decision{}, Decided
 }
 
-// decide decides a request with a scope's matcher m (nil denies all):
-// the proxy's own method and target first, then every other meaning its
-// sources give it. With explain, the decision carries match.Decide's
+// keepSources records in d every source of s but the proxy's own request
+// (and the upper-case form of its method), each with the request it means.
+func (d *Decision) keepSources(s *sources) {
+	add := func(x Source) {
+		if int(d.nsources) < len(d.sources) {
+			d.sources[d.nsources] = x
+			d.nsources++
+		}
+	}
+	for _, m := range s.methods[1:s.nm] {
+		if m.source != "" {
+			add(Source{m.source, m.value, d.Target})
+		}
+	}
+	for _, t := range s.targets[1:s.nt] {
+		add(Source{t.source, d.Method, targetPath(t.value)})
+	}
+	if s.every != "" {
+		add(Source{s.every, "", d.Target})
+	}
+}
+
+// decide decides a request into d, a zero Decision, with a scope's
+// matcher m (nil denies all): the proxy's own method and target first,
+// then every other meaning its sources give it. With explain, the decision carries match.Decide's
 // reasons; without, only Allow runs on the allow path.
-func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain bool) Decision {
-	d := Decision{Method: rq.method, Target: targetPath(rq.target)}
+func (c *config) decide(d *Decision, m *match.Matcher, h http.Header, rq request, explain bool) {
+	d.Method, d.Target = rq.method, targetPath(rq.target)
 	if rq.method == "" || rq.target == "" {
 		d.Refusal = NoTarget
-		return d
+		return
 	}
 	path, md, why := c.place(d.Target, &rq)
 	if md.Reason == match.NotCanonical || why != Decided {
 		d.Decision, d.Refusal = md, why
-		return d
+		return
 	}
 	d.Path = path
 	var s sources
 	s.addMethod("", rq.method)
 	s.addTarget("", rq.target)
 	s.collect(h, rq.own, c.upgrades)
+	if explain {
+		d.keepSources(&s)
+	}
 	if s.proto.refuse() {
 		d.Refusal = Upgrade
-		return d
+		return
 	}
 	if s.token != "" {
 		d.Refusal, d.Other = QueryToken, Source{Name: s.token}
-		return d
+		return
 	}
 	if s.overflow {
 		d.Refusal = TooManySources
-		return d
+		return
 	}
 	if !m.Allow(rq.method, path) {
 		if explain {
 			d.Decision = m.Decide(rq.method, path)
 		}
-		return d
+		return
 	}
 	for i := 0; i < s.nt; i++ {
 		t := s.targets[i]
@@ -442,7 +467,7 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 			p, omd, owhy = c.place(other, &rq)
 			if omd.Reason == match.NotCanonical || owhy != Decided {
 				d.Refusal, d.Other, d.Decision = Conflict, Source{t.source, rq.method, other}, omd
-				return d
+				return
 			}
 		}
 		for j := 0; j < s.nm; j++ {
@@ -460,12 +485,12 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 			if explain {
 				d.Decision = m.Decide(mj.value, p)
 			}
-			return d
+			return
 		}
 		if s.every != "" && !m.AllowEveryMethod(p) {
 			// No one method's Decide explains this; the refusal does.
 			d.Refusal, d.Other = Conflict, Source{s.every, "", other}
-			return d
+			return
 		}
 	}
 	if explain {
@@ -473,5 +498,4 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 	} else {
 		d.Allowed, d.Reason = true, match.Granted
 	}
-	return d
 }

@@ -201,10 +201,11 @@ func TestDecideAllocs(t *testing.T) {
 		"X-Http-Method-Override": {"PUT"}}
 	rq := request{method: "DELETE", target: "/acme/webhooks/s1?a=1&_method=PATCH", tenant: "acme", hasTenant: true}
 	for _, explain := range []bool{false, true} {
-		if d := c.decide(m, h, rq, explain); !d.Allowed {
+		var d Decision
+		if c.decide(&d, m, h, rq, explain); !d.Allowed {
 			t.Fatalf("denied: %+v", d)
 		}
-		if n := testing.AllocsPerRun(100, func() { c.decide(m, h, rq, explain) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { d = Decision{}; c.decide(&d, m, h, rq, explain) }); n != 0 {
 			t.Errorf("decide (explain %v) makes %v allocations, want 0", explain, n)
 		}
 	}

@@ -408,6 +408,8 @@ type e2eCase struct {
 	// protocols; the request keeps its connection open (no "Connection:
 	// close") when it has one.
 	then string
+	// logged are texts that serve's decision line holds, where it decides.
+	logged []string
 }
 
 var e2eCases = []e2eCase{
@@ -418,8 +420,15 @@ var e2eCases = []e2eCase{
 	{name: "delete", line: "DELETE /acme/webhooks/subscriptions/s1", allow: "*"},
 	{name: "write login policy", line: "PUT /acme/config/loginPolicies/p1", allow: "*"},
 	{name: "root of tenant", line: "GET /acme/", deny: []int{403}},
-	{name: "override both allowed", line: "POST /acme/webhooks/s1", headers: []string{"X-HTTP-Method-Override: DELETE"}, allow: "*"},
-	{name: "second target both allowed", line: "GET /acme/config/clients", headers: []string{"X-Original-URL: /acme/config/tokenPolicies"}, allow: "*"},
+	// The log names every source that took part, allowed or not.
+	{name: "override both allowed", line: "POST /acme/webhooks/s1", headers: []string{"X-HTTP-Method-Override: DELETE"}, allow: "*",
+		logged: []string{`"sources":[{"name":"X-Http-Method-Override","method":"DELETE","target":"/acme/webhooks/s1"},{"name":"POST body","method":"(any)","target":"/acme/webhooks/s1"}]`}},
+	{name: "second target both allowed", line: "GET /acme/config/clients", headers: []string{"X-Rewrite-URL: /acme/config/tokenPolicies"}, allow: "*",
+		logged: []string{`"sources":[{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/tokenPolicies"}]`}},
+	{name: "_method allowed", line: "GET /acme/config/clients?_method=HEAD", allow: "*",
+		logged: []string{`"sources":[{"name":"_method","method":"HEAD","target":"/acme/config/clients"}]`}},
+	{name: "second target denied", line: "GET /acme/config/clients", headers: []string{"X-Rewrite-URL: /acme/users,/acme/config/x"},
+		logged: []string{`{"name":"X-Rewrite-Url","method":"GET","target":"/acme/users"}`, `{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/x"}`, `"source":"X-Rewrite-Url","source_method":"GET","source_target":"/acme/users,/acme/config/x"`}},
 	{name: "_method the same", line: "GET /acme/config/clients?_method=GET", allow: "*"},
 	{name: "absolute form", line: "GET http://api/acme/config/clients", allow: "*"},
 
@@ -682,6 +691,20 @@ func TestProxies(t *testing.T) {
 				}
 				reached := up.all()[before:]
 				srv.awaitDecision(t, got, decided)
+				if len(c.logged) > 0 {
+					lines := strings.Split(srv.logs.String(), "\n")
+					line := ""
+					for i := len(lines) - 1; i >= 0 && line == ""; i-- {
+						if strings.Contains(lines[i], `"msg":"decision"`) {
+							line = lines[i]
+						}
+					}
+					for _, want := range c.logged {
+						if !strings.Contains(line, want) {
+							t.Errorf("%s: the decision line lacks %s:\n%s", c.name, want, line)
+						}
+					}
+				}
 				if inList(c.allow, f.name) {
 					if got != http.StatusOK || len(reached) != 1 {
 						t.Errorf("%s: %s: status %d, %d requests upstream; want 200 and 1\n%s", c.name, c.line, got, len(reached), srv.logs.String())
@@ -712,40 +735,42 @@ func TestProxies(t *testing.T) {
 			// that serve allows is the one the upstream gets, and
 			// whatever reaches the upstream is checked below.
 			allowed := 0
-			rapid.Check(t, func(rt *rapid.T) {
-				method := rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "MOVE", "get", "trace"}).Draw(rt, "method")
-				target := scopegen.Target(5).Draw(rt, "target")
-				var raw strings.Builder
-				raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: api\r\n")
-				for name, values := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, "max headers")).Draw(rt, "headers") {
-					for _, v := range values {
-						raw.WriteString(name + ": " + v + "\r\n")
+			t.Run("generated", func(t *testing.T) {
+				rapid.Check(t, func(rt *rapid.T) {
+					method := rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "MOVE", "get", "trace"}).Draw(rt, "method")
+					target := scopegen.Target(5).Draw(rt, "target")
+					var raw strings.Builder
+					raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: api\r\n")
+					for name, values := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, "max headers")).Draw(rt, "headers") {
+						for _, v := range values {
+							raw.WriteString(name + ": " + v + "\r\n")
+						}
 					}
-				}
-				raw.WriteString("Authorization: Bearer " + tokens["wide"] + "\r\nConnection: close\r\n\r\n")
-				if target == "" || strings.ContainsFunc(strings.TrimSuffix(raw.String(), "\r\n\r\n"), func(r rune) bool {
-					return r < 0x20 && r != '\r' && r != '\n' || r == 0x7F
-				}) || strings.Contains(target, " ") || strings.Count(raw.String(), "\n") != strings.Count(raw.String(), "\r\n") {
-					return // no request line or header a client could send
-				}
-				before, decided := len(up.all()), len(srv.decisions(t))
-				got := sendRaw(t, addr, raw.String())
-				reached := up.all()[before:]
-				srv.awaitDecision(t, got, decided)
-				if got != http.StatusOK {
-					if len(reached) != 0 {
-						rt.Fatalf("%q: status %d, but the upstream received %v", raw.String(), got, reached)
+					raw.WriteString("Authorization: Bearer " + tokens["wide"] + "\r\nConnection: close\r\n\r\n")
+					if target == "" || strings.ContainsFunc(strings.TrimSuffix(raw.String(), "\r\n\r\n"), func(r rune) bool {
+						return r < 0x20 && r != '\r' && r != '\n' || r == 0x7F
+					}) || strings.Contains(target, " ") || strings.Count(raw.String(), "\n") != strings.Count(raw.String(), "\r\n") {
+						return // no request line or header a client could send
 					}
-					return
-				}
-				allowed++
-				d := srv.decisions(t)
-				if len(reached) != 1 || len(d) != decided+1 {
-					rt.Fatalf("%q: allowed; %d requests upstream, %d decisions", raw.String(), len(reached), len(d)-decided)
-				}
-				if last := d[len(d)-1]; last["allowed"] != true || last["method"] != reached[0].Method || last["target"] != oracle.TargetPath(reached[0].RequestURI) {
-					rt.Fatalf("%q: serve allowed %v %v; the upstream received %s %s", raw.String(), last["method"], last["target"], reached[0].Method, reached[0].RequestURI)
-				}
+					before, decided := len(up.all()), len(srv.decisions(t))
+					got := sendRaw(t, addr, raw.String())
+					reached := up.all()[before:]
+					srv.awaitDecision(t, got, decided)
+					if got != http.StatusOK {
+						if len(reached) != 0 {
+							rt.Fatalf("%q: status %d, but the upstream received %v", raw.String(), got, reached)
+						}
+						return
+					}
+					allowed++
+					d := srv.decisions(t)
+					if len(reached) != 1 || len(d) != decided+1 {
+						rt.Fatalf("%q: allowed; %d requests upstream, %d decisions", raw.String(), len(reached), len(d)-decided)
+					}
+					if last := d[len(d)-1]; last["allowed"] != true || last["method"] != reached[0].Method || last["target"] != oracle.TargetPath(reached[0].RequestURI) {
+						rt.Fatalf("%q: serve allowed %v %v; the upstream received %s %s", raw.String(), last["method"], last["target"], reached[0].Method, reached[0].RequestURI)
+					}
+				})
 			})
 			t.Logf("%d generated requests allowed", allowed)
 			if allowed == 0 {

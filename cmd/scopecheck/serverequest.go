@@ -115,18 +115,41 @@ func (f *requestFlags) route(mux *http.ServeMux, auth http.Handler) http.Handler
 }
 
 // requestAttrs are the log attributes of a decision's request side: the
-// whole target as received, the path decided on, and, for a conflict, the
-// second source and what it means. Each is the client's, so each is
-// clipped (gateway.Clip).
+// whole target as received, the path decided on, every other source that
+// took part and the request it means (sources), and, for a refusal that
+// names one, the source that refused it. Each is the client's, so each is
+// clipped (gateway.Clip), and there are at most 2*gateway.MaxSources-1
+// sources.
 func requestAttrs(d gateway.Decision) []any {
 	clip := gateway.Clip
 	attrs := []any{"method", clip(d.Method), "target", clip(d.Target), "path", clip(d.Path)}
-	if d.Refusal == gateway.Conflict {
-		m := d.Other.Method
-		if m == "" {
-			m = "(any)"
+	if src := d.Sources(); len(src) > 0 {
+		logged := make([]loggedSource, len(src))
+		for i, x := range src {
+			logged[i] = loggedSource{clip(x.Name), clip(anyMethod(x.Method)), clip(x.Target)}
 		}
-		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(m), "source_target", clip(d.Other.Target))
+		attrs = append(attrs, "sources", logged)
+	}
+	switch d.Refusal {
+	case gateway.Conflict:
+		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(anyMethod(d.Other.Method)), "source_target", clip(d.Other.Target))
+	case gateway.QueryToken:
+		attrs = append(attrs, "source", clip(d.Other.Name))
 	}
 	return attrs
+}
+
+// loggedSource is a source as the log shows it.
+type loggedSource struct {
+	Name   string `json:"name"`
+	Method string `json:"method"`
+	Target string `json:"target"`
+}
+
+// anyMethod names the method of a source that may mean any.
+func anyMethod(m string) string {
+	if m == "" {
+		return "(any)"
+	}
+	return m
 }
