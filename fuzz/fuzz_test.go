@@ -257,8 +257,8 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-// FuzzGateway: gateway.Middleware and gateway.AuthRequest (behind nginx
-// and behind Envoy) allow exactly the requests the oracle's reading of the
+// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware and
+// gateway.AuthRequest (behind nginx and behind Envoy) allow exactly the requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
 // no mount (its tenant plain or not), with WebSocket upgrades allowed or
@@ -314,6 +314,11 @@ func FuzzGateway(f *testing.F) {
 			oracle.Request{Method: method, Target: target, Header: client})
 
 		tokens := fixedScope(s)
+		withToken := client.Clone()
+		withToken.Set("Authorization", "Bearer t")
+		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts)(ok200),
+			&http.Request{Method: method, RequestURI: target, Header: withToken.Clone()},
+			oracle.Request{Method: method, Target: target, Header: withToken})
 		nginx := client.Clone()
 		nginx.Set("Authorization", "Bearer t")
 		nginx.Set("X-Original-Method", method)

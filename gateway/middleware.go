@@ -7,6 +7,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -15,8 +16,10 @@ import (
 )
 
 // ScopeFunc returns the scope of the token a request carries, and false
-// when the request carries no usable token. It runs after authentication
-// (JWT verification or token introspection), which is not this package's.
+// when the request carries no usable token. It runs after an
+// authentication step of the caller's; it cannot say that the token could
+// not be checked at all (an outage), so Middleware answers that 401 too:
+// TokenMiddleware verifies tokens itself and answers outages 503.
 type ScopeFunc func(*http.Request) (scope string, ok bool)
 
 // Decision is what a Hook observes of one request.
@@ -69,10 +72,13 @@ type Decision struct {
 func (d *Decision) Sources() []Source { return d.sources[:d.nsources] }
 
 // Why names the reason of the decision: "no-token" or "invalid-token"
-// when there was no usable token, the refusal when there is one, else the
-// scope's reason ("granted", "read-only", "not-canonical" …).
+// when there was no usable token, "unavailable" when the token could not
+// be checked at all, the refusal when there is one, else the scope's
+// reason ("granted", "read-only", "not-canonical" …).
 func (d Decision) Why() string {
 	switch {
+	case d.NoToken && errors.Is(d.TokenErr, ErrUnavailable):
+		return "unavailable"
 	case d.NoToken && d.TokenErr != nil:
 		return "invalid-token"
 	case d.NoToken:
@@ -202,6 +208,25 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 			}
 			w.Header().Set("WWW-Authenticate", d.challenge())
 			http.Error(w, "insufficient scope", http.StatusForbidden)
+		})
+	}
+}
+
+// TokenMiddleware is Middleware with the token check built in: it takes
+// the bearer token of the one Authorization header, as AuthRequest does,
+// verifies it with tokens (a JWT, an Introspection, or any Tokens), and
+// decides the request as Middleware does. It answers 401 with an
+// invalid_token challenge without a usable token (missing, more than one
+// Authorization header, unverifiable, inactive), 503 without a challenge
+// when the token could not be checked at all (its error wraps
+// ErrUnavailable: no key set loaded, introspection unreachable), and 403
+// as Middleware does. TenantClaim binds the mount to a claim of the token,
+// and needs tokens that are ClaimTokens. It panics as AuthRequest does.
+func TokenMiddleware(cache *match.Cache, tokens Tokens, opts []Option, aopts ...AuthOption) func(http.Handler) http.Handler {
+	g := newGuard(cache, tokens, opts, aopts, true)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			g.serve(w, r, request{method: r.Method, target: r.RequestURI}, next)
 		})
 	}
 }

@@ -73,9 +73,10 @@ func viaHeaders(methodHeader, uriHeader, base string) func(string, string, http.
 
 // TestAgreesWithOracle: on generated scopes, mounts and requests (targets
 // with tricky mount segments, queries with "_method", absolute forms;
-// headers of every source in several spellings), Middleware and
-// AuthRequest behind every proxy allow exactly what the oracle's reading
-// of the language reference's "At the gateway" allows.
+// headers of every source in several spellings), Middleware,
+// TokenMiddleware and AuthRequest behind every proxy allow exactly what
+// the oracle's reading of the language reference's "At the gateway"
+// allows.
 func TestAgreesWithOracle(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		// Wide items now and then, so that the sources, not the
@@ -143,6 +144,15 @@ func TestAgreesWithOracle(t *testing.T) {
 			if got := w.Code == http.StatusOK; got != want {
 				t.Fatalf("Middleware: scope %q, %q %q, headers %q: allowed %v, oracle says %v", text, method, target, client, got, want)
 			}
+		}
+		// TokenMiddleware: the same request, its token in Authorization.
+		withToken := client.Clone()
+		withToken.Set("Authorization", "Bearer t")
+		want := oracle.AllowRequest(set, mount, oracle.Request{Method: method, Target: target, Header: withToken, Upgrades: upgrades}, read...)
+		w := httptest.NewRecorder()
+		TokenMiddleware(cache, fixedTokens{text, tenant}, opts, aopts...)(ok200).ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: withToken.Clone()})
+		if got := w.Code == http.StatusOK; got != want {
+			t.Fatalf("TokenMiddleware: scope %q, %q %q, headers %q: allowed %v, oracle says %v", text, method, target, withToken, got, want)
 		}
 		for _, p := range proxies {
 			r, orq, ok := p.subrequest(method, target, client)
