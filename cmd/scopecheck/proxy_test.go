@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -151,7 +152,9 @@ func (s *server) decisions(t *testing.T) []map[string]any {
 // pipe, after the answer.
 func (s *server) awaitDecision(t *testing.T, status, decided int) {
 	t.Helper()
-	if status != http.StatusOK && status != http.StatusUnauthorized && status != http.StatusForbidden {
+	switch status {
+	case http.StatusOK, http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable:
+	default:
 		return // the proxy answered by itself
 	}
 	for i := 0; i < 200 && len(s.decisions(t)) == decided; i++ {
@@ -815,6 +818,132 @@ func TestProxies(t *testing.T) {
 				t.Error("serve did not log its stop")
 			}
 			t.Logf("what reached the authoriser:\n%s", srv.logs.String())
+		})
+	}
+}
+
+// introspectionEndpoint is an RFC 7662 endpoint for the end-to-end tests:
+// it knows the tokens "acme", "acme-2", "acme-3" (tenant acme), "other"
+// (tenant othercorp) and "notenant", all with e2eScope; every other token
+// is inactive. fail makes it answer 500 to everything.
+type introspectionEndpoint struct {
+	*httptest.Server
+	fail atomic.Bool
+}
+
+func newIntrospectionEndpoint(t *testing.T, secret string) *introspectionEndpoint {
+	e := &introspectionEndpoint{}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pw, _ := r.BasicAuth(); pw != secret || e.fail.Load() {
+			http.Error(w, "unavailable", http.StatusInternalServerError)
+			return
+		}
+		answer := map[string]any{"active": true, "scope": e2eScope, "iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix()}
+		switch r.PostFormValue("token") {
+		case "acme", "acme-2", "acme-3":
+			answer["tenant"] = "acme"
+		case "other":
+			answer["tenant"] = "othercorp"
+		case "notenant":
+		default:
+			answer = map[string]any{"active": false}
+		}
+		json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+// TestProxyOutages puts "scopecheck serve" behind the README's nginx and
+// Caddy configurations, and nginx in ingress-nginx's shape, with its token
+// verification failing: a JWKS URL where nothing listens, one that answers
+// 500, and an introspection endpoint (which first answers, tenant claim
+// and all, as a working one does) that answers 500 and then cannot be
+// reached. Every request is then answered 503 through nginx and Caddy (500
+// through ingress-nginx, which maps nothing), serve logs it as
+// "unavailable", and the upstream sees nothing.
+func TestProxyOutages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin, keys, _ := setupServe(t)
+	jwtToken := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": e2eScope})
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+	request := func(line, token string) string {
+		raw := line + " HTTP/1.1\r\nHost: api\r\n"
+		if token != "" {
+			raw += "Authorization: Bearer " + token + "\r\n"
+		}
+		return raw + "Connection: close\r\n\r\n"
+	}
+	const secret = "e2e-secret"
+	for _, f := range fronts {
+		outage := http.StatusServiceUnavailable
+		if f.name == "ingress-nginx" {
+			outage = http.StatusInternalServerError
+		}
+		// send sends a request through a proxy in front of srv, and checks
+		// its status, what reached the upstream, and the reason serve
+		// logged.
+		send := func(t *testing.T, addr string, srv *server, up *recorder, name, raw string, want int, reason string) {
+			t.Helper()
+			before, decided := len(up.all()), len(srv.decisions(t))
+			got := sendRaw(t, addr, raw)
+			srv.awaitDecision(t, http.StatusOK, decided) // serve decides each
+			reached := len(up.all()) - before
+			if got != want || (reached == 1) != (want == http.StatusOK) || reached > 1 {
+				t.Errorf("%s: status %d, %d requests upstream; want %d\n%s", name, got, reached, want, srv.logs.String())
+			}
+			if d := srv.decisions(t); len(d) != decided+1 || d[len(d)-1]["reason"] != reason {
+				t.Errorf("%s: serve logged %v, want one decision, %q", name, d[decided:], reason)
+			}
+		}
+		t.Run(f.name, func(t *testing.T) {
+			for _, jwks := range []struct{ name, url string }{
+				{"JWKS where nothing listens", "http://" + freeAddr(t) + "/jwks.json"},
+				{"JWKS answering 500", failing.URL + "/jwks.json"},
+			} {
+				srv := startServe(t, bin, nil, "--proxy", f.name, "--jwks", jwks.url, "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
+				up := newRecorder(t)
+				addr := freeAddr(t)
+				f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+				if got := srv.get(t, "/readyz"); got != http.StatusServiceUnavailable {
+					t.Errorf("%s: /readyz = %d, want 503", jwks.name, got)
+				}
+				send(t, addr, srv, up, jwks.name, request("GET /acme/config/clients", jwtToken), outage, "unavailable")
+				send(t, addr, srv, up, jwks.name+", no token", request("GET /acme/config/clients", ""), http.StatusUnauthorized, "no-token")
+			}
+
+			// Introspection, with the tenant in its answers' members.
+			endpoint := newIntrospectionEndpoint(t, secret)
+			srv := startServe(t, bin, []string{"SCOPECHECK_CLIENT_SECRET=" + secret}, "--proxy", f.name, "--introspect", endpoint.URL,
+				"--client-id", "gw", "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
+			up := newRecorder(t)
+			addr := freeAddr(t)
+			f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+			srv.waitStatus(t, "/readyz", http.StatusOK)
+			for _, tc := range []struct {
+				name, line, token string
+				want              int
+				reason            string
+			}{
+				{"introspected, allowed", "GET /acme/config/clients", "acme", 200, "granted"},
+				{"introspected, read-only", "DELETE /acme/config/clients/c1", "acme", 403, "read-only"},
+				{"introspected, another tenant's token", "GET /acme/config/clients", "other", 403, "wrong-tenant"},
+				{"introspected, another tenant", "GET /othercorp/config/clients", "acme", 403, "wrong-tenant"},
+				{"introspected, no tenant claim", "GET /acme/config/clients", "notenant", 403, "no-tenant"},
+				{"introspected, inactive", "GET /acme/config/clients", "bogus", 401, "invalid-token"},
+			} {
+				send(t, addr, srv, up, tc.name, request(tc.line, tc.token), tc.want, tc.reason)
+			}
+			endpoint.fail.Store(true)
+			send(t, addr, srv, up, "introspection answering 500", request("GET /acme/config/clients", "acme-2"), outage, "unavailable")
+			endpoint.Close()
+			send(t, addr, srv, up, "introspection unreachable", request("GET /acme/config/clients", "acme-3"), outage, "unavailable")
+			srv.stop(t, secret, jwtToken)
 		})
 	}
 }
