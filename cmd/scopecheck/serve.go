@@ -196,16 +196,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 
 	hook := func(r *http.Request, d gateway.Decision) {
-		attrs := append(requestAttrs(d), "allowed", d.Allowed)
+		attrs := append(requestAttrs(d), "allowed", d.Allowed, "reason", d.Why())
 		switch {
-		case d.NoToken && errors.Is(d.TokenErr, gateway.ErrUnavailable):
-			attrs = append(attrs, "reason", "unavailable", "error", gateway.Clip(d.TokenErr.Error()))
-		case d.NoToken && d.TokenErr != nil:
-			attrs = append(attrs, "reason", "invalid-token", "error", gateway.Clip(d.TokenErr.Error()))
+		case d.TokenErr != nil: // unavailable, invalid-token
+			attrs = append(attrs, "error", gateway.Clip(d.TokenErr.Error()))
 		case d.NoToken:
-			attrs = append(attrs, "reason", "no-token")
 		default:
-			attrs = append(attrs, "reason", d.Why())
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
 			}
