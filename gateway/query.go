@@ -61,7 +61,8 @@ func (s *sources) addQuery(q string) {
 // queryParam says what a query parameter carries by its raw name, decoded
 // as leniently as any framework decodes it (formName) and read as PHP reads
 // it, which only ever adds names: leading spaces dropped, cut at a NUL, and
-// '.', ' ' and '[' standing for '_'; case is ignored.
+// '.', ' ' and '[' standing for '_'; case is ignored. A token parameter
+// also carries a token as an array ("access_token[]").
 func queryParam(raw string) paramKind {
 	if !strings.ContainsAny(raw, "mMkK%") { // a letter of each name, or an escape
 		return otherParam
@@ -72,7 +73,13 @@ func queryParam(raw string) paramKind {
 		name = name[:i]
 	}
 	for _, p := range queryParams {
-		if len(name) == len(p.name) && phpName(name, p.name) {
+		n := len(p.name)
+		if len(name) < n || !phpName(name[:n], p.name) {
+			continue
+		}
+		// A token parameter read as an array ("access_token[]",
+		// "access_token[0]") still carries a token to PHP, Rails and qs.
+		if len(name) == n || p.kind == tokenParam && name[n] == '[' {
 			return p.kind
 		}
 	}

@@ -82,7 +82,9 @@ func TestQueryParam(t *testing.T) {
 		{"access%5Ftoken", tokenParam},
 		{"%61ccess_token", tokenParam},
 		{"access_token%00x", tokenParam},
-		{"access_token[]", otherParam},
+		{"access_token[]", tokenParam}, // an array of tokens to PHP, Rails and qs
+		{"access.token[0]", tokenParam},
+		{"access_token_", otherParam},
 		{"accesstoken", otherParam},
 		{"token", otherParam},
 		{"", otherParam},

@@ -535,6 +535,8 @@ var e2eCases = []e2eCase{
 	// A second bearer token, in the query, which some servers read first.
 	{name: "access_token", line: "DELETE /acme/webhooks/x?access_token=eyJhbGciOiJub25lIn0.e30."},
 	{name: "access_token spelled Access.Token", line: "GET /acme/config/clients?a=1&Access.Token=x"},
+	{name: "access_token as an array", line: "DELETE /acme/webhooks/x?access_token[]=x"},
+	{name: "access_token as an array, indexed", line: "DELETE /acme/webhooks/x?access_token[0]=x"},
 	{name: "access_token in a second target", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x?access_token=x"}},
 
 	// A value may be lines that a proxy joined with commas.

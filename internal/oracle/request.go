@@ -48,7 +48,7 @@ var (
 // gateway: the whole request" as the project reads it (docs/language.md):
 // the request is allowed iff it has a method and a target, does not ask to
 // switch protocols (SwitchesProtocol), carries no "access_token" query
-// parameter in any target, carries at most
+// parameter (or "access_token[…]") in any target, carries at most
 // MaxSources distinct methods and targets, and every pair of a method it
 // may mean (each method a source gives, and its upper-case form) and a
 // target it may mean is allowed: the target's path is canonical, its mount
@@ -97,9 +97,10 @@ func AllowRequest(set scope.Set, mount Mount, r Request, extraRead ...string) bo
 		for _, param := range regexp.MustCompile(`[&;]`).Split(query, -1) {
 			name, value, _ := strings.Cut(param, "=")
 			n, _, _ := strings.Cut(strings.TrimLeft(lenientName(name), " "), "\x00")
+			array := len(n) > len("access_token") && n[len("access_token")] == '['
 			n = strings.NewReplacer(".", "_", " ", "_", "[", "_").Replace(strings.ToLower(n))
-			if n == "access_token" {
-				return false // a second bearer token
+			if n == "access_token" || array && strings.HasPrefix(n, "access_token") {
+				return false // a second bearer token, maybe as an array
 			}
 			if !contains(methodParams, n) {
 				continue

@@ -128,7 +128,7 @@ var QueryParams = []string{"_method=DELETE", "_method=delete", "_method=GET", "_
 	".method=DELETE", "+_method=DELETE", "%20method=PUT", "[method=DELETE", "_METHOD=PATCH", "_Method=get", "_method=%zz",
 	"_method", "_method=", "_method[]=DELETE", "x_method=DELETE", "x=1", "a=%41", "method=DELETE", "_method=CONNECT", "_method=trace",
 	"__METHOD_OVERRIDE__=DELETE", "__method.override__=PUT", "_method%00x=PATCH", "x%00_method=PUT",
-	"access_token=t", "Access.Token=t", "access%5Ftoken", "access_tokens=t", "_method%00%zz=DELETE", "%u005Fmethod=PUT", "_method%zz=PUT"}
+	"access_token=t", "Access.Token=t", "access%5Ftoken", "access_tokens=t", "access_token[]=t", "_method%00%zz=DELETE", "%u005Fmethod=PUT", "_method%zz=PUT"}
 
 // Target draws a raw request target: usually "/", a mount segment (half
 // the time the tenant "acme") and a path, sometimes with a query (joined with '&' or ';') that may carry
