@@ -327,81 +327,74 @@ func TestTenant(t *testing.T) {
 			t.Errorf("ValidTenant(%q) = %v, want %v", tc.tenant, got, tc.valid)
 		}
 	}
-	type result struct {
-		Status int
-		Why    string
-	}
-	cache, _ := match.NewCache(1 << 20)
 	for _, tc := range []struct {
 		name, tenant, target string
-		want                 result
+		fixed                bool // the mount is bound to "acme" too
+		want                 decided
 	}{
-		{"plain", "acme", "/acme/config/clients/c1", result{200, "granted"}},
-		{"an escaped tenant", "%61cme", "/%61cme/config/clients/c1", result{403, "no-tenant"}},
-		{"an escaped tenant, the plain segment", "%61cme", "/acme/config/clients/c1", result{403, "no-tenant"}},
-		{"case counts", "ACME", "/ACME/config/clients/c1", result{200, "granted"}},
-		{"case counts, another", "ACME", "/acme/config/clients/c1", result{403, "wrong-tenant"}},
-		{"a tenant with a space", "a b", "/a%20b/config/clients/c1", result{403, "no-tenant"}},
-		{"a tenant with a sub-delimiter", "a+b", "/a+b/config/clients/c1", result{403, "no-tenant"}},
+		{"plain", "acme", "/acme/config/clients/c1", false, decided{200, "granted"}},
+		{"an escaped tenant", "%61cme", "/%61cme/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"an escaped tenant, the plain segment", "%61cme", "/acme/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"case counts", "ACME", "/ACME/config/clients/c1", false, decided{200, "granted"}},
+		{"case counts, another", "ACME", "/acme/config/clients/c1", false, decided{403, "wrong-tenant"}},
+		{"a tenant with a space", "a b", "/a%20b/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"a tenant with a sub-delimiter", "a+b", "/a+b/config/clients/c1", false, decided{403, "no-tenant"}},
+		// A fixed tenant and the token's bind the mount together: the
+		// segment must be the fixed tenant, and so must the token's.
+		{"fixed, the token of the tenant", "acme", "/acme/config/x", true, decided{200, "granted"}},
+		{"fixed, a token of another tenant", "othercorp", "/acme/config/x", true, decided{403, "wrong-tenant"}},
+		{"fixed, a token of another tenant, on its own segment", "othercorp", "/othercorp/config/x", true, decided{403, "wrong-tenant"}},
+		{"fixed, a token without a tenant", "", "/acme/config/x", true, decided{403, "no-tenant"}},
+		{"fixed, a token of an escaped tenant", "%61cme", "/acme/config/x", true, decided{403, "no-tenant"}},
+		{"fixed, the token of the tenant, another segment", "acme", "/othercorp/config/x", true, decided{403, "wrong-tenant"}},
 	} {
-		var seen Decision
-		hook := WithHook(func(_ *http.Request, d Decision) { seen = d })
-		mw := Middleware(cache, func(*http.Request) (string, bool) { return "*:**", true },
-			TenantSegment(func(*http.Request) (string, bool) { return tc.tenant, true }), hook)(ok200)
-		w := httptest.NewRecorder()
-		mw.ServeHTTP(w, &http.Request{Method: "DELETE", RequestURI: tc.target, Header: http.Header{}})
-		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
-			t.Errorf("%s: Middleware (-want +got):\n%s", tc.name, diff)
+		var opts []Option
+		if tc.fixed {
+			opts = append(opts, TenantSegment(acme))
 		}
-		// The same tenant in a token's claim.
-		h := http.Header{"Authorization": {"Bearer t"}, "X-Forwarded-Method": {"DELETE"}, "X-Forwarded-Uri": {tc.target}}
-		w = httptest.NewRecorder()
-		AuthRequest(cache, fixedTokens{"*:**", tc.tenant}, Caddy(), []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
-		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
-			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
+		tenant := tc.tenant
+		mw, ar := decideBoth("*:**", "DELETE", tc.target, nil, opts, &tenant)
+		if diff := cmp.Diff([2]decided{tc.want, tc.want}, [2]decided{mw, ar}); diff != "" {
+			t.Errorf("%s: [Middleware, AuthRequest] (-want +got):\n%s", tc.name, diff)
 		}
 	}
 }
 
-// A fixed tenant and the token's claim (or two TenantSegments) bind the
-// mount together: the segment must be the fixed tenant, and so must the
-// token's.
-func TestTenantBindings(t *testing.T) {
-	type result struct {
-		Status int
-		Why    string
-	}
+// decided is a request's answer, and the reason the hook saw.
+type decided struct {
+	Status int
+	Why    string
+}
+
+// decideBoth decides a request with Middleware and with AuthRequest behind
+// nginx, both with opts and the token's scope; with a tenant, Middleware
+// binds the mount to it (TenantSegment) and AuthRequest to the token's
+// claim "tenant", which is that tenant ("" for none).
+func decideBoth(scope, method, target string, header http.Header, opts []Option, tenant *string) (mw, ar decided) {
+	var seen Decision
+	opts = append(opts[:len(opts):len(opts)], WithHook(func(_ *http.Request, d Decision) { seen = d }))
 	cache, _ := match.NewCache(1 << 20)
-	fixed := TenantSegment(acme)
-	for _, tc := range []struct {
-		name, claim, target string
-		want                result
-	}{
-		{"the token of the fixed tenant", "acme", "/acme/config/x", result{200, "granted"}},
-		{"a token of another tenant", "othercorp", "/acme/config/x", result{403, "wrong-tenant"}},
-		{"a token of another tenant, on its own segment", "othercorp", "/othercorp/config/x", result{403, "wrong-tenant"}},
-		{"a token without a tenant", "", "/acme/config/x", result{403, "no-tenant"}},
-		{"a token of an escaped tenant", "%61cme", "/acme/config/x", result{403, "no-tenant"}},
-		{"the token of the fixed tenant, another segment", "acme", "/othercorp/config/x", result{403, "wrong-tenant"}},
-	} {
-		var seen Decision
-		hook := WithHook(func(_ *http.Request, d Decision) { seen = d })
-		h := http.Header{"Authorization": {"Bearer t"}, "X-Original-Method": {"GET"}, "X-Original-Uri": {tc.target}}
-		w := httptest.NewRecorder()
-		AuthRequest(cache, fixedTokens{"*:**", tc.claim}, Nginx(), []Option{fixed, hook}, TenantClaim("tenant")).
-			ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
-		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
-			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
-		}
-		// Middleware, the token's tenant in a second TenantSegment.
-		tokenTenant := TenantSegment(func(*http.Request) (string, bool) { return tc.claim, tc.claim != "" })
-		mw := Middleware(cache, func(*http.Request) (string, bool) { return "*:**", true }, fixed, tokenTenant, hook)(ok200)
-		w = httptest.NewRecorder()
-		mw.ServeHTTP(w, &http.Request{Method: "GET", RequestURI: tc.target, Header: http.Header{}})
-		if diff := cmp.Diff(tc.want, result{w.Code, seen.Why()}); diff != "" {
-			t.Errorf("%s: Middleware (-want +got):\n%s", tc.name, diff)
-		}
+	mwOpts, claim, aopts := opts, "", []AuthOption(nil)
+	if tenant != nil {
+		t := *tenant
+		mwOpts = append(opts[:len(opts):len(opts)], TenantSegment(func(*http.Request) (string, bool) { return t, t != "" }))
+		claim, aopts = t, []AuthOption{TenantClaim("tenant")}
 	}
+	w := httptest.NewRecorder()
+	Middleware(cache, func(*http.Request) (string, bool) { return scope, true }, mwOpts...)(ok200).
+		ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: header.Clone()})
+	mw = decided{w.Code, seen.Why()}
+
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Authorization", "Bearer t")
+	h.Set("X-Original-Method", method)
+	h.Set("X-Original-Uri", target)
+	w = httptest.NewRecorder()
+	AuthRequest(cache, fixedTokens{scope, claim}, Nginx(), opts, aopts...).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+	return mw, decided{w.Code, seen.Why()}
 }
 
 // Options that exclude each other are a programming error.
