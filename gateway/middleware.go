@@ -1,9 +1,11 @@
-// Package gateway puts scopecheck in front of an HTTP API: Middleware, or
-// AuthRequest behind a proxy, decides every request with a token's scope
-// before the API sees it, as the API will read it: the whole target, the
-// mount bound to the token's tenant, and every other source of the method
-// or target the request carries. The work is linear in the bytes of the
-// target and the headers, and MaxSources bounds the matches.
+// Package gateway puts scopecheck in front of an HTTP API: TokenMiddleware
+// or Middleware in the API's server, or AuthRequest behind a proxy,
+// decides every request with a token's scope before the API sees it, as
+// the API will read it: the whole target, the mount bound to the token's
+// tenant, and every other source of the method or target the request
+// carries; a second token in the query and a switch to another protocol
+// are refused. The work is linear in the bytes of the target and the
+// headers, and MaxSources bounds the matches.
 package gateway
 
 import (
