@@ -337,14 +337,16 @@ func checkAsWritten(t *testing.T, s string) {
 	}
 }
 
-// FuzzGateway: gateway.Middleware and gateway.AuthRequest (behind nginx
-// and behind Envoy) allow exactly the requests the oracle's reading of the
+// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware and
+// gateway.AuthRequest (behind nginx and behind Envoy) allow exactly the
+// requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
-// no mount.
+// no mount (its tenant plain or not), with WebSocket upgrades allowed or
+// not.
 func FuzzGateway(f *testing.F) {
 	for i, t := range gatewayTargetSeeds {
-		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i))
+		f.Add(scopeSeeds[i%len(scopeSeeds)], methodSeeds[i%len(methodSeeds)], t, gatewayHeaderSeeds[i%len(gatewayHeaderSeeds)], uint8(i)|uint8(i%2)<<7)
 	}
 	f.Fuzz(func(t *testing.T, s, method, target, headers string, mountKind uint8) {
 		set, err := scope.Parse(s)
@@ -352,15 +354,22 @@ func FuzzGateway(f *testing.F) {
 			return
 		}
 		var (
-			opts  []gateway.Option
-			mount oracle.Mount
+			opts     []gateway.Option
+			mount    oracle.Mount
+			upgrades []string
 		)
+		if mountKind&0x80 != 0 {
+			upgrades = []string{"websocket"}
+			opts = append(opts, gateway.AllowUpgrade(upgrades...))
+		}
+		// The tenant: plain, or spelled as no tenant may be.
+		tenant := [...]string{"acme", "%61cme", "ACME", ".."}[mountKind>>4&3]
 		switch mountKind % 3 {
 		case 1:
-			opts = []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true })}
-			mount = oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+			opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return tenant, true }))
+			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
 		case 2:
-			opts = []gateway.Option{gateway.UnsafeStripSegments(1)}
+			opts = append(opts, gateway.UnsafeStripSegments(1))
 			mount = oracle.Mount{Segments: 1}
 		}
 		client := http.Header{}
@@ -372,6 +381,7 @@ func FuzzGateway(f *testing.F) {
 		}
 		cache, _ := match.NewCache(2)
 		check := func(who string, h http.Handler, r *http.Request, orq oracle.Request) {
+			orq.Upgrades = upgrades
 			want := oracle.AllowRequest(set, mount, orq)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -385,13 +395,18 @@ func FuzzGateway(f *testing.F) {
 			oracle.Request{Method: method, Target: target, Header: client})
 
 		tokens := fixedScope(s)
+		withToken := client.Clone()
+		withToken.Set("Authorization", "Bearer t")
+		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts)(ok200),
+			&http.Request{Method: method, RequestURI: target, Header: withToken.Clone()},
+			oracle.Request{Method: method, Target: target, Header: withToken})
 		nginx := client.Clone()
 		nginx.Set("Authorization", "Bearer t")
 		nginx.Set("X-Original-Method", method)
 		nginx.Set("X-Original-Uri", target)
 		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts),
 			&http.Request{Method: "GET", RequestURI: "/auth", Header: nginx.Clone()},
-			oracle.Request{Method: method, Target: target, Header: nginx})
+			oracle.Request{Method: method, Target: target, Header: nginx, Own: []string{"X-Original-Method", "X-Original-Uri"}})
 		if strings.HasPrefix(target, "/") {
 			envoy := client.Clone()
 			envoy.Set("Authorization", "Bearer t")

@@ -56,6 +56,7 @@ var gatewayTargetSeeds = []string{
 	"/%61cme/config/x", `/acme\config\clients#/webhooks/x`, "/..;/config/x", "/a;b=c/config", "/a%2Fb/config",
 	"/%C0%AE/config", "/acme%3F/config", "/%E2%80%A8/x", "/acme%25/x", "/acme", "/acme/", "http://h/acme/config/x",
 	"http://h?/acme/config/x", "*", "", "/acme/config/x?__METHOD_OVERRIDE__=PATCH", "/acme/x?.method=GET&_method%00=POST",
+	"/acme/webhooks/x?access_token=t", "/acme/config/x?a=1;Access.Token=t", "/acme/config/x?_method%00%zz=DELETE", "/acme/config/x?%u005Fmethod=PUT",
 }
 
 // gatewayHeaderSeeds are header blocks with sources of the method and the
@@ -63,5 +64,9 @@ var gatewayTargetSeeds = []string{
 var gatewayHeaderSeeds = []string{
 	"", "X-HTTP-Method-Override: DELETE", "x_original_url: /acme/config/y", "X-Forwarded-Uri: /othercorp/x\nX-Forwarded-Method: PUT",
 	"X-Original-URI: /acme/config/x\nX-Original-URI: /acme/config/y", "Destination: http://h/acme/x", "X-Method-Override: post",
+	"X-Original-URL: /acme/webhooks/x,/acme/config/clients/c1", "X-Forwarded-Uri: /acme/webhooks/x, /othercorp/config/x",
+	"X-HTTP-Method-Override: GET,DELETE", "Destination: /acme/webhooks/b,/acme/config/clients/c1",
+	"Upgrade: h2c\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\nConnection: Upgrade, HTTP2-Settings",
+	"Upgrade: websocket\nConnection: Upgrade", "Connection: keep-alive, Upgrade", "Upgrade: WebSocket/13, h2c",
 	"X-HTTP-Method: a\nX-HTTP-Method: b\nX-HTTP-Method: c\nX-HTTP-Method: d\nX-HTTP-Method: e\nX-HTTP-Method: f\nX-HTTP-Method: g\nX-HTTP-Method: h",
 }

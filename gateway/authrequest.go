@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -102,7 +101,8 @@ type AuthOption func(*config)
 
 // TenantClaim mounts the API under "/{tenant}" and binds that segment to
 // the token's claim of this name, a string, as TenantSegment binds it to a
-// function's answer. AuthRequest panics if its Tokens is not ClaimTokens.
+// function's answer; with a TenantSegment too, both must give the same
+// tenant. AuthRequest panics if its Tokens is not ClaimTokens.
 func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = name } }
 
 // AuthRequest is an authorization service for a proxy's subrequests
@@ -120,60 +120,11 @@ func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = na
 // with a denial. It panics on options that exclude each other, and on
 // TenantClaim with Tokens that are not ClaimTokens.
 func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, aopts ...AuthOption) http.Handler {
-	var c config
-	for _, o := range opts {
-		o(&c)
-	}
-	for _, o := range aopts {
-		o(&c)
-	}
-	c.check()
-	claims, _ := tokens.(ClaimTokens)
-	if c.claim != "" && claims == nil {
-		panic("gateway: TenantClaim needs Tokens that are ClaimTokens")
-	}
+	g := newGuard(cache, tokens, opts, aopts, false)
+	own := [2]string{proxy.methodHeader, proxy.uriHeader}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		method, target := proxy.original(r)
-		rq := request{method: method, target: target}
-		token, ok := bearer(r)
-		if !ok {
-			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true}, http.StatusUnauthorized)
-			return
-		}
-		var (
-			s   string
-			err error
-		)
-		if c.claim != "" {
-			var cl map[string]any
-			s, cl, err = claims.Claims(r.Context(), token)
-			rq.tenant, rq.hasTenant = cl[c.claim].(string)
-		} else {
-			s, err = tokens.Scope(r.Context(), token)
-		}
-		if err != nil {
-			status := http.StatusUnauthorized
-			if errors.Is(err, ErrUnavailable) {
-				status = http.StatusServiceUnavailable // an outage, not a bad token
-			}
-			deny(w, r, c, Decision{Method: method, Target: targetPath(target), NoToken: true, TokenErr: err}, status)
-			return
-		}
-		if c.tenantOf != nil {
-			rq.tenant, rq.hasTenant = c.tenantOf(r)
-		}
-		m, scopeErr := cache.Get(s)
-		d := c.decide(m, r.Header, rq, c.hook != nil)
-		if c.hook != nil {
-			d.ScopeErr = scopeErr
-			c.hook(r, d)
-		}
-		if !d.Allowed {
-			w.Header().Set("WWW-Authenticate", d.challenge())
-			w.WriteHeader(http.StatusForbidden)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
+		g.serve(w, r, request{method: method, target: target, own: own}, nil)
 	})
 }
 
@@ -191,15 +142,4 @@ func bearer(r *http.Request) (string, bool) {
 	}
 	t := strings.TrimSpace(h[7:])
 	return t, t != ""
-}
-
-// deny answers a request that is refused before any scope is consulted.
-func deny(w http.ResponseWriter, r *http.Request, c config, d Decision, status int) {
-	if c.hook != nil {
-		c.hook(r, d)
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	}
-	w.WriteHeader(status)
 }

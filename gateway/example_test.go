@@ -40,6 +40,24 @@ func ExampleMiddleware() {
 	_ = protect(api)
 }
 
+// An API that verifies its tokens itself: JWTs from the identity
+// provider's JWKS, the mount bound to the token's "tenant" claim, and an
+// outage of the JWKS answered 503 rather than 401.
+func ExampleTokenMiddleware() {
+	ctx := context.Background() // the server's lifetime
+	tokens, err := gateway.NewJWTFromURL(ctx, "https://idp.example.com/.well-known/jwks.json", gateway.JWTOptions{
+		Issuer: "https://idp.example.com", Audience: "config-api",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cache, _ := match.NewCache(64 << 20)
+	api := http.NewServeMux() // the configuration API, under /{customerId}
+	protect := gateway.TokenMiddleware(cache, tokens, nil, gateway.TenantClaim("tenant"))
+	_ = http.ListenAndServe // http.ListenAndServe("127.0.0.1:8080", protect(api))
+	_ = protect(api)
+}
+
 func ExampleAuthRequest() {
 	cache, err := match.NewCache(64 << 20)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,8 +46,13 @@ type keySet struct {
 	failed atomic.Pointer[string]                // why the last load failed, or nil
 	group  singleflight.Group                    // one fetch at a time
 	// loading is set while a fetch is under way, so that a token naming
-	// an unknown kid waits for it rather than spend the rate.
-	loading atomic.Bool
+	// an unknown kid waits for it rather than spend the rate. starting
+	// counts the tokens that the rate let fetch, from then until their
+	// fetch has ended, so that a token that comes before the fetch has
+	// begun waits for it too; mu guards it (mayFetch).
+	loading  atomic.Bool
+	mu       sync.Mutex
+	starting int
 	// unknown limits the refreshes that tokens with an unknown kid cause.
 	unknown *rate.Limiter
 	log     *slog.Logger
@@ -248,8 +254,19 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		}
 		return k, nil
 	}
-	if s.fetch == nil || !(s.loading.Load() || s.unknown.Allow()) {
+	wait, own := s.fetch != nil, false
+	if wait {
+		wait, own = s.mayFetch()
+	}
+	if !wait {
+		// A fetch may have ended since t was read.
+		if k, _ := s.table.Load().find(kid, alg); k != nil {
+			return k, nil
+		}
 		return nil, fmt.Errorf("unknown key id %q", clip(kid, 64))
+	}
+	if own {
+		defer s.fetched()
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -260,6 +277,29 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		return k, nil
 	}
 	return nil, fmt.Errorf("unknown key id %q", clip(kid, 64))
+}
+
+// mayFetch reports whether a token with an unknown kid may wait for a
+// fetch: one is under way or about to begin, or the unknown-kid rate
+// allows one (own), which counts as about to begin until fetched.
+func (s *keySet) mayFetch() (wait, own bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.loading.Load() || s.starting > 0:
+		return true, false
+	case s.unknown.Allow():
+		s.starting++
+		return true, true
+	}
+	return false, false
+}
+
+// fetched ends what mayFetch began for its own fetch.
+func (s *keySet) fetched() {
+	s.mu.Lock()
+	s.starting--
+	s.mu.Unlock()
 }
 
 // find returns the first key with kid that fits alg, and whether any key

@@ -1,12 +1,15 @@
-// Package gateway puts scopecheck in front of an HTTP API: Middleware, or
-// AuthRequest behind a proxy, decides every request with a token's scope
-// before the API sees it, as the API will read it: the whole target, the
-// mount bound to the token's tenant, and every other source of the method
-// or target the request carries. The work is linear in the bytes of the
-// target and the headers, and MaxSources bounds the matches.
+// Package gateway puts scopecheck in front of an HTTP API: TokenMiddleware
+// or Middleware in the API's server, or AuthRequest behind a proxy,
+// decides every request with a token's scope before the API sees it, as
+// the API will read it: the whole target, the mount bound to the token's
+// tenant, and every other source of the method or target the request
+// carries; a second token in the query and a switch to another protocol
+// are refused. The work is linear in the bytes of the target and the
+// headers, and MaxSources bounds the matches.
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -15,8 +18,10 @@ import (
 )
 
 // ScopeFunc returns the scope of the token a request carries, and false
-// when the request carries no usable token. It runs after authentication
-// (JWT verification or token introspection), which is not this package's.
+// when the request carries no usable token. It runs after an
+// authentication step of the caller's; it cannot say that the token could
+// not be checked at all (an outage), so Middleware answers that 401 too:
+// TokenMiddleware verifies tokens itself and answers outages 503.
 type ScopeFunc func(*http.Request) (scope string, ok bool)
 
 // Decision is what a Hook observes of one request.
@@ -43,18 +48,39 @@ type Decision struct {
 	Refusal Refusal
 	// Other is, when Refusal is Conflict, the second source of the method
 	// or target and the request it means, which the scope denies; the
-	// embedded match.Decision is then that request's.
+	// embedded match.Decision is then that request's. When Refusal is
+	// QueryToken, its Name is the query parameter.
 	Other Source
 	// Decision is the scope's decision. When the whole target is not
 	// canonical, its Rule and Offset are those of Target.
 	match.Decision
+
+	// sources are the request's other sources (Sources), kept in the
+	// Decision so that observing them allocates nothing.
+	sources  [2 * MaxSources]Source
+	nsources uint8
 }
 
+// Sources are the request's other sources of its method or target, each
+// with the request it means (as Other): every method that a header or a
+// query parameter gave besides the proxy's own (on the proxy's target),
+// every target one gave (with the proxy's method), each once and named by
+// the first source that gave it, and the source that may mean any method
+// (a POST's body, a "_method" that does not decode; Method ""). They are
+// what took part in the decision besides the proxy's own request, allowed
+// or denied, at most 2*MaxSources-1 of them. They are there only for a
+// hook, and only once the whole target was found canonical and its mount
+// bound; the slice shares d's memory.
+func (d *Decision) Sources() []Source { return d.sources[:d.nsources] }
+
 // Why names the reason of the decision: "no-token" or "invalid-token"
-// when there was no usable token, the refusal when there is one, else the
-// scope's reason ("granted", "read-only", "not-canonical" …).
+// when there was no usable token, "unavailable" when the token could not
+// be checked at all, the refusal when there is one, else the scope's
+// reason ("granted", "read-only", "not-canonical" …).
 func (d Decision) Why() string {
 	switch {
+	case d.NoToken && errors.Is(d.TokenErr, ErrUnavailable):
+		return "unavailable"
 	case d.NoToken && d.TokenErr != nil:
 		return "invalid-token"
 	case d.NoToken:
@@ -69,11 +95,13 @@ func (d Decision) Why() string {
 type Option func(*config)
 
 type config struct {
-	unbound  int
-	tenantOf func(*http.Request) (string, bool)
+	unbound int
+	tenants []func(*http.Request) (string, bool)
 	// claim is AuthRequest's TenantClaim.
 	claim string
 	hook  func(*http.Request, Decision)
+	// upgrades are the protocols that AllowUpgrade names.
+	upgrades []string
 }
 
 // mountSegments is how many segments the mount removes.
@@ -85,10 +113,10 @@ func (c *config) mountSegments() int {
 }
 
 // bound reports whether the mount's one segment is the token's tenant.
-func (c *config) bound() bool { return c.tenantOf != nil || c.claim != "" }
+func (c *config) bound() bool { return len(c.tenants) > 0 || c.claim != "" }
 
 // check panics on options that contradict each other: an unbound mount
-// and a tenant binding, or two bindings.
+// and a tenant binding; or that cannot be.
 func (c *config) check() {
 	if c.unbound < 0 {
 		panic("gateway: UnsafeStripSegments needs n >= 0")
@@ -96,22 +124,24 @@ func (c *config) check() {
 	if c.bound() && c.unbound > 0 {
 		panic("gateway: UnsafeStripSegments and a tenant binding (TenantSegment, TenantClaim) exclude each other")
 	}
-	if c.tenantOf != nil && c.claim != "" {
-		panic("gateway: TenantSegment and TenantClaim exclude each other")
-	}
+	checkUpgrades(c.upgrades)
 }
 
 // TenantSegment mounts the API under "/{tenant}" and binds that segment to
 // the request's token: tenantOf returns the tenant of the request's token
 // (after the authentication step, as ScopeFunc does). The first segment of
-// the target must equal it byte for byte (escapes as written, so "%61cme"
-// is not "acme"; case counts) and is removed before deciding:
-// "/acme/config/x" is decided as "/config/x" for a token of tenant "acme".
-// A request whose token has no tenant (false, or "") or another one, or
+// the target must equal it byte for byte (case counts) and is removed
+// before deciding: "/acme/config/x" is decided as "/config/x" for a token
+// of tenant "acme". A request whose token has no tenant (false, or one
+// that is not ValidTenant, such as "" or "%61cme") or another one, or
 // whose target has nothing after the tenant's segment, is denied. A fixed
-// tenant is a function that always returns it.
+// tenant is a function that always returns it. Several bindings
+// (TenantSegment given more than once, with TenantClaim) must all give the
+// same tenant, or the request is denied: a gateway for one customer under
+// an identity provider that serves several binds both the fixed tenant and
+// the token's claim.
 func TenantSegment(tenantOf func(*http.Request) (string, bool)) Option {
-	return func(c *config) { c.tenantOf = tenantOf }
+	return func(c *config) { c.tenants = append(c.tenants, tenantOf) }
 }
 
 // UnsafeStripSegments removes the first n segments of the target before
@@ -140,7 +170,9 @@ func WithHook(hook func(*http.Request, Decision)) Option {
 // X-Original-URL …, see the README): the request is allowed only when the
 // scope allows every method and target they could mean, and a POST only
 // when the scope allows its path for every method (a "_method" field in
-// its body may change it). A request without a scope is answered 401
+// its body may change it). A request whose target's query carries a token
+// ("access_token") or that asks to switch protocols (unless AllowUpgrade
+// names the protocol) is denied. A request without a scope is answered 401
 // with an invalid_token challenge; any other denial, 403 with an
 // insufficient_scope challenge (RFC 6750 §3.1) that names, where it can
 // be written, the item that would allow it. A request that net/http did
@@ -164,11 +196,10 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 				return
 			}
 			rq := request{method: r.Method, target: r.RequestURI}
-			if c.tenantOf != nil {
-				rq.tenant, rq.hasTenant = c.tenantOf(r)
-			}
+			c.bindTenants(r, nil, &rq)
 			m, err := cache.Get(s) // a nil matcher denies everything
-			d := c.decide(m, r.Header, rq, c.hook != nil)
+			var d Decision
+			c.decide(&d, m, r.Header, rq, c.hook != nil)
 			if c.hook != nil {
 				d.ScopeErr = err
 				c.hook(r, d)
@@ -179,6 +210,25 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 			}
 			w.Header().Set("WWW-Authenticate", d.challenge())
 			http.Error(w, "insufficient scope", http.StatusForbidden)
+		})
+	}
+}
+
+// TokenMiddleware is Middleware with the token check built in: it takes
+// the bearer token of the one Authorization header, as AuthRequest does,
+// verifies it with tokens (a JWT, an Introspection, or any Tokens), and
+// decides the request as Middleware does. It answers 401 with an
+// invalid_token challenge without a usable token (missing, more than one
+// Authorization header, unverifiable, inactive), 503 without a challenge
+// when the token could not be checked at all (its error wraps
+// ErrUnavailable: no key set loaded, introspection unreachable), and 403
+// as Middleware does. TenantClaim binds the mount to a claim of the token,
+// and needs tokens that are ClaimTokens. It panics as AuthRequest does.
+func TokenMiddleware(cache *match.Cache, tokens Tokens, opts []Option, aopts ...AuthOption) func(http.Handler) http.Handler {
+	g := newGuard(cache, tokens, opts, aopts, true)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			g.serve(w, r, request{method: r.Method, target: r.RequestURI}, next)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,6 +119,11 @@ func TestMiddleware(t *testing.T) {
 		{"_method", "GET", "/acme/config/x?_method=PUT", ".:config/**", result{403, forbidden}, nil},
 		{"X-Original-URL", "GET", "/acme/config/x", ".:config/**", result{403, forbidden}, []string{"X-Original-URL: /acme/admin"}},
 		{"X-Original-URL the same", "GET", "/acme/config/x", ".:config/**", result{200, ""}, []string{"X-Original-URL: /acme/config/x?a=b"}},
+		// A second token, in the query, which some servers read first.
+		{"access_token", "DELETE", "/acme/config/x?access_token=other", "*:config/**", result{403, forbidden}, nil},
+		{"access_token spelled as PHP reads it", "GET", "/acme/config/x?a=1;Access.Token=other", "*:**", result{403, forbidden}, nil},
+		{"access_token in a second target", "GET", "/acme/config/x", "*:**", result{403, forbidden}, []string{"X-Original-URL: /acme/config/x?access_token=other"}},
+		{"access_tokens is another parameter", "GET", "/acme/config/x?access_tokens=1", ".:config/**", result{200, ""}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +146,7 @@ func TestMiddlewareHook(t *testing.T) {
 	send(t, srv, "GET", `/acme\config\clients#/config/x`, ".:config/**")
 	send(t, srv, "GET", "/othercorp/config/x", ".:config/**")
 	send(t, srv, "GET", "/acme/config/x", "-")
+	send(t, srv, "GET", "/acme/config/x?access%5Ftoken=t", ".:config/**")
 	want := []string{
 		"GET /acme/config/x /config/x true granted false",
 		"POST /acme/config/x /config/x false read-only false",
@@ -147,9 +154,49 @@ func TestMiddlewareHook(t *testing.T) {
 		`GET /acme\config\clients#/config/x  false not-canonical false`,
 		"GET /othercorp/config/x  false wrong-tenant false",
 		"GET /acme/config/x  false no-token true",
+		"GET /acme/config/x /config/x false query-token false",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("hook saw (-want +got):\n%s", diff)
+	}
+}
+
+// The hook sees every source that took part, allowed or denied, each with
+// the request it means; never the proxy's own.
+func TestDecisionSources(t *testing.T) {
+	var seen []Source
+	srv := newServer(t, TenantSegment(acme), WithHook(func(r *http.Request, d Decision) {
+		seen = append([]Source(nil), d.Sources()...)
+		slices.SortFunc(seen, func(a, b Source) int { return strings.Compare(a.Name+a.Method+a.Target, b.Name+b.Method+b.Target) })
+	}))
+	for _, tc := range []struct {
+		name, method, target string
+		headers              []string
+		want                 []Source
+	}{
+		{"none", "GET", "/acme/config/x", nil, nil},
+		{"the request's own method upper-cased is not another source", "get", "/acme/config/x", nil, nil},
+		{"allowed", "GET", "/acme/config/x?_method=head", []string{"X-Original-URL: /acme/config/y"}, []Source{
+			{"X-Original-Url", "GET", "/acme/config/y"},
+			{"_method", "HEAD", "/acme/config/x"},
+			{"_method", "head", "/acme/config/x"},
+		}},
+		// Each method and target once, with the first source that gave it.
+		{"the same method twice", "GET", "/acme/config/x?_method=HEAD", []string{"X-HTTP-Method-Override: HEAD"}, []Source{
+			{"_method", "HEAD", "/acme/config/x"},
+		}},
+		{"denied", "POST", "/acme/config/x", []string{"X-Original-URL: /acme/config/y,/acme/z"}, []Source{
+			{"POST body", "", "/acme/config/x"},
+			{"X-Original-Url", "POST", "/acme/config/y"},
+			{"X-Original-Url", "POST", "/acme/config/y,/acme/z"},
+			{"X-Original-Url", "POST", "/acme/z"},
+		}},
+	} {
+		seen = nil
+		send(t, srv, tc.method, tc.target, ".:config/**", tc.headers...)
+		if diff := cmp.Diff(tc.want, seen); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }
 

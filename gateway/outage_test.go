@@ -60,16 +60,76 @@ func TestAuthRequestOutage(t *testing.T) {
 	} {
 		var seen Decision
 		cache, _ := match.NewCache(1 << 20)
-		h := AuthRequest(cache, tc.tokens, Nginx(), []Option{WithHook(func(r *http.Request, d Decision) { seen = d })})
+		opts := []Option{WithHook(func(r *http.Request, d Decision) { seen = d })}
 		r := httptest.NewRequest("GET", "/auth", nil)
 		r.Header.Set("Authorization", "Bearer "+tc.token)
 		r.Header.Set("X-Original-Method", "GET")
 		r.Header.Set("X-Original-URI", "/config/x")
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
+		AuthRequest(cache, tc.tokens, Nginx(), opts).ServeHTTP(w, r)
 		got := result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, ErrUnavailable)}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
+		}
+		if want := map[bool]string{true: "unavailable"}[got.Unavailable]; want != "" && seen.Why() != want {
+			t.Errorf("%s: the hook's reason is %q, want %q", tc.name, seen.Why(), want)
+		}
+
+		// The same token in the request itself, through TokenMiddleware.
+		seen = Decision{}
+		r = httptest.NewRequest("GET", "/config/x", nil)
+		r.Header.Set("Authorization", "Bearer "+tc.token)
+		w = httptest.NewRecorder()
+		TokenMiddleware(cache, tc.tokens, opts)(ok200).ServeHTTP(w, r)
+		got = result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, ErrUnavailable)}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: TokenMiddleware (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// TokenMiddleware decides as Middleware does, with the tenant of the
+// token's claim, and passes only allowed requests on.
+func TestTokenMiddleware(t *testing.T) {
+	keys := testjwt.New(t)
+	v, err := NewJWT(keys.JWKS, JWTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour).Unix()
+	acmeTok := keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "acme", "scope": ".:config/** *:webhooks/**"})
+	otherTok := keys.Token(t, jwt.MapClaims{"exp": exp, "tenant": "othercorp", "scope": "*:**"})
+	cache, _ := match.NewCache(1 << 20)
+	var reached []string
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = append(reached, r.Method+" "+r.RequestURI) })
+	h := TokenMiddleware(cache, v, nil, TenantClaim("tenant"))(api)
+	type result struct {
+		Status    int
+		Challenge string
+	}
+	for _, tc := range []struct {
+		name, method, target string
+		auth                 []string
+		want                 result
+	}{
+		{"allowed", "DELETE", "/acme/webhooks/s1", []string{"Bearer " + acmeTok}, result{200, ""}},
+		{"read-only", "PUT", "/acme/config/x", []string{"Bearer " + acmeTok}, result{403, `Bearer error="insufficient_scope", scope="*:config/x"`}},
+		{"another tenant's token", "GET", "/acme/config/x", []string{"Bearer " + otherTok}, result{403, `Bearer error="insufficient_scope"`}},
+		{"not canonical", "GET", "/acme/config/%2e%2e/x", []string{"Bearer " + acmeTok}, result{403, `Bearer error="insufficient_scope"`}},
+		{"no token", "GET", "/acme/config/x", nil, result{401, `Bearer error="invalid_token"`}},
+		{"two tokens", "GET", "/acme/config/x", []string{"Bearer " + acmeTok, "Bearer " + otherTok}, result{401, `Bearer error="invalid_token"`}},
+		{"a bad token", "GET", "/acme/config/x", []string{"Bearer a.b.c"}, result{401, `Bearer error="invalid_token"`}},
+	} {
+		reached = nil
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		r.Header["Authorization"] = tc.auth
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if diff := cmp.Diff(tc.want, result{w.Code, w.Header().Get("WWW-Authenticate")}); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+		if wantReached := tc.want.Status == 200; (len(reached) == 1) != wantReached {
+			t.Errorf("%s: the API saw %v", tc.name, reached)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/match"
@@ -36,9 +35,11 @@ const (
 	// after them ("/acme" under "/{tenant}").
 	NoMount
 	// NoTenant: the mount is bound to the token's tenant and the token has
-	// none (the claim is missing or not a string).
+	// none: the claim is missing, not a string, or not ValidTenant.
 	NoTenant
-	// WrongTenant: the target's tenant segment is not the token's tenant.
+	// WrongTenant: the target's tenant segment is not the token's tenant,
+	// or the mount's bindings give different tenants (a fixed tenant and
+	// another in the token's claim).
 	WrongTenant
 	// Conflict: a second source of the method or the target (Decision.Other)
 	// means a request that the scope does not allow.
@@ -46,9 +47,19 @@ const (
 	// TooManySources: the request carries more distinct methods or targets
 	// than MaxSources; it is not decided.
 	TooManySources
+	// Upgrade: the request asks to switch protocols (Upgrade, h2c's
+	// HTTP2-Settings, Connection: upgrade) to one that AllowUpgrade does
+	// not name; the connection would become a tunnel that no decision
+	// sees into.
+	Upgrade
+	// QueryToken: a target's query carries a bearer token
+	// ("access_token", Decision.Other.Name), a second one beside
+	// Authorization's that the upstream might act under (RFC 6750 §2
+	// allows a client one way to send its token).
+	QueryToken
 )
 
-var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources"}
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade", "query-token"}
 
 // String is the refusal's stable name, such as "wrong-tenant".
 func (r Refusal) String() string {
@@ -76,13 +87,16 @@ type Source struct {
 	Target string
 }
 
-// A sourceKind is what a source header carries.
+// A sourceKind is what a header that the request side reads carries.
 type sourceKind uint8
 
 const (
-	notSource    sourceKind = iota
-	methodSource            // a method
-	targetSource            // a request target
+	notSource       sourceKind = iota
+	methodSource               // a method
+	targetSource               // a request target
+	upgradeField               // Upgrade: protocols to switch to
+	settingsField              // HTTP2-Settings: an h2c upgrade
+	connectionField            // Connection: may ask for an upgrade
 )
 
 // sourceHeaders are the headers that carry a request's method or target in
@@ -108,13 +122,17 @@ var sourceHeaders = [...]struct {
 	{"X-Forwarded-Uri", targetSource},
 	{"X-Rewrite-Url", targetSource},
 	{"Destination", targetSource},
+	// Not sources, but read in the same pass: a protocol switch.
+	{"Upgrade", upgradeField},
+	{"Http2-Settings", settingsField},
+	{"Connection", connectionField},
 }
 
 // sourceHeader says what a header carries. Names compare without regard to
 // case and with '_' for '-', as CGI, PHP and WSGI servers see them
 // (X_Original_URL reaches a PHP upstream as HTTP_X_ORIGINAL_URL).
 func sourceHeader(name string) sourceKind {
-	if len(name) < 11 {
+	if len(name) < len("Upgrade") {
 		return notSource
 	}
 	for _, h := range sourceHeaders {
@@ -156,8 +174,12 @@ type sources struct {
 	methods, targets [MaxSources]meaning
 	nm, nt           int
 	// every names a source that may mean any method ("" when none).
-	every    string
+	every string
+	// token names a query parameter that carries a bearer token.
+	token    string
 	overflow bool
+	// proto is the request's ask to switch protocols.
+	proto protocolSwitch
 }
 
 // addMethod adds a method and its upper-case form: frameworks upper-case
@@ -204,84 +226,37 @@ func (s *sources) add(list *[MaxSources]meaning, n *int, m meaning) bool {
 	return true
 }
 
-// addQuery adds the method overrides of a query: every parameter whose
-// name, decoded as a form is, is "_method" (Rails, Laravel, Symfony,
-// Spring, Jersey, gorilla) or "__METHOD_OVERRIDE__" (Flask's method
-// rewrite). Parameters are split at '&' and at ';' (Rack splits at both).
-// The name is read as PHP reads it, which only ever adds names: leading
-// spaces dropped, cut at a NUL, and '.', ' ' and '[' standing for '_';
-// case is ignored. A value that does not decode means any method.
-func (s *sources) addQuery(q string) {
-	for q != "" {
-		kv := q
-		if i := strings.IndexAny(q, "&;"); i >= 0 {
-			kv, q = q[:i], q[i+1:]
-		} else {
-			q = ""
-		}
-		name, value, _ := strings.Cut(kv, "=")
-		if !methodParam(name) {
-			continue
-		}
-		if v, err := url.QueryUnescape(value); err == nil {
-			s.addMethod(name, v)
-		} else if s.every == "" {
-			s.every = name
-		}
-	}
-}
-
-// methodParams are the query parameters that override a method, as
-// methodParam compares them.
-var methodParams = [...]string{"_method", "__method_override__"}
-
-// methodParam reports whether a query parameter's name is one of
-// methodParams.
-func methodParam(raw string) bool {
-	if !strings.ContainsAny(raw, "mM%") {
-		return false
-	}
-	name, err := url.QueryUnescape(raw) // allocates only when there is something to decode
-	if err != nil {
-		return false // no framework decodes such a name to one of them
-	}
-	name = strings.TrimLeft(name, " ")
-	if i := strings.IndexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
-	for _, p := range methodParams {
-		if len(name) == len(p) && phpName(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// phpName reports whether name, of p's length, reads as p: bytes equal
-// without regard to case, and '.', ' ' or '[' where p has '_'.
-func phpName(name, p string) bool {
-	for i := 0; i < len(p); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != p[i] && (p[i] != '_' || strings.IndexByte(". [", c) < 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// collect adds every value of every source header.
-func (s *sources) collect(h http.Header) {
+// collect adds every value of every source header, and every element of
+// it read as a comma-separated list: RFC 9110 §5.3 lets a proxy join the
+// lines of a repeated header into one value with commas (Envoy's check
+// request joins them with a bare ","), which the upstream still receives
+// as separate lines. The first value of a header in own, the proxy's own
+// source, is read whole: the proxy set it from the request line. It also
+// gathers the request's asks to switch protocols, of which those in
+// upgrades are allowed.
+func (s *sources) collect(h http.Header, own [2]string, upgrades []string) {
 	for name, values := range h {
 		kind := sourceHeader(name)
-		for _, v := range values {
-			switch kind {
-			case methodSource:
-				s.addMethod(name, v)
-			case targetSource:
-				s.addTarget(name, v)
+		if kind == notSource {
+			continue
+		}
+		for i, v := range values {
+			if kind > targetSource {
+				s.proto.add(kind, v, upgrades)
+				continue
+			}
+			whole := i == 0 && (name == own[0] || name == own[1])
+			for e, rest, more := v, v, !whole && strings.IndexByte(v, ',') >= 0; ; {
+				if kind == methodSource {
+					s.addMethod(name, e)
+				} else {
+					s.addTarget(name, e)
+				}
+				if !more {
+					break
+				}
+				e, rest, more = strings.Cut(rest, ",")
+				e = strings.Trim(e, " \t")
 			}
 		}
 	}
@@ -328,12 +303,63 @@ func afterScheme(t string) (string, bool) {
 	return "", false
 }
 
+// ValidTenant reports whether t can be a tenant: one or more of RFC 3986's
+// unreserved characters (ASCII letters and digits, '-', '.', '_', '~'),
+// and not "." or "..". A segment can then equal it only as spelled,
+// escapes being no tenant's: a tenant "%61cme" would let a token reach
+// "/%61cme/…", which an upstream that decodes reads as acme's. A token
+// whose tenant is not valid has none (NoTenant).
+func ValidTenant(t string) bool {
+	if t == "" || t == "." || t == ".." {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
 // request is what a decision needs besides the headers: the method and
-// the raw target from the proxy's own source, and the token's tenant.
+// the raw target from the proxy's own source, the headers that carry them
+// (none when they come from the request line), and the token's tenant.
 type request struct {
 	method, target string
-	tenant         string
-	hasTenant      bool
+	own            [2]string
+	// tenant is the tenant every binding gave (hasTenant), or why there
+	// is none: NoTenant when a binding gave none, WrongTenant when two
+	// gave different ones.
+	tenant    string
+	hasTenant bool
+	noTenant  Refusal
+}
+
+// bindTenant adds one binding's answer to the request's tenant: the first
+// sets it, and every other must give the same.
+func (rq *request) bindTenant(t string, ok bool) {
+	switch {
+	case rq.noTenant != Decided:
+	case !ok || !ValidTenant(t):
+		rq.noTenant = NoTenant
+	case rq.hasTenant && t != rq.tenant:
+		rq.noTenant = WrongTenant
+	default:
+		rq.tenant, rq.hasTenant = t, true
+	}
+}
+
+// bindTenants gives a request the tenant of each of the mount's bindings:
+// every TenantSegment, and the TenantClaim of claims, the token's.
+func (c *config) bindTenants(r *http.Request, claims map[string]any, rq *request) {
+	for _, tenantOf := range c.tenants {
+		rq.bindTenant(tenantOf(r))
+	}
+	if c.claim != "" {
+		t, ok := claims[c.claim].(string)
+		rq.bindTenant(t, ok)
+	}
 }
 
 // place checks that a target's path is canonical and removes the mount
@@ -352,10 +378,15 @@ func (c *config) place(target string, rq *request) (string, match.Decision, Refu
 			return "", match.Decision{}, NoMount
 		}
 		if i == 0 && c.bound() {
-			if !rq.hasTenant || rq.tenant == "" {
+			if rq.noTenant != Decided {
+				return "", match.Decision{}, rq.noTenant
+			}
+			if !rq.hasTenant {
 				return "", match.Decision{}, NoTenant
 			}
-			// Byte for byte: "%61cme" is not "acme", and case counts.
+			// Byte for byte, and the tenant holds no escape: the segment
+			// "%61cme", which an upstream decodes to "acme", is no tenant's.
+			// Case counts.
 			if p[1:1+j] != rq.tenant {
 				return "", match.Decision{}, WrongTenant
 			}
@@ -365,35 +396,68 @@ func (c *config) place(target string, rq *request) (string, match.Decision, Refu
 	return p, match.Decision{}, Decided
 }
 
-// decide decides a request with a scope's matcher m (nil denies all):
-// the proxy's own method and target first, then every other meaning its
-// sources give it. With explain, the decision carries match.Decide's
+// keepSources records in d every source of s but the proxy's own request
+// (and the upper-case form of its method), each with the request it means.
+func (d *Decision) keepSources(s *sources) {
+	add := func(x Source) {
+		if int(d.nsources) < len(d.sources) {
+			d.sources[d.nsources] = x
+			d.nsources++
+		}
+	}
+	for _, m := range s.methods[1:s.nm] {
+		if m.source != "" {
+			add(Source{m.source, m.value, d.Target})
+		}
+	}
+	for _, t := range s.targets[1:s.nt] {
+		add(Source{t.source, d.Method, targetPath(t.value)})
+	}
+	if s.every != "" {
+		add(Source{s.every, "", d.Target})
+	}
+}
+
+// decide decides a request into d, a zero Decision, with a scope's
+// matcher m (nil denies all): the proxy's own method and target first,
+// then every other meaning its sources give it. With explain, the decision carries match.Decide's
 // reasons; without, only Allow runs on the allow path.
-func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain bool) Decision {
-	d := Decision{Method: rq.method, Target: targetPath(rq.target)}
+func (c *config) decide(d *Decision, m *match.Matcher, h http.Header, rq request, explain bool) {
+	d.Method, d.Target = rq.method, targetPath(rq.target)
 	if rq.method == "" || rq.target == "" {
 		d.Refusal = NoTarget
-		return d
+		return
 	}
 	path, md, why := c.place(d.Target, &rq)
 	if md.Reason == match.NotCanonical || why != Decided {
 		d.Decision, d.Refusal = md, why
-		return d
+		return
 	}
 	d.Path = path
 	var s sources
 	s.addMethod("", rq.method)
 	s.addTarget("", rq.target)
-	s.collect(h)
+	s.collect(h, rq.own, c.upgrades)
+	if explain {
+		d.keepSources(&s)
+	}
+	if s.proto.refuse() {
+		d.Refusal = Upgrade
+		return
+	}
+	if s.token != "" {
+		d.Refusal, d.Other = QueryToken, Source{Name: s.token}
+		return
+	}
 	if s.overflow {
 		d.Refusal = TooManySources
-		return d
+		return
 	}
 	if !m.Allow(rq.method, path) {
 		if explain {
 			d.Decision = m.Decide(rq.method, path)
 		}
-		return d
+		return
 	}
 	for i := 0; i < s.nt; i++ {
 		t := s.targets[i]
@@ -403,7 +467,7 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 			p, omd, owhy = c.place(other, &rq)
 			if omd.Reason == match.NotCanonical || owhy != Decided {
 				d.Refusal, d.Other, d.Decision = Conflict, Source{t.source, rq.method, other}, omd
-				return d
+				return
 			}
 		}
 		for j := 0; j < s.nm; j++ {
@@ -421,12 +485,12 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 			if explain {
 				d.Decision = m.Decide(mj.value, p)
 			}
-			return d
+			return
 		}
 		if s.every != "" && !m.AllowEveryMethod(p) {
 			// No one method's Decide explains this; the refusal does.
 			d.Refusal, d.Other = Conflict, Source{s.every, "", other}
-			return d
+			return
 		}
 	}
 	if explain {
@@ -434,5 +498,4 @@ func (c *config) decide(m *match.Matcher, h http.Header, rq request, explain boo
 	} else {
 		d.Allowed, d.Reason = true, match.Granted
 	}
-	return d
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/match"
@@ -41,38 +43,83 @@ func TestTargetPath(t *testing.T) {
 	}
 }
 
-func TestMethodParam(t *testing.T) {
+func TestQueryParam(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		want bool
+		want paramKind
 	}{
-		{"_method", true},
-		{"_METHOD", true},
-		{"%5Fmethod", true},
-		{"%5fmethod", true},
-		{"_%6Dethod", true},
-		{".method", true},
-		{"[method", true},
-		{"+_method", true},
-		{"%20%20_method", true},
-		{"+method", false}, // " method": the leading space goes, leaving "method"
-		{"__METHOD_OVERRIDE__", true},
-		{"__method.override__", true},
-		{"%5F_method_override%5F%5F", true},
-		{"_method%00x", true}, // PHP cuts a name at NUL
-		{"x%00_method", false},
-		{"_method_override__", false},
-		{"method", false},
-		{"_method[]", false},
-		{"x_method", false},
-		{"_methods", false},
-		{"_method%zz", false},
-		{"", false},
+		{"_method", methodParam},
+		{"_METHOD", methodParam},
+		{"%5Fmethod", methodParam},
+		{"%5fmethod", methodParam},
+		{"_%6Dethod", methodParam},
+		{".method", methodParam},
+		{"[method", methodParam},
+		{"+_method", methodParam},
+		{"%20%20_method", methodParam},
+		{"+method", otherParam}, // " method": the leading space goes, leaving "method"
+		{"__METHOD_OVERRIDE__", methodParam},
+		{"__method.override__", methodParam},
+		{"%5F_method_override%5F%5F", methodParam},
+		{"_method%00x", methodParam}, // PHP cuts a name at NUL
+		{"x%00_method", otherParam},
+		{"_method_override__", otherParam},
+		{"method", otherParam},
+		{"_method[]", otherParam},
+		{"x_method", otherParam},
+		{"_methods", otherParam},
+		{"_method%zz", otherParam},     // no decoder reads "%zz" as nothing
+		{"_method%00%zz", methodParam}, // PHP keeps "%zz", then cuts at the NUL
+		{"_method%00%", methodParam},
+		{"%5_method", otherParam},
+		{"%u005Fmethod", methodParam}, // IIS and ASP.NET decode %uXXXX
+		{"access%U005ftoken", tokenParam},
+		{"access%u005token", otherParam},
+		{"access_token", tokenParam},
+		{"ACCESS_TOKEN", tokenParam},
+		{"access.token", tokenParam},
+		{"access[token", tokenParam},
+		{"access%5Ftoken", tokenParam},
+		{"%61ccess_token", tokenParam},
+		{"access_token%00x", tokenParam},
+		{"access_token[]", tokenParam}, // an array of tokens to PHP, Rails and qs
+		{"access.token[0]", tokenParam},
+		{"access_token_", otherParam},
+		{"accesstoken", otherParam},
+		{"token", otherParam},
+		{"", otherParam},
 	} {
-		if got := methodParam(tc.name); got != tc.want {
-			t.Errorf("methodParam(%q) = %v, want %v", tc.name, got, tc.want)
+		if got := queryParam(tc.name); got != tc.want {
+			t.Errorf("queryParam(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// formName is url.QueryUnescape on every name that decodes strictly, and
+// keeps what does not.
+func TestFormName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a%zz", "a%zz"},
+		{"%", "%"},
+		{"%4", "%4"},
+		{"%41%", "A%"},
+		{"a+b%2B", "a b+"},
+		{"%u0041%u00e9%uD83D", "Aé\uFFFD"},
+		{"%u004", "%u004"},
+		{"%%41", "%A"},
+	} {
+		if got := formName(tc.in); got != tc.want {
+			t.Errorf("formName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringOf(rapid.SampledFrom([]rune("%+aZ09_.u\x00é"))).Draw(t, "name")
+		if want, err := url.QueryUnescape(s); err == nil {
+			if got := formName(s); got != want {
+				t.Fatalf("formName(%q) = %q, url.QueryUnescape says %q", s, got, want)
+			}
+		}
+	})
 }
 
 func TestSources(t *testing.T) {
@@ -101,13 +148,19 @@ func TestSources(t *testing.T) {
 			got{[]string{"GET"}, []string{"/a"}, "", false}},
 		{"WebDAV's Destination", "/a", http.Header{"Destination": {"http://h/b"}}, got{[]string{"GET"}, []string{"/a", "http://h/b"}, "", false}},
 		{"the request's method upper-cased", "/a?__METHOD_OVERRIDE__=trace", nil, got{[]string{"GET", "trace", "TRACE"}, []string{"/a?__METHOD_OVERRIDE__=trace"}, "", false}},
+		{"joined with commas", "/a", http.Header{"X-Original-Url": {"/b,/c , /d"}},
+			got{[]string{"GET"}, []string{"/a", "/b,/c , /d", "/b", "/c", "/d"}, "", false}},
+		{"joined methods", "/a", http.Header{"X-Http-Method-Override": {"get,\tdelete,"}},
+			got{[]string{"GET", "get,\tdelete,", "GET,\tDELETE,", "get", "delete", "DELETE", ""}, []string{"/a"}, "", false}},
+		{"the proxy's own, whole", "/a,/b", http.Header{"X-Original-Uri": {"/a,/b", "/c,/d"}, "X-Original-Method": {"GET,PUT"}},
+			got{[]string{"GET", "GET,PUT"}, []string{"/a,/b", "/c,/d", "/c", "/d"}, "", false}},
 		{"too many", "/a", http.Header{"X-Http-Method": {"A", "B", "C", "D", "E", "F", "G", "H"}},
 			got{[]string{"GET", "A", "B", "C", "D", "E", "F", "G"}, []string{"/a"}, "", true}},
 	} {
 		var s sources
 		s.addMethod("", "GET")
 		s.addTarget("", tc.target)
-		s.collect(tc.header)
+		s.collect(tc.header, [2]string{"X-Original-Method", "X-Original-Uri"}, nil)
 		var g got
 		for _, m := range s.methods[:s.nm] {
 			g.Methods = append(g.Methods, m.value)
@@ -145,15 +198,16 @@ func TestDecideAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := config{tenantOf: acme}
+	c := config{tenants: []func(*http.Request) (string, bool){acme}}
 	h := http.Header{"Accept": {"*/*"}, "User-Agent": {"x"}, "X-Request-Id": {"1"}, "X-Forwarded-Uri": {"/acme/webhooks/s1?a=1"},
 		"X-Http-Method-Override": {"PUT"}}
 	rq := request{method: "DELETE", target: "/acme/webhooks/s1?a=1&_method=PATCH", tenant: "acme", hasTenant: true}
 	for _, explain := range []bool{false, true} {
-		if d := c.decide(m, h, rq, explain); !d.Allowed {
+		var d Decision
+		if c.decide(&d, m, h, rq, explain); !d.Allowed {
 			t.Fatalf("denied: %+v", d)
 		}
-		if n := testing.AllocsPerRun(100, func() { c.decide(m, h, rq, explain) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { d = Decision{}; c.decide(&d, m, h, rq, explain) }); n != 0 {
 			t.Errorf("decide (explain %v) makes %v allocations, want 0", explain, n)
 		}
 	}
@@ -192,6 +246,10 @@ func TestAuthRequestProxies(t *testing.T) {
 			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
 		{"nginx, two URIs", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1", "/acme/config/x"}},
 			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Original-Uri", "DELETE", "/acme/config/x"}, false}},
+		{"nginx, its own URI with a comma", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/a,/othercorp/b"}},
+			want{200, "granted", "/acme/config/a,/othercorp/b", "/config/a,/othercorp/b", Source{}, true}},
+		{"nginx, two URIs joined with a comma", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1", "/acme/webhooks/s1,/acme/config/x"}},
+			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Original-Uri", "DELETE", "/acme/config/x"}, false}},
 		{"nginx, Caddy's header from a client", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"DELETE"}, "X-Original-Uri": {"/acme/webhooks/s1"}, "X-Forwarded-Uri": {"/acme/config/x"}},
 			want{403, "conflicting-source", "/acme/webhooks/s1", "/webhooks/s1", Source{"X-Forwarded-Uri", "DELETE", "/acme/config/x"}, false}},
 		{"nginx, no URI", Nginx(), "GET /auth", http.Header{"X-Original-Method": {"GET"}},
@@ -215,6 +273,14 @@ func TestAuthRequestProxies(t *testing.T) {
 			want{200, "granted", "/acme/webhooks/x", "/webhooks/x", Source{}, true}},
 		{"envoy, override", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Http-Method-Override": {"PATCH"}},
 			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Http-Method-Override", "PATCH", "/acme/config/x"}, false}},
+		{"envoy, X-Original-URL lines joined as Envoy joins them", Envoy("/auth"), "DELETE /auth/acme/webhooks/x", http.Header{"X-Original-Url": {"/acme/webhooks/x,/acme/config/clients/c1"}},
+			want{403, "conflicting-source", "/acme/webhooks/x", "/webhooks/x", Source{"X-Original-Url", "DELETE", "/acme/config/clients/c1"}, false}},
+		{"envoy, another tenant after a comma", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Forwarded-Uri": {"/acme/config/x,/othercorp/config/x"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Forwarded-Uri", "GET", "/othercorp/config/x"}, false}},
+		{"envoy, overrides joined", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Http-Method-Override": {"GET,DELETE"}},
+			want{403, "conflicting-source", "/acme/config/x", "/config/x", Source{"X-Http-Method-Override", "GET,DELETE", "/acme/config/x"}, false}},
+		{"envoy, its own target with a comma", Envoy("/auth"), "GET /auth/acme/config/a,b", nil,
+			want{200, "granted", "/acme/config/a,b", "/config/a,b", Source{}, true}},
 		{"envoy, not under the prefix", Envoy("/auth"), "GET /authacme/config/x", nil, want{403, "no-target", "", "", Source{}, false}},
 		{"envoy, X-Original-URI is no source of its", Envoy("/auth"), "GET /auth/acme/config/x", http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}},
 			want{200, "granted", "/acme/config/x", "/config/x", Source{}, true}},
@@ -246,6 +312,91 @@ func TestAuthRequestProxies(t *testing.T) {
 	}
 }
 
+// A tenant is plain: the segment can equal it only as it is spelled, so a
+// tenant that holds an escape (which an upstream decodes) is none.
+func TestTenant(t *testing.T) {
+	for _, tc := range []struct {
+		tenant string
+		valid  bool
+	}{
+		{"acme", true}, {"ACME", true}, {"x~y.z_1-2", true}, {"a..b", true}, {"1", true},
+		{"", false}, {".", false}, {"..", false}, {"%61cme", false}, {"acme%2e", false}, {"a/b", false},
+		{"a b", false}, {"a;b", false}, {"a+b", false}, {"a:b", false}, {"é", false}, {"acme\x00", false},
+	} {
+		if got := ValidTenant(tc.tenant); got != tc.valid {
+			t.Errorf("ValidTenant(%q) = %v, want %v", tc.tenant, got, tc.valid)
+		}
+	}
+	for _, tc := range []struct {
+		name, tenant, target string
+		fixed                bool // the mount is bound to "acme" too
+		want                 decided
+	}{
+		{"plain", "acme", "/acme/config/clients/c1", false, decided{200, "granted"}},
+		{"an escaped tenant", "%61cme", "/%61cme/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"an escaped tenant, the plain segment", "%61cme", "/acme/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"case counts", "ACME", "/ACME/config/clients/c1", false, decided{200, "granted"}},
+		{"case counts, another", "ACME", "/acme/config/clients/c1", false, decided{403, "wrong-tenant"}},
+		{"a tenant with a space", "a b", "/a%20b/config/clients/c1", false, decided{403, "no-tenant"}},
+		{"a tenant with a sub-delimiter", "a+b", "/a+b/config/clients/c1", false, decided{403, "no-tenant"}},
+		// A fixed tenant and the token's bind the mount together: the
+		// segment must be the fixed tenant, and so must the token's.
+		{"fixed, the token of the tenant", "acme", "/acme/config/x", true, decided{200, "granted"}},
+		{"fixed, a token of another tenant", "othercorp", "/acme/config/x", true, decided{403, "wrong-tenant"}},
+		{"fixed, a token of another tenant, on its own segment", "othercorp", "/othercorp/config/x", true, decided{403, "wrong-tenant"}},
+		{"fixed, a token without a tenant", "", "/acme/config/x", true, decided{403, "no-tenant"}},
+		{"fixed, a token of an escaped tenant", "%61cme", "/acme/config/x", true, decided{403, "no-tenant"}},
+		{"fixed, the token of the tenant, another segment", "acme", "/othercorp/config/x", true, decided{403, "wrong-tenant"}},
+	} {
+		var opts []Option
+		if tc.fixed {
+			opts = append(opts, TenantSegment(acme))
+		}
+		tenant := tc.tenant
+		mw, ar := decideBoth("*:**", "DELETE", tc.target, nil, opts, &tenant)
+		if diff := cmp.Diff([2]decided{tc.want, tc.want}, [2]decided{mw, ar}); diff != "" {
+			t.Errorf("%s: [Middleware, AuthRequest] (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// decided is a request's answer, and the reason the hook saw.
+type decided struct {
+	Status int
+	Why    string
+}
+
+// decideBoth decides a request with Middleware and with AuthRequest behind
+// nginx, both with opts and the token's scope; with a tenant, Middleware
+// binds the mount to it (TenantSegment) and AuthRequest to the token's
+// claim "tenant", which is that tenant ("" for none).
+func decideBoth(scope, method, target string, header http.Header, opts []Option, tenant *string) (mw, ar decided) {
+	var seen Decision
+	opts = append(opts[:len(opts):len(opts)], WithHook(func(_ *http.Request, d Decision) { seen = d }))
+	cache, _ := match.NewCache(1 << 20)
+	mwOpts, claim, aopts := opts, "", []AuthOption(nil)
+	if tenant != nil {
+		t := *tenant
+		mwOpts = append(opts[:len(opts):len(opts)], TenantSegment(func(*http.Request) (string, bool) { return t, t != "" }))
+		claim, aopts = t, []AuthOption{TenantClaim("tenant")}
+	}
+	w := httptest.NewRecorder()
+	Middleware(cache, func(*http.Request) (string, bool) { return scope, true }, mwOpts...)(ok200).
+		ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: header.Clone()})
+	mw = decided{w.Code, seen.Why()}
+
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Authorization", "Bearer t")
+	h.Set("X-Original-Method", method)
+	h.Set("X-Original-Uri", target)
+	w = httptest.NewRecorder()
+	AuthRequest(cache, fixedTokens{scope, claim}, Nginx(), opts, aopts...).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+	return mw, decided{w.Code, seen.Why()}
+}
+
 // Options that exclude each other are a programming error.
 func TestOptionConflicts(t *testing.T) {
 	cache, _ := match.NewCache(1)
@@ -256,8 +407,10 @@ func TestOptionConflicts(t *testing.T) {
 	}{
 		{"tenant and unsafe strip", func() { Middleware(cache, scopeOf, TenantSegment(acme), UnsafeStripSegments(1)) }},
 		{"negative strip", func() { Middleware(cache, scopeOf, UnsafeStripSegments(-1)) }},
-		{"two bindings", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{TenantSegment(acme)}, TenantClaim("t")) }},
 		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), nil, TenantClaim("t")) }},
+		{"upgrade to h2c", func() { Middleware(cache, scopeOf, AllowUpgrade("websocket", "H2C")) }},
+		{"upgrade to no protocol", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{AllowUpgrade("")}) }},
+		{"upgrade to no token", func() { Middleware(cache, scopeOf, AllowUpgrade("web socket")) }},
 	} {
 		func() {
 			defer func() {

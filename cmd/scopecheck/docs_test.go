@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/match"
 )
 
 func readDoc(t *testing.T, path string) string {
@@ -103,4 +106,30 @@ func hasHeading(t *testing.T, path, frag string) bool {
 		}
 	}
 	return false
+}
+
+// The README's table of 403 reasons names every reason a request can be
+// refused for, whatever the token: the request side's refusals and the
+// scope's reasons; and its log table names every field of a decision line.
+func TestDocsNameEveryReason(t *testing.T) {
+	readme := readDoc(t, "../../README.md")
+	var names []string
+	for r := gateway.Refusal(1); r.String() != "unknown"; r++ {
+		names = append(names, r.String())
+	}
+	for r := match.Reason(0); r.String() != "unknown"; r++ {
+		if r != match.Granted {
+			names = append(names, r.String())
+		}
+	}
+	for _, name := range names {
+		if !strings.Contains(readme, "\n| `"+name+"` |") {
+			t.Errorf("README.md's table of 403 reasons has no row for %s", name)
+		}
+	}
+	for _, field := range []string{"method", "target", "path", "allowed", "reason", "sources", "source", "source_method", "source_target", "item", "error", "scope_error"} {
+		if !regexp.MustCompile("\n\\| [^|\n]*`" + field + "`[^|\n]*\\|").MatchString(readme) {
+			t.Errorf("README.md's table of log fields has no row for %s", field)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -151,7 +152,9 @@ func (s *server) decisions(t *testing.T) []map[string]any {
 // pipe, after the answer.
 func (s *server) awaitDecision(t *testing.T, status, decided int) {
 	t.Helper()
-	if status != http.StatusOK && status != http.StatusUnauthorized && status != http.StatusForbidden {
+	switch status {
+	case http.StatusOK, http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable:
+	default:
 		return // the proxy answered by itself
 	}
 	for i := 0; i < 200 && len(s.decisions(t)) == decided; i++ {
@@ -163,9 +166,15 @@ func (s *server) awaitDecision(t *testing.T, status, decided int) {
 type received struct {
 	Method, RequestURI string
 	Header             http.Header
+	// Tunnel is set for a request read from a connection after it
+	// switched protocols.
+	Tunnel bool
 }
 
-// recorder is an upstream that records every request that reaches it.
+// recorder is an upstream that records every request that reaches it. It
+// is as lax as an upstream can be: it switches protocols whenever asked
+// to (an Upgrade header) and then reads further HTTP/1.1 requests from the
+// tunnel, recording them too.
 type recorder struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -175,13 +184,41 @@ type recorder struct {
 func newRecorder(t *testing.T) *recorder {
 	rec := &recorder{}
 	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, received{r.Method, r.RequestURI, r.Header.Clone()})
-		rec.mu.Unlock()
+		rec.add(received{r.Method, r.RequestURI, r.Header.Clone(), false})
+		if up := r.Header.Get("Upgrade"); up != "" {
+			rec.tunnel(w, up)
+			return
+		}
 		fmt.Fprint(w, "upstream")
 	}))
 	t.Cleanup(rec.Close)
 	return rec
+}
+
+func (rec *recorder) add(r received) {
+	rec.mu.Lock()
+	rec.reqs = append(rec.reqs, r)
+	rec.mu.Unlock()
+}
+
+// tunnel answers 101 and reads requests from the connection until it
+// closes.
+func (rec *recorder) tunnel(w http.ResponseWriter, protocol string) {
+	conn, brw, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", protocol)
+	for {
+		r, err := http.ReadRequest(brw.Reader)
+		if err != nil {
+			return
+		}
+		rec.add(received{r.Method, r.RequestURI, r.Header.Clone(), true})
+		fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\nupstream (tunnel)")
+	}
 }
 
 func (rec *recorder) all() []received {
@@ -304,6 +341,16 @@ func startCaddy(t *testing.T, dir, front, site string) {
 // the connection was closed without an answer.
 func sendRaw(t *testing.T, addr, raw string) int {
 	t.Helper()
+	status, _ := sendRawThen(t, addr, raw, "")
+	return status
+}
+
+// sendRawThen writes a raw request to addr and returns its status (0 when
+// the connection was closed without an answer); when the answer is 101
+// Switching Protocols and then is not empty, it writes then into the
+// tunnel and returns the status of what answers it too.
+func sendRawThen(t *testing.T, addr, raw, then string) (status, tunneled int) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -313,12 +360,24 @@ func sendRaw(t *testing.T, addr, raw string) int {
 	if _, err := c.Write([]byte(raw)); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	if resp.StatusCode != http.StatusSwitchingProtocols || then == "" {
+		return resp.StatusCode, 0
+	}
+	if _, err := c.Write([]byte(then)); err != nil {
+		return resp.StatusCode, 0
+	}
+	resp2, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return resp.StatusCode, 0
+	}
+	resp2.Body.Close()
+	return resp.StatusCode, resp2.StatusCode
 }
 
 // e2eScope is the scope of every test token; tokens name their tenant in
@@ -339,8 +398,8 @@ type e2eCase struct {
 	headers []string
 	http10  bool
 	// token names the bearer token: acme (the default), other (tenant
-	// othercorp), notenant, expired, garbage, twice (two Authorization
-	// headers), none.
+	// othercorp), notenant, escaped (tenant %61cme), expired, garbage,
+	// twice (two Authorization headers), none.
 	token string
 	// allow lists the proxies behind which the request is allowed ("*":
 	// all); elsewhere it is denied with one of deny (default 403).
@@ -348,6 +407,12 @@ type e2eCase struct {
 	deny  []int
 	// only, when set, lists the proxies to send it through.
 	only string
+	// then is a raw request sent on the same connection should it switch
+	// protocols; the request keeps its connection open (no "Connection:
+	// close") when it has one.
+	then string
+	// logged are texts that serve's decision line holds, where it decides.
+	logged []string
 }
 
 var e2eCases = []e2eCase{
@@ -358,8 +423,15 @@ var e2eCases = []e2eCase{
 	{name: "delete", line: "DELETE /acme/webhooks/subscriptions/s1", allow: "*"},
 	{name: "write login policy", line: "PUT /acme/config/loginPolicies/p1", allow: "*"},
 	{name: "root of tenant", line: "GET /acme/", deny: []int{403}},
-	{name: "override both allowed", line: "POST /acme/webhooks/s1", headers: []string{"X-HTTP-Method-Override: DELETE"}, allow: "*"},
-	{name: "second target both allowed", line: "GET /acme/config/clients", headers: []string{"X-Original-URL: /acme/config/tokenPolicies"}, allow: "*"},
+	// The log names every source that took part, allowed or not.
+	{name: "override both allowed", line: "POST /acme/webhooks/s1", headers: []string{"X-HTTP-Method-Override: DELETE"}, allow: "*",
+		logged: []string{`"sources":[{"name":"X-Http-Method-Override","method":"DELETE","target":"/acme/webhooks/s1"},{"name":"POST body","method":"(any)","target":"/acme/webhooks/s1"}]`}},
+	{name: "second target both allowed", line: "GET /acme/config/clients", headers: []string{"X-Rewrite-URL: /acme/config/tokenPolicies"}, allow: "*",
+		logged: []string{`"sources":[{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/tokenPolicies"}]`}},
+	{name: "_method allowed", line: "GET /acme/config/clients?_method=HEAD", allow: "*",
+		logged: []string{`"sources":[{"name":"_method","method":"HEAD","target":"/acme/config/clients"}]`}},
+	{name: "second target denied", line: "GET /acme/config/clients", headers: []string{"X-Rewrite-URL: /acme/users,/acme/config/x"},
+		logged: []string{`{"name":"X-Rewrite-Url","method":"GET","target":"/acme/users"}`, `{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/x"}`, `"source":"X-Rewrite-Url","source_method":"GET","source_target":"/acme/users,/acme/config/x"`}},
 	{name: "_method the same", line: "GET /acme/config/clients?_method=GET", allow: "*"},
 	{name: "absolute form", line: "GET http://api/acme/config/clients", allow: "*"},
 
@@ -420,6 +492,9 @@ var e2eCases = []e2eCase{
 	{name: "tenant escaped", line: "GET /%61cme/config/clients"},
 	{name: "token of another tenant", line: "GET /acme/config/clients", token: "other"},
 	{name: "token without a tenant", line: "GET /acme/config/clients", token: "notenant"},
+	// A tenant claim with an escape is none: its segment would reach acme.
+	{name: "token of the tenant %61cme", line: "DELETE /%61cme/webhooks/x", token: "escaped"},
+	{name: "token of the tenant %61cme, plain segment", line: "DELETE /acme/webhooks/x", token: "escaped"},
 
 	// Spoofed proxy headers: each is the proxy's own source behind some
 	// proxies (overwritten there for scopecheck, removed for the
@@ -452,8 +527,41 @@ var e2eCases = []e2eCase{
 	{name: "_method after ;", line: "GET /acme/config/clients?a=1;_method=PUT"},
 	{name: "_method undecodable", line: "GET /acme/config/clients?_method=%zz", deny: []int{403, 400}},
 	{name: "_method cut at NUL", line: "GET /acme/config/clients?_method%00=DELETE"},
+	{name: "_method cut at NUL, an invalid escape after", line: "GET /acme/config/clients?_method%00%zz=DELETE"},
+	{name: "_method in IIS's %u", line: "GET /acme/config/clients?%u005Fmethod=DELETE"},
 	{name: "__METHOD_OVERRIDE__", line: "GET /acme/config/clients?__METHOD_OVERRIDE__=DELETE"},
 	{name: "WebDAV Destination", line: "MOVE /acme/webhooks/x", headers: []string{"Destination: http://api/acme/config/clients/c1"}},
+
+	// A second bearer token, in the query, which some servers read first.
+	{name: "access_token", line: "DELETE /acme/webhooks/x?access_token=eyJhbGciOiJub25lIn0.e30."},
+	{name: "access_token spelled Access.Token", line: "GET /acme/config/clients?a=1&Access.Token=x"},
+	{name: "access_token as an array", line: "DELETE /acme/webhooks/x?access_token[]=x"},
+	{name: "access_token as an array, indexed", line: "DELETE /acme/webhooks/x?access_token[0]=x"},
+	{name: "access_token in a second target", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x?access_token=x"}},
+
+	// A value may be lines that a proxy joined with commas.
+	{name: "second target joined with a comma", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x,/acme/config/clients/c1"}},
+	{name: "two second targets", line: "DELETE /acme/webhooks/x", headers: []string{"X-Rewrite-URL: /acme/webhooks/x", "X-Rewrite-URL: /acme/config/clients/c1"}},
+	{name: "another tenant after a comma", line: "GET /acme/config/clients", headers: []string{"X-Forwarded-Uri: /acme/config/clients,/othercorp/config/clients"}, allow: "caddy"},
+	{name: "Destination joined with a comma", line: "MOVE /acme/webhooks/a", headers: []string{"Destination: /acme/webhooks/b,/acme/config/clients/c1"}},
+	{name: "overrides joined with a comma", line: "GET /acme/config/clients", headers: []string{"X-HTTP-Method-Override: GET,DELETE"}},
+	{name: "a comma in the path", line: "GET /acme/config/a,b", allow: "*"},
+
+	// A protocol switch would make the connection a tunnel; then is a
+	// request that no token allows, sent into it.
+	{name: "h2c upgrade", line: "GET /acme/config/clients", headers: []string{"Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", "Connection: Upgrade"},
+		then: "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"},
+	{name: "h2c upgrade, settings named by Connection", line: "GET /acme/config/clients",
+		headers: []string{"Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", "Connection: Upgrade, HTTP2-Settings"},
+		then:    "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"},
+	{name: "h2c settings alone", line: "GET /acme/config/clients", headers: []string{"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"}},
+	// ingress-nginx's subrequest hides Upgrade (its README annotation keeps
+	// the API from switching); this shape of it passes none on.
+	{name: "websocket", line: "GET /acme/config/clients", headers: []string{"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="}, then: "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n", allow: "ingress-nginx"},
+	// Without "upgrade" in Connection, Caddy drops Upgrade as a hop-by-hop
+	// header, towards scopecheck and the API alike.
+	{name: "Upgrade without Connection", line: "GET /acme/config/clients", headers: []string{"Upgrade: h2c"}, allow: "caddy ingress-nginx"},
 	{name: "lower-case trace", line: "trace /acme/webhooks/x", deny: []int{403, 400}},
 	// Caddy drops the headers a Connection header names, on the way to
 	// scopecheck and to the upstream alike; nginx passes them to both.
@@ -537,11 +645,12 @@ func TestProxies(t *testing.T) {
 		"acme":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope}),
 		"other":    keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope}),
 		"notenant": keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope}),
+		"escaped":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "%61cme", "scope": e2eScope}),
 		"expired":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
 		"garbage":  "not.a.jwt",
 		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope}),
 	}
-	mount := oracle.Mount{Segments: 1, Bound: true, Tenant: "acme"}
+	mount := oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme"}}
 	for _, f := range fronts {
 		t.Run(f.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -575,12 +684,32 @@ func TestProxies(t *testing.T) {
 				default:
 					raw.WriteString("Authorization: Bearer " + tokens[c.token] + "\r\n")
 				}
-				raw.WriteString("Connection: close\r\n\r\n")
+				if c.then == "" {
+					raw.WriteString("Connection: close\r\n")
+				}
+				raw.WriteString("\r\n")
 
 				before, decided := len(up.all()), len(srv.decisions(t))
-				got := sendRaw(t, addr, raw.String())
+				got, tunneled := sendRawThen(t, addr, raw.String(), c.then)
+				if tunneled != 0 {
+					t.Errorf("%s: %s: a tunnel opened, and a request in it was answered %d", c.name, c.line, tunneled)
+				}
 				reached := up.all()[before:]
 				srv.awaitDecision(t, got, decided)
+				if len(c.logged) > 0 {
+					lines := strings.Split(srv.logs.String(), "\n")
+					line := ""
+					for i := len(lines) - 1; i >= 0 && line == ""; i-- {
+						if strings.Contains(lines[i], `"msg":"decision"`) {
+							line = lines[i]
+						}
+					}
+					for _, want := range c.logged {
+						if !strings.Contains(line, want) {
+							t.Errorf("%s: the decision line lacks %s:\n%s", c.name, want, line)
+						}
+					}
+				}
 				if inList(c.allow, f.name) {
 					if got != http.StatusOK || len(reached) != 1 {
 						t.Errorf("%s: %s: status %d, %d requests upstream; want 200 and 1\n%s", c.name, c.line, got, len(reached), srv.logs.String())
@@ -611,40 +740,42 @@ func TestProxies(t *testing.T) {
 			// that serve allows is the one the upstream gets, and
 			// whatever reaches the upstream is checked below.
 			allowed := 0
-			rapid.Check(t, func(rt *rapid.T) {
-				method := rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "MOVE", "get", "trace"}).Draw(rt, "method")
-				target := scopegen.Target(5).Draw(rt, "target")
-				var raw strings.Builder
-				raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: api\r\n")
-				for name, values := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, "max headers")).Draw(rt, "headers") {
-					for _, v := range values {
-						raw.WriteString(name + ": " + v + "\r\n")
+			t.Run("generated", func(t *testing.T) {
+				rapid.Check(t, func(rt *rapid.T) {
+					method := rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "MOVE", "get", "trace"}).Draw(rt, "method")
+					target := scopegen.Target(5).Draw(rt, "target")
+					var raw strings.Builder
+					raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: api\r\n")
+					for name, values := range scopegen.Headers(rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, "max headers")).Draw(rt, "headers") {
+						for _, v := range values {
+							raw.WriteString(name + ": " + v + "\r\n")
+						}
 					}
-				}
-				raw.WriteString("Authorization: Bearer " + tokens["wide"] + "\r\nConnection: close\r\n\r\n")
-				if target == "" || strings.ContainsFunc(strings.TrimSuffix(raw.String(), "\r\n\r\n"), func(r rune) bool {
-					return r < 0x20 && r != '\r' && r != '\n' || r == 0x7F
-				}) || strings.Contains(target, " ") || strings.Count(raw.String(), "\n") != strings.Count(raw.String(), "\r\n") {
-					return // no request line or header a client could send
-				}
-				before, decided := len(up.all()), len(srv.decisions(t))
-				got := sendRaw(t, addr, raw.String())
-				reached := up.all()[before:]
-				srv.awaitDecision(t, got, decided)
-				if got != http.StatusOK {
-					if len(reached) != 0 {
-						rt.Fatalf("%q: status %d, but the upstream received %v", raw.String(), got, reached)
+					raw.WriteString("Authorization: Bearer " + tokens["wide"] + "\r\nConnection: close\r\n\r\n")
+					if target == "" || strings.ContainsFunc(strings.TrimSuffix(raw.String(), "\r\n\r\n"), func(r rune) bool {
+						return r < 0x20 && r != '\r' && r != '\n' || r == 0x7F
+					}) || strings.Contains(target, " ") || strings.Count(raw.String(), "\n") != strings.Count(raw.String(), "\r\n") {
+						return // no request line or header a client could send
 					}
-					return
-				}
-				allowed++
-				d := srv.decisions(t)
-				if len(reached) != 1 || len(d) != decided+1 {
-					rt.Fatalf("%q: allowed; %d requests upstream, %d decisions", raw.String(), len(reached), len(d)-decided)
-				}
-				if last := d[len(d)-1]; last["allowed"] != true || last["method"] != reached[0].Method || last["target"] != oracle.TargetPath(reached[0].RequestURI) {
-					rt.Fatalf("%q: serve allowed %v %v; the upstream received %s %s", raw.String(), last["method"], last["target"], reached[0].Method, reached[0].RequestURI)
-				}
+					before, decided := len(up.all()), len(srv.decisions(t))
+					got := sendRaw(t, addr, raw.String())
+					reached := up.all()[before:]
+					srv.awaitDecision(t, got, decided)
+					if got != http.StatusOK {
+						if len(reached) != 0 {
+							rt.Fatalf("%q: status %d, but the upstream received %v", raw.String(), got, reached)
+						}
+						return
+					}
+					allowed++
+					d := srv.decisions(t)
+					if len(reached) != 1 || len(d) != decided+1 {
+						rt.Fatalf("%q: allowed; %d requests upstream, %d decisions", raw.String(), len(reached), len(d)-decided)
+					}
+					if last := d[len(d)-1]; last["allowed"] != true || last["method"] != reached[0].Method || last["target"] != oracle.TargetPath(reached[0].RequestURI) {
+						rt.Fatalf("%q: serve allowed %v %v; the upstream received %s %s", raw.String(), last["method"], last["target"], reached[0].Method, reached[0].RequestURI)
+					}
+				})
 			})
 			t.Logf("%d generated requests allowed", allowed)
 			if allowed == 0 {
@@ -693,6 +824,211 @@ func TestProxies(t *testing.T) {
 	}
 }
 
+// introspectionEndpoint is an RFC 7662 endpoint for the end-to-end tests:
+// it knows the tokens "acme", "acme-2", "acme-3" (tenant acme), "other"
+// (tenant othercorp) and "notenant", all with e2eScope; every other token
+// is inactive. fail makes it answer 500 to everything.
+type introspectionEndpoint struct {
+	*httptest.Server
+	fail atomic.Bool
+}
+
+func newIntrospectionEndpoint(t *testing.T, secret string) *introspectionEndpoint {
+	e := &introspectionEndpoint{}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pw, _ := r.BasicAuth(); pw != secret || e.fail.Load() {
+			http.Error(w, "unavailable", http.StatusInternalServerError)
+			return
+		}
+		answer := map[string]any{"active": true, "scope": e2eScope, "iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix()}
+		switch r.PostFormValue("token") {
+		case "acme", "acme-2", "acme-3":
+			answer["tenant"] = "acme"
+		case "other":
+			answer["tenant"] = "othercorp"
+		case "notenant":
+		default:
+			answer = map[string]any{"active": false}
+		}
+		json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+// TestProxyOutages puts "scopecheck serve" behind the README's nginx and
+// Caddy configurations, and nginx in ingress-nginx's shape, with its token
+// verification failing: a JWKS URL where nothing listens, one that answers
+// 500, and an introspection endpoint (which first answers, tenant claim
+// and all, as a working one does) that answers 500 and then cannot be
+// reached. Every request is then answered 503 through nginx and Caddy (500
+// through ingress-nginx, which maps nothing), serve logs it as
+// "unavailable", and the upstream sees nothing.
+func TestProxyOutages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin, keys, _ := setupServe(t)
+	jwtToken := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": e2eScope})
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+	request := func(line, token string) string {
+		raw := line + " HTTP/1.1\r\nHost: api\r\n"
+		if token != "" {
+			raw += "Authorization: Bearer " + token + "\r\n"
+		}
+		return raw + "Connection: close\r\n\r\n"
+	}
+	const secret = "e2e-secret"
+	for _, f := range fronts {
+		outage := http.StatusServiceUnavailable
+		if f.name == "ingress-nginx" {
+			outage = http.StatusInternalServerError
+		}
+		// send sends a request through a proxy in front of srv, and checks
+		// its status, what reached the upstream, and the reason serve
+		// logged.
+		send := func(t *testing.T, addr string, srv *server, up *recorder, name, raw string, want int, reason string) {
+			t.Helper()
+			before, decided := len(up.all()), len(srv.decisions(t))
+			got := sendRaw(t, addr, raw)
+			srv.awaitDecision(t, http.StatusOK, decided) // serve decides each
+			reached := len(up.all()) - before
+			if got != want || (reached == 1) != (want == http.StatusOK) || reached > 1 {
+				t.Errorf("%s: status %d, %d requests upstream; want %d\n%s", name, got, reached, want, srv.logs.String())
+			}
+			if d := srv.decisions(t); len(d) != decided+1 || d[len(d)-1]["reason"] != reason {
+				t.Errorf("%s: serve logged %v, want one decision, %q", name, d[decided:], reason)
+			}
+		}
+		t.Run(f.name, func(t *testing.T) {
+			for _, jwks := range []struct{ name, url string }{
+				{"JWKS where nothing listens", "http://" + freeAddr(t) + "/jwks.json"},
+				{"JWKS answering 500", failing.URL + "/jwks.json"},
+			} {
+				srv := startServe(t, bin, nil, "--proxy", f.name, "--jwks", jwks.url, "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
+				up := newRecorder(t)
+				addr := freeAddr(t)
+				f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+				if got := srv.get(t, "/readyz"); got != http.StatusServiceUnavailable {
+					t.Errorf("%s: /readyz = %d, want 503", jwks.name, got)
+				}
+				send(t, addr, srv, up, jwks.name, request("GET /acme/config/clients", jwtToken), outage, "unavailable")
+				send(t, addr, srv, up, jwks.name+", no token", request("GET /acme/config/clients", ""), http.StatusUnauthorized, "no-token")
+			}
+
+			// Introspection, with the tenant in its answers' members.
+			endpoint := newIntrospectionEndpoint(t, secret)
+			srv := startServe(t, bin, []string{"SCOPECHECK_CLIENT_SECRET=" + secret}, "--proxy", f.name, "--introspect", endpoint.URL,
+				"--client-id", "gw", "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
+			up := newRecorder(t)
+			addr := freeAddr(t)
+			f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+			srv.waitStatus(t, "/readyz", http.StatusOK)
+			for _, tc := range []struct {
+				name, line, token string
+				want              int
+				reason            string
+			}{
+				{"introspected, allowed", "GET /acme/config/clients", "acme", 200, "granted"},
+				{"introspected, read-only", "DELETE /acme/config/clients/c1", "acme", 403, "read-only"},
+				{"introspected, another tenant's token", "GET /acme/config/clients", "other", 403, "wrong-tenant"},
+				{"introspected, another tenant", "GET /othercorp/config/clients", "acme", 403, "wrong-tenant"},
+				{"introspected, no tenant claim", "GET /acme/config/clients", "notenant", 403, "no-tenant"},
+				{"introspected, inactive", "GET /acme/config/clients", "bogus", 401, "invalid-token"},
+			} {
+				send(t, addr, srv, up, tc.name, request(tc.line, tc.token), tc.want, tc.reason)
+			}
+			endpoint.fail.Store(true)
+			send(t, addr, srv, up, "introspection answering 500", request("GET /acme/config/clients", "acme-2"), outage, "unavailable")
+			endpoint.Close()
+			send(t, addr, srv, up, "introspection unreachable", request("GET /acme/config/clients", "acme-3"), outage, "unavailable")
+			srv.stop(t, secret, jwtToken)
+		})
+	}
+}
+
+// TestProxyUpgrades: behind the README's nginx and Caddy configurations,
+// with --allow-upgrade websocket, a WebSocket upgrade that the token allows
+// switches (Caddy passes upgrades on; nginx's configuration never does),
+// and one it does not, or an h2c upgrade, reaches nothing. And the two
+// configurations themselves, in front of an authoriser that allows
+// everything, never pass an h2c upgrade to the API.
+func TestProxyUpgrades(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	bin, keys, jwksFile := setupServe(t)
+	token := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": e2eScope})
+	request := func(target, protocol string) string {
+		return "GET " + target + " HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer " + token + "\r\nUpgrade: " + protocol +
+			"\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade\r\n\r\n"
+	}
+	websocket := func(target string) string {
+		return "GET " + target + " HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer " + token +
+			"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	}
+	const then = "DELETE /acme/config/clients/c1 HTTP/1.1\r\nHost: api\r\n\r\n"
+	allowAll := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer allowAll.Close()
+	for _, f := range fronts {
+		if f.name == "ingress-nginx" {
+			continue // its upgrades are set by annotations, not in this shape
+		}
+		t.Run(f.name, func(t *testing.T) {
+			srv := startServe(t, bin, nil, "--proxy", f.name, "--jwks", jwksFile, "--tenant-claim", "tenant", "--allow-upgrade", "websocket",
+				"--issuer", e2eIssuer, "--audience", e2eAudience)
+			up := newRecorder(t)
+			addr := freeAddr(t)
+			f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+
+			for _, tc := range []struct {
+				name, raw string
+				want      int
+			}{
+				{"h2c", request("/acme/config/clients", "h2c"), 403},
+				{"websocket, another tenant", websocket("/othercorp/config/clients"), 403},
+				{"websocket, h2c too", request("/acme/config/clients", "websocket, h2c"), 403},
+			} {
+				before := len(up.all())
+				got, tunneled := sendRawThen(t, addr, tc.raw, then)
+				if got != tc.want || tunneled != 0 || len(up.all()) != before {
+					t.Errorf("%s: %d, tunnel %d, %d requests upstream; want %d and none", tc.name, got, tunneled, len(up.all())-before, tc.want)
+				}
+			}
+			// An allowed WebSocket: Caddy switches; nginx passes a plain GET.
+			before := len(up.all())
+			got, tunneled := sendRawThen(t, addr, websocket("/acme/config/clients"), "GET /acme/config/x HTTP/1.1\r\nHost: api\r\n\r\n")
+			reached := up.all()[before:]
+			switch {
+			case f.name == "caddy" && (got != 101 || tunneled != 200 || len(reached) != 2 || reached[0].Header.Get("Upgrade") != "websocket" || !reached[1].Tunnel):
+				t.Errorf("an allowed WebSocket behind Caddy: %d, tunnel %d, upstream %v; want 101, a tunnel", got, tunneled, reached)
+			case f.name == "nginx" && (got != 200 || len(reached) != 1 || reached[0].Header.Get("Upgrade") != ""):
+				t.Errorf("an allowed WebSocket behind nginx: %d, upstream %v; want 200, no upgrade", got, reached)
+			}
+
+			// The configuration alone, in front of an authoriser that
+			// allows everything: no h2c upgrade reaches the API.
+			up2 := newRecorder(t)
+			addr2 := freeAddr(t)
+			f.start(t, t.TempDir(), addr2, allowAll.Listener.Addr().String(), up2.Listener.Addr().String())
+			for _, settings := range []string{"Upgrade", "Upgrade, HTTP2-Settings"} {
+				raw := strings.Replace(request("/acme/config/clients", "h2c"), "Connection: Upgrade", "Connection: "+settings, 1)
+				got, tunneled := sendRawThen(t, addr2, raw, then)
+				all := up2.all()
+				if got != 200 || tunneled != 0 || len(all) != 1 || all[0].Header.Get("Upgrade") != "" {
+					t.Errorf("h2c (Connection: %s) with every request allowed: %d, tunnel %d, upstream %v; want 200 and no upgrade", settings, got, tunneled, all)
+				}
+				up2.mu.Lock()
+				up2.reqs = nil
+				up2.mu.Unlock()
+			}
+		})
+	}
+}
+
 // TestProxyHeaders sends "scopecheck serve" the subrequests that Traefik's
 // forwardAuth and Envoy's HTTP ext_authz send, header for header (Traefik
 // copies the client's headers and sets X-Forwarded-*; Envoy sends the
@@ -707,6 +1043,7 @@ func TestProxyHeaders(t *testing.T) {
 	exp := time.Now().Add(time.Hour).Unix()
 	acme := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope})
 	other := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope})
+	notenant := "Authorization: Bearer " + keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope})
 
 	// traefik sends forwardAuth's subrequest for an original request.
 	traefik := func(method, uri string, client ...string) string {
@@ -714,9 +1051,28 @@ func TestProxyHeaders(t *testing.T) {
 			"\r\nX-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Host: api.example.com\r\nX-Forwarded-Method: " + method +
 			"\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Uri: " + uri + "\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
 	}
-	// envoy sends ext_authz's check request for an original request.
+	// envoy sends ext_authz's check request for an original request. It
+	// builds the check request from a header map, names in lower case,
+	// joining the lines of a repeated header with a bare ","
+	// (check_request_utils.cc); the upstream gets the lines as they were.
 	envoy := func(method, path string, client ...string) string {
-		return method + " /auth" + path + " HTTP/1.1\r\nhost: api.example.com\r\ncontent-length: 0\r\n" + strings.Join(client, "\r\n") +
+		var names []string
+		joined := map[string]string{}
+		for _, line := range client {
+			name, value, _ := strings.Cut(line, ":")
+			name, value = strings.ToLower(name), strings.TrimSpace(value)
+			if v, ok := joined[name]; ok {
+				joined[name] = v + "," + value
+				continue
+			}
+			names = append(names, name)
+			joined[name] = value
+		}
+		var lines []string
+		for _, name := range names {
+			lines = append(lines, name+": "+joined[name])
+		}
+		return method + " /auth" + path + " HTTP/1.1\r\nhost: api.example.com\r\ncontent-length: 0\r\n" + strings.Join(lines, "\r\n") +
 			"\r\nx-forwarded-proto: https\r\nx-request-id: 3f1c2a9e-8d1b-4c55-9d0e-5b7a1f2e6c11\r\nx-envoy-expected-rq-timeout-ms: 500\r\nconnection: close\r\n\r\n"
 	}
 	type exchange struct {
@@ -726,6 +1082,7 @@ func TestProxyHeaders(t *testing.T) {
 	for _, run := range []struct {
 		args      []string
 		exchanges []exchange
+		logs      string // a line serve logs
 	}{
 		{[]string{"--proxy", "traefik", "--tenant-claim", "tenant"}, []exchange{
 			{"allowed", traefik("DELETE", "/acme/webhooks/s1?x=1", acme), 200},
@@ -739,15 +1096,19 @@ func TestProxyHeaders(t *testing.T) {
 			{"client's X-Original-Method", traefik("GET", "/acme/config/clients", acme, "X-Original-Method: DELETE"), 403},
 			{"client's override", traefik("GET", "/acme/config/clients", acme, "X-Http-Method-Override: PATCH"), 403},
 			{"client's _method", traefik("GET", "/acme/config/clients?_method=DELETE", acme), 403},
+			{"a comma in its own URI", traefik("GET", "/acme/config/a,/othercorp/b", acme), 200},
+			{"access_token", traefik("DELETE", "/acme/webhooks/s1?access_token=x", acme), 403},
+			{"client's X-Original-URL with a comma", traefik("GET", "/acme/config/clients", acme, "X-Original-Url: /acme/config/clients,/othercorp/config/clients"), 403},
 			{"no token", traefik("GET", "/acme/config/clients"), 401},
 			{"other path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /authz ", 1), 404},
 			{"below the auth path", strings.Replace(traefik("GET", "/acme/config/clients", acme), "GET /auth ", "GET /auth/x ", 1), 404},
 			{"health", "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
-		}},
-		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme"}, []exchange{
+		}, ""},
+		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme", "--tenant-claim", "tenant"}, []exchange{
 			{"allowed", envoy("DELETE", "/acme/webhooks/s1?x=1", acme), 200},
 			{"read", envoy("GET", "/acme/config/clients", acme), 200},
-			{"fixed tenant, whatever the claim", envoy("GET", "/acme/config/clients", other), 200},
+			{"fixed tenant, a token of another", envoy("GET", "/acme/config/clients", other), 403},
+			{"fixed tenant, a token without one", envoy("GET", "/acme/config/clients", notenant), 403},
 			{"read-only", envoy("PUT", "/acme/config/clients/c1", acme), 403},
 			{"other tenant", envoy("GET", "/othercorp/config/clients", other), 403},
 			{"dot dot, decided not redirected", envoy("DELETE", "/acme/webhooks/../config/clients/c1", acme), 403},
@@ -756,18 +1117,36 @@ func TestProxyHeaders(t *testing.T) {
 			{"override", envoy("GET", "/acme/config/clients", acme, "x-http-method-override: DELETE"), 403},
 			{"client's x-original-uri", envoy("DELETE", "/acme/webhooks/s1", acme, "x-original-uri: /acme/config/clients/c1"), 403},
 			{"client's x-forwarded-uri", envoy("DELETE", "/acme/webhooks/s1", acme, "x-forwarded-uri: /acme/config/clients/c1"), 403},
+			// Repeated lines reach scopecheck joined, and the upstream apart.
+			{"two X-Original-URL", envoy("DELETE", "/acme/webhooks/x", acme, "X-Original-URL: /acme/webhooks/x", "X-Original-URL: /acme/config/clients/c1"), 403},
+			{"two X-Rewrite-URL", envoy("DELETE", "/acme/webhooks/x", acme, "X-Rewrite-URL: /acme/webhooks/x", "X-Rewrite-URL: /acme/config/clients/c1"), 403},
+			{"two X-Forwarded-Uri, another tenant", envoy("DELETE", "/acme/webhooks/x", acme, "X-Forwarded-Uri: /acme/webhooks/x", "X-Forwarded-Uri: /othercorp/config/clients/c1"), 403},
+			{"two Destination", envoy("MOVE", "/acme/webhooks/a", acme, "Destination: /acme/webhooks/b", "Destination: /acme/config/clients/c1"), 403},
+			{"two X-Original-URI on a read, another tenant", envoy("GET", "/acme/config/clients", acme, "X-Original-URI: /acme/config/x", "X-Original-URI: /othercorp/config/clients"), 403},
+			{"two overrides", envoy("GET", "/acme/config/clients", acme, "X-HTTP-Method-Override: GET", "X-HTTP-Method-Override: DELETE"), 403},
+			{"two lines that agree", envoy("GET", "/acme/config/clients", acme, "X-Original-URL: /acme/config/x", "X-Original-URL: /acme/config/y"), 200},
+			{"a comma in its own path", envoy("GET", "/acme/config/a,b", acme), 200},
+			{"access_token", envoy("DELETE", "/acme/webhooks/s1?x=1&access%5Ftoken=x", acme), 403},
 			{"no token", envoy("GET", "/acme/config/clients"), 401},
 			{"not under the prefix", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme", "/authacme", 1), 404},
 			{"the prefix alone", strings.Replace(envoy("GET", "/acme/config/clients", acme), "/auth/acme/config/clients", "/auth", 1), 404},
 			{"health", "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
-		}},
+		}, ""},
+		// A fixed tenant alone takes any tenant's token, and says so.
+		{[]string{"--proxy", "envoy", "--auth-path", "/auth", "--tenant", "acme"}, []exchange{
+			{"a token of another tenant", envoy("GET", "/acme/config/clients", other), 200},
+			{"another tenant", envoy("GET", "/othercorp/config/clients", other), 403},
+		}, `"msg":"--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API","tenant":"acme"`},
 	} {
-		t.Run(run.args[1], func(t *testing.T) {
+		t.Run(strings.Join(run.args[1:], " "), func(t *testing.T) {
 			srv := startServe(t, bin, nil, append(run.args, "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience)...)
 			for _, x := range run.exchanges {
 				if got := sendRaw(t, srv.addr, x.raw); got != x.want {
 					t.Errorf("%s: status %d, want %d\n%s", x.name, got, x.want, x.raw)
 				}
+			}
+			if !strings.Contains(srv.logs.String(), run.logs) {
+				t.Errorf("serve's log lacks %s:\n%s", run.logs, srv.logs.String())
 			}
 		})
 	}

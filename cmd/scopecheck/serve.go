@@ -35,7 +35,9 @@ unreachable). The whole target must be canonical; under /{tenant}
 (--tenant-claim, --tenant) its first segment must be the token's tenant;
 and every other source of the method or target the request carries
 (X-HTTP-Method-Override, _method, X-Original-URL ...) must mean an allowed
-request too. It never allows on an error.
+request too. A request that asks to switch protocols (Upgrade, h2c) is
+refused unless --allow-upgrade names the protocol. It never allows on an
+error.
 
 Tokens are JWT access tokens verified against a JWKS file or URL
 (signature with an asymmetric algorithm, exp required, nbf, iss and aud),
@@ -156,6 +158,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *issuer, "audience", *audience)
 	}
+	if *reqFlags.tenant != "" && *reqFlags.tenantClaim == "" {
+		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
+			"tenant", *reqFlags.tenant)
+	}
 	switch {
 	case jwksURL:
 		v, err := gateway.NewJWTFromURL(ctx, *jwks, jopts)
@@ -190,16 +196,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 
 	hook := func(r *http.Request, d gateway.Decision) {
-		attrs := append(requestAttrs(d), "allowed", d.Allowed)
+		attrs := append(requestAttrs(d), "allowed", d.Allowed, "reason", d.Why())
 		switch {
-		case d.NoToken && errors.Is(d.TokenErr, gateway.ErrUnavailable):
-			attrs = append(attrs, "reason", "unavailable", "error", gateway.Clip(d.TokenErr.Error()))
-		case d.NoToken && d.TokenErr != nil:
-			attrs = append(attrs, "reason", "invalid-token", "error", gateway.Clip(d.TokenErr.Error()))
+		case d.TokenErr != nil: // unavailable, invalid-token
+			attrs = append(attrs, "error", gateway.Clip(d.TokenErr.Error()))
 		case d.NoToken:
-			attrs = append(attrs, "reason", "no-token")
 		default:
-			attrs = append(attrs, "reason", d.Why())
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
 			}

@@ -18,6 +18,7 @@ type requestFlags struct {
 	tenantClaim, tenant *string
 	unsafeStrip         *int
 	strip               *int // gone; kept to say what replaced it
+	upgrades            *string
 }
 
 func addRequestFlags(fs *flag.FlagSet) *requestFlags {
@@ -25,9 +26,10 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 		proxy:       fs.String("proxy", "", "the proxy in front (required): nginx, ingress-nginx, traefik, caddy or envoy"),
 		authPath:    fs.String("auth-path", "/auth", "the one path that answers decisions; for envoy, the http_service's path_prefix"),
 		tenantClaim: fs.String("tenant-claim", "", "the API is under /{tenant}: that segment must equal this claim of the token (a string)"),
-		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value"),
+		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value (with --tenant-claim, so must the token's claim)"),
 		unsafeStrip: fs.Int("unsafe-strip-segments", 0, "remove this many leading segments and bind none to the token: a token then reaches every tenant"),
 		strip:       fs.Int("strip-segments", 0, "replaced by --tenant-claim, --tenant and --unsafe-strip-segments"),
+		upgrades:    fs.String("allow-upgrade", "", "protocols, comma-separated, that a request may ask to switch to (such as websocket; never h2c); by default every protocol switch is refused"),
 	}
 }
 
@@ -60,29 +62,37 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 		return proxy, nil, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
 			"bind the segment with --tenant-claim NAME or --tenant VALUE, or say --unsafe-strip-segments N")
 	}
-	bindings := 0
-	for _, set := range []bool{*f.tenantClaim != "", *f.tenant != "", *f.unsafeStrip != 0} {
-		if set {
-			bindings++
+	var opts []gateway.Option
+	if *f.upgrades != "" {
+		protocols := strings.Split(*f.upgrades, ",")
+		for i, p := range protocols {
+			protocols[i] = strings.TrimSpace(p)
+			if !scope.GrantableMethod(protocols[i]) || strings.EqualFold(protocols[i], "h2c") {
+				return proxy, nil, nil, fmt.Errorf("--allow-upgrade %q: give protocol names other than h2c, such as websocket (h2c carries further requests that no one would decide)", *f.upgrades)
+			}
 		}
+		opts = append(opts, gateway.AllowUpgrade(protocols...))
 	}
+	var aopts []gateway.AuthOption
 	switch {
-	case bindings > 1:
-		return proxy, nil, nil, errors.New("give at most one of --tenant-claim, --tenant and --unsafe-strip-segments")
 	case *f.unsafeStrip < 0:
 		return proxy, nil, nil, errors.New("--unsafe-strip-segments must be at least 0")
-	case *f.tenant != "":
-		if r, _ := scope.CheckPath("/" + *f.tenant); r != scope.Canonical || strings.Contains(*f.tenant, "/") {
-			return proxy, nil, nil, fmt.Errorf("--tenant %q is not one canonical path segment", *f.tenant)
+	case *f.unsafeStrip > 0 && (*f.tenant != "" || *f.tenantClaim != ""):
+		return proxy, nil, nil, errors.New("--unsafe-strip-segments binds no tenant: give it without --tenant and --tenant-claim")
+	case *f.unsafeStrip > 0:
+		opts = append(opts, gateway.UnsafeStripSegments(*f.unsafeStrip))
+	}
+	if *f.tenant != "" {
+		if !gateway.ValidTenant(*f.tenant) {
+			return proxy, nil, nil, fmt.Errorf("--tenant %q is not a plain tenant: give letters, digits, '-', '.', '_' and '~' only (no escape)", *f.tenant)
 		}
 		v := *f.tenant
-		return proxy, []gateway.Option{gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true })}, nil, nil
-	case *f.tenantClaim != "":
-		return proxy, nil, []gateway.AuthOption{gateway.TenantClaim(*f.tenantClaim)}, nil
-	case *f.unsafeStrip > 0:
-		return proxy, []gateway.Option{gateway.UnsafeStripSegments(*f.unsafeStrip)}, nil, nil
+		opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true }))
 	}
-	return proxy, nil, nil, nil
+	if *f.tenantClaim != "" {
+		aopts = append(aopts, gateway.TenantClaim(*f.tenantClaim))
+	}
+	return proxy, opts, aopts, nil
 }
 
 // route makes the auth path, and only it, answer decisions: exactly that
@@ -105,18 +115,41 @@ func (f *requestFlags) route(mux *http.ServeMux, auth http.Handler) http.Handler
 }
 
 // requestAttrs are the log attributes of a decision's request side: the
-// whole target as received, the path decided on, and, for a conflict, the
-// second source and what it means. Each is the client's, so each is
-// clipped (gateway.Clip).
+// whole target as received, the path decided on, every other source that
+// took part and the request it means (sources), and, for a refusal that
+// names one, the source that refused it. Each is the client's, so each is
+// clipped (gateway.Clip), and there are at most 2*gateway.MaxSources-1
+// sources.
 func requestAttrs(d gateway.Decision) []any {
 	clip := gateway.Clip
 	attrs := []any{"method", clip(d.Method), "target", clip(d.Target), "path", clip(d.Path)}
-	if d.Refusal == gateway.Conflict {
-		m := d.Other.Method
-		if m == "" {
-			m = "(any)"
+	if src := d.Sources(); len(src) > 0 {
+		logged := make([]loggedSource, len(src))
+		for i, x := range src {
+			logged[i] = loggedSource{clip(x.Name), clip(anyMethod(x.Method)), clip(x.Target)}
 		}
-		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(m), "source_target", clip(d.Other.Target))
+		attrs = append(attrs, "sources", logged)
+	}
+	switch d.Refusal {
+	case gateway.Conflict:
+		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(anyMethod(d.Other.Method)), "source_target", clip(d.Other.Target))
+	case gateway.QueryToken:
+		attrs = append(attrs, "source", clip(d.Other.Name))
 	}
 	return attrs
+}
+
+// loggedSource is a source as the log shows it.
+type loggedSource struct {
+	Name   string `json:"name"`
+	Method string `json:"method"`
+	Target string `json:"target"`
+}
+
+// anyMethod names the method of a source that may mean any.
+func anyMethod(m string) string {
+	if m == "" {
+		return "(any)"
+	}
+	return m
 }

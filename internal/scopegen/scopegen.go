@@ -123,13 +123,15 @@ var MountSegments = []string{"acme", "othercorp", "ACME", "%61cme", ".", "..", "
 
 // QueryParams are query parameters, most of them method overrides in the
 // spellings frameworks decode to "_method" or "__METHOD_OVERRIDE__"
-// (escaped, PHP's '.' and ' ' for '_' and its cut at NUL, upper case),
-// some that are not ("_method[]", "x_method"), and one whose value does
-// not decode.
+// (escaped, PHP's '.' and ' ' for '_' and its cut at NUL, upper case,
+// invalid escapes kept, IIS's %uXXXX),
+// some that are not ("_method[]", "x_method"), one whose value does not
+// decode, and the bearer token parameter in some of its spellings.
 var QueryParams = []string{"_method=DELETE", "_method=delete", "_method=GET", "_method=POST", "%5Fmethod=PUT", "%5fmethod=PATCH",
 	".method=DELETE", "+_method=DELETE", "%20method=PUT", "[method=DELETE", "_METHOD=PATCH", "_Method=get", "_method=%zz",
 	"_method", "_method=", "_method[]=DELETE", "x_method=DELETE", "x=1", "a=%41", "method=DELETE", "_method=CONNECT", "_method=trace",
-	"__METHOD_OVERRIDE__=DELETE", "__method.override__=PUT", "_method%00x=PATCH", "x%00_method=PUT"}
+	"__METHOD_OVERRIDE__=DELETE", "__method.override__=PUT", "_method%00x=PATCH", "x%00_method=PUT",
+	"access_token=t", "Access.Token=t", "access%5Ftoken", "access_tokens=t", "access_token[]=t", "_method%00%zz=DELETE", "%u005Fmethod=PUT", "_method%zz=PUT"}
 
 // Target draws a raw request target: usually "/", a mount segment (half
 // the time the tenant "acme") and a path, sometimes with a query (joined with '&' or ';') that may carry
@@ -165,25 +167,42 @@ func Target(maxPieces int) *rapid.Generator[string] {
 
 // SourceHeaders are the names of the headers that carry a method, a method
 // override or a target in some convention, in the spellings that reach an
-// upstream as the same header (case, '_' for '-'), and two that carry
-// neither.
+// upstream as the same header (case, '_' for '-'), the three that ask to
+// switch protocols, and two that carry none of these.
 var SourceHeaders = []string{"X-Original-Method", "X-Forwarded-Method", "X-HTTP-Method-Override", "x-http-method-override",
 	"X_HTTP_Method_Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URI", "x_original_uri", "X-Original-URL",
-	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host"}
+	"X-Forwarded-Uri", "X-Rewrite-URL", "Destination", "X-Request-Id", "X-Forwarded-Host", "Upgrade", "HTTP2-Settings", "Connection"}
+
+// switchValues are values of the fields that ask to switch protocols:
+// allowed protocols or not, in lists, cases and versions, h2c's settings,
+// and Connection options with and without "upgrade".
+var switchValues = map[string][]string{
+	"upgrade":        {"websocket", "WebSocket/13", "h2c", "websocket, h2c", "", "foo/1, websocket"},
+	"http2-settings": {"AAMAAABkAARAAAAAAAIAAAAA", ""},
+	"connection":     {"Upgrade", "keep-alive, Upgrade", "close", "Upgrade, HTTP2-Settings", "keep-alive"},
+}
 
 // Headers draws up to max headers, names from SourceHeaders, values
 // methods or targets whichever the name carries (and sometimes the other),
-// some repeated.
+// some repeated, some two values joined with a comma as a proxy joins the
+// lines of a repeated header.
 func Headers(max int) *rapid.Generator[map[string][]string] {
+	value := func(t *rapid.T, name string) string {
+		if vs, ok := switchValues[strings.ToLower(name)]; ok {
+			return rapid.SampledFrom(vs).Draw(t, "switch")
+		}
+		if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
+			return Method().Draw(t, "method")
+		}
+		return Target(4).Draw(t, "target")
+	}
 	return rapid.Custom(func(t *rapid.T) map[string][]string {
 		h := map[string][]string{}
 		for n := rapid.IntRange(0, max).Draw(t, "headers"); n > 0; n-- {
 			name := rapid.SampledFrom(SourceHeaders).Draw(t, "name")
-			var v string
-			if strings.Contains(strings.ToLower(name), "method") != (rapid.IntRange(0, 9).Draw(t, "swap") == 0) {
-				v = Method().Draw(t, "method")
-			} else {
-				v = Target(4).Draw(t, "target")
+			v := value(t, name)
+			if rapid.IntRange(0, 3).Draw(t, "joined") == 0 {
+				v += rapid.SampledFrom([]string{",", ",", ",", ", ", " ,\t"}).Draw(t, "comma") + value(t, name)
 			}
 			h[name] = append(h[name], v)
 		}
