@@ -130,9 +130,9 @@ const (
 
 // Record is one request of a log, or one line that could not be read.
 //
-// Its strings may share memory with the block of input it was read from
-// (about a megabyte), which they keep alive; a caller that keeps one past
-// the callback should keep a copy (strings.Clone).
+// Its strings may share memory with the block of input it was read
+// from, which is used again once the record has been handed on: a caller
+// that keeps one past the callback keeps a copy (strings.Clone).
 type Record struct {
 	Line   int64 // the line number, from 1
 	Method string

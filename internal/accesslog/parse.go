@@ -39,20 +39,20 @@ func newParser(cfg *parseConfig) *parser {
 	return &parser{cfg: cfg, vals: make([][]byte, nSlots)}
 }
 
-// str is the string of b's bytes without a copy. Blocks are never
-// written after they are made, so the string never changes.
+// str is the string of b's bytes without a copy. A block is not written
+// until its records have been handed on, so the string does not change
+// while a record holds it.
 func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// block parses the lines of a block.
-func (p *parser) block(b block) parsed {
-	res := parsed{seq: b.seq}
+// block parses the lines of a block, appending its records to recs.
+func (p *parser) block(b block, recs []Record) parsed {
+	res := parsed{seq: b.seq, buf: b.data, recs: recs}
 	if b.long {
-		res.recs = []Record{{Line: b.line, Outcome: Malformed, Reason: fmt.Sprintf("the line is longer than %d bytes, and was not read", p.cfg.maxLine)}}
+		res.recs = append(res.recs, Record{Line: b.line, Outcome: Malformed, Reason: fmt.Sprintf("the line is longer than %d bytes, and was not read", p.cfg.maxLine)})
 		res.st.Lines, res.st.Malformed = 1, 1
 		return res
 	}
 	data := b.data
-	res.recs = make([]Record, 0, len(data)/160+1)
 	for n := b.line; len(data) > 0; n++ {
 		l := data
 		if end := bytes.IndexByte(data, '\n'); end >= 0 {

@@ -18,23 +18,77 @@ const blockSize = 1 << 20
 // block is a run of whole lines of input, or a line too long to keep.
 type block struct {
 	seq    int64
-	line   int64 // the number of its first line
-	data   []byte
-	long   bool // data is empty: line is longer than MaxLine
+	line   int64  // the number of its first line
+	data   []byte // whole lines, at the start of a buffer from the pool
+	long   bool   // data is empty: line is longer than MaxLine
 	format Format
 }
 
-// parsed is what a parsing goroutine made of a block.
+// parsed is what a parsing goroutine made of a block. buf is the
+// block's buffer, which its records' strings share, given back once
+// they have been handed on.
 type parsed struct {
 	seq  int64
 	recs []Record
 	st   Stats
+	buf  []byte
+}
+
+// pool holds the buffers of blocks and of records that were handed on,
+// for the next blocks: reading makes little garbage, whatever the
+// length of the input. It holds at most as many as are in flight.
+type pool struct {
+	bufs chan []byte
+	recs chan []Record
+}
+
+func newPool(n int) *pool { return &pool{bufs: make(chan []byte, n), recs: make(chan []Record, n)} }
+
+// buf returns an empty buffer of capacity size.
+func (p *pool) buf(size int) []byte {
+	select {
+	case b := <-p.bufs:
+		if cap(b) >= size {
+			return b[:0]
+		}
+	default:
+	}
+	return make([]byte, 0, size)
+}
+
+func (p *pool) records() []Record {
+	select {
+	case r := <-p.recs:
+		return r[:0]
+	default:
+		return nil
+	}
+}
+
+// put gives back what a block used; what does not fit is left to the
+// collector.
+func (p *pool) put(buf []byte, recs []Record) {
+	if buf != nil {
+		select {
+		case p.bufs <- buf:
+		default:
+		}
+	}
+	if recs != nil {
+		clear(recs) // drop the strings, which point into buffers
+		select {
+		case p.recs <- recs:
+		default:
+		}
+	}
 }
 
 // Read reads a log from r, plain or gzip (recognised by its first two
 // bytes; concatenated gzip members are read as one stream), and calls
 // fn with the records of each block of lines, in the order of the
-// lines, from the calling goroutine. Blank lines, and the lines of
+// lines, from the calling goroutine. The records, and their strings, are
+// valid only until fn returns: their memory is used again for the next
+// blocks, so fn copies what it keeps (strings.Clone). Blank lines, and the lines of
 // serve's log that are not decisions, make no record; a line that
 // cannot be read makes a Malformed one, and reading goes on. Read
 // returns when the input ends, with the figures of what it read, or
@@ -42,8 +96,8 @@ type parsed struct {
 // damaged or cut short included); the records handed to fn until then
 // stand.
 //
-// Memory is bounded: about (2×Workers+2) blocks of one MiB, or of
-// MaxLine when that is larger, are held at once.
+// Memory is bounded: about (3×Workers+4) blocks of one MiB, or of
+// MaxLine when that is larger, are held at once, and used again.
 func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -78,11 +132,12 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 
 	blocks := make(chan block, workers)
 	results := make(chan parsed, workers)
+	free := newPool(3*workers + 4)
 	var readErr error
 	var format Format
 	go func() {
 		defer close(blocks)
-		format, readErr = split(src, opts.Format, maxLine, blocks, func() {
+		format, readErr = split(src, opts.Format, maxLine, blocks, free, func() {
 			if opts.Progress != nil {
 				opts.Progress(counted.n)
 			}
@@ -95,7 +150,7 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 			defer wg.Done()
 			p := newParser(cfg)
 			for b := range blocks {
-				results <- p.block(b)
+				results <- p.block(b, free.records())
 			}
 		}()
 	}
@@ -124,6 +179,7 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 			if len(p.recs) > 0 {
 				fn(p.recs)
 			}
+			free.put(p.buf, p.recs)
 		}
 	}
 	st.Format = format
@@ -151,9 +207,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // is Auto), calling progress after each. A line longer than maxLine is
 // sent as a block of its own with long set, and its bytes are dropped
 // as they are read.
-func split(src io.Reader, format Format, maxLine int, out chan<- block, progress func()) (Format, error) {
+func split(src io.Reader, format Format, maxLine int, out chan<- block, free *pool, progress func()) (Format, error) {
 	size := max(blockSize, maxLine+1)
-	buf := make([]byte, 0, size)
+	buf := free.buf(size)
 	seq, line := int64(0), int64(1)
 	send := func(b block) {
 		b.seq, b.line, b.format = seq, line, format
@@ -166,6 +222,11 @@ func split(src io.Reader, format Format, maxLine int, out chan<- block, progress
 		buf = buf[:len(buf)+n]
 		eof := err == io.EOF
 		if err != nil && !eof {
+			// The whole lines read before the failure are still read, so
+			// that the error says how far the input could be read.
+			if last := bytes.LastIndexByte(buf, '\n'); last >= 0 {
+				send(block{data: buf[:last+1]})
+			}
 			return format, err
 		}
 		if format == Auto {
@@ -193,15 +254,13 @@ func split(src io.Reader, format Format, maxLine int, out chan<- block, progress
 				}
 				return format, err
 			}
-			buf = append(make([]byte, 0, size), rest...)
+			buf = append(free.buf(size), rest...)
 			continue
 		}
 		whole := buf[:last+1]
 		send(block{data: whole})
 		line += int64(bytes.Count(whole, []byte{'\n'}))
-		next := make([]byte, len(buf)-last-1, size)
-		copy(next, buf[last+1:])
-		buf = next
+		buf = append(free.buf(size), buf[last+1:]...)
 	}
 }
 
