@@ -176,7 +176,10 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		if rec.Reason != "" {
 			why += " (" + gateway.Clip(rec.Reason) + ")"
 		}
-		if o.within != nil && o.within.Allow(rec.Method, path) {
+		// A refusal for the scope (serve's reasons, or 403) that the
+		// granted scope would not make; refusals for the token or the
+		// request's form say nothing about the scope.
+		if scopeRefusal[rec.Reason] && o.within != nil && o.within.Allow(rec.Method, path) {
 			why += ", though the granted scope allows it"
 		}
 	}
@@ -197,6 +200,10 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 	c.allowed++
 	o.observe(c, rec.Method, path, d)
 }
+
+// scopeRefusal are the reasons of a refusal for the scope: serve's, and
+// the status that says so.
+var scopeRefusal = map[string]bool{"no-match": true, "read-only": true, "403": true}
 
 // pathOf is the path a record's request was decided on, relative to the
 // customer root, or why there is none: serve logs it; for other logs it
