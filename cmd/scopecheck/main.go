@@ -11,6 +11,7 @@
 //	scopecheck explain [--api FILE] [--format text|json] [--scope SCOPE] [INPUT...]
 //	scopecheck serve --listen ADDR (--jwks FILE|URL | --introspect URL --client-id ID)
 //	scopecheck suggest [--within SCOPE] [--api FILE] [--format text|json|sarif] LOG...
+//	scopecheck token --token-url URL --client-id ID [--scope SCOPE] [--check METHOD PATH]
 //	scopecheck version
 //
 // Every command that reads scopes takes them by one rule: --scope SCOPE is
@@ -54,6 +55,7 @@ var commands = map[string]command{
 	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
 	"serve":   {"an authorization service for nginx auth_request and Envoy ext_authz", runServe},
 	"suggest": {"propose the least scope each client needs, from access logs", runSuggest},
+	"token":   {"obtain a token (client_credentials) and say what it grants", runToken},
 	"version": {"print the module version and the revision it was built from", runVersion},
 }
 
