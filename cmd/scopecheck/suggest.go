@@ -707,6 +707,9 @@ func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, ha
 			}
 			fmt.Fprintf(w, "    %s  %s: %s\n", verdict, ch.Name, ch.Detail)
 		}
+		if !haveGranted {
+			fmt.Fprintln(w, "    (no granted scope was given: nothing but the requests seen bounds the suggestion; give --within)")
+		}
 	}
 	if len(findings) > 0 {
 		fmt.Fprintln(w)

@@ -31,7 +31,10 @@ func TestSuggestGolden(t *testing.T) {
 		{"serve-json", "", []string{"--format", "json", "--within-from", "testdata/suggest/policy.json", "--generalize-after", "1", "testdata/suggest/serve.log"}},
 		{"serve-gzip", "", []string{"--client", "reviewer", "--within", ".:config/** openid", "testdata/suggest/serve.log.gz"}},
 		{"serve-stdin", string(serveLog), []string{"--log", "serve", "--client", "hooks", "--fail-on", "warning", "-"}},
-		{"combined", "", []string{"--strip-segments", "1", "--within", ".:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		{"combined", "", []string{"--strip-segments", "1", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		{"serve-fallback", "", []string{"--client", "reviewer", "--generalize-after", "1", "--within",
+			".:config/clients .:config/clients/c1 .:config/clients/c2 .:config/tokenPolicies .:config/tokenPolicies/* openid", "testdata/suggest/serve.log"}},
+		{"serve-bounds", "", []string{"--max-values", "1", "--max-paths", "12", "--max-clients", "3", "--within-from", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}

@@ -179,8 +179,6 @@ func (o *Observer) prove(set scope.Set, leaves []leafRef) ([]Check, []leafRef) {
 			}
 		}
 		checks = append(checks, ch)
-	} else {
-		checks = append(checks, Check{Name: "within the granted scope", Passed: true, Detail: "not checked: no granted scope was given"})
 	}
 	return checks, failed
 }
