@@ -271,12 +271,8 @@ func (p *parser) serveLine(l []byte, rec *Record) bool {
 		rec.Outcome, rec.Reason = Malformed, "a decision line without a method string"
 		return true
 	}
-	switch string(p.vals[sAllowed]) {
-	case "true":
-		rec.Outcome = Allowed
-	case "false":
-		rec.Outcome = Denied
-	default:
+	var isBool bool
+	if rec.Outcome, isBool = outcomeOf(p.vals[sAllowed]); !isBool {
 		rec.Outcome, rec.Reason = Malformed, "a decision line without a boolean allowed"
 		return true
 	}
@@ -325,15 +321,24 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 			rec.Outcome = Denied
 		}
 	}
-	switch string(p.vals[sAllowed]) {
-	case "":
-	case "true":
-		rec.Outcome = Allowed
-	case "false":
-		rec.Outcome = Denied
-	default:
-		rec.Outcome, rec.Reason = Malformed, "allowed is not a boolean"
+	if v := p.vals[sAllowed]; v != nil {
+		var isBool bool
+		if rec.Outcome, isBool = outcomeOf(v); !isBool {
+			rec.Outcome, rec.Reason = Malformed, "allowed is not a boolean"
+		}
 	}
+}
+
+// outcomeOf reads a raw JSON boolean that says whether a request was
+// allowed, and whether it is one.
+func outcomeOf(v []byte) (Outcome, bool) {
+	switch string(v) {
+	case "true":
+		return Allowed, true
+	case "false":
+		return Denied, true
+	}
+	return Malformed, false
 }
 
 // jsonTime reads a time member: a string that parseTime reads, or a

@@ -67,14 +67,7 @@ func minimal(items []Origin) (scope.Set, []Origin, error) {
 		}
 		return a.Class > b.Class // read-write first: it covers the read one
 	})
-	var wild, lits []scope.Item
-	for _, it := range parsed {
-		if strings.IndexByte(it.Pattern, '*') >= 0 {
-			wild = append(wild, it)
-		} else {
-			lits = append(lits, it)
-		}
-	}
+	wild, lits := splitLiteral(parsed)
 	wildM := match.Compile(setOf(wild))
 	var rw []scope.Item
 	for _, it := range lits {
@@ -85,7 +78,7 @@ func minimal(items []Origin) (scope.Set, []Origin, error) {
 	allM := match.Compile(setOf(append(append([]scope.Item(nil), wild...), rw...)))
 	var kept []scope.Item
 	for _, it := range parsed {
-		if strings.IndexByte(it.Pattern, '*') < 0 {
+		if literal(it) {
 			p := "/" + it.Pattern
 			if it.Class == scope.ReadWrite && wildM.AllowEveryMethod(p) || it.Class == scope.Read && allM.Allow("GET", p) {
 				continue
@@ -98,14 +91,7 @@ func minimal(items []Origin) (scope.Set, []Origin, error) {
 	if len(kept) <= maxMinimize {
 		set, err = minimizeSet(setOf(kept))
 	} else {
-		var w, l []scope.Item
-		for _, it := range kept {
-			if strings.IndexByte(it.Pattern, '*') >= 0 {
-				w = append(w, it)
-			} else {
-				l = append(l, it)
-			}
-		}
+		w, l := splitLiteral(kept)
 		if set, err = minimizeSet(setOf(w)); err == nil {
 			set = setOf(append(set.Items(), l...))
 		}
@@ -127,4 +113,21 @@ func setOf(items []scope.Item) scope.Set {
 		texts[i] = it.String()
 	}
 	return scope.MustParse(strings.Join(texts, " "))
+}
+
+// literal reports whether an access item's pattern has no wildcard, so
+// that it matches one path.
+func literal(it scope.Item) bool { return strings.IndexByte(it.Pattern, '*') < 0 }
+
+// splitLiteral parts items into those with a wildcard and the literal
+// ones, each in its order.
+func splitLiteral(items []scope.Item) (wild, lits []scope.Item) {
+	for _, it := range items {
+		if literal(it) {
+			lits = append(lits, it)
+		} else {
+			wild = append(wild, it)
+		}
+	}
+	return wild, lits
 }

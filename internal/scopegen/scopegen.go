@@ -78,7 +78,10 @@ var NonCanonical = []string{"//", "/./", "/../", "/.", "/..", "%2F", "%2e", "%2E
 
 // Path draws a request path: usually "/" and pieces, sometimes with a
 // non-canonical fragment, sometimes without the leading "/".
-func Path(maxPieces int) *rapid.Generator[string] {
+func Path(maxPieces int) *rapid.Generator[string] { return pathOf(Pieces, maxPieces) }
+
+// pathOf draws a request path made of pieces, as Path describes.
+func pathOf(pieces []string, maxPieces int) *rapid.Generator[string] {
 	return rapid.Custom(func(t *rapid.T) string {
 		var b strings.Builder
 		if rapid.IntRange(0, 19).Draw(t, "noslash") != 0 {
@@ -95,7 +98,7 @@ func Path(maxPieces int) *rapid.Generator[string] {
 			case k == 7:
 				b.WriteString(rapid.SampledFrom(NonCanonical).Draw(t, "bad"))
 			default:
-				b.WriteString(rapid.SampledFrom(Pieces).Draw(t, "piece"))
+				b.WriteString(rapid.SampledFrom(pieces).Draw(t, "piece"))
 			}
 		}
 		return b.String()
@@ -244,30 +247,9 @@ func LintText(maxItems, maxElems int) *rapid.Generator[string] {
 // pattern cannot spell.
 var LogPieces = append(append([]string(nil), Pieces...), "c1", "c2", "c3", "c4", "c5", "c6", "c7", "*", "**", "a*b")
 
-// LogPath draws a request path as an access log holds it: like Path,
+// LogPath draws a request path as an access log holds it: as Path does,
 // with LogPieces.
-func LogPath(maxPieces int) *rapid.Generator[string] {
-	return rapid.Custom(func(t *rapid.T) string {
-		var b strings.Builder
-		if rapid.IntRange(0, 29).Draw(t, "noslash") != 0 {
-			b.WriteByte('/')
-		}
-		n := rapid.IntRange(0, maxPieces).Draw(t, "pieces")
-		for i := 0; i < n; i++ {
-			switch k := rapid.IntRange(0, 40).Draw(t, "kind"); {
-			case k < 12:
-				if !strings.HasSuffix(b.String(), "/") {
-					b.WriteByte('/')
-				}
-			case k == 12:
-				b.WriteString(rapid.SampledFrom(NonCanonical).Draw(t, "bad"))
-			default:
-				b.WriteString(rapid.SampledFrom(LogPieces).Draw(t, "piece"))
-			}
-		}
-		return b.String()
-	})
-}
+func LogPath(maxPieces int) *rapid.Generator[string] { return pathOf(LogPieces, maxPieces) }
 
 // LogRequest is one request as a gateway logs it.
 type LogRequest struct {
