@@ -69,9 +69,11 @@ fragment of a token policy, and as a diff against the granted scope;
 SARIF 2.1.0.
 
 Memory is bounded: --max-clients clients, --max-paths distinct path
-prefixes over all clients, --max-values distinct values of one segment;
-past a bound requests are summarised as a pattern (and proved with
-scope.Covers), and a bound-exceeded finding says where. A progress bar is
+prefixes over all clients (and 16 MiB of their text), --max-values
+distinct values of one segment; past a bound requests are summarised as a
+pattern (and proved with scope.Covers), and a bound-exceeded finding says
+where. A path longer than 4096 bytes is listed apart, and a line longer
+than 1 MiB is not read. A progress bar is
 shown on stderr for a file of 64 MiB or more when stderr is a terminal.
 
 Exit status: 2 on a usage error, a log or scope that cannot be read, or a

@@ -68,6 +68,9 @@ type Options struct {
 	MaxClients int // distinct clients analysed
 	MaxPaths   int // distinct path prefixes kept, over all clients
 	MaxValues  int // distinct values kept of one segment (below one prefix)
+	// MaxPathBytes bounds the bytes of the segments kept, over all
+	// clients (DefaultMaxPathBytes when 0); past it, as past MaxPaths.
+	MaxPathBytes int
 }
 
 // Defaults of Options.
@@ -76,6 +79,12 @@ const (
 	DefaultMaxClients      = 10_000
 	DefaultMaxPaths        = 100_000
 	DefaultMaxValues       = 1_000
+	DefaultMaxPathBytes    = 16 << 20
+	// MaxPathLen bounds the path of a request that is analysed; a longer
+	// one is listed apart. MaxMethodLen bounds a method kept as seen; a
+	// longer one is decided as its class is.
+	MaxPathLen   = 4096
+	MaxMethodLen = 32
 	// MaxApart is how many distinct requests listed apart are kept per
 	// client, and MaxApartTotal over all clients (every one is counted).
 	MaxApart      = 20
@@ -111,7 +120,7 @@ type Line struct {
 
 // Exceeded says that a bound was reached.
 type Exceeded struct {
-	Bound  string `json:"bound"` // "clients", "paths" or "values"
+	Bound  string `json:"bound"` // "clients", "paths", "path bytes" or "values"
 	Limit  int    `json:"limit"`
 	Client string `json:"client,omitempty"`
 	// Where is the path below which requests were summarised ("" for

@@ -249,3 +249,25 @@ func TestTargetPath(t *testing.T) {
 		}
 	}
 }
+
+// What a client sends is bounded in bytes where it is kept: a long path
+// is listed apart, a long client name clipped, a long method decided by
+// its class, and path text past MaxPathBytes kept as a pattern.
+func TestByteBounds(t *testing.T) {
+	long := strings.Repeat("x", MaxPathLen)
+	method := "PROPFIND" + strings.Repeat("X", MaxMethodLen)
+	rep := observe(Options{MaxPathBytes: 10}, "a GET /"+long, strings.Repeat("c", 600)+" GET /x", "a "+method+" /abcdef", "a GET /abcdef/ghijk")
+	a, c := rep.Clients[0], rep.Clients[1]
+	if a.Apart != 1 || a.ApartList[0].Why != "the path is longer than 4096 bytes, and is not analysed" {
+		t.Errorf("a long path: %+v", a.ApartList)
+	}
+	if len(c.Name) > 600 || !strings.HasSuffix(c.Name, "…(+88 bytes)") {
+		t.Errorf("a long client name kept as %q", c.Name)
+	}
+	if got := a.Suggestion.String(); got != "*:abcdef .:abcdef/**" || !a.HasSuggestion {
+		t.Errorf("suggestion %q: %+v", got, a.Checks)
+	}
+	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "path bytes" {
+		t.Errorf("exceeded %+v", rep.Exceeded)
+	}
+}

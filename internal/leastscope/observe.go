@@ -24,6 +24,7 @@ type Observer struct {
 	clients map[string]*client
 	order   []*client
 	nodes   int // path prefixes kept, over all clients
+	bytes   int // bytes of their segments
 
 	malformed         int64
 	malformedExamples []Line
@@ -68,7 +69,7 @@ type node struct {
 type leaf struct {
 	reads, writes uint64
 	// methods are the distinct methods seen, up to maxMethods; more
-	// says there were others.
+	// says there were others, or one longer than MaxMethodLen.
 	methods [maxMethods]string
 	nmeth   int
 	more    bool
@@ -119,6 +120,9 @@ func NewObserver(opts Options) *Observer {
 	if opts.MaxValues <= 0 {
 		opts.MaxValues = DefaultMaxValues
 	}
+	if opts.MaxPathBytes <= 0 {
+		opts.MaxPathBytes = DefaultMaxPathBytes
+	}
 	o := &Observer{opts: opts, clients: map[string]*client{}, exceededAt: map[string]int{}}
 	if opts.HasWithin {
 		o.within = match.Compile(opts.Within)
@@ -143,14 +147,17 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		}
 		return
 	}
-	c := o.clients[rec.Client]
+	// Names are the client's, so they are clipped as serve clips what a
+	// client sends, and a client's memory is bounded.
+	name := gateway.Clip(rec.Client)
+	c := o.clients[name]
 	if c == nil {
 		if len(o.clients) >= o.opts.MaxClients {
 			o.overClients++
 			o.exceed("clients", o.opts.MaxClients, "", "", 1)
 			return
 		}
-		c = &client{name: strings.Clone(rec.Client), root: &node{literal: true}, aparts: map[apartKey]int{}}
+		c = &client{name: strings.Clone(name), root: &node{literal: true}, aparts: map[apartKey]int{}}
 		if o.api != nil {
 			c.opUsed = make([]uint64, len(o.opts.API))
 		}
@@ -169,6 +176,8 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 	path, why := o.pathOf(rec)
 	switch {
 	case why != "":
+	case len(path) > MaxPathLen:
+		why = fmt.Sprintf("the path is longer than %d bytes, and is not analysed", MaxPathLen)
 	case !scope.GrantableMethod(rec.Method):
 		why = "not a method any scope grants"
 	case rec.Outcome == accesslog.Denied:
@@ -282,7 +291,11 @@ func (o *Observer) observe(c *client, method, path string, d match.Decision) {
 				n.deep = o.newLeaf(-1, false)
 			}
 			l = n.deep
-			o.exceed("paths", o.opts.MaxPaths, c.name, prefixOf(n), 1)
+			if o.nodes >= o.opts.MaxPaths {
+				o.exceed("paths", o.opts.MaxPaths, c.name, prefixOf(n), 1)
+			} else {
+				o.exceed("path bytes", o.opts.MaxPathBytes, c.name, prefixOf(n), 1)
+			}
 			break
 		}
 		n = next
@@ -361,7 +374,7 @@ func (l *leaf) addMethod(m string) {
 			return
 		}
 	}
-	if l.nmeth == maxMethods {
+	if l.nmeth == maxMethods || len(m) > MaxMethodLen {
 		l.more = true
 		return
 	}
@@ -379,10 +392,11 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 		o.exceed("values", o.opts.MaxValues, c.name, prefixOf(n), 1)
 		return n.other
 	}
-	if o.nodes >= o.opts.MaxPaths {
+	if o.nodes >= o.opts.MaxPaths || o.bytes+len(seg) > o.opts.MaxPathBytes {
 		return nil
 	}
 	o.nodes++
+	o.bytes += len(seg)
 	if len(n.kids) >= o.opts.MaxValues {
 		n.other = &node{seg: "*", parent: n}
 		o.exceed("values", o.opts.MaxValues, c.name, prefixOf(n), 1)
