@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/accesslog"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -269,5 +270,15 @@ func TestByteBounds(t *testing.T) {
 	}
 	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "path bytes" {
 		t.Errorf("exceeded %+v", rep.Exceeded)
+	}
+}
+
+// A path serve's log holds cut to its bound is not read back as a path.
+func TestClippedPath(t *testing.T) {
+	o := NewObserver(Options{})
+	o.Add("log", accesslog.Record{Line: 1, Client: "a", Method: "GET", Path: gateway.Clip("/config/" + strings.Repeat("z", 600)), HasPath: true, Outcome: accesslog.Allowed})
+	c := o.Suggest().Clients[0]
+	if c.Apart != 1 || c.ApartList[0].Why != "the log holds the path cut to 512 bytes (gateway.Clip), and the rest cannot be read back" {
+		t.Errorf("%+v", c.ApartList)
 	}
 }

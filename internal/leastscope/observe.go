@@ -223,6 +223,9 @@ func (o *Observer) pathOf(rec accesslog.Record) (string, string) {
 		if rec.Path == "" {
 			return "", "refused before its path was read"
 		}
+		if strings.HasSuffix(rec.Path, " bytes)") && strings.Contains(rec.Path, "…(+") {
+			return "", fmt.Sprintf("the log holds the path cut to %d bytes (gateway.Clip), and the rest cannot be read back", gateway.MaxLogField)
+		}
 		if r, _ := scope.CheckPath(rec.Path); r != scope.Canonical {
 			return "", "the path is not canonical (" + r.String() + ")"
 		}
