@@ -2,12 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -15,6 +20,7 @@ import (
 const allowSynopsis = `usage: scopecheck allow --scope SCOPE [--format text|json] METHOD PATH
        scopecheck allow --scope SCOPE [--format text|json] -
        scopecheck allow --scope-from INPUT ...
+       scopecheck allow --token-from FILE|- [--jwks FILE|URL --issuer ISS --audience AUD] ...
 
 Decides requests against a scope. --scope gives the scope string itself,
 as written; --scope-from reads it from an input (a file, or - for stdin)
@@ -24,6 +30,15 @@ against their union. A scope or input that lint would report with an
 error, that looks pasted (shell quotes, a form field, URL-encoding, a
 Bearer header) and holds no access item as written, or that is an answer
 without scope is refused: a request is never decided on a guess.
+
+--token-from reads a bearer token (a JWT, alone or as "Bearer …" or an
+Authorization header) from a file or stdin and decides with its scope.
+With --jwks (a file, or an http(s) URL fetched now) the token is verified
+exactly as serve verifies it — the signature with an asymmetric algorithm,
+exp, nbf, and --issuer and --audience, which are required unless
+--unsafe-skip-issuer-audience — and a token that does not verify decides
+nothing (exit 2). Without --jwks the scope claim is read unverified, and
+a note on stderr says the signature was not checked.
 
 PATH is the request path as sent, still escaped, relative to the customer
 root (/config/tokenPolicies/abc); a path that is not canonical is denied,
@@ -87,6 +102,11 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exact := fs.Bool("exact-method", false, "decide methods exactly as given, without upper-casing")
 	readMethods := fs.String("read-methods", "", "comma-separated safe methods to add to the read class (.), such as OPTIONS")
 	unsafe := fs.Bool("unsafe-read-methods", false, "let --read-methods add methods that are not safe, such as POST, so that read items grant them")
+	tokenFile := fs.String("token-from", "", "decide with the scope of the bearer token in this file (or - for stdin)")
+	jwks := fs.String("jwks", "", "with --token-from: verify the token against this JWKS (a file, or an http(s) URL), as serve does")
+	issuer := fs.String("issuer", "", "with --jwks: the iss the token must carry")
+	audience := fs.String("audience", "", "with --jwks: the aud the token must hold")
+	unsafeIssAud := fs.Bool("unsafe-skip-issuer-audience", false, "with --jwks: verify without --issuer or --audience (unsafe)")
 	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
@@ -103,10 +123,16 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case *format != "text" && *format != "json":
 		return usage("--format must be text or json, not %q", *format)
-	case isSet(fs, "scope") == isSet(fs, "scope-from"):
-		return usage("give one of --scope and --scope-from")
-	case *scopeFile == "-" && len(pos) == 1 && pos[0] == "-":
+	case btoi(isSet(fs, "scope"))+btoi(isSet(fs, "scope-from"))+btoi(isSet(fs, "token-from")) != 1:
+		return usage("give one of --scope, --scope-from and --token-from")
+	case (*scopeFile == "-" || *tokenFile == "-") && len(pos) == 1 && pos[0] == "-":
 		return usage("stdin cannot hold both the scope and the requests")
+	case *tokenFile == "" && (*jwks != "" || *issuer != "" || *audience != "" || *unsafeIssAud):
+		return usage("--jwks, --issuer and --audience verify a token: they go with --token-from")
+	case *jwks == "" && (*issuer != "" || *audience != "" || *unsafeIssAud):
+		return usage("--issuer and --audience are checked on a verified token: give --jwks too")
+	case *jwks != "" && (*issuer == "" || *audience == "") && !*unsafeIssAud:
+		return usage("give --issuer and --audience, as serve requires (RFC 9068); --unsafe-skip-issuer-audience verifies without them")
 	case len(pos) != 2 && !(len(pos) == 1 && pos[0] == "-"):
 		return usage("want METHOD PATH or -, got %d argument(s)", len(pos))
 	case *unsafe && !isSet(fs, "read-methods"):
@@ -121,15 +147,28 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts = append(opts, match.WithReadMethods(methods...))
 	}
 	src := argSource("--scope", *scopeText)
-	if *scopeFile != "" {
+	signature := ""
+	switch {
+	case *scopeFile != "":
 		src = readSource(*scopeFile, stdin)
+	case *tokenFile != "":
+		text, verified, problems := tokenScope(*tokenFile, stdin, *jwks, gateway.JWTOptions{Issuer: *issuer, Audience: *audience})
+		if problems != nil {
+			report(stdout, stderr, asJSON, problems...)
+			return exitUsage
+		}
+		src, signature = argSource("--token-from", text), "verified"
+		if !verified {
+			signature = "not-checked"
+			fmt.Fprintln(stderr, "note: the token's signature was not checked (no --jwks): its scope is taken on trust")
+		}
 	}
 	set, problems := src.union()
 	if problems != nil {
 		report(stdout, stderr, asJSON, problems...)
 		return exitUsage
 	}
-	d := decider{m: match.Compile(set, opts...), exact: *exact, json: asJSON, out: stdout}
+	d := decider{m: match.Compile(set, opts...), exact: *exact, json: asJSON, out: stdout, signature: signature}
 	if len(pos) == 2 {
 		d.decide(0, pos[0], pos[1])
 		return d.status()
@@ -163,6 +202,9 @@ type decider struct {
 	json   bool
 	out    io.Writer
 	denied bool
+	// signature is, when the scope came from a token, "verified" or
+	// "not-checked", for JSON answers.
+	signature string
 }
 
 // allowRecord is one answer in --format json.
@@ -182,6 +224,9 @@ type allowRecord struct {
 	// PathQuoted is set when Path is not valid UTF-8 and so cannot be a
 	// JSON string as it is: Path then holds the Go-quoted form.
 	PathQuoted bool `json:"path_quoted,omitempty"`
+	// Signature says, when the scope came from a token, whether its
+	// signature was verified or not checked.
+	Signature string `json:"signature,omitempty"`
 }
 
 func (d *decider) decide(line int, method, path string) {
@@ -191,7 +236,7 @@ func (d *decider) decide(line int, method, path string) {
 	dec := d.m.Decide(method, path)
 	d.denied = d.denied || !dec.Allowed
 	if d.json {
-		r := allowRecord{Line: line, Method: method, Path: path, Allowed: dec.Allowed, Reason: dec.Reason.String(), Message: say(dec)}
+		r := allowRecord{Line: line, Method: method, Path: path, Allowed: dec.Allowed, Reason: dec.Reason.String(), Message: say(dec), Signature: d.signature}
 		if dec.Reason == match.Granted || dec.Reason == match.ReadOnly {
 			r.Item = dec.Item.String()
 		}
@@ -241,4 +286,82 @@ func (d *decider) status() int {
 		return exitNo
 	}
 	return exitYes
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// maxToken bounds a token read by --token-from.
+const maxToken = 64 << 10
+
+// tokenScope reads the bearer token in file (or stdin) and returns its
+// scope: verified as serve verifies it when jwks is set (a file, or an
+// http(s) URL fetched now), else read unverified. A token that does not
+// verify, is not a JWT, or carries no scope is a problem, never a scope.
+func tokenScope(file string, stdin io.Reader, jwks string, opts gateway.JWTOptions) (string, bool, []diagnostic) {
+	shown, data, err := readInput(file, stdin)
+	if err == nil && len(data) > maxToken {
+		err = fmt.Errorf("%s is larger than %d KiB: not a token", shown, maxToken>>10)
+	}
+	if err != nil {
+		return "", false, []diagnostic{{File: shown, Code: "unreadable", Message: err.Error()}}
+	}
+	problem := func(code, format string, args ...any) (string, bool, []diagnostic) {
+		return "", false, []diagnostic{{File: shown, Code: code, Message: fmt.Sprintf(format, args...)}}
+	}
+	tok := bearerToken(string(data))
+	if tok == "" {
+		return problem("unknown-form", "no bearer token: want one token, alone or as \"Bearer TOKEN\" or an Authorization header")
+	}
+	if jwks == "" {
+		in, err := scopefile.Read([]byte(tok))
+		if err != nil || len(in.Scopes) != 1 || in.Scopes[0].Form != scopefile.JWT {
+			msg := "the token is not a JWT with a scope or scp claim: only its issuer can say what it grants (RFC 7662 introspection)"
+			if len(in.Findings) > 0 && in.Findings[0].Code != scopefile.UnverifiedJWT {
+				msg = in.Findings[0].Message
+			}
+			return problem("unknown-form", "%s", msg)
+		}
+		return in.Scopes[0].Text, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()                                               // stops the verifier's refreshing
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // failures are reported below
+	var v *gateway.JWT
+	if strings.HasPrefix(jwks, "http://") || strings.HasPrefix(jwks, "https://") {
+		if v, err = gateway.NewJWTFromURL(ctx, jwks, opts); err == nil {
+			err = v.Reload(ctx) // fetch now rather than wait for the background fetch
+		}
+	} else {
+		v, err = gateway.NewJWTFromFile(ctx, jwks, opts)
+	}
+	if err != nil {
+		return "", false, []diagnostic{{File: jwks, Code: "unreadable", Message: "the JWKS cannot be used: " + gateway.Clip(err.Error())}}
+	}
+	s, _, err := v.Claims(ctx, tok)
+	if err != nil {
+		return problem("invalid-token", "the token does not verify, so it allows nothing (serve answers 401): %s", gateway.Clip(err.Error()))
+	}
+	return s, true, nil
+}
+
+// bearerToken is the one token in text: a token alone, after "Bearer",
+// or in an "Authorization: Bearer" header; "" when there is not exactly
+// one.
+func bearerToken(text string) string {
+	f := strings.Fields(text)
+	if len(f) > 0 && strings.EqualFold(f[0], "authorization:") {
+		f = f[1:]
+	}
+	if len(f) == 2 && strings.EqualFold(f[0], "bearer") {
+		f = f[1:]
+	}
+	if len(f) != 1 {
+		return ""
+	}
+	return f[0]
 }

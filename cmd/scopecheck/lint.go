@@ -427,8 +427,9 @@ func idleItems(s string, ops []operation) []itemAt {
 	return out
 }
 
-// allCodes lists every code scopecheck lint can report, sorted: the parse
-// error codes, scope.Lint's, scopefile's about inputs, and no-operation.
+// allCodes lists every code scopecheck lint and suggest can report,
+// sorted: the parse error codes, scope.Lint's, scopefile's about inputs,
+// no-operation, and suggest's.
 func allCodes() []scope.Code {
 	codes := append([]scope.Code(nil), scope.Codes...)
 	for c := range scope.LintCodes {
@@ -438,6 +439,9 @@ func allCodes() []scope.Code {
 		codes = append(codes, c)
 	}
 	codes = append(codes, noOperation)
+	for c := range suggestCodes {
+		codes = append(codes, c)
+	}
 	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
 	return codes
 }
@@ -445,6 +449,9 @@ func allCodes() []scope.Code {
 // describe is a sentence on what a code means and what to do.
 func describe(c scope.Code) string {
 	if info, ok := scopefile.Codes[c]; ok {
+		return info.Help
+	}
+	if info, ok := suggestCodes[c]; ok {
 		return info.Help
 	}
 	if c == noOperation {

@@ -10,6 +10,8 @@
 //	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
 //	scopecheck explain [--api FILE] [--format text|json] [--scope SCOPE] [INPUT...]
 //	scopecheck serve --listen ADDR (--jwks FILE|URL | --introspect URL --client-id ID)
+//	scopecheck suggest [--within SCOPE] [--api FILE] [--format text|json|sarif] LOG...
+//	scopecheck token --token-url URL --client-id ID [--scope SCOPE] [--check METHOD PATH]
 //	scopecheck version
 //
 // Every command that reads scopes takes them by one rule: --scope SCOPE is
@@ -52,6 +54,8 @@ var commands = map[string]command{
 	"fmt":     {"print a scope's canonical (or minimal) text", runFmt},
 	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
 	"serve":   {"an authorization service for nginx auth_request and Envoy ext_authz", runServe},
+	"suggest": {"propose the least scope each client needs, from access logs", runSuggest},
+	"token":   {"obtain a token (client_credentials) and say what it grants", runToken},
 	"version": {"print the module version and the revision it was built from", runVersion},
 }
 

@@ -642,13 +642,13 @@ func TestProxies(t *testing.T) {
 	bin, keys, jwksFile := setupServe(t)
 	exp := time.Now().Add(time.Hour).Unix()
 	tokens := map[string]string{
-		"acme":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope}),
-		"other":    keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope}),
-		"notenant": keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope}),
+		"acme":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": e2eScope, "client_id": "acme-reviewer"}),
+		"other":    keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "othercorp", "scope": e2eScope, "client_id": "other-reviewer"}),
+		"notenant": keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "scope": e2eScope, "sub": "svc-no-tenant"}),
 		"escaped":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "%61cme", "scope": e2eScope}),
-		"expired":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**"}),
+		"expired":  keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(-time.Hour).Unix(), "tenant": "acme", "scope": "*:**", "client_id": "expired"}),
 		"garbage":  "not.a.jwt",
-		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope}),
+		"wide":     keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": exp, "tenant": "acme", "scope": wideScope, "client_id": "acme-wide"}),
 	}
 	mount := oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme"}}
 	for _, f := range fronts {
@@ -820,6 +820,16 @@ func TestProxies(t *testing.T) {
 				t.Error("serve did not log its stop")
 			}
 			t.Logf("what reached the authoriser:\n%s", srv.logs.String())
+
+			// The decision log serve wrote behind this proxy is what
+			// suggest reads: for each client, a scope that covers proves
+			// within its token's scope, and that allows every request
+			// the log says was allowed.
+			logFile := filepath.Join(dir, "decisions.log")
+			if err := os.WriteFile(logFile, []byte(srv.logs.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			checkSuggestOnLog(t, logFile, srv.decisions(t), map[string]string{"acme-reviewer": e2eScope, "acme-wide": wideScope})
 		})
 	}
 }
@@ -1149,5 +1159,52 @@ func TestProxyHeaders(t *testing.T) {
 				t.Errorf("serve's log lacks %s:\n%s", run.logs, srv.logs.String())
 			}
 		})
+	}
+}
+
+// checkSuggestOnLog runs suggest on a decision log serve wrote, for each
+// client with the scope of its token as the granted scope, and holds the
+// suggestion to it with the covers command (equal or narrower) and to the
+// log with the allow command (every request logged as allowed for that
+// client is allowed).
+func checkSuggestOnLog(t *testing.T, logFile string, decisions []map[string]any, granted map[string]string) {
+	t.Helper()
+	for client, scopeText := range granted {
+		var allowed strings.Builder
+		n := 0
+		for _, d := range decisions {
+			if d["client"] == client && d["allowed"] == true {
+				fmt.Fprintf(&allowed, "%s %s\n", d["method"], d["path"])
+				n++
+			}
+		}
+		got := runCLI("", "suggest", "--format", "json", "--client", client, "--within", scopeText, logFile)
+		var out struct {
+			Clients []struct {
+				Client     string
+				Allowed    int
+				Suggestion *string
+				Checks     []struct {
+					Name   string
+					Passed bool
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(got.Stdout), &out); err != nil || got.Code != exitYes || len(out.Clients) != 1 {
+			t.Errorf("suggest for %s: exit %d, %v\n%s%s", client, got.Code, err, got.Stdout, got.Stderr)
+			continue
+		}
+		c := out.Clients[0]
+		if c.Suggestion == nil || c.Allowed != n || n == 0 {
+			t.Errorf("suggest for %s: %d allowed requests (the log has %d), suggestion %v: %+v", client, c.Allowed, n, c.Suggestion, c.Checks)
+			continue
+		}
+		if cov := runCLI("", "covers", "--allowed", scopeText, "--requested", *c.Suggestion); cov.Code != exitYes {
+			t.Errorf("%s: the suggestion %q is not within the token's scope %q: %s", client, *c.Suggestion, scopeText, cov.Stdout)
+		}
+		if al := runCLI(allowed.String(), "allow", "--exact-method", "--scope", *c.Suggestion, "-"); al.Code != exitYes {
+			t.Errorf("%s: the suggestion %q does not allow every request the log allowed:\n%s", client, *c.Suggestion, al.Stdout)
+		}
+		t.Logf("%s: %d allowed requests; least scope %q (granted %q)", client, n, *c.Suggestion, scopeText)
 	}
 }

@@ -53,8 +53,9 @@ GET /healthz answers 200 while the process runs; GET /readyz answers 200
 once a key set has loaded or the introspection endpoint has answered, and
 503 before that and while shutting down. Everything is logged as JSON
 lines on stderr, the first of them the address it listens on (useful with
-a port of 0); a decision line never holds a token, and fields a client
-controls are cut to 512 bytes. SIGINT or SIGTERM shut the server down
+a port of 0); a decision line never holds a token (it names the client,
+the token's client_id or else sub, once the token has verified), and
+fields a client controls are cut to 512 bytes. SIGINT or SIGTERM shut the server down
 gracefully, after --shutdown-delay with /readyz answering 503.
 
 Sizes take a suffix KiB, MiB or GiB. Unless GOMEMLIMIT is set, Go's soft
@@ -202,6 +203,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			attrs = append(attrs, "error", gateway.Clip(d.TokenErr.Error()))
 		case d.NoToken:
 		default:
+			if c := clientOf(r); c != "" {
+				attrs = append(attrs, "client", gateway.Clip(c))
+			}
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
 			}
@@ -227,7 +231,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	auth := gateway.AuthRequest(cache, tokens, proxy, append(reqOpts, gateway.WithHook(hook)), authOpts...)
+	// Both verifiers return claims, so the log can name the client.
+	auth := withClientNote(gateway.AuthRequest(cache, clientTokens{tokens.(gateway.ClaimTokens)}, proxy,
+		append(reqOpts, gateway.WithHook(hook)), authOpts...))
 	srv := &http.Server{
 		Handler:           http.TimeoutHandler(reqFlags.route(mux, auth), 10*time.Second, "authorization timed out"),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -234,3 +234,45 @@ func TestServeLogBounds(t *testing.T) {
 		}
 	}
 }
+
+// Each decision on a verified token names its client (client_id, else
+// sub), cut to the bound of the other fields; a token that does not
+// verify names none, and no line holds a token.
+func TestServeLogsClient(t *testing.T) {
+	keys := testjwt.New(t)
+	jwks := filepath.Join(t.TempDir(), "jwks.json")
+	os.WriteFile(jwks, keys.JWKS, 0o600)
+	s := startServe(t, serveBinary(t), nil, "--proxy", "nginx", "--jwks", jwks, "--issuer", "https://idp.example", "--audience", "config-api")
+	tok := func(extra jwt.MapClaims) string {
+		c := claims(".:a/**")
+		for k, v := range extra {
+			c[k] = v
+		}
+		return keys.Token(t, c)
+	}
+	long := strings.Repeat("c", 2000)
+	toks := []string{
+		tok(jwt.MapClaims{"client_id": "reviewer", "sub": "someone"}),
+		tok(jwt.MapClaims{"sub": "svc-7"}),
+		tok(nil),
+		tok(jwt.MapClaims{"client_id": 42, "sub": "svc-8"}),
+		tok(jwt.MapClaims{"client_id": long}),
+		keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix(), "client_id": "expired", "scope": "*:**"}),
+	}
+	for _, tk := range toks {
+		s.auth(t, tk, "GET", "/a/x")
+	}
+	out := s.stop(t, toks...)
+	var got []any
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "decision" {
+			got = append(got, m["client"])
+		}
+	}
+	clipped := strings.Repeat("c", 512) + "…(+1488 bytes)"
+	want := []any{"reviewer", "svc-7", nil, "svc-8", clipped, nil}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("clients logged %v, want %v", got, want)
+	}
+}

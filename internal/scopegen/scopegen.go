@@ -81,7 +81,10 @@ var NonCanonical = []string{"//", "/./", "/../", "/.", "/..", "%2F", "%2e", "%2E
 
 // Path draws a request path: usually "/" and pieces, sometimes with a
 // non-canonical fragment, sometimes without the leading "/".
-func Path(maxPieces int) *rapid.Generator[string] {
+func Path(maxPieces int) *rapid.Generator[string] { return pathOf(Pieces, maxPieces) }
+
+// pathOf draws a request path made of pieces, as Path describes.
+func pathOf(pieces []string, maxPieces int) *rapid.Generator[string] {
 	return rapid.Custom(func(t *rapid.T) string {
 		var b strings.Builder
 		if rapid.IntRange(0, 19).Draw(t, "noslash") != 0 {
@@ -98,7 +101,7 @@ func Path(maxPieces int) *rapid.Generator[string] {
 			case k == 7:
 				b.WriteString(rapid.SampledFrom(NonCanonical).Draw(t, "bad"))
 			default:
-				b.WriteString(rapid.SampledFrom(Pieces).Draw(t, "piece"))
+				b.WriteString(rapid.SampledFrom(pieces).Draw(t, "piece"))
 			}
 		}
 		return b.String()
@@ -298,5 +301,41 @@ func Pasted(maxItems, maxElems int) *rapid.Generator[string] {
 			".:a&scope=" + s, "*:** *:a&scope=" + s, jwt, "Bearer " + jwt, "Authorization: Bearer " + jwt,
 			"curl -H 'Authorization: Bearer " + jwt + "' https://api/config"}
 		return rapid.SampledFrom(forms).Draw(t, "form")
+	})
+}
+
+// LogPieces are the literals of LogPath: Pieces, values of an ID segment
+// (so that a segment takes more values than a generaliser keeps
+// literal), and the star runs a request path can hold as bytes, which a
+// pattern cannot spell.
+var LogPieces = append(append([]string(nil), Pieces...), "c1", "c2", "c3", "c4", "c5", "c6", "c7", "*", "**", "a*b")
+
+// LogPath draws a request path as an access log holds it: as Path does,
+// with LogPieces.
+func LogPath(maxPieces int) *rapid.Generator[string] { return pathOf(LogPieces, maxPieces) }
+
+// LogRequest is one request as a gateway logs it.
+type LogRequest struct {
+	Client, Method, Path string
+	// Allowed is the gateway's decision as the log records it.
+	Allowed bool
+}
+
+// LogRequests draws up to max requests of up to three clients (one of
+// them unnamed), mostly allowed, with Method's methods and LogPath's
+// paths.
+func LogRequests(max, maxPieces int) *rapid.Generator[[]LogRequest] {
+	return rapid.Custom(func(t *rapid.T) []LogRequest {
+		n := rapid.IntRange(0, max).Draw(t, "requests")
+		out := make([]LogRequest, n)
+		for i := range out {
+			out[i] = LogRequest{
+				Client:  rapid.SampledFrom([]string{"c1", "c1", "svc-2", ""}).Draw(t, "client"),
+				Method:  rapid.SampledFrom([]string{"GET", "GET", "HEAD", "POST", "PUT", "DELETE", "get", "CONNECT"}).Draw(t, "method"),
+				Path:    LogPath(maxPieces).Draw(t, "path"),
+				Allowed: rapid.IntRange(0, 5).Draw(t, "denied") != 0,
+			}
+		}
+		return out
 	})
 }

@@ -1,0 +1,722 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scopecheck/scopecheck/internal/accesslog"
+	"github.com/scopecheck/scopecheck/internal/leastscope"
+	"github.com/scopecheck/scopecheck/internal/scopefile"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+const suggestSynopsis = `usage: scopecheck suggest [--within SCOPE | --within-from INPUT] [--api FILE] [--format text|json|sarif] [flags] LOG...
+
+Proposes, for each client in access logs, the least scope that allows
+every request the client was seen to make, proves it, and says which
+parts of the granted scope no request used.
+
+Each LOG is a file, or - for stdin, plain or gzip (recognised by its first
+bytes), in one of these formats (--log; auto recognises each by its first
+line):
+  serve     scopecheck serve's decision log: the path decided on, allowed,
+            and the client (the token's client_id, or sub)
+  combined  nginx's combined (or common) format; the client is
+            $remote_user; a request answered with a status in
+            --denied-status (401,403) was denied
+  json      JSON lines, whose members --fields names:
+            method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
+            (dots reach into objects: Caddy's access log is
+            method=request.method,uri=request.uri,time=ts,client=user_id)
+For logs that hold the whole target, --strip-segments N removes its first
+N segments (the /{customerId} mount) after checking that the whole target
+is canonical.
+
+The suggestion is written in the API's shapes. With --api FILE (OpenAPI
+3), a path that an operation's template produces is written as the
+template with each parameter "*", and a subtree where the client used
+several templates becomes "P/**" when the API has no operation there that
+"P/**" grants and the client did not call. Otherwise paths are written as
+seen, with "*" where a segment took more than --generalize-after values.
+An item is read (.) when only GET and HEAD were seen, else read-write (*).
+
+With the granted scope (--within SCOPE, or --within-from INPUT in any form
+lint reads, such as a token policy), every item is proved to lie within
+it with scope.Covers; one that does not falls back to the literal forms
+of the paths it stands for, and those to the granted items that allowed
+them. The suggestion is minimised, then proved: every distinct request is
+decided again by the matcher, and every item proved within the granted
+scope. A suggestion that fails a proof is never printed. Requests the
+gateway denied, or that the granted scope does not allow (the log and the
+scope disagree), are listed apart. The granted scope's plain items
+(openid) are kept: no log shows their use.
+
+Findings, like lint's: unused-item (a granted item no request used),
+unused-write (a read-write item used only to read), unused-operation (with
+--api: an operation the granted scope allows that was never called in the
+log's time span), least-scope (the suggestion), scope-disagrees,
+listed-apart, unreadable-line, bound-exceeded, no-suggestion. Text output
+prints each client's suggestion as a scope string, as an allowedScopes
+fragment of a token policy, and as a diff against the granted scope;
+--format json prints all of it; --format sarif prints the findings as
+SARIF 2.1.0.
+
+Memory is bounded: --max-clients clients, --max-paths distinct path
+prefixes over all clients (and 16 MiB of their text), --max-values
+distinct values of one segment; past a bound requests are summarised as a
+pattern (and proved with scope.Covers), and a bound-exceeded finding says
+where. A path longer than 4096 bytes is listed apart, and a line longer
+than 1 MiB is not read. A progress bar is
+shown on stderr for a file of 64 MiB or more when stderr is a terminal.
+
+Exit status: 2 on a usage error, a log or scope that cannot be read, or a
+suggestion that could not be proved; else 1 when a finding reaches
+--fail-on (default error); else 0.`
+
+// The codes of suggest's findings, beside lint's; SARIF lists them too.
+const (
+	codeUnusedItem      scope.Code = "unused-item"
+	codeUnusedWrite     scope.Code = "unused-write"
+	codeUnusedOperation scope.Code = "unused-operation"
+	codeLeastScope      scope.Code = "least-scope"
+	codeScopeDisagrees  scope.Code = "scope-disagrees"
+	codeListedApart     scope.Code = "listed-apart"
+	codeUnreadableLine  scope.Code = "unreadable-line"
+	codeBoundExceeded   scope.Code = "bound-exceeded"
+	codeNoSuggestion    scope.Code = "no-suggestion"
+)
+
+// suggestCodes describes each of suggest's codes: its severity and what
+// it means.
+var suggestCodes = map[scope.Code]scopefile.CodeInfo{
+	codeUnusedItem:      {Severity: scope.SeverityWarning, Help: "An item of the granted scope allowed none of the client's requests in the logs read; the client may not need it."},
+	codeUnusedWrite:     {Severity: scope.SeverityWarning, Help: "A read-write item (*) of the granted scope allowed only read requests (GET, HEAD) of the client; a read item (.) would do for what was seen."},
+	codeUnusedOperation: {Severity: scope.SeverityInfo, Help: "An operation of the API description that the granted scope allows, which the client never called in the time the logs span."},
+	codeLeastScope:      {Severity: scope.SeverityInfo, Help: "The least scope proved to allow every request of the client that was seen, and to lie within the granted scope; narrower than it when the message says so."},
+	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
+	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
+	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
+	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound on memory was reached (clients, paths, values of a segment): requests past it were summarised as a pattern, or, past the bound of clients, only counted."},
+	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide); none is printed."},
+}
+
+// place is where an item of the granted scope is written.
+type place struct {
+	file         string
+	line, column int
+}
+
+// granted is the granted scope as read, with where each item is written.
+type granted struct {
+	set   scope.Set
+	at    map[string]place // by item text; the first place of each
+	start place
+}
+
+func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("suggest", suggestSynopsis, stderr)
+	withinText := fs.String("within", "", "the scope the clients were granted")
+	withinFile := fs.String("within-from", "", "read the granted scope from this input (a file in any form lint reads, or - for stdin)")
+	api := fs.String("api", "", "an OpenAPI 3 description of the API (JSON or YAML)")
+	logFormat := fs.String("log", "auto", "log format: auto, serve, combined or json")
+	fields := fs.String("fields", "", "for --log json: KEY=NAME pairs, KEY one of method, uri, client, time, status, allowed")
+	deniedStatus := fs.String("denied-status", "401,403", "statuses that mean the gateway denied a request (combined and json logs)")
+	strip := fs.Int("strip-segments", 0, "segments of a logged target that are the mount, removed before the path is read (not for serve's log)")
+	only := fs.String("client", "", "analyse only this client's requests")
+	generalize := fs.Int("generalize-after", leastscope.DefaultGeneralizeAfter, "without --api, write * for a segment that took more than this many distinct values (-1: never)")
+	maxClients := fs.Int("max-clients", leastscope.DefaultMaxClients, "bound: distinct clients analysed")
+	maxPaths := fs.Int("max-paths", leastscope.DefaultMaxPaths, "bound: distinct path prefixes kept, over all clients")
+	maxValues := fs.Int("max-values", leastscope.DefaultMaxValues, "bound: distinct values kept of one segment")
+	format := fs.String("format", "text", "output format: text, json or sarif")
+	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
+	logs, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	threshold, okSev := severities[*failOn]
+	usage := func(msgFormat string, args ...any) int {
+		msg := "scopecheck suggest: " + fmt.Sprintf(msgFormat, args...)
+		switch *format {
+		case "json":
+			report(stdout, stderr, true, diagnostic{Code: usageCode, Message: msg})
+		case "sarif":
+			writeSARIF(stdout, nil, []lintFinding{{Code: usageCode, Message: msg, incomplete: true}})
+			fmt.Fprintln(stderr, msg)
+		default:
+			fmt.Fprintln(stderr, msg)
+		}
+		return exitUsage
+	}
+	switch {
+	case *format != "text" && *format != "json" && *format != "sarif":
+		bad := *format
+		*format = "text"
+		return usage("--format must be text, json or sarif, not %q", bad)
+	case !okSev:
+		return usage("--fail-on must be error, warning or info, not %q", *failOn)
+	case len(logs) == 0:
+		return usage("give at least one LOG (a file, or - for stdin)")
+	case isSet(fs, "within") && isSet(fs, "within-from"):
+		return usage("give at most one of --within and --within-from")
+	case *strip < 0 || *maxClients <= 0 || *maxPaths <= 0 || *maxValues <= 0 || *generalize < -1 || *generalize == 0:
+		return usage("--strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive")
+	}
+	stdinUses := 0
+	for _, l := range append(append([]string(nil), logs...), *withinFile) {
+		if l == "-" {
+			stdinUses++
+		}
+	}
+	if stdinUses > 1 {
+		return usage("stdin (-) can be read only once")
+	}
+	logOpts := accesslog.Options{}
+	var err error
+	if logOpts.Format, err = accesslog.ParseFormat(*logFormat); err != nil {
+		return usage("%v", err)
+	}
+	if *fields != "" {
+		if logOpts.Format != accesslog.JSON && logOpts.Format != accesslog.Auto {
+			return usage("--fields is for --log json")
+		}
+		if logOpts.Fields, err = accesslog.ParseFields(*fields); err != nil {
+			return usage("%v", err)
+		}
+	}
+	if logOpts.DeniedStatus, err = parseStatuses(*deniedStatus); err != nil {
+		return usage("%v", err)
+	}
+	if *strip > 0 && logOpts.Format == accesslog.Serve {
+		return usage("--strip-segments is not for serve's log, which holds the path decided on")
+	}
+
+	opts := leastscope.Options{StripSegments: *strip, GeneralizeAfter: *generalize,
+		MaxClients: *maxClients, MaxPaths: *maxPaths, MaxValues: *maxValues}
+	var g *granted
+	if isSet(fs, "within") || *withinFile != "" {
+		var problems []diagnostic
+		if g, problems = readGranted(*withinText, isSet(fs, "within"), *withinFile, stdin); problems != nil {
+			return failInputs(stdout, stderr, *format, problems)
+		}
+		opts.Within, opts.HasWithin = g.set, true
+	}
+	var ops []operation
+	if *api != "" {
+		if ops, err = loadOperations(*api); err != nil {
+			return failInputs(stdout, stderr, *format, []diagnostic{{File: *api, Line: 1, Column: 1, Code: string(scopefile.Unreadable), Message: err.Error()}})
+		}
+		for _, op := range ops {
+			opts.API = append(opts.API, leastscope.Operation{Method: op.method, Template: op.template, ID: op.id})
+		}
+	}
+
+	obs := leastscope.NewObserver(opts)
+	var read []logRead
+	for _, name := range logs {
+		lr, problem := readLog(name, stdin, stderr, logOpts, *only, obs)
+		if problem != nil {
+			return failInputs(stdout, stderr, *format, []diagnostic{*problem})
+		}
+		read = append(read, lr)
+	}
+	rep := obs.Suggest()
+	out := suggestOutput{Logs: read}
+	for _, c := range rep.Clients {
+		out.Clients = append(out.Clients, clientOutput(c, g))
+	}
+	findings := suggestFindings(rep, g, opts.API, read)
+	switch *format {
+	case "json":
+		out.Findings = findings
+		if out.Findings == nil {
+			out.Findings = []lintFinding{}
+		}
+		if out.Clients == nil {
+			out.Clients = []clientJSON{}
+		}
+		out.Malformed, out.Exceeded = rep.Malformed, rep.Exceeded
+		b, _ := json.MarshalIndent(out, "", "  ") // strings, numbers and bools: cannot fail
+		fmt.Fprintf(stdout, "%s\n", b)
+	case "sarif":
+		if err := writeSARIF(stdout, findings, nil); err != nil {
+			fmt.Fprintf(stderr, "scopecheck suggest: %v\n", err)
+			return exitUsage
+		}
+	default:
+		writeSuggestText(stdout, out, findings, g != nil)
+	}
+	status := exitYes
+	for _, f := range findings {
+		switch {
+		case f.Code == string(codeNoSuggestion):
+			return exitUsage
+		case f.rank >= threshold:
+			status = exitNo
+		}
+	}
+	return status
+}
+
+// failInputs reports inputs that stop the command, in the output format.
+func failInputs(stdout, stderr io.Writer, format string, ds []diagnostic) int {
+	if format == "sarif" {
+		var fs []lintFinding
+		for _, d := range ds {
+			fs = append(fs, lintFinding{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1), Code: d.Code,
+				Severity: "error", Message: d.Message, rank: scope.SeverityError, incomplete: true})
+		}
+		writeSARIF(stdout, fs, nil)
+		report(stdout, stderr, false, ds...)
+		return exitUsage
+	}
+	report(stdout, stderr, format == "json", ds...)
+	return exitUsage
+}
+
+// parseStatuses reads a comma-separated list of HTTP statuses.
+func parseStatuses(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 100 || n > 999 {
+			return nil, fmt.Errorf("--denied-status %q: %q is not an HTTP status", s, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// readGranted reads the granted scope by the one input rule: --within's
+// string, or an input of any form lint reads, whose scopes are united (a
+// token policy allows what any of its allowedScopes does). It notes
+// where each item is written, for findings about it.
+func readGranted(text string, haveText bool, file string, stdin io.Reader) (*granted, []diagnostic) {
+	var names []string
+	if !haveText {
+		names = []string{file}
+	}
+	srcs, err := readSources(text, haveText, names, stdin)
+	if err != nil {
+		return nil, []diagnostic{{Code: usageCode, Message: err.Error()}}
+	}
+	src := srcs[0]
+	if haveText {
+		src.name = "--within"
+	}
+	if ds := src.problems(true); len(ds) > 0 {
+		return nil, ds
+	}
+	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1}}
+	var texts []string
+	for i, sc := range src.in.Scopes {
+		texts = append(texts, sc.Text)
+		if i == 0 {
+			p := sc.At(0)
+			g.start = place{src.name, p.Line, p.Column}
+		}
+		for off := 0; off < len(sc.Text); {
+			if sc.Text[off] == ' ' {
+				off++
+				continue
+			}
+			end := off + strings.IndexByte(sc.Text[off:]+" ", ' ')
+			if _, seen := g.at[sc.Text[off:end]]; !seen {
+				p := sc.At(off)
+				g.at[sc.Text[off:end]] = place{src.name, p.Line, p.Column}
+			}
+			off = end
+		}
+	}
+	g.set = scope.MustParse(strings.Join(texts, " ")) // problems has checked each parses
+	return g, nil
+}
+
+// logRead is what was read of one log.
+type logRead struct {
+	File      string `json:"file"`
+	Format    string `json:"format"`
+	Gzip      bool   `json:"gzip,omitempty"`
+	Lines     int64  `json:"lines"`
+	Records   int64  `json:"requests"`
+	Malformed int64  `json:"unreadableLines,omitempty"`
+	Skipped   int64  `json:"skippedLines,omitempty"`
+}
+
+// readLog reads one log into the observer, keeping only the client only
+// when it is set. A log that cannot be opened or read to its end is a
+// problem: no suggestion is made from part of the requests.
+func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Options, only string, obs *leastscope.Observer) (logRead, *diagnostic) {
+	shown := "<stdin>"
+	r := stdin
+	var info os.FileInfo
+	if name != "-" {
+		shown = name
+		f, err := os.Open(name)
+		if err != nil {
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) {
+				msg += "; a LOG is a file, or - for stdin"
+			}
+			return logRead{}, &diagnostic{File: shown, Line: 1, Column: 1, Code: string(scopefile.Unreadable), Message: msg}
+		}
+		defer f.Close()
+		r = f
+		info, _ = f.Stat()
+	}
+	update, finish := progressFor(stderr, shown, info)
+	opts.Progress = update
+	st, err := accesslog.Read(r, opts, func(recs []accesslog.Record) {
+		for _, rec := range recs {
+			if only != "" && rec.Outcome != accesslog.Malformed && rec.Client != only {
+				continue
+			}
+			obs.Add(shown, rec)
+		}
+	})
+	finish()
+	if err != nil {
+		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scopefile.Unreadable),
+			Message: fmt.Sprintf("cannot be read to its end, so no suggestion is made from it: %v", err)}
+	}
+	return logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
+		Malformed: st.Malformed, Skipped: st.Skipped}, nil
+}
+
+// suggestOutput is the JSON output of suggest.
+type suggestOutput struct {
+	Logs      []logRead             `json:"logs"`
+	Clients   []clientJSON          `json:"clients"`
+	Findings  []lintFinding         `json:"findings,omitempty"`
+	Malformed int64                 `json:"unreadableLines,omitempty"`
+	Exceeded  []leastscope.Exceeded `json:"boundsExceeded,omitempty"`
+}
+
+type clientJSON struct {
+	Client     string `json:"client"`
+	Requests   uint64 `json:"requests"`
+	Allowed    uint64 `json:"allowed"`
+	Apart      uint64 `json:"listedApart"`
+	Distinct   uint64 `json:"distinct"`
+	Summarised uint64 `json:"summarised,omitempty"`
+	First      string `json:"first,omitempty"`
+	Last       string `json:"last,omitempty"`
+	// Suggestion is set only when every check passed.
+	Suggestion    *string              `json:"suggestion"`
+	Items         []leastscope.Origin  `json:"items,omitempty"`
+	AllowedScopes []string             `json:"allowedScopes,omitempty"`
+	Diff          []diffLine           `json:"diff,omitempty"`
+	Relation      string               `json:"relation,omitempty"`
+	NoLonger      *witnessJSON         `json:"noLongerAllowed,omitempty"`
+	Checks        []checkJSON          `json:"checks"`
+	ApartList     []apartJSON          `json:"listedApartRequests,omitempty"`
+	Use           []leastscope.ItemUse `json:"use,omitempty"`
+	Unused        []unusedOp           `json:"unusedOperations,omitempty"`
+}
+
+type diffLine struct {
+	Op   string `json:"op"` // "-", "+" or " "
+	Item string `json:"item"`
+}
+
+type witnessJSON struct {
+	Method string `json:"method,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Plain  string `json:"plain,omitempty"`
+}
+
+type checkJSON struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
+}
+
+type apartJSON struct {
+	Method string `json:"method"`
+	Target string `json:"target"`
+	Why    string `json:"why"`
+	Count  uint64 `json:"count"`
+	File   string `json:"file"`
+	Line   int64  `json:"line"`
+}
+
+type unusedOp struct {
+	Method      string `json:"method"`
+	Template    string `json:"template"`
+	OperationID string `json:"operationId,omitempty"`
+}
+
+func clientOutput(c leastscope.Client, g *granted) clientJSON {
+	out := clientJSON{Client: c.Name, Requests: c.Requests, Allowed: c.Allowed, Apart: c.Apart, Distinct: c.Distinct,
+		Summarised: c.Summarised, First: timeText(c.First), Last: timeText(c.Last), Use: c.Use}
+	for _, ch := range c.Checks {
+		out.Checks = append(out.Checks, checkJSON{ch.Name, ch.Passed, ch.Detail})
+	}
+	for _, a := range c.ApartList {
+		out.ApartList = append(out.ApartList, apartJSON{a.Method, a.Target, a.Why, a.Count, a.First.File, a.First.Line})
+	}
+	if !c.HasSuggestion {
+		return out
+	}
+	s := c.Suggestion.String()
+	out.Suggestion, out.Items = &s, c.Items
+	out.AllowedScopes = []string{}
+	for _, it := range c.Suggestion.Items() {
+		out.AllowedScopes = append(out.AllowedScopes, it.String())
+	}
+	if g != nil {
+		out.Diff = diffItems(g.set, c.Suggestion)
+		out.Relation = c.Relation.String()
+		if c.Relation == leastscope.Narrower {
+			out.NoLonger = &witnessJSON{c.Witness.Method, c.Witness.Path, c.Witness.Plain}
+		}
+	}
+	return out
+}
+
+// diffItems lists the granted items, each kept (" ") or removed ("-"),
+// then the suggestion's items that are new ("+").
+func diffItems(from, to scope.Set) []diffLine {
+	in := func(s scope.Set, it scope.Item) bool {
+		for _, x := range s.Items() {
+			if x == it {
+				return true
+			}
+		}
+		return false
+	}
+	var out []diffLine
+	for _, it := range from.Items() {
+		op := "-"
+		if in(to, it) {
+			op = " "
+		}
+		out = append(out, diffLine{op, it.String()})
+	}
+	for _, it := range to.Items() {
+		if !in(from, it) {
+			out = append(out, diffLine{"+", it.String()})
+		}
+	}
+	return out
+}
+
+func timeText(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return time.Unix(0, ns).UTC().Format(time.RFC3339)
+}
+
+// clientName is how a client is named in messages.
+func clientName(name string) string {
+	if name == "" {
+		return "(no client)"
+	}
+	return printable(name)
+}
+
+// suggestFindings turns a report into findings, as lint's: about the
+// granted scope's items at their places, about the logs at their lines.
+func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operation, logs []logRead) []lintFinding {
+	var out []lintFinding
+	add := func(code scope.Code, at place, item, msg string) {
+		sev := suggestCodes[code].Severity
+		out = append(out, lintFinding{File: at.file, Line: at.line, Column: at.column, Item: item, Code: string(code),
+			Severity: sev.String(), Message: msg, rank: sev, order: len(out)})
+	}
+	logStart := place{"<stdin>", 1, 1}
+	if len(logs) > 0 {
+		logStart.file = logs[0].File
+	}
+	logAt := func(l leastscope.Line) place { return place{l.File, int(max(l.Line, 1)), 1} }
+	// The item of the granted scope that grants each operation, for
+	// placing unused-operation findings.
+	opItem := map[int]string{}
+	if g != nil {
+		for _, op := range rep.Reachable {
+			for _, it := range g.set.Items() {
+				if _, ok, err := scope.ReachesTemplate(scope.MustParse(it.String()), api[op].Method, api[op].Template); ok && err == nil {
+					opItem[op] = it.String()
+					break
+				}
+			}
+		}
+	}
+	for _, c := range rep.Clients {
+		who := "client " + clientName(c.Name)
+		span := ""
+		if c.First != 0 {
+			span = fmt.Sprintf(" between %s and %s", timeText(c.First), timeText(c.Last))
+		}
+		if c.Name == "" && c.Allowed == 0 {
+			// Requests that name no client and were all refused (no
+			// token, one that does not verify): nobody's access to judge.
+			addApart(add, c, who, logStart, logAt)
+			continue
+		}
+		switch {
+		case !c.HasSuggestion:
+			var failed []string
+			for _, ch := range c.Checks {
+				if !ch.Passed {
+					failed = append(failed, ch.Name+": "+ch.Detail)
+				}
+			}
+			at := logStart
+			if g != nil {
+				at = g.start
+			}
+			add(codeNoSuggestion, at, "", fmt.Sprintf("%s: no suggestion could be proved (%s)", who, strings.Join(failed, "; ")))
+		case g == nil:
+			add(codeLeastScope, logStart, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %q", who, c.Allowed, span, c.Suggestion.String()))
+		case c.Relation == leastscope.Narrower:
+			add(codeLeastScope, g.start, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %q, narrower than the granted scope, which also allows %s",
+				who, c.Allowed, span, c.Suggestion.String(), c.Witness))
+		default:
+			add(codeLeastScope, g.start, "", fmt.Sprintf("%s: the granted scope is already the least for the %d requests seen%s", who, c.Allowed, span))
+		}
+		for _, u := range c.Use {
+			it := scope.MustParse(u.Item).Item(0)
+			switch {
+			case it.Class == scope.Plain:
+			case u.Reads+u.Writes == 0:
+				add(codeUnusedItem, g.at[u.Item], u.Item, fmt.Sprintf("%s: %s allowed none of its %d requests%s", who, u.Item, c.Requests, span))
+			case it.Class == scope.ReadWrite && u.Writes == 0:
+				add(codeUnusedWrite, g.at[u.Item], u.Item, fmt.Sprintf("%s: %s allowed %d reads and no other method%s; .:%s would do for them", who, u.Item, u.Reads, span, it.Pattern))
+			}
+		}
+		// The operations never called, one finding for those each
+		// granted item grants (the first item that grants each).
+		var items []string
+		byItem := map[string][]string{}
+		for _, op := range c.Unused {
+			item := opItem[op]
+			if _, ok := byItem[item]; !ok {
+				items = append(items, item)
+			}
+			o := api[op]
+			text := o.Method + " " + o.Template
+			if o.ID != "" {
+				text += " (" + o.ID + ")"
+			}
+			byItem[item] = append(byItem[item], text)
+		}
+		for _, item := range items {
+			at, grants := g.start, "the granted scope"
+			if item != "" {
+				at, grants = g.at[item], item
+			}
+			ops := byItem[item]
+			add(codeUnusedOperation, at, item, fmt.Sprintf("%s never called %d of the operations %s allows%s: %s", who, len(ops), grants, span, strings.Join(ops, ", ")))
+		}
+		addApart(add, c, who, logStart, logAt)
+	}
+	if rep.Malformed > 0 {
+		ex := rep.MalformedExamples[0]
+		add(codeUnreadableLine, logAt(ex), "", fmt.Sprintf("%d lines could not be read, and their requests are not in the analysis; the first: %s", rep.Malformed, ex.Reason))
+	}
+	for _, e := range rep.Exceeded {
+		msg := fmt.Sprintf("more than %d clients: the requests of %d more were counted, not analysed", e.Limit, e.Requests)
+		if e.Bound != "clients" {
+			msg = fmt.Sprintf("client %s: the bound of %d %s was reached below /%s: %d requests were kept as a pattern", clientName(e.Client), e.Limit, e.Bound, e.Where, e.Requests)
+		}
+		add(codeBoundExceeded, logStart, "", msg)
+	}
+	return out
+}
+
+// addApart adds the findings of a client's requests listed apart: each
+// distinct one kept, and how many more there were.
+func addApart(add func(scope.Code, place, string, string), c leastscope.Client, who string, logStart place, logAt func(leastscope.Line) place) {
+	kept := uint64(0)
+	for _, a := range c.ApartList {
+		kept += a.Count
+		code := codeListedApart
+		if strings.Contains(a.Why, "disagree") || strings.Contains(a.Why, "though the granted scope allows it") {
+			code = codeScopeDisagrees
+		}
+		times := ""
+		if a.Count > 1 {
+			times = fmt.Sprintf(" (%d times)", a.Count)
+		}
+		add(code, logAt(a.First), "", fmt.Sprintf("%s: %s %s%s listed apart: %s", who, printable(a.Method), printable(a.Target), times, a.Why))
+	}
+	if kept < c.Apart {
+		add(codeListedApart, logStart, "", fmt.Sprintf("%s: %d more requests listed apart, beyond the %d distinct ones kept", who, c.Apart-kept, len(c.ApartList)))
+	}
+}
+
+// writeSuggestText writes each client's suggestion, checks and what was
+// listed apart, then the findings, as lint writes them.
+func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, haveGranted bool) {
+	for _, l := range out.Logs {
+		gz := ""
+		if l.Gzip {
+			gz = ", gzip"
+		}
+		fmt.Fprintf(w, "# %s: %s log%s, %d lines, %d requests", l.File, l.Format, gz, l.Lines, l.Records)
+		if l.Malformed > 0 {
+			fmt.Fprintf(w, ", %d unreadable lines", l.Malformed)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, c := range out.Clients {
+		fmt.Fprintf(w, "\nclient %s: %d requests", clientName(c.Client), c.Requests)
+		if c.First != "" {
+			fmt.Fprintf(w, " from %s to %s", c.First, c.Last)
+		}
+		fmt.Fprintf(w, "; %d allowed (%d distinct", c.Allowed, c.Distinct)
+		if c.Summarised > 0 {
+			fmt.Fprintf(w, ", %d kept as patterns past a bound", c.Summarised)
+		}
+		fmt.Fprintf(w, "), %d listed apart\n", c.Apart)
+		if c.Client == "" && c.Allowed == 0 {
+			fmt.Fprintln(w, "  requests that name no client, none of them allowed: nobody's access to judge")
+			continue
+		}
+		if c.Suggestion != nil {
+			fmt.Fprintf(w, "  least scope: %s\n", *c.Suggestion) // a scope's canonical text is visible ASCII and SP
+			width := 0
+			for _, it := range c.Items {
+				width = max(width, len(it.Item))
+			}
+			for _, it := range c.Items {
+				fmt.Fprintf(w, "    %-*s  %s\n", width, it.Item, it.Why)
+			}
+			quoted, _ := json.Marshal(c.AllowedScopes)
+			fmt.Fprintf(w, "  token policy: \"allowedScopes\": %s\n", quoted)
+			if haveGranted {
+				fmt.Fprintln(w, "  against the granted scope:")
+				for _, d := range c.Diff {
+					fmt.Fprintf(w, "    %s %s\n", d.Op, d.Item)
+				}
+			}
+		} else {
+			fmt.Fprintln(w, "  no suggestion")
+		}
+		fmt.Fprintln(w, "  checks:")
+		for _, ch := range c.Checks {
+			verdict := "pass"
+			if !ch.Passed {
+				verdict = "FAIL"
+			}
+			fmt.Fprintf(w, "    %s  %s: %s\n", verdict, ch.Name, ch.Detail)
+		}
+		if !haveGranted {
+			fmt.Fprintln(w, "    (no granted scope was given: nothing but the requests seen bounds the suggestion; give --within)")
+		}
+	}
+	if len(findings) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, f := range findings {
+		fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Code)
+	}
+}

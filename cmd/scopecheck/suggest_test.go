@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSuggestGolden runs suggest on a log of each format (serve's, gzip
+// too; nginx's combined; Caddy's JSON through a field mapping; stdin),
+// with and without the API description and the granted scope, and
+// compares stdout, stderr and the exit status with testdata/suggest.
+func TestSuggestGolden(t *testing.T) {
+	serveLog, err := os.ReadFile("testdata/suggest/serve.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"serve-api", "", []string{"--within-from", "testdata/suggest/policy.json", "--api", apiFile, "testdata/suggest/serve.log"}},
+		{"serve-json", "", []string{"--format", "json", "--within-from", "testdata/suggest/policy.json", "--generalize-after", "1", "testdata/suggest/serve.log"}},
+		{"serve-gzip", "", []string{"--client", "reviewer", "--within", ".:config/** openid", "testdata/suggest/serve.log.gz"}},
+		{"serve-stdin", string(serveLog), []string{"--log", "serve", "--client", "hooks", "--fail-on", "warning", "-"}},
+		{"combined", "", []string{"--strip-segments", "1", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		{"serve-fallback", "", []string{"--client", "reviewer", "--generalize-after", "1", "--within",
+			".:config/clients .:config/clients/c1 .:config/clients/c2 .:config/tokenPolicies .:config/tokenPolicies/* openid", "testdata/suggest/serve.log"}},
+		{"serve-bounds", "", []string{"--max-values", "1", "--max-paths", "12", "--max-clients", "3", "--within-from", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}},
+		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
+			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGolden(t, filepath.Join("testdata", "suggest", tc.name+".golden"), runCLI(tc.stdin, append([]string{"suggest"}, tc.args...)...))
+		})
+	}
+}
+
+func TestSuggestErrors(t *testing.T) {
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "cut.log.gz")
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	for range 2000 {
+		w.Write([]byte(`{"method":"GET","uri":"/a"}` + "\n"))
+	}
+	w.Close()
+	os.WriteFile(cut, z.Bytes()[:z.Len()-12], 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no log", []string{}, "scopecheck suggest: give at least one LOG (a file, or - for stdin)\n"},
+		{"missing log", []string{"nope.log"}, "nope.log:1:1: open nope.log: no such file or directory; a LOG is a file, or - for stdin [unreadable]\n"},
+		{"unknown format", []string{"--log", "apache", "x.log"}, "scopecheck suggest: unknown log format \"apache\": give auto, serve, combined or json\n"},
+		{"bad fields", []string{"--fields", "verb=m", "x.log"}, "scopecheck suggest: field mapping \"verb=m\": \"verb=m\" is not KEY=NAME with KEY one of method, uri, client, time, status, allowed\n"},
+		{"fields for another format", []string{"--log", "combined", "--fields", "method=m", "x.log"}, "scopecheck suggest: --fields is for --log json\n"},
+		{"strip with serve", []string{"--log", "serve", "--strip-segments", "1", "x.log"}, "scopecheck suggest: --strip-segments is not for serve's log, which holds the path decided on\n"},
+		{"stdin twice", []string{"--within-from", "-", "-"}, "scopecheck suggest: stdin (-) can be read only once\n"},
+		{"both withins", []string{"--within", "*:a", "--within-from", "p.json", "x.log"}, "scopecheck suggest: give at most one of --within and --within-from\n"},
+		{"bad status", []string{"--denied-status", "403,forbidden", "x.log"}, "scopecheck suggest: --denied-status \"403,forbidden\": \"forbidden\" is not an HTTP status\n"},
+		{"generalize 0", []string{"--generalize-after", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
+		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
+		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},
+		{"bad api", []string{"--api", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := runCLI("", append([]string{"suggest"}, tc.args...)...)
+			if got.Code != exitUsage || got.Stdout != "" || tc.want != "" && got.Stderr != tc.want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", got.Code, got.Stdout, got.Stderr, tc.want)
+			}
+		})
+	}
+}
+
+// suggest's SARIF is a valid log whose results name their rules, and
+// whose rules are lint's and suggest's; the JSON output holds the
+// suggestion of each client, proved.
+func TestSuggestSARIFAndJSON(t *testing.T) {
+	args := []string{"suggest", "--within-from", "testdata/suggest/policy.json", "--api", apiFile, "testdata/suggest/serve.log"}
+	sarif := runCLI("", append(args, "--format", "sarif")...)
+	validateSARIF(t, []byte(sarif.Stdout))
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(sarif.Stdout), &log); err != nil || sarif.Code != exitYes {
+		t.Fatalf("exit %d, %v", sarif.Code, err)
+	}
+	run := log.Runs[0]
+	codes := map[string]int{}
+	for _, r := range run.Results {
+		codes[r.RuleID]++
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s has ruleIndex %d", r.RuleID, r.RuleIndex)
+		}
+	}
+	want := map[string]int{"least-scope": 3, "unused-item": 5, "unused-operation": 8, "listed-apart": 2, "scope-disagrees": 1, "unreadable-line": 1}
+	if diff := cmp.Diff(want, codes); diff != "" {
+		t.Errorf("results by code (-want +got):\n%s", diff)
+	}
+
+	out := runCLI("", append(args, "--format", "json")...)
+	var doc struct {
+		Clients []struct {
+			Client     string
+			Suggestion *string
+			Checks     []struct {
+				Name   string
+				Passed bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out.Stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range doc.Clients {
+		for _, ch := range c.Checks {
+			if !ch.Passed {
+				t.Errorf("%s: check %s failed", c.Client, ch.Name)
+			}
+		}
+		if c.Suggestion != nil {
+			got[c.Client] = *c.Suggestion
+		}
+	}
+	wantSugg := map[string]string{
+		"":              "openid",
+		"hooks":         "*:webhooks/subscriptions *:webhooks/subscriptions/* openid",
+		"policy-editor": "*:config/loginPolicies/** openid",
+		"reviewer":      ".:config/clients .:config/clients/* .:config/tokenPolicies .:config/tokenPolicies/* openid",
+	}
+	if diff := cmp.Diff(wantSugg, got); diff != "" {
+		t.Errorf("suggestions (-want +got):\n%s", diff)
+	}
+}
+
+// A progress bar is drawn only for a large regular file, and only when
+// stderr is a terminal.
+func TestProgressFor(t *testing.T) {
+	dir := t.TempDir()
+	big, small := filepath.Join(dir, "big"), filepath.Join(dir, "small")
+	os.WriteFile(small, []byte("x"), 0o644)
+	f, _ := os.Create(big)
+	f.Truncate(progressMin)
+	f.Close()
+	stat := func(p string) os.FileInfo { fi, _ := os.Stat(p); return fi }
+	saved := isTerminal
+	defer func() { isTerminal = saved }()
+	for _, tc := range []struct {
+		name     string
+		info     os.FileInfo
+		terminal bool
+		bar      bool
+	}{
+		{"large file, terminal", stat(big), true, true},
+		{"large file, not a terminal", stat(big), false, false},
+		{"small file", stat(small), true, false},
+		{"stdin", nil, true, false},
+		{"a directory", stat(dir), true, false},
+	} {
+		isTerminal = func(io.Writer) bool { return tc.terminal }
+		var errb bytes.Buffer
+		update, finish := progressFor(&errb, "log", tc.info)
+		if (update != nil) != tc.bar {
+			t.Errorf("%s: bar %v, want %v", tc.name, update != nil, tc.bar)
+		}
+		if update != nil {
+			update(progressMin / 2)
+			finish()
+			if !strings.Contains(errb.String(), "log") {
+				t.Errorf("%s: the bar drew %q", tc.name, errb.String())
+			}
+		}
+	}
+}
+
+// The README's worked example is what the command prints, on the files
+// under testdata/suggest.
+func TestREADMELeastPrivilege(t *testing.T) {
+	readme := readDoc(t, "../../README.md")
+	const cmd = "$ scopecheck suggest --client policy-editor --within-from policy.json --api docs/identity-config.openapi.yaml decisions.log\n"
+	start := strings.Index(readme, cmd)
+	if start < 0 {
+		t.Fatal("README.md has no worked example of suggest")
+	}
+	shown := readme[start+len(cmd):]
+	shown = shown[:strings.Index(shown, "```")]
+	got := runCLI("", "suggest", "--client", "policy-editor", "--within-from", "testdata/suggest/policy.json", "--api", apiFile, "testdata/suggest/serve.log")
+	out := strings.NewReplacer("testdata/suggest/serve.log", "decisions.log", "testdata/suggest/", "").Replace(got.Stdout)
+	if diff := cmp.Diff(shown, out); diff != "" || got.Code != exitYes {
+		t.Errorf("exit %d; the README's example (-README +output):\n%s", got.Code, diff)
+	}
+}

@@ -1,0 +1,250 @@
+package accesslog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// readAll reads a log and returns its records, copied out of the blocks.
+func readAll(t *testing.T, log string, opts Options) ([]Record, Stats) {
+	t.Helper()
+	var out []Record
+	st, err := Read(strings.NewReader(log), opts, func(rs []Record) {
+		for _, r := range rs {
+			r.Method, r.Target, r.Path, r.Client, r.Reason = strings.Clone(r.Method), strings.Clone(r.Target), strings.Clone(r.Path), strings.Clone(r.Client), strings.Clone(r.Reason)
+			out = append(out, r)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, st
+}
+
+func nano(s string) int64 {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UnixNano()
+}
+
+func TestFormats(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		log  string
+		want []Record
+		st   Stats
+	}{
+		{"serve", Options{}, `{"time":"2026-05-01T12:00:00.5Z","level":"INFO","msg":"listening","addr":"127.0.0.1:8181"}
+{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/config/clients?x=1","path":"/config/clients","allowed":true,"reason":"granted","item":".:config/**","client":"reviewer"}
+{"time":"2026-05-01T12:00:02Z","level":"INFO","msg":"decision","method":"PUT","target":"/acme/config/clients/c1","path":"/config/clients/c1","allowed":false,"reason":"read-only","client":"reviewer"}
+{"time":"2026-05-01T12:00:03Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/x","path":"","allowed":false,"reason":"no-token"}
+
+{"time":"2026-05-01T12:00:04Z","level":"INFO","msg":"decision","method":"GET","target":"/a\u002fb","path":"/a\\b","allowed":true,"reason":"granted","client":"c\"2"}
+{"time":"2026-05-01T12:00:05Z","level":"INFO","msg":"decision","target":"/x","allowed":true}
+{"time":"2026-05-01T12:00:06Z","level":"INFO","msg":"decision","method":"GET","allowed":"yes"}
+{"time":"2026-05-01T12:00:07Z","level":"INFO","msg":"decision","method":"GET","method":"PUT","allowed":true}
+{"msg":"decision"} {}
+`, []Record{
+			{Line: 2, Method: "GET", Target: "/acme/config/clients?x=1", Path: "/config/clients", HasPath: true, Client: "reviewer", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 3, Method: "PUT", Target: "/acme/config/clients/c1", Path: "/config/clients/c1", HasPath: true, Client: "reviewer", Time: nano("2026-05-01T12:00:02Z"), Outcome: Denied, Reason: "read-only"},
+			{Line: 4, Method: "GET", Target: "/acme/x", HasPath: true, Time: nano("2026-05-01T12:00:03Z"), Outcome: Denied, Reason: "no-token"},
+			{Line: 6, Method: "GET", Target: "/a/b", Path: `/a\b`, HasPath: true, Client: `c"2`, Time: nano("2026-05-01T12:00:04Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 7, Outcome: Malformed, Reason: "a decision line without a method string"},
+			{Line: 8, Outcome: Malformed, Reason: "a decision line without a boolean allowed"},
+			{Line: 9, Outcome: Malformed, Reason: `invalid JSON: jsontext: duplicate object member name "method"`},
+			{Line: 10, Outcome: Malformed, Reason: "more than one JSON value on the line"},
+		}, Stats{Format: Serve, Lines: 10, Records: 4, Malformed: 4, Skipped: 2}},
+
+		{"combined", Options{}, `192.0.2.7 - - [01/May/2026:12:00:01 +0200] "GET /acme/config/clients?limit=5 HTTP/1.1" 200 512 "-" "curl/8.5.0"
+192.0.2.7 - svc-7 [01/May/2026:12:00:02 +0200] "DELETE /acme/webhooks/s1 HTTP/1.1" 403 0 "-" "curl/8.5.0"
+192.0.2.8 - - [01/May/2026:12:00:03 +0200] "GET /a\x22b\x5C HTTP/1.1" 401 0 "-" "-"
+192.0.2.8 - - [01/May/2026:12:00:04 +0200] "\x16\x03\x01" 400 157 "-" "-"
+192.0.2.8 - - [01/May/2026:12:00:05 +0200] "GET /old" 200 3
+192.0.2.9 - alice [01/May/2026:12:00:06 +0200] "GET /a\"b HTTP/1.0" 200 3 "-" "-"
+not a log line
+192.0.2.9 - - [01/May/2026:12:00:07 +0200] "GET /x HTTP/1.1" abc 3
+`, []Record{
+			{Line: 1, Method: "GET", Target: "/acme/config/clients?limit=5", Time: nano("2026-05-01T12:00:01+02:00"), Outcome: Allowed, Reason: "200"},
+			{Line: 2, Method: "DELETE", Target: "/acme/webhooks/s1", Client: "svc-7", Time: nano("2026-05-01T12:00:02+02:00"), Outcome: Denied, Reason: "403"},
+			{Line: 3, Method: "GET", Target: `/a"b\`, Time: nano("2026-05-01T12:00:03+02:00"), Outcome: Denied, Reason: "401"},
+			{Line: 4, Target: "\x16\x03\x01", Time: nano("2026-05-01T12:00:04+02:00"), Outcome: Allowed, Reason: "400"},
+			{Line: 5, Method: "GET", Target: "/old", Time: nano("2026-05-01T12:00:05+02:00"), Outcome: Allowed, Reason: "200"},
+			{Line: 6, Method: "GET", Target: `/a"b`, Client: "alice", Time: nano("2026-05-01T12:00:06+02:00"), Outcome: Allowed, Reason: "200"},
+			{Line: 7, Outcome: Malformed, Reason: "not a combined log line: no [time] after the user"},
+			{Line: 8, Outcome: Malformed, Reason: "not a combined log line: no status after the request"},
+		}, Stats{Format: Combined, Lines: 8, Records: 6, Malformed: 2}},
+
+		{"json caddy", Options{Format: JSON, Fields: mustFields("method=request.method,uri=request.uri,time=ts,client=user_id")},
+			`{"level":"info","ts":1777629601.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"192.0.2.7","method":"GET","host":"api","uri":"/acme/config/clients","headers":{"Authorization":["REDACTED"]}},"user_id":"svc-7","status":200}
+{"ts":1777629602,"request":{"method":"POST","uri":"/acme/config/clients"},"status":403}
+{"ts":"1777629603","request":{"method":"GET","uri":"/x"},"status":"204","user_id":7}
+{"request":{"method":"GET"},"status":200}
+{"request":{"method":"GET","uri":"/x"},"status":99}
+{"request":{"method":"GET","uri":"/x"},"status":200,"allowed":false}
+{"request":"GET /x"}
+[1,2]
+`, []Record{
+				{Line: 1, Method: "GET", Target: "/acme/config/clients", Client: "svc-7", Time: 1777629601250000000, Outcome: Allowed, Reason: "200"},
+				{Line: 2, Method: "POST", Target: "/acme/config/clients", Time: 1777629602000000000, Outcome: Denied, Reason: "403"},
+				{Line: 3, Method: "GET", Target: "/x", Client: "7", Time: 1777629603000000000, Outcome: Allowed, Reason: "204"},
+				{Line: 4, Outcome: Malformed, Reason: "no uri string (see the field mapping)"},
+				{Line: 5, Outcome: Malformed, Reason: "the status is not an HTTP status"},
+				{Line: 6, Method: "GET", Target: "/x", Outcome: Denied, Reason: "200"},
+				{Line: 7, Outcome: Malformed, Reason: "no method string (see the field mapping)"},
+				{Line: 8, Outcome: Malformed, Reason: "not a JSON object"},
+			}, Stats{Format: JSON, Lines: 8, Records: 4, Malformed: 4}},
+
+		{"json detected, CRLF, time forms", Options{}, "{\"method\":\"GET\",\"uri\":\"/a\",\"time\":\"01/May/2026:12:00:01 +0000\"}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/b\",\"time\":\"2026-05-01T12:00:02+00:00\",\"client\":\"k\"}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/c\",\"time\":\"yesterday\"}",
+			[]Record{
+				{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed},
+				{Line: 2, Method: "GET", Target: "/b", Client: "k", Time: nano("2026-05-01T12:00:02Z"), Outcome: Allowed},
+				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed},
+			}, Stats{Format: JSON, Lines: 3, Records: 3}},
+
+		{"denied statuses", Options{Format: Combined, DeniedStatus: []int{403, 503}}, `a - - [01/May/2026:12:00:01 +0000] "GET /a HTTP/1.1" 401 0
+a - - [01/May/2026:12:00:01 +0000] "GET /b HTTP/1.1" 503 0
+`, []Record{
+			{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "401"},
+			{Line: 2, Method: "GET", Target: "/b", Time: nano("2026-05-01T12:00:01Z"), Outcome: Denied, Reason: "503"},
+		}, Stats{Format: Combined, Lines: 2, Records: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, st := readAll(t, tc.log, tc.opts)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.st, st); diff != "" {
+				t.Errorf("stats (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustFields(s string) Fields {
+	f, err := ParseFields(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+func TestParseFields(t *testing.T) {
+	for _, tc := range []struct{ spec, err string }{
+		{"method=m,uri=u", ""},
+		{"client=", ""},
+		{"method=request.method,uri=request.uri", ""},
+		{"verb=m", `field mapping "verb=m": "verb=m" is not KEY=NAME with KEY one of method, uri, client, time, status, allowed`},
+		{"method", `field mapping "method": "method" is not KEY=NAME with KEY one of method, uri, client, time, status, allowed`},
+		{"method=a,method=b", `field mapping "method=a,method=b" names method twice`},
+		{"uri=", "field mapping: method and uri must name a member"},
+		{"method=request,uri=request.uri", `field mapping "method=request,uri=request.uri": "request" and "request.uri" overlap; each key needs a member of its own`},
+		{"client=method", `field mapping "client=method": "method" and "method" overlap; each key needs a member of its own`},
+		{"time=a..b", `field mapping "time=a..b": "a..b" is not a member name (names with dots descend into objects)`},
+	} {
+		_, err := ParseFields(tc.spec)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.err {
+			t.Errorf("ParseFields(%q): %q, want %q", tc.spec, got, tc.err)
+		}
+	}
+}
+
+// Many blocks on several goroutines come back in the order of the lines,
+// numbered, plain or gzip, with a line too long to keep in the middle.
+func TestOrderAndGzip(t *testing.T) {
+	var b strings.Builder
+	const n = 60000
+	for i := 1; i <= n; i++ {
+		if i == 30000 {
+			b.WriteString(strings.Repeat("x", 3<<20) + "\n")
+			continue
+		}
+		fmt.Fprintf(&b, `{"method":"GET","uri":"/p/%d"}`+"\n", i)
+	}
+	plain := b.String()
+	var z bytes.Buffer
+	// Two gzip members, as concatenated rotated logs are.
+	half := len(plain) / 2
+	for _, part := range []string{plain[:half], plain[half:]} {
+		w := gzip.NewWriter(&z)
+		io.WriteString(w, part)
+		w.Close()
+	}
+	for name, input := range map[string]string{"plain": plain, "gzip": z.String()} {
+		t.Run(name, func(t *testing.T) {
+			var progress int64
+			var got []Record
+			st, err := Read(strings.NewReader(input), Options{Format: JSON, Workers: 4, Progress: func(n int64) { progress = n }}, func(rs []Record) {
+				for _, r := range rs {
+					r.Target = strings.Clone(r.Target)
+					got = append(got, r)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != n || st.Lines != n || st.Malformed != 1 || st.Gzip != (name == "gzip") {
+				t.Fatalf("%d records, %+v", len(got), st)
+			}
+			for i, r := range got {
+				line := int64(i + 1)
+				if r.Line != line {
+					t.Fatalf("record %d is line %d", i, r.Line)
+				}
+				if line == 30000 {
+					if r.Outcome != Malformed || r.Reason != "the line is longer than 1048576 bytes, and was not read" {
+						t.Errorf("the long line: %+v", r)
+					}
+				} else if r.Target != fmt.Sprintf("/p/%d", line) {
+					t.Fatalf("line %d: %q", line, r.Target)
+				}
+			}
+			if progress != int64(len(input)) {
+				t.Errorf("progress ended at %d of %d bytes", progress, len(input))
+			}
+		})
+	}
+}
+
+func TestDamagedGzip(t *testing.T) {
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	io.WriteString(w, strings.Repeat(`{"method":"GET","uri":"/p"}`+"\n", 100000))
+	w.Close()
+	cut := z.Bytes()[:z.Len()/2]
+	n := 0
+	_, err := Read(bytes.NewReader(cut), Options{}, func(rs []Record) { n += len(rs) })
+	if err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
+		t.Errorf("a gzip stream cut short: %v", err)
+	}
+	if n == 0 {
+		t.Error("nothing read before the damage")
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range []Format{Auto, Serve, Combined, JSON} {
+		if got, err := ParseFormat(f.String()); err != nil || got != f {
+			t.Errorf("ParseFormat(%q) = %v, %v", f, got, err)
+		}
+	}
+	if _, err := ParseFormat("apache"); err == nil {
+		t.Error("an unknown format parsed")
+	}
+}

@@ -1,0 +1,284 @@
+package leastscope
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/internal/accesslog"
+	"github.com/scopecheck/scopecheck/scope"
+)
+
+// observe runs an Observer over requests written "CLIENT METHOD PATH",
+// or "CLIENT METHOD PATH denied".
+func observe(opts Options, reqs ...string) *Report {
+	o := NewObserver(opts)
+	for i, r := range reqs {
+		f := strings.Fields(r)
+		rec := accesslog.Record{Line: int64(i + 1), Client: f[0], Method: f[1], Path: f[2], HasPath: true, Outcome: accesslog.Allowed}
+		if len(f) > 3 {
+			rec.Outcome, rec.Reason = accesslog.Denied, "no-match"
+		}
+		if rec.Client == "-" {
+			rec.Client = ""
+		}
+		o.Add("log", rec)
+	}
+	return o.Suggest()
+}
+
+func within(s string) Options { return Options{Within: scope.MustParse(s), HasWithin: true} }
+
+// times makes n requests of one client and method on paths from format,
+// numbered from 1.
+func times(n int, client, method, format string) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, client+" "+method+" "+fmt.Sprintf(format, i))
+	}
+	return out
+}
+
+// tokenAPI is a small API: token policies, their rules, and clients.
+var tokenAPI = []Operation{
+	{"GET", "/config/tokenPolicies", "listTokenPolicies"},
+	{"GET", "/config/tokenPolicies/{id}", "getTokenPolicy"},
+	{"PUT", "/config/tokenPolicies/{id}", "updateTokenPolicy"},
+	{"GET", "/config/tokenPolicies/{id}/rules", "getRules"},
+	{"GET", "/config/clients", "listClients"},
+	{"GET", "/files/{name}.json", "getFile"},
+}
+
+func TestSuggest(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		reqs []string
+		want string // the suggestion of the first client
+		why  []string
+	}{
+		{"paths as seen", Options{}, []string{"a GET /config/clients", "a HEAD /config/clients/c1", "a GET /config/clients/c1"},
+			".:config/clients .:config/clients/c1", []string{"as seen", "as seen"}},
+		{"a write makes the item read-write", Options{}, []string{"a GET /config/clients/c1", "a PATCH /config/clients/c1", "a GET /config/clients"},
+			".:config/clients *:config/clients/c1", nil},
+		{"generalised past --generalize-after", Options{}, times(6, "a", "GET", "/config/clients/c%d"),
+			".:config/clients/*", []string{"generalised: /config/clients/* took 6 distinct values, more than 5"}},
+		{"not past it", Options{}, times(5, "a", "GET", "/config/clients/c%d"),
+			".:config/clients/c1 .:config/clients/c2 .:config/clients/c3 .:config/clients/c4 .:config/clients/c5", nil},
+		{"a generalised position is generalised below too", Options{GeneralizeAfter: 1},
+			[]string{"a GET /p/x/1", "a GET /p/y/2", "a DELETE /p/y/3"}, "*:p/*/*", nil},
+		{"never generalised", Options{GeneralizeAfter: -1}, times(3, "a", "GET", "/c/%d"), ".:c/1 .:c/2 .:c/3", nil},
+		{"the generalisation leaves the granted scope: the paths as seen",
+			Options{Within: scope.MustParse(".:config/clients/c1 .:config/clients/c2 *:webhooks/**"), HasWithin: true, GeneralizeAfter: 1},
+			[]string{"a GET /config/clients/c1", "a GET /config/clients/c2"}, ".:config/clients/c1 .:config/clients/c2",
+			[]string{"as seen: .:config/clients/* is not within the granted scope", "as seen: .:config/clients/* is not within the granted scope"}},
+		{"stars in a path", Options{}, []string{"a GET /a/x**y"}, ".:a/x*y", nil},
+		{"stars in a path, covered", Options{}, []string{"a GET /a/x**y", "a GET /a/*"}, ".:a/*", nil},
+		{"the root path", Options{}, []string{"a GET /"}, ".:*", nil},
+		{"the root path within a scope that allows only it", within(".:* .:a/b"), []string{"a GET /"}, ".:*", nil},
+		{"past the bound of paths: the granted items that allowed them",
+			Options{Within: scope.MustParse(".:a/b/c .:a/b/d .:x"), HasWithin: true, MaxPaths: 2},
+			[]string{"a GET /a/b/c", "a GET /a/b/d"}, ".:a/b/c .:a/b/d",
+			[]string{"granted item: .:a/b/** is not within the granted scope", "granted item: .:a/b/** is not within the granted scope"}},
+		{"past the bound of paths, within the granted scope",
+			Options{Within: scope.MustParse("*:a/**"), HasWithin: true, MaxPaths: 1},
+			[]string{"a GET /a/b/c", "a GET /a/b/d", "a GET /a/x"}, ".:a/**",
+			[]string{"paths below /a, past the bound of 1 paths"}},
+		{"past the bound of values", Options{MaxValues: 2}, times(4, "a", "GET", "/c/%d/x"), ".:c/*/x", nil},
+		{"plain items of the granted scope are kept", within("openid *:config/** email"), []string{"a GET /config/x"},
+			".:config/x openid email", []string{"as seen", "a plain item of the granted scope, kept: it allows no request, so no log shows its use", "a plain item of the granted scope, kept: it allows no request, so no log shows its use"}},
+		{"no request allowed: the empty scope", within("*:config/**"), []string{"a GET /other denied"}, "", nil},
+		{"templates", Options{API: tokenAPI}, []string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies", "a GET /config/clients", "a GET /files/x.json"},
+			".:config/clients .:config/tokenPolicies .:config/tokenPolicies/* .:files/*.json",
+			[]string{"the API's path /config/clients (GET)", "the API's path /config/tokenPolicies (GET)",
+				"the API's path /config/tokenPolicies/{id} (GET)", "the API's path /files/{name}.json (GET)"}},
+		{"a subtree whose every operation was called", Options{API: tokenAPI},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
+			"*:config/tokenPolicies/**", []string{"every operation of the API that it grants was called (2 paths of the API below /config/tokenPolicies/)"}},
+		{"a read subtree needs only the reads called", Options{API: tokenAPI},
+			[]string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
+			".:config/tokenPolicies/**", nil},
+		{"no subtree where an operation was not called", Options{API: append(tokenAPI, Operation{"GET", "/config/tokenPolicies/{id}/audit", ""})},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
+			"*:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
+		{"no subtree outside the granted scope", Options{API: tokenAPI, Within: scope.MustParse("*:config/tokenPolicies/* .:config/tokenPolicies/*/rules"), HasWithin: true},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
+			"*:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
+		{"a template outside the granted scope: the paths as seen", Options{API: tokenAPI, Within: scope.MustParse(".:config/tokenPolicies/p1 .:config/tokenPolicies/p2"), HasWithin: true},
+			[]string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2"},
+			".:config/tokenPolicies/p1 .:config/tokenPolicies/p2", nil},
+		{"paths of no template, with templates", Options{API: tokenAPI, GeneralizeAfter: 1},
+			[]string{"a GET /config/clients", "a GET /other/1", "a GET /other/2"}, ".:config/clients .:other/*", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := observe(tc.opts, tc.reqs...)
+			c := rep.Clients[0]
+			if !c.HasSuggestion {
+				t.Fatalf("no suggestion: %+v", c.Checks)
+			}
+			// Minimize's order is the items' order: compare as sets.
+			want, got := scope.MustParse(tc.want), c.Suggestion
+			if ab, _ := scope.Covers(want, got); !ab || len(want.Items()) != len(got.Items()) {
+				t.Errorf("suggestion %q, want %q", got, tc.want)
+			} else if ba, _ := scope.Covers(got, want); !ba {
+				t.Errorf("suggestion %q, want %q", got, tc.want)
+			}
+			if tc.why != nil {
+				var why []string
+				for _, o := range c.Items {
+					why = append(why, o.Why)
+				}
+				if diff := cmp.Diff(tc.why, why); diff != "" {
+					t.Errorf("origins of %q (-want +got):\n%s", got, diff)
+				}
+			}
+			for _, ch := range c.Checks {
+				if !ch.Passed {
+					t.Errorf("check failed: %+v", ch)
+				}
+			}
+		})
+	}
+}
+
+// Requests the gateway denied, or that the granted scope does not allow,
+// or that no scope can, are counted and listed apart, each distinct one
+// once, with its first line.
+func TestApart(t *testing.T) {
+	reqs := []string{"a GET /config/x", "a DELETE /config/x", "a DELETE /config/x", "a GET /other denied", "a GET /config/y denied",
+		"a TRACE /config/x", "a GET /config/%2e%2e/x", "a GET /webhooks/x"}
+	rep := observe(within(".:config/** *:webhooks/**"), reqs...)
+	c := rep.Clients[0]
+	want := []Apart{
+		{Method: "DELETE", Target: "/config/x", Why: "allowed by the gateway, but the granted scope denies it (read-only): the log and the scope disagree", Count: 2, First: Line{"log", 2, ""}},
+		{Method: "GET", Target: "/other", Why: "denied by the gateway (no-match)", Count: 1, First: Line{"log", 4, ""}},
+		{Method: "GET", Target: "/config/y", Why: "denied by the gateway (no-match), though the granted scope allows it", Count: 1, First: Line{"log", 5, ""}},
+		{Method: "TRACE", Target: "/config/x", Why: "not a method any scope grants", Count: 1, First: Line{"log", 6, ""}},
+		{Method: "GET", Target: "", Why: "the path is not canonical (escaped-byte)", Count: 1, First: Line{"log", 7, ""}},
+	}
+	if diff := cmp.Diff(want, c.ApartList); diff != "" {
+		t.Errorf("listed apart (-want +got):\n%s", diff)
+	}
+	if c.Requests != 8 || c.Allowed != 2 || c.Apart != 6 || c.Distinct != 2 {
+		t.Errorf("counts %+v", c)
+	}
+	if c.Suggestion.String() != ".:config/x .:webhooks/x" || c.Relation != Narrower {
+		t.Errorf("suggestion %q, %v", c.Suggestion, c.Relation)
+	}
+}
+
+// What each granted item allowed, with reads and writes apart; and, with
+// an API, the operations the granted scope allows that were not called.
+func TestUse(t *testing.T) {
+	opts := within("*:config/** .:config/tokenPolicies/** *:webhooks/** openid")
+	opts.API = tokenAPI
+	rep := observe(opts, "a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2", "a GET /config/clients", "b PUT /config/tokenPolicies/p1")
+	a, b := rep.Clients[0], rep.Clients[1]
+	wantA := []ItemUse{{"*:config/**", 3, 0}, {".:config/tokenPolicies/**", 2, 0}, {"*:webhooks/**", 0, 0}, {"openid", 0, 0}}
+	wantB := []ItemUse{{"*:config/**", 0, 1}, {".:config/tokenPolicies/**", 0, 0}, {"*:webhooks/**", 0, 0}, {"openid", 0, 0}}
+	if diff := cmp.Diff(wantA, a.Use); diff != "" {
+		t.Errorf("a's use (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantB, b.Use); diff != "" {
+		t.Errorf("b's use (-want +got):\n%s", diff)
+	}
+	var reachable, unusedA, unusedB []string
+	for _, i := range rep.Reachable {
+		reachable = append(reachable, tokenAPI[i].ID)
+	}
+	for _, i := range a.Unused {
+		unusedA = append(unusedA, tokenAPI[i].ID)
+	}
+	for _, i := range b.Unused {
+		unusedB = append(unusedB, tokenAPI[i].ID)
+	}
+	if diff := cmp.Diff([]string{"listTokenPolicies", "getTokenPolicy", "updateTokenPolicy", "getRules", "listClients"}, reachable); diff != "" {
+		t.Errorf("reachable (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"listTokenPolicies", "updateTokenPolicy", "getRules"}, unusedA); diff != "" {
+		t.Errorf("a's unused operations (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"listTokenPolicies", "getTokenPolicy", "getRules", "listClients"}, unusedB); diff != "" {
+		t.Errorf("b's unused operations (-want +got):\n%s", diff)
+	}
+}
+
+// Past the bound of clients, requests are counted and the report says
+// so; past the bound of values, they are kept as a pattern, and the
+// report says where.
+func TestBounds(t *testing.T) {
+	reqs := append(times(3, "a", "GET", "/c/%d/x"), "b GET /z", "c GET /z")
+	rep := observe(Options{MaxClients: 2, MaxValues: 2}, reqs...)
+	want := []Exceeded{{Bound: "values", Limit: 2, Client: "a", Where: "c", Requests: 1}, {Bound: "clients", Limit: 2, Requests: 1}}
+	if diff := cmp.Diff(want, rep.Exceeded); diff != "" {
+		t.Errorf("exceeded (-want +got):\n%s", diff)
+	}
+	if rep.ClientsOverBound != 1 || len(rep.Clients) != 2 || rep.Clients[0].Summarised != 1 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestTemplateMatch(t *testing.T) {
+	a := newAPIIndex([]Operation{{"GET", "/a/{id}", ""}, {"GET", "/a/me", ""}, {"GET", "/f/{n}.{ext}", ""}, {"GET", "/g/x{a}y{b}z", ""}, {"GET", "/bad/{x", ""}})
+	for path, want := range map[string]string{
+		"/a/me": "/a/me", "/a/x": "/a/{id}", "/a/": "", "/a/x/y": "", "/f/a.b": "/f/{n}.{ext}", "/f/.b": "", "/f/a.": "",
+		"/f/a.b.c": "/f/{n}.{ext}", "/g/xAyBz": "/g/x{a}y{b}z", "/g/xyBz": "", "/g/xAyz": "", "/g/xyyyz": "/g/x{a}y{b}z", "/bad/x": "",
+	} {
+		got := ""
+		if k := a.match(splitPath(path, nil)); k >= 0 {
+			got = a.tmpls[k].text
+		}
+		if got != want {
+			t.Errorf("%s: template %q, want %q", path, got, want)
+		}
+	}
+	for tmpl, want := range map[string]string{"/a/{id}": "a/*", "/f/{n}.{ext}": "f/*.*", "/g/{a}{b}": "g/*", "/": ""} {
+		if got := compileTemplate(tmpl).pattern; got != want {
+			t.Errorf("%s: pattern %q, want %q", tmpl, got, want)
+		}
+	}
+}
+
+func TestTargetPath(t *testing.T) {
+	for target, want := range map[string]string{"/a/b?x=1": "/a/b", "http://api/a?x": "/a", "https://api": "", "http://api#/x": "", "a/b": "a/b", "*": "*"} {
+		if got := targetPath(target); got != want {
+			t.Errorf("targetPath(%q) = %q, want %q", target, got, want)
+		}
+	}
+}
+
+// What a client sends is bounded in bytes where it is kept: a long path
+// is listed apart, a long client name clipped, a long method decided by
+// its class, and path text past MaxPathBytes kept as a pattern.
+func TestByteBounds(t *testing.T) {
+	long := strings.Repeat("x", MaxPathLen)
+	method := "PROPFIND" + strings.Repeat("X", MaxMethodLen)
+	rep := observe(Options{MaxPathBytes: 10}, "a GET /"+long, strings.Repeat("c", 600)+" GET /x", "a "+method+" /abcdef", "a GET /abcdef/ghijk")
+	a, c := rep.Clients[0], rep.Clients[1]
+	if a.Apart != 1 || a.ApartList[0].Why != "the path is longer than 4096 bytes, and is not analysed" {
+		t.Errorf("a long path: %+v", a.ApartList)
+	}
+	if len(c.Name) > 600 || !strings.HasSuffix(c.Name, "…(+88 bytes)") {
+		t.Errorf("a long client name kept as %q", c.Name)
+	}
+	if got := a.Suggestion.String(); got != "*:abcdef .:abcdef/**" || !a.HasSuggestion {
+		t.Errorf("suggestion %q: %+v", got, a.Checks)
+	}
+	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "path bytes" {
+		t.Errorf("exceeded %+v", rep.Exceeded)
+	}
+}
+
+// A path serve's log holds cut to its bound is not read back as a path.
+func TestClippedPath(t *testing.T) {
+	o := NewObserver(Options{})
+	o.Add("log", accesslog.Record{Line: 1, Client: "a", Method: "GET", Path: gateway.Clip("/config/" + strings.Repeat("z", 600)), HasPath: true, Outcome: accesslog.Allowed})
+	c := o.Suggest().Clients[0]
+	if c.Apart != 1 || c.ApartList[0].Why != "the log holds the path cut to 512 bytes (gateway.Clip), and the rest cannot be read back" {
+		t.Errorf("%+v", c.ApartList)
+	}
+}
