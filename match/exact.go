@@ -25,12 +25,14 @@ type exactTable struct {
 	full  bool // hash whole keys
 	seed  maphash.Seed
 	// lens has bit len&63 set for the length of each key, so that most
-	// paths no key can match skip hashing.
+	// paths no key can match skip hashing. It is only a filter: lengths
+	// 64 apart share a bit, so a probe must still find the key itself.
 	lens uint64
 }
 
-// exactSlot is one slot of the table; an empty key marks a free slot,
-// since no pattern is empty.
+// exactSlot is one slot of the table. An empty key marks a free slot,
+// since no pattern is empty; a free slot answers no lookup, not even one
+// of the empty key (the path "/").
 type exactSlot struct {
 	key   string
 	write bool
@@ -51,8 +53,11 @@ func (t *exactTable) init(n int) {
 }
 
 // add records that an item grants key, read-write when write. Adding
-// more keys than init was told of is a bug.
+// more keys than init was told of, or an empty key, is a bug.
 func (t *exactTable) add(key string, write bool) {
+	if key == "" {
+		panic("match: empty key in the exact table")
+	}
 	t.lens |= 1 << (len(key) & 63)
 	i := t.hash(key) & t.mask
 	for t.slots[i].key != "" && t.slots[i].key != key {
@@ -109,15 +114,17 @@ func (t *exactTable) get(key string) (write, ok bool) {
 	return write, ok
 }
 
-// probe looks key up in a table with at least one key.
+// probe looks key up in a table with at least one key. A free slot ends
+// the probe before any comparison, so the empty key, which no item has,
+// is never found.
 func (t *exactTable) probe(key string) (write, ok bool) {
 	for i := t.hash(key) & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
-		if s.key == key {
-			return s.write, true
-		}
 		if s.key == "" {
 			return false, false
+		}
+		if s.key == key {
+			return s.write, true
 		}
 	}
 }

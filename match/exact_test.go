@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 // collidingKeys are n keys of one length that differ only in their first
@@ -87,5 +89,30 @@ func TestExactItemsAllow(t *testing.T) {
 			t.Errorf("Allow(%s %s) = %v, want %v", tc.method, tc.path, got, tc.want)
 		}
 		checkAgainstOracle(t, m.set, m, tc.method, tc.path)
+	}
+}
+
+// Regression: an exact item whose pattern is 64·k bytes long set the
+// length filter's bit for length 0, and the empty key (the path "/")
+// then matched a free slot, so Allow granted GET / while Decide denied it.
+func TestExactTableNeverMatchesAFreeSlot(t *testing.T) {
+	for _, n := range []int{1, 63, 64, 65, 128, 192, 256} {
+		key := strings.Repeat("a", n)
+		var tab exactTable
+		tab.init(1)
+		tab.add(key, false)
+		tab.seal()
+		if _, ok := tab.get(""); ok {
+			t.Errorf("length %d: get(\"\") found a key", n)
+		}
+		set := scope.MustParse(".:" + key)
+		m := Compile(set)
+		for _, method := range []string{"GET", "HEAD", "PUT"} {
+			if m.Allow(method, "/") {
+				t.Errorf("scope .:%s (%d bytes): Allow(%s, /) = true", key, n, method)
+			}
+			checkAgainstOracle(t, set, m, method, "/")
+			checkAgainstOracle(t, set, m, method, "/"+key)
+		}
 	}
 }
