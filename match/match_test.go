@@ -474,3 +474,38 @@ func TestExactFastPath(t *testing.T) {
 		checkAgainstOracle(t, scope.MustParse(tc.scope), m, tc.method, tc.path)
 	}
 }
+
+// TestEdgesAgreeWithOracle holds Allow and Decide to the oracle on scopes
+// built to reach every fast path (exact items of every length, shared
+// prefixes, every tail shape, programs that fill words exactly) and on
+// paths built from their items, the empty path and "/" among them.
+func TestEdgesAgreeWithOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		set := scopegen.EdgeSet().Draw(t, "set")
+		m := Compile(set)
+		for i := 0; i < 20; i++ {
+			method := scopegen.Method().Draw(t, "method")
+			path := scopegen.EdgePath(set).Draw(t, "path")
+			checkAgainstOracle(t, set, m, method, path)
+		}
+	})
+}
+
+// Every length of an exact item from 1 to 300, alone and beside items
+// that share the table and the trie with it, against the paths of length
+// 0 and 1, the item's own path and its neighbours.
+func TestExactItemsEveryLength(t *testing.T) {
+	for n := 1; n <= 300; n++ {
+		// Every pattern byte in turn, with a "/" every few bytes.
+		key := scopegen.LiteralFrom("abc/!$&'()+,:=@[]^`{|}<>~-_.x/0189ABYZ/", n)
+		for _, s := range []string{".:" + key, "*:" + key, ".:" + key + " *:" + key + "*", ".:" + key + " *:**" + key[n-1:] + " .:c"} {
+			set := scope.MustParse(s)
+			m := Compile(set)
+			for _, p := range []string{"", "/", "a", "/" + key, "/" + key + "/", "/" + key[:n-1], "/" + key[1:], key} {
+				for _, method := range []string{"GET", "PUT"} {
+					checkAgainstOracle(t, set, m, method, p)
+				}
+			}
+		}
+	}
+}
