@@ -306,9 +306,10 @@ func pathTo(k int, parent func(int) (int, byte)) string {
 // alphabetOf is one byte from each class of bytes that the patterns and the
 // canonical-path automaton treat alike: every byte a pattern spells, "/",
 // ".", "%", every hex digit (an escape's value matters), and one other
-// visible byte that none of those is, when one is left. Bytes that are
-// never canonical are left out: no witness can hold them. Letters come
-// first so that witnesses read naturally.
+// byte that none of those is. There is always one: '"' and '*' are
+// canonical in paths and no pattern can spell them. Bytes that are never
+// canonical are left out: no witness can hold them. Letters come first so
+// that witnesses read naturally.
 func alphabetOf(items []Item) []byte {
 	var in [256]bool
 	for _, it := range items {
@@ -322,12 +323,12 @@ func alphabetOf(items []Item) []byte {
 	}
 	var out []byte
 	other := false
-	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/.%!$&'()*+,:=@[]^`{|}<>") {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/.%!$&'()+,:=@[]^`{|}<>\"*") {
 		switch {
 		case in[c]:
 			out = append(out, c)
 			in[c] = false
-		case !other && c != '*':
+		case !other:
 			out = append(out, c)
 			other = true
 		}

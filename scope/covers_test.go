@@ -2,6 +2,7 @@ package scope_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -101,10 +102,37 @@ func checkWitness(t interface {
 }
 
 // A requested item may differ from the allowed ones only on paths that are
-// never canonical; then it is covered. Here requested "a/*" adds only
-// "a/." and "a/.." (dot segments) to allowed items that spell out every
-// canonical way a segment after "a/" can begin.
+// never canonical; then it is covered. Here requested "a/%C3*" adds only
+// paths where "%C3" is not followed by a continuation escape (invalid
+// UTF-8) to allowed items that spell out every continuation "%80" to
+// "%BF", in every mix of cases.
 func TestCoversCanonicalOnly(t *testing.T) {
+	var items []string
+	for _, hi := range "89ABab" {
+		for _, lo := range "0123456789ABCDEFabcdef" {
+			items = append(items, fmt.Sprintf("*:a/%%C3%%%c%c*", hi, lo))
+		}
+	}
+	allowed := scope.MustParse(strings.Join(items, " "))
+	requested := scope.MustParse("*:a/%C3*")
+	if got, w := scope.Covers(allowed, requested); !got {
+		t.Fatalf("Covers = false with witness %v; the only uncovered paths are non-canonical", w)
+	}
+	// Without the canonical restriction the answer would be no: "a/%C3x"
+	// is in requested's language and in none of allowed's.
+	for _, it := range allowed.Items() {
+		if oracle.Regexp(it.Pattern).MatchString("a/%C3x") {
+			t.Fatalf("%s matches a/%%C3x; the test no longer shows what it should", it)
+		}
+	}
+}
+
+// everyNameableStart is "*:a/" and one item "*:a/P*" for every way P that
+// a pattern can begin a canonical segment: every byte a pattern can spell,
+// after "", "." or "..", and every escape. Only '"' and '*', which
+// canonical paths hold and no pattern can spell, begin a segment that none
+// of them matches.
+func everyNameableStart() []string {
 	items := []string{"*:a/"}
 	for _, lead := range []string{"", ".", ".."} {
 		for c := byte(0x21); c <= 0x7E; c++ {
@@ -123,16 +151,34 @@ func TestCoversCanonicalOnly(t *testing.T) {
 			}
 		}
 	}
+	return items
+}
+
+// Regression: when the allowed scope named every byte a pattern can spell
+// after a prefix, the search had no byte left to stand for the others, and
+// '"' and '*' were never tried: Covers said "covered", Equal "equal",
+// Minimize dropped an item that changes the scope and lint called it
+// redundant.
+func TestCoversUnnameableBytes(t *testing.T) {
+	items := everyNameableStart()
 	allowed := scope.MustParse(strings.Join(items, " "))
 	requested := scope.MustParse("*:a/*")
-	if got, w := scope.Covers(allowed, requested); !got {
-		t.Fatalf("Covers = false with witness %v; the only uncovered paths are non-canonical", w)
+	got, w := scope.Covers(allowed, requested)
+	if want := (scope.Witness{Method: "GET", Path: `/a/"`}); got || w != want {
+		t.Errorf("Covers = %v, %v; want false, %v", got, w, want)
 	}
-	// Without the canonical restriction the answer would be no: "a/." is
-	// in requested's language and in none of allowed's.
-	for _, it := range allowed.Items() {
-		if oracle.Regexp(it.Pattern).MatchString("a/.") {
-			t.Fatalf("%s matches a/.; the test no longer shows what it should", it)
+	checkWitness(t, allowed, requested, got, w)
+	// With *:a/* last, every other item is covered by it, and it by none.
+	both := scope.MustParse(strings.Join(append(items, "*:a/*"), " "))
+	if scope.Equal(allowed, both) {
+		t.Errorf("Equal says adding *:a/* changes nothing")
+	}
+	if min := scope.Minimize(both).String(); min != "*:a/*" {
+		t.Errorf("Minimize = %.80q…, want *:a/*", min)
+	}
+	for _, f := range scope.Lint(both.String()) {
+		if f.Code == scope.Redundant && f.Item == "*:a/*" {
+			t.Errorf("lint: %s", f.Message)
 		}
 	}
 }
