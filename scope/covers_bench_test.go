@@ -48,3 +48,91 @@ func BenchmarkMinimize20(b *testing.B) {
 		scope.Minimize(s)
 	}
 }
+
+// adversarialCovers is a containment question of a few hundred bytes that
+// a search over subsets of both sides cannot finish: allowed
+// "*:**a*/*/…/*" beside n two-letter items "*:**xy", requested
+// "*:**a/*/…/*", ten "/*" each.
+func adversarialCovers(n int) (allowed, requested scope.Set) {
+	items := []string{"*:**a*" + strings.Repeat("/*", 10)}
+	for i := 0; len(items) <= n; i++ {
+		x, y := "bcdefghijklmnopqrstuvwxyz"[i/25%25], "bcdefghijklmnopqrstuvwxyz"[i%25]
+		items = append(items, "*:**"+string(x)+string(y))
+	}
+	return scope.MustParse(strings.Join(items, " ")), scope.MustParse("*:**a" + strings.Repeat("/*", 10))
+}
+
+// BenchmarkCoversAdversarial is the adversarial question with 60 and 240
+// two-letter items (471 and 1,731 bytes of scope).
+func BenchmarkCoversAdversarial(b *testing.B) {
+	for _, n := range []int{60, 240} {
+		allowed, requested := adversarialCovers(n)
+		b.Run(fmt.Sprintf("%dB", len(allowed.String())+len(requested.String())+1), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				scope.Covers(allowed, requested)
+			}
+		})
+	}
+}
+
+// realisticCovers are a 36-byte policy and requests of a shape real
+// reviews meet, whose answers need long paths: one covered (every path of
+// the request is at least eleven segments deep) and one not, whose
+// shortest witness is 50 bytes.
+var realisticCovers = []struct {
+	name, allowed, requested string
+	covered                  bool
+}{
+	{"covered", "*:config/**/*/*/*/*/*/*/*/*/*/* .:**", "*:config/**/clients/*/*/*/*/*/*/*/*/secret/**", true},
+	{"witness", "*:config/**/*/*/*/*/*/*/*/*/*/* .:**", "*:config/**/loginPolicies/*/*/*/*/*/*/pushClaims/**", false},
+}
+
+func BenchmarkCoversRealistic(b *testing.B) {
+	for _, c := range realisticCovers {
+		allowed, requested := scope.MustParse(c.allowed), scope.MustParse(c.requested)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				scope.Covers(allowed, requested)
+			}
+		})
+	}
+}
+
+// realisticPolicy is a policy of n items as large tenants write them:
+// object IDs of four kinds, two in three of them read-only, every tenth
+// item a subtree of IDs with a common beginning, and every fiftieth a read
+// grant on a whole kind, which makes the read-only IDs of that kind before
+// it redundant.
+func realisticPolicy(n int) string {
+	kinds := []string{"clients", "loginPolicies", "tokenPolicies", "webhooks/subscriptions"}
+	items := make([]string, 0, n)
+	for i := 0; len(items) < n; i++ {
+		id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", 0x1ab23c45+i*7919, i*31%65536, i*17%4096, i*13%4096, 0x45ab6789012+i)
+		class := []string{".", ".", "*"}[i%3]
+		switch {
+		case i%50 == 49:
+			items = append(items, fmt.Sprintf(".:config/%s/**", kinds[i/50%4]))
+		case i%10 == 9:
+			items = append(items, fmt.Sprintf("%s:config/%s/%s/**", class, kinds[i%4], id[:8]+"*"))
+		default:
+			items = append(items, fmt.Sprintf("%s:config/%s/%s", class, kinds[i%4], id))
+		}
+	}
+	return strings.Join(items, " ")
+}
+
+// BenchmarkLint is lint of realistic policies of 100 to 1,000 items: the
+// growth with the item count.
+func BenchmarkLint(b *testing.B) {
+	for _, n := range []int{100, 200, 400, 1000} {
+		s := realisticPolicy(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				scope.Lint(s)
+			}
+		})
+	}
+}
