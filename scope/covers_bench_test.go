@@ -45,7 +45,9 @@ func BenchmarkCovers20(b *testing.B) {
 func BenchmarkMinimize20(b *testing.B) {
 	s := policy20(0)
 	for b.Loop() {
-		scope.Minimize(s)
+		if _, err := scope.Minimize(s); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,13 +41,14 @@ const (
 	UnknownAccess Code = "unknown-access"
 	Whitespace    Code = "whitespace"
 	Empty         Code = "empty"
+	Undecided     Code = "undecided"
 )
 
 // LintCodes lists the lint codes with their severities.
 var LintCodes = map[Code]Severity{
 	SuperAdmin: SeverityWarning, ReadAll: SeverityInfo, PrefixBleed: SeverityWarning, TrailingSlash: SeverityWarning,
 	Placeholder: SeverityError, Duplicate: SeverityWarning, Redundant: SeverityWarning, UnknownAccess: SeverityWarning,
-	Whitespace: SeverityInfo, Empty: SeverityWarning,
+	Whitespace: SeverityInfo, Empty: SeverityWarning, Undecided: SeverityWarning,
 }
 
 // Finding is one thing a reviewer should look at in a scope string.
@@ -288,51 +290,55 @@ func isIdent(s string) bool {
 }
 
 // redundant reports each valid access item that the other valid items
-// cover, naming a smallest set of them that does, tried from the last item
-// to the first as Minimize does.
+// cover, naming a minimal set of them that does, tried from the last item
+// to the first as Minimize does; and each item whose question is too
+// large to decide (undecided), which is then kept.
 func (l *linter) redundant(valid []int) {
-	kept := append([]int(nil), valid...)
+	items := make([]Item, len(valid))
+	for k, i := range valid {
+		items[k] = MustParse(l.text(i)).items[0]
+	}
+	r, err := newRedundancy(items, DefaultBudget)
+	if err != nil {
+		if len(valid) > 0 {
+			l.add(Undecided, l.spans[valid[0]].start, "", "", "whether items are covered by the others is undecided: %s", undecidedWhy(err))
+		}
+		return
+	}
+	keep := make([]bool, len(items))
+	for k := range keep {
+		keep[k] = true
+	}
 	for k := len(valid) - 1; k >= 0; k-- {
+		if items[k].Class == Plain {
+			continue
+		}
 		i := valid[k]
-		it := MustParse(l.text(i)).items[0]
-		if it.Class == Plain {
+		covered, err := r.covered(k, keep)
+		if err != nil {
+			l.add(Undecided, l.spans[i].start, l.text(i), "", "whether item %s is covered by the others is undecided: %s; the item is kept", l.text(i), undecidedWhy(err))
 			continue
 		}
-		var others []int
-		for _, j := range kept {
-			if j != i {
-				others = append(others, j)
-			}
-		}
-		if !l.covers(others, it) {
+		if !covered {
 			continue
 		}
-		// Shrink the cover to a minimal one, to name it.
-		cover := append([]int(nil), others...)
-		for c := 0; c < len(cover); {
-			try := append(append([]int(nil), cover[:c]...), cover[c+1:]...)
-			if l.covers(try, it) {
-				cover = try
-			} else {
-				c++
-			}
-		}
+		cover := r.cover(k, keep)
 		names := make([]string, len(cover))
 		for c, j := range cover {
-			names[c] = l.text(j)
+			names[c] = l.text(valid[j])
 		}
 		l.add(Redundant, l.spans[i].start, l.text(i), l.replace(i, ""), "item %s is covered by %s and adds nothing; remove it", l.text(i), strings.Join(names, " "))
-		kept = others
+		keep[k] = false
 	}
 }
 
-func (l *linter) covers(idx []int, it Item) bool {
-	var items []Item
-	for _, j := range idx {
-		items = append(items, MustParse(l.text(j)).items[0])
+// undecidedWhy says which bound of the budget a question reached.
+func undecidedWhy(err error) string {
+	var be *BudgetError
+	if errors.As(err, &be) {
+		return fmt.Sprintf("the question needs more than %d %s of work (scope.Budget)", be.Limit, be.Bound)
 	}
-	ok, w := Covers(Set{items: items}, Set{items: []Item{it}})
-	return ok && w.Err == nil
+	return err.Error()
 }
 
 // codeHelp is a sentence on each code: what it means and what to do.
@@ -358,6 +364,7 @@ var codeHelp = map[Code]string{
 	UnknownAccess: "X:path with X other than '.' and '*' is a plain item that grants no request; write .:path or *:path if an access item was meant.",
 	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
 	Empty:         "A scope with no items grants nothing.",
+	Undecided:     "Whether the item is covered by the others needs more work than scope.DefaultBudget allows, so it was not decided, and no redundant finding is made for it; simplify its wildcards, or decide with a larger scope.Budget.",
 }
 
 // Describe is a sentence on what a code means and what to do about it, or

@@ -129,7 +129,7 @@ func checkSuggestion(t *testing.T, orig string, f scope.Finding) {
 	}
 	switch f.Code {
 	case scope.Duplicate, scope.Redundant, scope.Whitespace:
-		if !scope.Equal(o, sugg) {
+		if eq, err := scope.Equal(o, sugg); err != nil || !eq {
 			t.Errorf("%s: suggestion %q does not allow exactly what %q does", f.Code, f.Suggestion, orig)
 		}
 	case scope.PrefixBleed:
@@ -139,5 +139,32 @@ func checkSuggestion(t *testing.T, orig string, f scope.Finding) {
 		if ok, w := scope.Covers(sugg, o); ok || w.Path == "" {
 			t.Errorf("prefix-bleed: %q should allow a bled path that %q does not (witness %v)", orig, f.Suggestion, w)
 		}
+	}
+}
+
+// A redundancy question beyond the budget is an undecided finding, and the
+// item is kept: no redundant finding is made on a guess.
+func TestLintUndecided(t *testing.T) {
+	saved := scope.DefaultBudget
+	defer func() { scope.DefaultBudget = saved }()
+	scope.DefaultBudget = scope.Budget{Steps: 5}
+	got := lintSummary(scope.Lint("*:a/* *:a/*/** *:a/**"))
+	want := []lintSum{
+		{scope.Undecided, scope.SeverityWarning, 1, "*:a/*", ""},
+		{scope.Undecided, scope.SeverityWarning, 7, "*:a/*/**", ""},
+		{scope.Undecided, scope.SeverityWarning, 16, "*:a/**", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Lint with a budget of 5 steps (-want +got):\n%s", diff)
+	}
+	const msg = "whether item *:a/** is covered by the others is undecided: the question needs more than 5 steps of work (scope.Budget); the item is kept"
+	if fs := scope.Lint("*:a/* *:a/*/** *:a/**"); len(fs) != 3 || fs[2].Message != msg {
+		t.Errorf("Lint = %+v; want the budget named", fs)
+	}
+	scope.DefaultBudget = saved
+	got = lintSummary(scope.Lint("*:a/* *:a/*/** *:a/**"))
+	want = []lintSum{{scope.Redundant, scope.SeverityWarning, 16, "*:a/**", "*:a/* *:a/*/**"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Lint with the default budget (-want +got):\n%s", diff)
 	}
 }

@@ -33,7 +33,15 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *minimize {
-		set = scope.Minimize(set)
+		min, err := scope.Minimize(set)
+		if err != nil {
+			// The items kept undecided keep the result equal to the
+			// scope, but it may not be minimal: say so, and fail.
+			fmt.Fprintf(stderr, "scopecheck fmt: %v\n", err)
+			fmt.Fprintln(stdout, min.String())
+			return exitUsage
+		}
+		set = min
 	}
 	fmt.Fprintln(stdout, set.String())
 	return exitYes

@@ -150,12 +150,27 @@ func TestCovers(t *testing.T) {
 	}
 }
 
+// A question beyond its budget is answered "undecided", in text and in
+// JSON, with exit status 2, never by a guess.
 func TestCoversUndecided(t *testing.T) {
-	req := "*:**/a" + strings.Repeat("/*", 18)
-	allowed := strings.Replace(req, "/a", "/b", 1) + " *:**/c/**"
-	got := runCLI("", "covers", "--allowed", allowed, "--requested", req)
-	if got.Code != exitUsage || !strings.Contains(got.Stderr, "undecided") || got.Stdout != "" {
-		t.Errorf("an undecidable question gave %+v; want exit 2 and an error, no answer", got)
+	args := []string{"covers", "--allowed", "*:a/* *:a/*/**", "--requested", "*:a/**", "--max-steps", "5"}
+	tests := []struct {
+		name string
+		args []string
+		want cliResult
+	}{
+		{"text", args, cliResult{2, "undecided: scope: undecided: the question needs more than 5 steps of work (scope.Budget); raise --max-steps or --max-bytes to try harder\n", ""}},
+		{"json", append([]string{"covers", "--format", "json"}, args[1:]...),
+			cliResult{2, `{"covered":null,"undecided":"scope: undecided: the question needs more than 5 steps of work (scope.Budget)"}` + "\n", ""}},
+		{"within the budget", args[:len(args)-2], cliResult{0, "covered\n", ""}},
+		{"bad budget", append(args[:len(args)-1:len(args)-1], "0"), cliResult{2, "", "scopecheck covers: --max-steps and --max-bytes must be positive\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, runCLI("", tc.args...)); diff != "" {
+				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
+			}
+		})
 	}
 }
 
