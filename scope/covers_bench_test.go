@@ -138,3 +138,24 @@ func BenchmarkLint(b *testing.B) {
 		})
 	}
 }
+
+// wideCovers is a question of 25 KB that the default budget refuses: 2,000
+// allowed items "*:**/xN/*", whose "**" every state keeps, against
+// "*:**/y/*/*". It shows what a refusal costs.
+func wideCovers() (allowed, requested scope.Set) {
+	items := make([]string, 2000)
+	for i := range items {
+		items[i] = fmt.Sprintf("*:**/x%d/*", i)
+	}
+	return scope.MustParse(strings.Join(items, " ")), scope.MustParse("*:**/y/*/*")
+}
+
+func BenchmarkCoversRefused(b *testing.B) {
+	allowed, requested := wideCovers()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, w := scope.Covers(allowed, requested); w.Err == nil {
+			b.Fatal("decided within the default budget")
+		}
+	}
+}

@@ -199,20 +199,25 @@ func TestCanonDFAAgreesWithCheckPath(t *testing.T) {
 }
 
 // Covers agrees with brute force over every short path spelled from the
-// patterns' pieces, and every witness is checked by the matcher.
+// patterns' pieces, every witness is checked by the matcher, and none of
+// those paths is shorter than the witness.
 func TestCoversProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		allowed := scopegen.Set(4, 4).Draw(t, "allowed")
 		requested := scopegen.Set(3, 4).Draw(t, "requested")
 		got, w := scope.Covers(allowed, requested)
 		checkWitness(t, allowed, requested, got, w)
-		if got {
-			ma, mr := match.Compile(allowed), match.Compile(requested)
-			for _, p := range shortPaths() {
-				for _, m := range []string{"GET", "POST"} {
-					if mr.Allow(m, p) && !ma.Allow(m, p) {
-						t.Fatalf("Covers(%q, %q) = true, but %s %s is allowed by requested only", allowed, requested, m, p)
-					}
+		ma, mr := match.Compile(allowed), match.Compile(requested)
+		for _, p := range shortPaths() {
+			for _, m := range []string{"GET", "POST"} {
+				if !mr.Allow(m, p) || ma.Allow(m, p) {
+					continue
+				}
+				if got {
+					t.Fatalf("Covers(%q, %q) = true, but %s %s is allowed by requested only", allowed, requested, m, p)
+				}
+				if w.Plain == "" && len(p) < len(w.Path) {
+					t.Fatalf("Covers(%q, %q): witness %v, but %s %s is shorter", allowed, requested, w, m, p)
 				}
 			}
 		}
@@ -478,20 +483,22 @@ var bruteForcePaths = func() []string {
 	return paths
 }()
 
-// firstDifference is the first path that requested allows and allowed
-// denies for method, or "".
-func firstDifference(allowed, requested *match.Matcher, method string) string {
+// shortestDifference is a shortest path of bruteForcePaths that requested
+// allows and allowed denies for method, or "".
+func shortestDifference(allowed, requested *match.Matcher, method string) string {
+	best := ""
 	for _, p := range bruteForcePaths {
-		if requested.Allow(method, p) && !allowed.Allow(method, p) {
-			return p
+		if (best == "" || len(p) < len(best)) && requested.Allow(method, p) && !allowed.Allow(method, p) {
+			best = p
 		}
 	}
-	return ""
+	return best
 }
 
 // Containment agrees with brute force over every path of up to two units
 // after "a/", on scopes that name every class of byte, among them scopes
-// that spell every byte a pattern can; so do Equal and Minimize.
+// that spell every byte a pattern can, and no path found so is shorter
+// than the witness; Equal and Minimize agree too.
 func TestCoversBruteForce(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		allowed, requested := byteClassSet(t, "allowed"), byteClassSet(t, "requested")
@@ -499,8 +506,12 @@ func TestCoversBruteForce(t *testing.T) {
 		checkWitness(t, allowed, requested, got, w)
 		ma, mr := match.Compile(allowed), match.Compile(requested)
 		for _, m := range []string{"GET", "POST"} {
-			if p := firstDifference(ma, mr, m); got && p != "" {
+			p := shortestDifference(ma, mr, m)
+			if got && p != "" {
 				t.Fatalf("Covers(%.300q, %.300q) = true, but %s %s is allowed by requested only", allowed, requested, m, p)
+			}
+			if !got && w.Plain == "" && p != "" && len(p) < len(w.Path) {
+				t.Fatalf("Covers(%.300q, %.300q): witness %v, but %s %s is shorter", allowed, requested, w, m, p)
 			}
 		}
 		min, err := scope.Minimize(allowed)
@@ -509,7 +520,7 @@ func TestCoversBruteForce(t *testing.T) {
 		}
 		mm := match.Compile(min)
 		for _, m := range []string{"GET", "POST"} {
-			if p := firstDifference(mm, ma, m) + firstDifference(ma, mm, m); p != "" {
+			if p := shortestDifference(mm, ma, m) + shortestDifference(ma, mm, m); p != "" {
 				t.Fatalf("Minimize(%.300q) = %.300q changes %s %s", allowed, min, m, p)
 			}
 		}
@@ -517,4 +528,20 @@ func TestCoversBruteForce(t *testing.T) {
 			t.Fatalf("Equal(%.300q, Minimize = %.300q) = %v, %v", allowed, min, eq, err)
 		}
 	})
+}
+
+// A large question that the default budget refuses (quickly: see
+// BenchmarkCoversRefused) is decided by a larger budget.
+func TestBudgetLargerDecides(t *testing.T) {
+	allowed, requested := wideCovers()
+	got, w := scope.Covers(allowed, requested)
+	var be *scope.BudgetError
+	if got || !errors.As(w.Err, &be) || be.Bound != "steps" || be.Limit != scope.DefaultBudget.Steps {
+		t.Fatalf("Covers = %v, %v; want undecided by the default steps", got, w)
+	}
+	got, w = scope.Budget{Steps: 100_000_000}.Covers(allowed, requested)
+	if want := (scope.Witness{Method: "GET", Path: "/a/y/a/"}); got || w != want {
+		t.Fatalf("Covers with 10⁸ steps = %v, %v; want false, %v", got, w, want)
+	}
+	checkWitness(t, allowed, requested, got, w)
 }
