@@ -7,7 +7,8 @@ import (
 
 // Budget bounds the work of one question about patterns as languages: a
 // containment question (Covers; Equal asks two, Minimize and Lint one for
-// each item) or a ReachesTemplate question. The questions are decidable
+// each item, and all of those together may spend 16 times Steps) or a
+// ReachesTemplate question. The questions are decidable
 // but can need work exponential in the patterns' wildcards, so each is
 // cut off, fail-closed and marked undecided (ErrTooComplex), once it has
 // spent Steps steps or holds Bytes bytes.
@@ -49,9 +50,15 @@ var ErrTooComplex = errors.New("scope: the question exceeds its work budget; und
 type BudgetError struct {
 	Bound string // "steps" or "bytes"
 	Limit int64
+	// Pass is set when the limit reached is that of all the questions of
+	// one Minimize or Lint, not that of one question.
+	Pass bool
 }
 
 func (e *BudgetError) Error() string {
+	if e.Pass {
+		return fmt.Sprintf("scope: undecided: the questions of one Minimize or Lint need more than %d %s of work in all (scope.Budget)", e.Limit, e.Bound)
+	}
 	return fmt.Sprintf("scope: undecided: the question needs more than %d %s of work (scope.Budget)", e.Limit, e.Bound)
 }
 

@@ -309,13 +309,29 @@ func (l *linter) redundant(valid []int) {
 	for k := range keep {
 		keep[k] = true
 	}
+	// Once the pass has spent its steps, the items left are reported
+	// once, at the first of them (the last in the scope).
+	unasked, unaskedAt, unaskedErr := 0, -1, error(nil)
+	defer func() {
+		if unasked > 0 {
+			i := valid[unaskedAt]
+			l.add(Undecided, l.spans[i].start, l.text(i), "", "whether item %s and %d more before it are covered by the others is undecided: %s; they are kept", l.text(i), unasked-1, undecidedWhy(unaskedErr))
+		}
+	}()
 	for k := len(valid) - 1; k >= 0; k-- {
 		if items[k].Class == Plain {
 			continue
 		}
 		i := valid[k]
 		covered, err := r.covered(k, keep)
-		if err != nil {
+		var be *BudgetError
+		switch {
+		case errors.As(err, &be) && be.Pass:
+			if unasked++; unaskedAt < 0 {
+				unaskedAt, unaskedErr = k, err
+			}
+			continue
+		case err != nil:
 			l.add(Undecided, l.spans[i].start, l.text(i), "", "whether item %s is covered by the others is undecided: %s; the item is kept", l.text(i), undecidedWhy(err))
 			continue
 		}
@@ -335,7 +351,10 @@ func (l *linter) redundant(valid []int) {
 // undecidedWhy says which bound of the budget a question reached.
 func undecidedWhy(err error) string {
 	var be *BudgetError
-	if errors.As(err, &be) {
+	switch {
+	case errors.As(err, &be) && be.Pass:
+		return fmt.Sprintf("lint's questions need more than %d %s of work in all (scope.Budget)", be.Limit, be.Bound)
+	case be != nil:
 		return fmt.Sprintf("the question needs more than %d %s of work (scope.Budget)", be.Limit, be.Bound)
 	}
 	return err.Error()

@@ -1,6 +1,8 @@
 package scope_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -166,5 +168,29 @@ func TestLintUndecided(t *testing.T) {
 	want = []lintSum{{scope.Redundant, scope.SeverityWarning, 16, "*:a/**", "*:a/* *:a/*/**"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Lint with the default budget (-want +got):\n%s", diff)
+	}
+}
+
+// Once lint's questions have spent 16 times the budget's steps, the items
+// left are kept and reported in one finding, at the first of them.
+func TestLintPassBudget(t *testing.T) {
+	saved := scope.DefaultBudget
+	defer func() { scope.DefaultBudget = saved }()
+	scope.DefaultBudget = scope.Budget{Steps: 200}
+	var items []string
+	for i := 0; i < 40; i++ {
+		items = append(items, fmt.Sprintf("*:a/*%d/**", i))
+	}
+	var pass []scope.Finding
+	for _, f := range scope.Lint(strings.Join(items, " ")) {
+		if f.Code != scope.Undecided {
+			t.Errorf("unexpected finding %+v", f)
+		}
+		if strings.Contains(f.Message, "in all") {
+			pass = append(pass, f)
+		}
+	}
+	if len(pass) != 1 || !strings.HasPrefix(pass[0].Message, "whether item "+pass[0].Item+" and ") {
+		t.Errorf("findings of the spent pass: %+v; want one, at the first item left", pass)
 	}
 }

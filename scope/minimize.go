@@ -13,12 +13,15 @@ import (
 // kept, so an earlier item is never dropped in favour of a later
 // equivalent one.
 //
-// Each item's question gets DefaultBudget. An item whose question is
-// undecided is kept, so the result still allows exactly what s allows, and
-// the error (matching ErrTooComplex) says how many items were kept so.
+// Each item's question gets DefaultBudget, and all of them together
+// passBudgets times its steps. An item whose question is undecided, or is
+// not asked once that is spent, is kept, so the result still allows
+// exactly what s allows, and the error (matching ErrTooComplex) says how
+// many items were kept so.
 func Minimize(s Set) (Set, error) { return DefaultBudget.Minimize(s) }
 
-// Minimize is scope.Minimize with budget b for each item's question.
+// Minimize is scope.Minimize with budget b for each item's question (and
+// passBudgets times b's steps for all of them).
 func (b Budget) Minimize(s Set) (Set, error) {
 	r, err := newRedundancy(s.items, b)
 	if err != nil {
@@ -65,6 +68,9 @@ func (b Budget) Minimize(s Set) (Set, error) {
 type redundancy struct {
 	items  []Item
 	budget Budget
+	// spent is the steps of all the questions asked so far, which may not
+	// pass passBudgets times the budget's.
+	spent  int64
 	x      *inclusion
 	prefix []string
 	// byPrefix lists the access items by their literal prefix, and
@@ -80,7 +86,7 @@ func newRedundancy(items []Item, b Budget) (*redundancy, error) {
 	if !ok {
 		return nil, m.err
 	}
-	r := &redundancy{items: items, budget: b, x: newInclusion(a, newSimulation(a)),
+	r := &redundancy{items: items, budget: b.orDefault(), x: newInclusion(a, newSimulation(a)),
 		prefix: make([]string, len(items)), byPrefix: make(map[string][]int32)}
 	for i, it := range items {
 		if it.Class == Plain {
@@ -121,10 +127,41 @@ func (r *redundancy) candidates(i int, keep []bool) []int32 {
 	return out
 }
 
+// passBudgets is how many questions' steps one Minimize or Lint may spend
+// in all, so that a scope of many costly items costs a bounded time too.
+const passBudgets = 16
+
+// meter returns the meter of a new question of the pass, or the error
+// that the pass has spent its steps.
+func (r *redundancy) meter() (*meter, error) {
+	left := passBudgets*r.budget.Steps - r.spent
+	if left <= 0 {
+		return nil, &BudgetError{Bound: "steps", Limit: passBudgets * r.budget.Steps, Pass: true}
+	}
+	b := r.budget
+	b.Steps = min(b.Steps, left)
+	return newMeter(b), nil
+}
+
+// charge counts a question's steps against the pass, and tells a question
+// cut short by the pass's limit from one cut short by its own.
+func (r *redundancy) charge(m *meter, err error) error {
+	r.spent += m.steps
+	if be, ok := err.(*BudgetError); ok && be.Bound == "steps" && m.limit.Steps < r.budget.Steps {
+		return &BudgetError{Bound: "steps", Limit: passBudgets * r.budget.Steps, Pass: true}
+	}
+	return err
+}
+
 // covered reports whether the items that keep holds, other than i, cover
 // item i, within the budget.
 func (r *redundancy) covered(i int, keep []bool) (bool, error) {
-	return r.coveredBy(i, r.candidates(i, keep), newMeter(r.budget))
+	m, err := r.meter()
+	if err != nil {
+		return false, err
+	}
+	covered, err := r.coveredBy(i, r.candidates(i, keep), m)
+	return covered, r.charge(m, err)
 }
 
 // coveredBy reports whether the items by cover item i, metered by m.
@@ -155,7 +192,11 @@ func (r *redundancy) coveredBy(i int, by []int32, m *meter) (bool, error) {
 // it runs out, the cover found so far is named, which is a cover still.
 func (r *redundancy) cover(i int, keep []bool) []int32 {
 	cands := r.candidates(i, keep)
-	m := newMeter(r.budget)
+	m, err := r.meter()
+	if err != nil {
+		return cands
+	}
+	defer r.charge(m, nil)
 	for k := len(cands) - 1; k >= 0 && m.err == nil; k-- {
 		if ok, _ := r.coveredBy(i, cands[k:k+1], m); ok {
 			return cands[k : k+1]
