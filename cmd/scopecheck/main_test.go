@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 type cliResult struct {
@@ -192,6 +194,18 @@ func TestFmt(t *testing.T) {
 				t.Errorf("scopecheck %q (-want +got):\n%s", tc.args, diff)
 			}
 		})
+	}
+}
+
+// fmt --minimize whose questions are undecided prints what it has (which
+// still allows exactly what the scope does), says why, and fails.
+func TestFmtUndecided(t *testing.T) {
+	saved := scope.DefaultBudget
+	defer func() { scope.DefaultBudget = saved }()
+	scope.DefaultBudget = scope.Budget{Steps: 5}
+	want := cliResult{2, "*:a/* *:a/*/** *:a/**\n", "scopecheck fmt: scope: item *:a/** kept undecided: scope: undecided: the question needs more than 5 steps of work (scope.Budget) (and 2 more items)\n"}
+	if diff := cmp.Diff(want, runCLI("", "fmt", "--minimize", "*:a/* *:a/*/** *:a/**")); diff != "" {
+		t.Errorf("scopecheck fmt --minimize (-want +got):\n%s", diff)
 	}
 }
 
