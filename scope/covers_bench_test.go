@@ -78,10 +78,10 @@ func BenchmarkCoversAdversarial(b *testing.B) {
 	}
 }
 
-// realisticCovers are a 36-byte policy and requests of a shape real
-// reviews meet, whose answers need long paths: one covered (every path of
-// the request is at least eleven segments deep) and one not, whose
-// shortest witness is 50 bytes.
+// realisticCovers are a 36-byte policy and requests of 45 and 51 bytes, of
+// a shape real reviews meet, whose answers need long paths: one covered
+// (every path of the request is at least eleven segments deep) and one
+// not, whose shortest witness is 47 bytes.
 var realisticCovers = []struct {
 	name, allowed, requested string
 	covered                  bool
