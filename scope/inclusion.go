@@ -250,7 +250,9 @@ func (x *inclusion) add(c uint8, p int32, k canonState, sid int32, parent int32,
 				continue
 			}
 			t := x.sets.get(x.set[j])
-			x.m.spend(int64(len(t) + len(s)))
+			if !x.m.spend(int64(len(t) + len(s))) {
+				return -1 // out of budget: run reports it
+			}
 			if x.set[j] == sid || t.subsetOf(s) {
 				return -1 // an earlier state reaches all this one does
 			}
