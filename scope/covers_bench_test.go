@@ -125,9 +125,9 @@ func realisticPolicy(n int) string {
 	return strings.Join(items, " ")
 }
 
-// BenchmarkLint is lint of realistic policies of 100 to 1,000 items: the
-// growth with the item count.
-func BenchmarkLint(b *testing.B) {
+// BenchmarkLintPolicy is lint of realistic policies of 100 to 1,000
+// items: the growth with the item count.
+func BenchmarkLintPolicy(b *testing.B) {
 	for _, n := range []int{100, 200, 400, 1000} {
 		s := realisticPolicy(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
