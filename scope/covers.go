@@ -62,16 +62,46 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 			return false, Witness{Plain: it.Name}
 		}
 	}
-	// One automaton holds both scopes' access items, so that positions
-	// with the same pattern suffix are shared. Read requests: every
-	// access item grants them; other methods: only read-write items do.
+	// A requested item that allowed holds verbatim, in a class that
+	// grants as much, is covered; of the allowed items, only those whose
+	// literal prefix overlaps a remaining requested item's can match its
+	// paths (see prefixIndex). Leaving the others out changes neither the
+	// answer nor the witness, and makes a question between two large,
+	// nearly equal scopes small.
+	best := make(map[string]Class)
+	var allowedItems, requestedItems []Item
+	for _, it := range allowed.items {
+		if it.Class != Plain {
+			allowedItems = append(allowedItems, it)
+			best[it.Pattern] = max(best[it.Pattern], it.Class)
+		}
+	}
+	for _, it := range requested.items {
+		if it.Class != Plain && best[it.Pattern] < it.Class {
+			requestedItems = append(requestedItems, it)
+		}
+	}
+	if len(requestedItems) == 0 {
+		return true, Witness{}
+	}
+	prefixes := newPrefixIndex(allowedItems)
+	overlaps := make([]bool, len(allowedItems))
+	for _, it := range requestedItems {
+		prefixes.overlapping(literalPrefix(it.Pattern), func(j int32) { overlaps[j] = true })
+	}
+	var kept []Item
+	for j, it := range allowedItems {
+		if overlaps[j] {
+			kept = append(kept, it)
+		}
+	}
+	// One automaton holds both sides' items, so that positions with the
+	// same pattern suffix are shared. Read requests: every access item
+	// grants them; other methods: only read-write items do.
 	var items []Item
 	var q question
-	for side, s := range []Set{allowed, requested} {
-		for _, it := range s.items {
-			if it.Class == Plain {
-				continue
-			}
+	for side, list := range [][]Item{kept, requestedItems} {
+		for _, it := range list {
 			k := int32(len(items))
 			items = append(items, it)
 			classes := q.allowed[:]

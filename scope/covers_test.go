@@ -45,6 +45,13 @@ func TestCovers(t *testing.T) {
 		{"star misses root of double", "*:config/*", "*:config/**", false, scope.Witness{Method: "GET", Path: "/config/a/"}},
 		{"escapes are bytes", "*:a/%41", "*:a/A", false, scope.Witness{Method: "GET", Path: "/a/A"}},
 		{"witness avoids dot segments", "*:a/a*", "*:a/*", false, scope.Witness{Method: "GET", Path: "/a/"}},
+		// Items allowed holds verbatim are covered and leave the question;
+		// the same pattern in a narrower class does not.
+		{"same pattern, narrower class", ".:a *:b", "*:a", false, scope.Witness{Method: "POST", Path: "/a"}},
+		{"verbatim items and one more", "*:a .:b/** *:c*", "*:a .:b/** .:d", false, scope.Witness{Method: "GET", Path: "/d"}},
+		{"verbatim in a wider class", "*:a/** .:b", ".:a/** .:b", true, scope.Witness{}},
+		// Allowed items whose prefix cannot overlap still count where they do.
+		{"overlap through a wildcard", "*:x/y *:**/z", "*:x/**/z", true, scope.Witness{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,8 +3,6 @@ package scope
 import (
 	"fmt"
 	"slices"
-	"sort"
-	"strings"
 )
 
 // Minimize returns s without every item that the others cover, keeping the
@@ -60,24 +58,16 @@ func (b Budget) Minimize(s Set) (Set, error) {
 // redundancy asks of the items of one scope, one at a time, whether the
 // others still kept cover it. The questions share one automaton of all
 // the items, its simulation relation and the search's storage, and each
-// is asked of the items that can overlap the one in question only: two
-// items can match a common path only if one's literal prefix (its bytes
-// before the first wildcard) begins the other's, so the rest are left out
-// of the question without changing its answer. So a realistic policy of
-// many object IDs asks each question of a handful of items.
+// is asked of the items whose literal prefix overlaps the item's only
+// (see prefixIndex), which leaves its answer unchanged.
 type redundancy struct {
 	items  []Item
 	budget Budget
 	// spent is the steps of all the questions asked so far, which may not
 	// pass passBudgets times the budget's.
-	spent  int64
-	x      *inclusion
-	prefix []string
-	// byPrefix lists the access items by their literal prefix, and
-	// sorted orders them by it, so that the items whose prefix extends a
-	// given one are a run of it.
-	byPrefix map[string][]int32
-	sorted   []int32
+	spent    int64
+	x        *inclusion
+	prefixes *prefixIndex
 }
 
 func newRedundancy(items []Item, b Budget) (*redundancy, error) {
@@ -86,43 +76,18 @@ func newRedundancy(items []Item, b Budget) (*redundancy, error) {
 	if !ok {
 		return nil, m.err
 	}
-	r := &redundancy{items: items, budget: b.orDefault(), x: newInclusion(a, newSimulation(a)),
-		prefix: make([]string, len(items)), byPrefix: make(map[string][]int32)}
-	for i, it := range items {
-		if it.Class == Plain {
-			continue
-		}
-		p := it.Pattern
-		if cut := strings.IndexByte(p, '*'); cut >= 0 {
-			p = p[:cut]
-		}
-		r.prefix[i] = p
-		r.byPrefix[p] = append(r.byPrefix[p], int32(i))
-		r.sorted = append(r.sorted, int32(i))
-	}
-	sort.SliceStable(r.sorted, func(x, y int) bool { return r.prefix[r.sorted[x]] < r.prefix[r.sorted[y]] })
-	return r, nil
+	return &redundancy{items: items, budget: b.orDefault(), x: newInclusion(a, newSimulation(a)), prefixes: newPrefixIndex(items)}, nil
 }
 
 // candidates lists, in item order, the access items other than i that
-// keep holds and whose literal prefix begins, or is begun by, i's.
+// keep holds and whose literal prefix overlaps i's.
 func (r *redundancy) candidates(i int, keep []bool) []int32 {
-	p := r.prefix[i]
 	var out []int32
-	take := func(j int32) {
+	r.prefixes.overlapping(r.prefixes.prefix[i], func(j int32) {
 		if int(j) != i && keep[j] {
 			out = append(out, j)
 		}
-	}
-	for k := 0; k < len(p); k++ {
-		for _, j := range r.byPrefix[p[:k]] {
-			take(j)
-		}
-	}
-	lo := sort.Search(len(r.sorted), func(t int) bool { return r.prefix[r.sorted[t]] >= p })
-	for t := lo; t < len(r.sorted) && strings.HasPrefix(r.prefix[r.sorted[t]], p); t++ {
-		take(r.sorted[t])
-	}
+	})
 	slices.Sort(out)
 	return out
 }
