@@ -1,6 +1,9 @@
 package scope
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Witness shows why containment fails: a request that the requested scope
 // allows and the allowed scope denies (Method and Path), or a plain item of
@@ -68,51 +71,31 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 	// paths (see prefixIndex). Leaving the others out changes neither the
 	// answer nor the witness, and makes a question between two large,
 	// nearly equal scopes small.
-	best := make(map[string]Class)
-	var allowedItems, requestedItems []Item
-	for _, it := range allowed.items {
-		if it.Class != Plain {
-			allowedItems = append(allowedItems, it)
-			best[it.Pattern] = max(best[it.Pattern], it.Class)
-		}
-	}
-	for _, it := range requested.items {
-		if it.Class != Plain && best[it.Pattern] < it.Class {
-			requestedItems = append(requestedItems, it)
-		}
-	}
-	if len(requestedItems) == 0 {
+	req := uncovered(allowed.items, requested.items)
+	if len(req) == 0 {
 		return true, Witness{}
 	}
-	prefixes := newPrefixIndex(allowedItems)
-	overlaps := make([]bool, len(allowedItems))
-	for _, it := range requestedItems {
-		prefixes.overlapping(literalPrefix(it.Pattern), func(j int32) { overlaps[j] = true })
-	}
-	var kept []Item
-	for j, it := range allowedItems {
-		if overlaps[j] {
-			kept = append(kept, it)
-		}
-	}
+	use := overlapping(allowed.items, req)
 	// One automaton holds both sides' items, so that positions with the
 	// same pattern suffix are shared. Read requests: every access item
 	// grants them; other methods: only read-write items do.
 	var items []Item
 	var q question
-	for side, list := range [][]Item{kept, requestedItems} {
-		for _, it := range list {
-			k := int32(len(items))
-			items = append(items, it)
-			classes := q.allowed[:]
-			if side == 1 {
-				classes = q.requested[:]
-			}
-			classes[0] = append(classes[0], k)
-			if it.Class == ReadWrite {
-				classes[1] = append(classes[1], k)
-			}
+	add := func(it Item, classes *[2][]int32) {
+		k := int32(len(items))
+		items = append(items, it)
+		classes[0] = append(classes[0], k)
+		if it.Class == ReadWrite {
+			classes[1] = append(classes[1], k)
 		}
+	}
+	for j, it := range allowed.items {
+		if use[j] {
+			add(it, &q.allowed)
+		}
+	}
+	for _, it := range req {
+		add(it, &q.requested)
 	}
 	m := newMeter(b)
 	a, ok := buildNFA(items, m)
@@ -129,6 +112,74 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 		return false, Witness{Method: [2]string{"GET", "POST"}[class], Path: "/" + path}
 	}
 	return true, Witness{}
+}
+
+// uncovered returns the access items of requested that allowed does not
+// hold verbatim in a class that grants as much.
+func uncovered(allowed, requested []Item) []Item {
+	var out []Item
+	if len(allowed)*len(requested) <= 1024 {
+	next:
+		for _, it := range requested {
+			if it.Class == Plain {
+				continue
+			}
+			for _, a := range allowed {
+				if a.Pattern == it.Pattern && a.Class >= it.Class {
+					continue next
+				}
+			}
+			out = append(out, it)
+		}
+		return out
+	}
+	best := make(map[string]Class, len(allowed))
+	for _, a := range allowed {
+		best[a.Pattern] = max(best[a.Pattern], a.Class) // plain items have no pattern
+	}
+	for _, it := range requested {
+		if it.Class != Plain && best[it.Pattern] < it.Class {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// overlapping reports which access items of allowed have a literal prefix
+// that overlaps that of some item of requested (see prefixIndex). Few
+// pairs are compared directly; many go through an index.
+func overlapping(allowed, requested []Item) []bool {
+	use := make([]bool, len(allowed))
+	prefixes := make([]string, len(requested))
+	for i, it := range requested {
+		if prefixes[i] = literalPrefix(it.Pattern); prefixes[i] == "" {
+			// A leading wildcard overlaps every item.
+			for j, a := range allowed {
+				use[j] = a.Class != Plain
+			}
+			return use
+		}
+	}
+	if len(allowed)*len(requested) <= 1024 {
+		for j, a := range allowed {
+			if a.Class == Plain {
+				continue
+			}
+			p := literalPrefix(a.Pattern)
+			for _, r := range prefixes {
+				if strings.HasPrefix(p, r) || strings.HasPrefix(r, p) {
+					use[j] = true
+					break
+				}
+			}
+		}
+		return use
+	}
+	index := newPrefixIndex(allowed)
+	for _, r := range prefixes {
+		index.overlapping(r, func(j int32) { use[j] = true })
+	}
+	return use
 }
 
 // buildNFA builds the automaton of items if its positions fit the search's
