@@ -381,7 +381,7 @@ func TestCoversPathological(t *testing.T) {
 	}
 }
 
-// Regression: the adversarial question (allowed "**a*/*/…/*" beside
+// Regression: an adversarial question (allowed "**a*/*/…/*" beside
 // 60 two-letter items "**xy", requested "**a/*/…/*", 471 bytes) took 10 s
 // and 500 MB to give up. Every path of requested has a segment that ends in
 // "a" ten segments before its end, which allowed's first item needs only
