@@ -17,6 +17,7 @@ import (
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/oracle"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
+	"github.com/scopecheck/scopecheck/internal/scopegen"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -80,19 +81,50 @@ func FuzzAllow(f *testing.F) {
 			}
 			return
 		}
-		set := scope.MustParse(s)
-		v := oracle.Decide(set, method, path)
-		got, d := m.Allow(method, path), m.Decide(method, path)
-		if got != v.Allowed || d.Allowed != v.Allowed {
-			t.Fatalf("scope %q, %q %q: Allow %v, Decide %v, oracle %+v", s, method, path, got, d, v)
+		checkAgreement(t, scope.MustParse(s), m, method, path)
+	})
+}
+
+// FuzzExactItems: Allow, Decide and the oracle agree when the scope holds
+// an exact item of any length from 1 to 300, which the fuzzer picks, and
+// spelled from the fuzzed scope's bytes; every execution checks, beside
+// the fuzzed path, the paths of length 0 and 1 and the item's own path and
+// its neighbours. The exact-path table, keyed by length, and the trie
+// both hold such an item.
+func FuzzExactItems(f *testing.F) {
+	f.Add(uint16(63), "*:**a", "GET", "/")
+	f.Add(uint16(64+1<<15), ".:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1", "HEAD", "/config")
+	f.Add(uint16(127), "*:a/**b .:a/%C3%A9", "PUT", "/a/%C3%A9")
+	f.Fuzz(func(t *testing.T, n uint16, s, method, path string) {
+		key := scopegen.LiteralFrom(s, int(n%300)+1)
+		item := []string{".:", "*:"}[n>>15] + key
+		set, err := scope.Parse(s + " " + item)
+		if err != nil {
+			set = scope.MustParse(item)
 		}
-		if got && !oracle.Canonical(path) {
-			t.Fatalf("scope %q allowed non-canonical path %q", s, path)
-		}
-		if d.Allowed && (d.Index != v.Grant || d.Item != set.Item(v.Grant)) {
-			t.Fatalf("scope %q, %q %q: granted by item %d, oracle says %d", s, method, path, d.Index, v.Grant)
+		m := match.Compile(set)
+		for _, p := range []string{path, "", "/", "a", "/" + key, "/" + key + "/", "/" + key[:len(key)-1], "/" + key[1:]} {
+			checkAgreement(t, set, m, method, p)
+			checkAgreement(t, set, m, "GET", p)
 		}
 	})
+}
+
+// checkAgreement holds Allow and Decide to the oracle on one request: the
+// same answer, no non-canonical path allowed, and the earliest granting
+// item named.
+func checkAgreement(t interface{ Fatalf(string, ...any) }, set scope.Set, m *match.Matcher, method, path string) {
+	v := oracle.Decide(set, method, path)
+	got, d := m.Allow(method, path), m.Decide(method, path)
+	if got != v.Allowed || d.Allowed != v.Allowed {
+		t.Fatalf("scope %q, %q %q: Allow %v, Decide %v, oracle %+v", set, method, path, got, d, v)
+	}
+	if got && !oracle.Canonical(path) {
+		t.Fatalf("scope %q allowed non-canonical path %q", set, path)
+	}
+	if d.Allowed && (d.Index != v.Grant || d.Item != set.Item(v.Grant)) {
+		t.Fatalf("scope %q, %q %q: granted by item %d, oracle says %d", set, method, path, d.Index, v.Grant)
+	}
 }
 
 // FuzzCovers: Covers never panics; when it says no, the witness is a

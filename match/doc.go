@@ -5,14 +5,22 @@
 // waits, with its access class, at the node where its prefix ends. Allow
 // walks the request path down the trie once and tries the tail of each item
 // it passes: most tails ("", "*", "**", a wildcard and a suffix) are decided
-// by a comparison, the rest by a bit-parallel NFA. Time is therefore linear
-// in the path length for any scope, with no backtracking, and does not grow
-// with items whose prefixes the path does not share.
+// by a comparison, the rest by a bit-parallel NFA. A node where more than a
+// few items wait (items that begin with a wildcard all wait at the root)
+// runs all their tails as one bit-parallel program, in one pass over the
+// path. Time is therefore linear in the path length for any scope, with no
+// backtracking: O(len(path) × n/64) word operations for n items waiting at
+// the nodes the path reaches, and nothing for items whose prefixes the path
+// does not share.
 //
 // Before the walk, Allow looks the path up in a hash table of the items
 // without wildcards, the usual way of granting one object by its ID. Such
 // an item's path is canonical, and the scope's whole answer on it is
-// settled at Compile, so a hit decides the request with one probe.
+// settled at Compile, so a hit decides the request with one probe. Compile
+// spends a bounded amount of work per byte of such a path to settle it;
+// where that does not suffice (hundreds of items wait at the root), a hit
+// still answers the read methods, and the others walk the trie. Compile is
+// so linear in the scope's size.
 //
 // A path that is not canonical (scope.CheckPath) is denied whatever the
 // scope, and so are methods that are not tokens, CONNECT and TRACE. Allow

@@ -7,7 +7,8 @@ import "hash/maphash"
 // object ID, and such a request, allowed or denied, is answered by one
 // probe and one comparison. The scope grants the read methods on every
 // key, since an item names it; whether it grants the others is the
-// slot's write.
+// slot's write: yes, no, or unknown when settling it at Compile would
+// have cost too much (then a write is decided by the trie).
 //
 // It is an open-addressing table with linear probing, at most half full,
 // so every probe sequence ends at an empty slot. Keys are hashed by their
@@ -25,16 +26,24 @@ type exactTable struct {
 	full  bool // hash whole keys
 	seed  maphash.Seed
 	// lens has bit len&63 set for the length of each key, so that most
-	// paths no key can match skip hashing.
+	// paths no key can match skip hashing. It is only a filter: lengths
+	// 64 apart share a bit, so a probe must still find the key itself.
 	lens uint64
 }
 
-// exactSlot is one slot of the table; an empty key marks a free slot,
-// since no pattern is empty.
+// exactSlot is one slot of the table. An empty key marks a free slot,
+// since no pattern is empty; a free slot answers no lookup, not even one
+// of the empty key (the path "/").
 type exactSlot struct {
 	key   string
-	write bool
+	write uint8 // writeNo, writeYes, writeUnknown
 }
+
+const (
+	writeNo = iota
+	writeYes
+	writeUnknown
+)
 
 // maxExactRun bounds the run of occupied slots that the two-word hash may
 // leave; past it the table hashes whole keys.
@@ -51,8 +60,11 @@ func (t *exactTable) init(n int) {
 }
 
 // add records that an item grants key, read-write when write. Adding
-// more keys than init was told of is a bug.
+// more keys than init was told of, or an empty key, is a bug.
 func (t *exactTable) add(key string, write bool) {
+	if key == "" {
+		panic("match: empty key in the exact table")
+	}
 	t.lens |= 1 << (len(key) & 63)
 	i := t.hash(key) & t.mask
 	for t.slots[i].key != "" && t.slots[i].key != key {
@@ -60,7 +72,9 @@ func (t *exactTable) add(key string, write bool) {
 	}
 	s := &t.slots[i]
 	s.key = key
-	s.write = s.write || write
+	if write {
+		s.write = writeYes
+	}
 }
 
 // seal switches to hashing whole keys when the two-word hash left a run
@@ -74,7 +88,7 @@ func (t *exactTable) seal() {
 	t.full, t.seed = true, maphash.MakeSeed()
 	for _, s := range old {
 		if s.key != "" {
-			t.add(s.key, s.write)
+			t.add(s.key, s.write == writeYes)
 		}
 	}
 }
@@ -100,24 +114,27 @@ func (t *exactTable) longestRun() int {
 }
 
 // get reports whether key is in the table and, if so, whether the scope
-// grants the methods outside the read class on it. It is small enough to
-// inline, so that a path whose length no key has costs Allow no call.
-func (t *exactTable) get(key string) (write, ok bool) {
+// grants the methods outside the read class on it (writeYes, writeNo or
+// writeUnknown). It is small enough to inline, so that a path whose length
+// no key has costs Allow no call.
+func (t *exactTable) get(key string) (write uint8, ok bool) {
 	if t.lens&(1<<(len(key)&63)) != 0 {
 		write, ok = t.probe(key)
 	}
 	return write, ok
 }
 
-// probe looks key up in a table with at least one key.
-func (t *exactTable) probe(key string) (write, ok bool) {
+// probe looks key up in a table with at least one key. A free slot ends
+// the probe before any comparison, so the empty key, which no item has,
+// is never found.
+func (t *exactTable) probe(key string) (write uint8, ok bool) {
 	for i := t.hash(key) & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
+		if s.key == "" {
+			return writeNo, false
+		}
 		if s.key == key {
 			return s.write, true
-		}
-		if s.key == "" {
-			return false, false
 		}
 	}
 }

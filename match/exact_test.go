@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 // collidingKeys are n keys of one length that differ only in their first
@@ -43,7 +45,7 @@ func TestExactTable(t *testing.T) {
 			}
 			for i, k := range tc.keys {
 				w, ok := tab.get(k)
-				if want := i%2 == 1; !ok || w != want {
+				if want := i%2 == 1; !ok || (w == writeYes) != want {
 					t.Errorf("get(%q) = %v, %v, want %v, true", k, w, ok, want)
 				}
 				for _, miss := range []string{k + "x", k[:len(k)-1], "y" + k[1:]} {
@@ -87,5 +89,59 @@ func TestExactItemsAllow(t *testing.T) {
 			t.Errorf("Allow(%s %s) = %v, want %v", tc.method, tc.path, got, tc.want)
 		}
 		checkAgainstOracle(t, m.set, m, tc.method, tc.path)
+	}
+}
+
+// Regression: an exact item whose pattern is 64·k bytes long set the
+// length filter's bit for length 0, and the empty key (the path "/")
+// then matched a free slot, so Allow granted GET / while Decide denied it.
+func TestExactTableNeverMatchesAFreeSlot(t *testing.T) {
+	for _, n := range []int{1, 63, 64, 65, 128, 192, 256} {
+		key := strings.Repeat("a", n)
+		var tab exactTable
+		tab.init(1)
+		tab.add(key, false)
+		tab.seal()
+		if _, ok := tab.get(""); ok {
+			t.Errorf("length %d: get(\"\") found a key", n)
+		}
+		set := scope.MustParse(".:" + key)
+		m := Compile(set)
+		for _, method := range []string{"GET", "HEAD", "PUT"} {
+			if m.Allow(method, "/") {
+				t.Errorf("scope .:%s (%d bytes): Allow(%s, /) = true", key, n, method)
+			}
+			checkAgainstOracle(t, set, m, method, "/")
+			checkAgainstOracle(t, set, m, method, "/"+key)
+		}
+	}
+}
+
+// When settling an exact item's writes at Compile would cost more than its
+// bound (here, hundreds of read-write items that begin with "**" wait at
+// the root), the table leaves it unknown and a write is decided by the
+// trie: still exact, and Compile stays linear.
+func TestExactWriteUnknown(t *testing.T) {
+	items := []string{".:config/a", ".:config/b"}
+	for i := 0; i < 700; i++ {
+		items = append(items, fmt.Sprintf("*:**/pushClaims/%x", i))
+	}
+	for _, tc := range []struct {
+		extra string
+		want  bool
+	}{{"", false}, {" *:**/a", true}} {
+		set := scope.MustParse(strings.Join(items, " ") + tc.extra)
+		m := Compile(set)
+		if w, ok := m.exact.get("config/a"); !ok || w != writeUnknown {
+			t.Fatalf("exact slot of config/a = %v, %v; want unknown", w, ok)
+		}
+		if got := m.Allow("PUT", "/config/a"); got != tc.want {
+			t.Errorf("%q: Allow(PUT, /config/a) = %v, want %v", tc.extra, got, tc.want)
+		}
+		for _, p := range []string{"/config/a", "/config/b", "/x/pushClaims/1f", "/x/pushClaims/1g"} {
+			for _, method := range []string{"GET", "PUT"} {
+				checkAgainstOracle(t, set, m, method, p)
+			}
+		}
 	}
 }

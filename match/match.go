@@ -79,19 +79,31 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 	if literals > 0 {
 		m.exact.seal()
 		// The path of an exact item is canonical, so the whole scope's
-		// answer on it is known now: a read-write item elsewhere
+		// answer on it can be known now: a read-write item elsewhere
 		// (*:config/**) grants the other methods on a path whose own
-		// items are read-only. A hit then needs nothing more.
+		// items are read-only. A hit then needs nothing more. Settling a
+		// key costs at most writeCheckWords word operations per byte, so
+		// that Compile stays linear in the scope's size; a key it cannot
+		// settle so (many items wait where its path goes) is left for
+		// the trie to decide on a write.
 		for i := range m.exact.slots {
-			if s := &m.exact.slots[i]; s.key != "" && !s.write {
-				g, _, _, _ := m.root.lookup(s.key, true, true)
-				s.write = g >= 0
+			if s := &m.exact.slots[i]; s.key != "" && s.write == writeNo {
+				switch g, known := m.root.grantsWrite(s.key, writeCheckWords*(len(s.key)+1)); {
+				case !known:
+					s.write = writeUnknown
+				case g:
+					s.write = writeYes
+				}
 			}
 		}
 	}
 	m.size = m.sizeOf()
 	return m
 }
+
+// writeCheckWords bounds, per byte of an exact item's path, the work
+// Compile spends settling whether the scope grants writes on it.
+const writeCheckWords = 64
 
 // CompileString parses and compiles a scope string. On a parse error it
 // returns a nil *Matcher, which denies everything, and the scope.ErrorList.
@@ -137,8 +149,8 @@ func (m *Matcher) AllowEveryMethod(path string) bool {
 // allow is Allow for a path that begins with "/", once the method is known
 // to be grantable: write says whether it is outside the read class.
 func (m *Matcher) allow(write bool, path string) bool {
-	if w, ok := m.exact.get(path[1:]); ok {
-		return w || !write
+	if w, ok := m.exact.get(path[1:]); ok && (!write || w != writeUnknown) {
+		return !write || w == writeYes
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the

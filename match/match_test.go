@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -333,6 +334,22 @@ func TestAllowAllocs(t *testing.T) {
 			t.Errorf("Decide(%s, %.40q) makes %v allocations, want 0", r.method, r.path, n)
 		}
 	}
+	// Items that begin with a wildcard, run as one program too wide for
+	// the stack.
+	s, path := leadingWildcards(300)
+	g := scope.MustParse(s)
+	if gm := Compile(g); gm.root.group == nil || gm.root.group.prog.words <= stackWords {
+		t.Fatal("the leading-wildcard scope does not make a pooled group")
+	} else {
+		for _, method := range []string{"GET", "PUT"} {
+			if n := testing.AllocsPerRun(100, func() { gm.Allow(method, path) }); n != 0 {
+				t.Errorf("grouped Allow(%s) makes %v allocations, want 0", method, n)
+			}
+			if n := testing.AllocsPerRun(100, func() { gm.Decide(method, path) }); n != 0 {
+				t.Errorf("grouped Decide(%s) makes %v allocations, want 0", method, n)
+			}
+		}
+	}
 }
 
 // TestAgreesWithOracle is the backbone: on generated scopes and requests,
@@ -507,5 +524,65 @@ func TestExactFastPath(t *testing.T) {
 			t.Errorf("%q: Allow(%s, %q) = %v, want %v", tc.scope, tc.method, tc.path, got, tc.want)
 		}
 		checkAgainstOracle(t, scope.MustParse(tc.scope), m, tc.method, tc.path)
+	}
+}
+
+// TestEdgesAgreeWithOracle holds Allow and Decide to the oracle on scopes
+// built to reach every fast path (exact items of every length, shared
+// prefixes, every tail shape, programs that fill words exactly) and on
+// paths built from their items, the empty path and "/" among them.
+func TestEdgesAgreeWithOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		set := scopegen.EdgeSet().Draw(t, "set")
+		m := Compile(set)
+		for i := 0; i < 20; i++ {
+			method := scopegen.Method().Draw(t, "method")
+			path := scopegen.EdgePath(set).Draw(t, "path")
+			checkAgainstOracle(t, set, m, method, path)
+		}
+	})
+}
+
+// Every length of an exact item from 1 to 300, alone and beside items
+// that share the table and the trie with it, against the paths of length
+// 0 and 1, the item's own path and its neighbours.
+func TestExactItemsEveryLength(t *testing.T) {
+	for n := 1; n <= 300; n++ {
+		// Every pattern byte in turn, with a "/" every few bytes.
+		key := scopegen.LiteralFrom("abc/!$&'()+,:=@[]^`{|}<>~-_.x/0189ABYZ/", n)
+		for _, s := range []string{".:" + key, "*:" + key, ".:" + key + " *:" + key + "*", ".:" + key + " *:**" + key[n-1:] + " .:c"} {
+			set := scope.MustParse(s)
+			m := Compile(set)
+			for _, p := range []string{"", "/", "a", "/" + key, "/" + key + "/", "/" + key[:n-1], "/" + key[1:], key} {
+				for _, method := range []string{"GET", "PUT"} {
+					checkAgainstOracle(t, set, m, method, p)
+				}
+			}
+		}
+	}
+}
+
+// A node with more than groupMin candidates runs them as one program;
+// Decide still names the earliest granting item, and for a write that
+// only read items match, the earliest of those.
+func TestGroupedCandidates(t *testing.T) {
+	var items []string
+	for i := 0; i < 3*groupMin; i++ {
+		class := []string{".", "*"}[i%2]
+		items = append(items, fmt.Sprintf("%s:**x%d**", class, i%5))
+	}
+	items = append(items, "*:**", ".:a/*/b", ".:**.json")
+	set := scope.MustParse(strings.Join(items, " "))
+	m := Compile(set)
+	if m.root.group == nil {
+		t.Fatal("the root's candidates are not grouped")
+	}
+	for _, p := range []string{"/", "/x3", "/a/x4/b", "/x1/x2", "/q.json", "/x0.json", "/a/b", "/" + strings.Repeat("x9/", 40) + "x2"} {
+		for _, method := range []string{"GET", "PUT", "HEAD"} {
+			checkAgainstOracle(t, set, m, method, p)
+		}
+	}
+	if d := m.Decide("PUT", "/x2"); d.Index != 7 {
+		t.Errorf("Decide(PUT, /x2) = %v; want item 7, the first read-write **x2**", d)
 	}
 }

@@ -39,15 +39,28 @@ func (n *node) sizeOf() int {
 	total += memsize.AllocPointers(cap(n.children) * int(unsafe.Sizeof(n)))
 	total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
 	for i := range n.cands {
-		if p := n.cands[i].tail.prog; p != nil {
-			total += memsize.AllocPointers(int(unsafe.Sizeof(*p)))
-			total += memsize.Alloc(cap(p.lit) * 8)
-			total += memsize.Alloc(cap(p.loop) * 8)
-			total += memsize.Alloc(cap(p.eps) * 8)
-		}
+		total += n.cands[i].tail.prog.sizeOf()
+	}
+	if g := n.group; g != nil {
+		total += memsize.AllocPointers(int(unsafe.Sizeof(*g)))
+		total += g.prog.sizeOf()
+		total += memsize.Alloc(cap(g.at) * int(unsafe.Sizeof(0)))
+		total += memsize.Alloc(cap(g.all)*8) + memsize.Alloc(cap(g.write)*8) + memsize.Alloc(cap(g.read)*8)
 	}
 	for _, c := range n.children {
 		total += c.sizeOf()
 	}
 	return total
+}
+
+// sizeOf is the memory of a program and its bit tables; 0 for none.
+func (p *prog) sizeOf() int {
+	if p == nil {
+		return 0
+	}
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*p)))
+	for _, t := range [][]uint64{p.lit, p.loop, p.eps, p.start, p.accept} {
+		n += memsize.Alloc(cap(t) * 8)
+	}
+	return n
 }

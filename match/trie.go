@@ -1,6 +1,8 @@
 package match
 
 import (
+	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/scope"
@@ -30,7 +32,15 @@ type node struct {
 	full    string
 	resume  bool
 	segTail int
+	// group, when the node has more than groupMin candidates, runs all
+	// their tails as one program, so that a path costs one pass here
+	// however many items wait at the node (items that begin with a
+	// wildcard all wait at the root).
+	group *group
 }
+
+// groupMin is the most candidates a node tries one by one.
+const groupMin = 8
 
 // cand is an item at the node where its literal prefix ends.
 type cand struct {
@@ -75,12 +85,16 @@ func (n *node) insert(key string, c cand) {
 	}
 }
 
-// finish sets resume and segTail on every node with candidates.
+// finish sets resume and segTail on every node with candidates, and
+// groups the candidates of nodes that have many.
 func (n *node) finish() {
 	if len(n.cands) > 0 {
 		n.segTail = len(n.full) - (strings.LastIndexByte(n.full, '/') + 1)
 		r, _ := scope.CheckPathFrom(n.full, 0, 0)
 		n.resume = r == scope.Canonical
+	}
+	if len(n.cands) > groupMin {
+		n.group = newGroup(n.cands)
 	}
 	for _, c := range n.children {
 		c.finish()
@@ -135,27 +149,13 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at 
 	grant, readOnly = -1, -1
 	i := 0
 	for {
-		rest := rel[i:]
-		for k := range n.cands {
-			c := &n.cands[k]
-			if grant >= 0 && c.item > grant {
-				break // later candidates here cannot be earlier grants
-			}
-			if write && !c.write {
-				if first || (readOnly >= 0 && c.item > readOnly) || !c.tail.match(rest) {
-					continue
-				}
-				readOnly = c.item
-				continue
-			}
-			if c.tail.match(rest) {
-				grant = c.item
-				if first {
-					return grant, readOnly, n, i
-				}
-				break
+		if len(n.cands) > 0 {
+			grant, readOnly = n.try(rel[i:], write, first, grant, readOnly)
+			if first && grant >= 0 {
+				return grant, readOnly, n, i
 			}
 		}
+		// n.child, by hand: this loop is the hot path.
 		if i == len(rel) {
 			return grant, readOnly, nil, 0
 		}
@@ -164,9 +164,188 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at 
 			return grant, readOnly, nil, 0
 		}
 		n = n.children[k]
-		if !hasPrefix(rest, n.prefix) {
+		if !hasPrefix(rel[i:], n.prefix) {
 			return grant, readOnly, nil, 0
 		}
 		i += len(n.prefix)
 	}
+}
+
+// child is the child of n that rel continues with after its first i
+// bytes, or nil.
+func (n *node) child(rel string, i int) *node {
+	if i == len(rel) {
+		return nil
+	}
+	k := indexByte(n.indices, rel[i])
+	if k < 0 {
+		return nil
+	}
+	c := n.children[k]
+	if !hasPrefix(rel[i:], c.prefix) {
+		return nil
+	}
+	return c
+}
+
+// try tries the candidates of n on rest, the path after their literal
+// prefix, and returns grant and readOnly (see lookup) updated with them.
+func (n *node) try(rest string, write, first bool, grant, readOnly int32) (int32, int32) {
+	if g := n.group; g != nil {
+		if grant >= 0 && n.cands[0].item > grant {
+			return grant, readOnly // none here can be an earlier grant
+		}
+		gi, ri := g.match(rest, write, write && !first)
+		if gi >= 0 && (grant < 0 || n.cands[gi].item < grant) {
+			grant = n.cands[gi].item
+		}
+		if ri >= 0 && (readOnly < 0 || n.cands[ri].item < readOnly) {
+			readOnly = n.cands[ri].item
+		}
+		return grant, readOnly
+	}
+	for k := range n.cands {
+		c := &n.cands[k]
+		if grant >= 0 && c.item > grant {
+			break // later candidates here cannot be earlier grants
+		}
+		if write && !c.write {
+			if first || (readOnly >= 0 && c.item > readOnly) || !c.tail.match(rest) {
+				continue
+			}
+			readOnly = c.item
+			continue
+		}
+		if c.tail.match(rest) {
+			return c.item, readOnly
+		}
+	}
+	return grant, readOnly
+}
+
+// cost is about how many word operations try spends on a rest of size
+// bytes, for callers that bound their work (Compile).
+func (n *node) cost(size int) int {
+	if n.group != nil {
+		return (size + 1) * n.group.prog.words
+	}
+	c := 0
+	for k := range n.cands {
+		c += size + 1
+		if p := n.cands[k].tail.prog; p != nil {
+			c += (size + 1) * p.words
+		}
+	}
+	return c
+}
+
+// grantsWrite reports whether a read-write item matches rel, the path of
+// an exact item, and whether it could tell within limit word operations
+// (see cost); a node whose candidates cost more than the rest of the limit
+// is not tried. Compile uses it to settle what the exact table answers for
+// writes without paying items × keys.
+func (n *node) grantsWrite(rel string, limit int) (grant, known bool) {
+	i := 0
+	for {
+		if len(n.cands) > 0 {
+			if limit -= n.cost(len(rel) - i); limit < 0 {
+				return false, false
+			}
+			if g, _ := n.try(rel[i:], true, true, -1, -1); g >= 0 {
+				return true, true
+			}
+		}
+		if n = n.child(rel, i); n == nil {
+			return false, true
+		}
+		i += len(n.prefix)
+	}
+}
+
+// group is the candidates of one node as one program: their tails, in
+// candidate order, each with its accepting state.
+type group struct {
+	prog *prog
+	at   []int // the accepting state of each candidate's tail, increasing
+	// The accepting states of every candidate, of the read-write ones
+	// and of the read ones.
+	all, write, read []uint64
+}
+
+func newGroup(cands []cand) *group {
+	tails := make([][]scope.Elem, len(cands))
+	for k := range cands {
+		tails[k] = scope.Item{Class: scope.ReadWrite, Pattern: cands[k].tail.text}.Elems()
+	}
+	g := &group{prog: newProgs(tails)}
+	w := g.prog.words
+	g.all, g.write, g.read = make([]uint64, w), make([]uint64, w), make([]uint64, w)
+	base := 0 // each tail's first state
+	for k, t := range tails {
+		n := 0
+		for _, e := range t {
+			n += max(len(e.Lit), 1)
+		}
+		acc := base + n
+		g.at = append(g.at, acc)
+		bit := uint64(1) << (acc % 64)
+		g.all[acc/64] |= bit
+		if cands[k].write {
+			g.write[acc/64] |= bit
+		} else {
+			g.read[acc/64] |= bit
+		}
+		base = acc + 1
+	}
+	return g
+}
+
+// match runs the group on rest. It returns the earliest candidate that
+// grants the request (read-write ones only when write), and with
+// readOnly, the earliest read candidate that matches; indexes into the
+// node's candidates, -1 for none.
+func (g *group) match(rest string, write, readOnly bool) (grant, ro int) {
+	grant, ro = -1, -1
+	p := g.prog
+	if len(rest) < p.minLen {
+		return grant, ro
+	}
+	var d []uint64
+	var stack [stackWords]uint64
+	var bufp *[]uint64
+	switch {
+	case p.words == 1:
+		stack[0] = p.match1(rest)
+		d = stack[:1]
+	case p.words <= stackWords:
+		d = p.matchWide(rest, stack[:])
+	default:
+		bufp = getWide(p.words)
+		d = p.matchWide(rest, *bufp)
+	}
+	mask := g.all
+	if write {
+		mask = g.write
+	}
+	grant = g.first(d, mask)
+	if readOnly {
+		ro = g.first(d, g.read)
+	}
+	if bufp != nil {
+		widePool.Put(bufp)
+	}
+	return grant, ro
+}
+
+// first is the candidate whose accepting state is the lowest in both d
+// and mask, or -1.
+func (g *group) first(d, mask []uint64) int {
+	for k := range d {
+		if x := d[k] & mask[k]; x != 0 {
+			state := k*64 + bits.TrailingZeros64(x)
+			i, _ := slices.BinarySearch(g.at, state)
+			return i
+		}
+	}
+	return -1
 }

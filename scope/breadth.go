@@ -56,7 +56,7 @@ func (l *linter) breadth(valid []int) {
 	code, err := Breadth(Set{items: items})
 	if err != nil {
 		l.add(TooLarge, l.spans[idx[0]].start, "", Edit{},
-			"whether the access items together grant every request cannot be decided within %d automaton states, so the scope is not reported clean; write it with fewer wildcards", MaxStates)
+			"whether the access items together grant every request is undecided (%s), so the scope is not reported clean; write it with fewer wildcards", undecidedWhy(err))
 		return
 	}
 	if code == "" {

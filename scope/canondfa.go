@@ -147,3 +147,34 @@ func (s canonState) decoded(b byte) canonState {
 	s.lo, s.hiB = 0x80, 0xBF
 	return s
 }
+
+// canonKeyBits is how many bits key uses.
+const canonKeyBits = 15
+
+// key packs the state into canonKeyBits bits, for search keys. States
+// that differ only in fields that no longer matter (the bounds of a UTF-8
+// continuation when none is expected, the first hex digit outside an
+// escape) get the same key, so that they are one search state. The dead
+// state has no key: no search keeps it.
+func (s canonState) key() uint64 {
+	bounds := uint64(0)
+	if s.need > 0 {
+		switch {
+		case s.lo == 0xA0:
+			bounds = 1
+		case s.hiB == 0x9F:
+			bounds = 2
+		case s.lo == 0x90:
+			bounds = 3
+		case s.hiB == 0x8F:
+			bounds = 4
+		default:
+			bounds = 5
+		}
+	}
+	hi := uint64(0)
+	if s.esc == 2 {
+		hi = uint64(s.hi)
+	}
+	return uint64(s.seg) | uint64(s.esc)<<2 | hi<<4 | uint64(s.need)<<8 | bounds<<10 | uint64(s.forbid)<<13
+}

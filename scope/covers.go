@@ -1,28 +1,19 @@
 package scope
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 )
-
-// MaxStates bounds the product states one containment question may
-// explore. Past it Covers gives up and says so (ErrTooComplex); it never
-// guesses. Scopes that real policies hold need a few hundred states; the
-// bound is reached only by deliberately adversarial wildcard patterns.
-const MaxStates = 200_000
-
-// ErrTooComplex is the Witness.Err of a containment question that needs
-// more than MaxStates states to decide.
-var ErrTooComplex = errors.New("scope: containment needs more than MaxStates automaton states; undecided")
 
 // Witness shows why containment fails: a request that the requested scope
 // allows and the allowed scope denies (Method and Path), or a plain item of
 // the requested scope that the allowed scope lacks (Plain). When the
-// question could not be decided, Err says why and nothing else is set.
+// question could not be decided, Err says why (it matches ErrTooComplex
+// with errors.Is) and nothing else is set.
 type Witness struct {
-	// Method is "GET" when a read request differs, "POST" when only
-	// requests of the other methods do (every grantable method outside the
-	// read class is decided alike).
+	// Method is "GET" for a read request and "POST" for a request of the
+	// other methods, which are all decided alike. The method class with
+	// the shorter witness path is named; GET when both are as short.
 	Method string
 	// Path is a canonical request path, with its leading "/". Among the
 	// witnesses of Method it is one of the shortest.
@@ -53,12 +44,16 @@ func (w Witness) String() string {
 //
 // When it does not cover, the Witness names the missing plain item or a
 // request (method and canonical path) that requested allows and allowed
-// denies; a shortest one is chosen. When the question needs more than
-// MaxStates states, Covers answers false, fail-closed, with Witness.Err set
-// to ErrTooComplex; callers that must tell "no" from "undecided" check it.
+// denies; a shortest one is chosen. When the question needs more work than
+// DefaultBudget allows, Covers answers false, fail-closed, with
+// Witness.Err set (errors.Is(w.Err, ErrTooComplex)); callers that must
+// tell "no" from "undecided" check it.
 //
 // The read class is GET and HEAD, as Compile's default.
-func Covers(allowed, requested Set) (bool, Witness) {
+func Covers(allowed, requested Set) (bool, Witness) { return DefaultBudget.Covers(allowed, requested) }
+
+// Covers is scope.Covers within budget b.
+func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 	have := make(map[string]bool)
 	for _, it := range allowed.items {
 		if it.Class == Plain {
@@ -70,267 +65,161 @@ func Covers(allowed, requested Set) (bool, Witness) {
 			return false, Witness{Plain: it.Name}
 		}
 	}
-	// One automaton holds both scopes' access items, so that positions
-	// with the same pattern suffix are shared (see difference). Read
-	// requests: every access item grants them; other methods: only
-	// read-write items do.
+	// A requested item that allowed holds verbatim, in a class that
+	// grants as much, is covered; of the allowed items, only those whose
+	// literal prefix overlaps a remaining requested item's can match its
+	// paths (see prefixIndex). Leaving the others out changes neither the
+	// answer nor the witness, and makes a question between two large,
+	// nearly equal scopes small.
+	req := uncovered(allowed.items, requested.items)
+	if len(req) == 0 {
+		return true, Witness{}
+	}
+	use := overlapping(allowed.items, req)
+	// One automaton holds both sides' items, so that positions with the
+	// same pattern suffix are shared. Read requests: every access item
+	// grants them; other methods: only read-write items do.
 	var items []Item
-	var readA, readR, writeA, writeR []int
-	for side, s := range []Set{allowed, requested} {
-		for _, it := range s.items {
-			if it.Class == Plain {
-				continue
-			}
-			k := len(items)
-			items = append(items, it)
-			if side == 0 {
-				readA = append(readA, k)
-				if it.Class == ReadWrite {
-					writeA = append(writeA, k)
-				}
-			} else {
-				readR = append(readR, k)
-				if it.Class == ReadWrite {
-					writeR = append(writeR, k)
-				}
-			}
+	var q question
+	add := func(it Item, classes *[2][]int32) {
+		k := int32(len(items))
+		items = append(items, it)
+		classes[0] = append(classes[0], k)
+		if it.Class == ReadWrite {
+			classes[1] = append(classes[1], k)
 		}
 	}
-	n := newNFA(items)
-	alphabet := alphabetOf(items)
-	read, err := difference(n, alphabet, readA, readR)
-	if err != nil {
-		return false, Witness{Err: err}
+	for j, it := range allowed.items {
+		if use[j] {
+			add(it, &q.allowed)
+		}
 	}
-	write, err := difference(n, alphabet, writeA, writeR)
-	if err != nil {
-		return false, Witness{Err: err}
+	for _, it := range req {
+		add(it, &q.requested)
 	}
+	m := newMeter(b)
+	a, ok := buildNFA(items, m)
+	if !ok {
+		return false, Witness{Err: m.err}
+	}
+	x := newInclusion(a, newSimulation(a))
+	x.reset(m)
+	path, class, found, err := x.run(q)
 	switch {
-	case read != nil && (write == nil || len(*read) <= len(*write)):
-		return false, Witness{Method: "GET", Path: "/" + *read}
-	case write != nil:
-		return false, Witness{Method: "POST", Path: "/" + *write}
+	case err != nil:
+		return false, Witness{Err: err}
+	case found:
+		return false, Witness{Method: [2]string{"GET", "POST"}[class], Path: "/" + path}
 	}
 	return true, Witness{}
 }
 
-// Equal reports whether a and b allow the same requests and hold the same
-// plain items. When the question cannot be decided (ErrTooComplex), Equal
-// is false.
-func Equal(a, b Set) bool {
-	ab, _ := Covers(a, b)
-	if !ab {
-		return false
-	}
-	ba, _ := Covers(b, a)
-	return ba
-}
-
-// Minimize returns s without every item that the others cover, keeping the
-// earliest of equivalent items; the result allows the same requests.
-// Items are tried from the last to the first, each against the items still
-// kept, so an earlier item is never dropped in favour of a later
-// equivalent one. An item whose containment is undecided is kept.
-func Minimize(s Set) Set {
-	keep := make([]bool, len(s.items))
-	for i := range keep {
-		keep[i] = true
-	}
-	for i := len(s.items) - 1; i >= 0; i-- {
-		it := s.items[i]
-		if it.Class == Plain {
-			continue // duplicates are gone, so no other item covers it
-		}
-		keep[i] = false
-		var rest []Item
-		for j, other := range s.items {
-			if keep[j] {
-				rest = append(rest, other)
-			}
-		}
-		covered, _ := Covers(Set{items: rest}, Set{items: []Item{it}})
-		keep[i] = !covered
-	}
+// uncovered returns the access items of requested that allowed does not
+// hold verbatim in a class that grants as much.
+func uncovered(allowed, requested []Item) []Item {
 	var out []Item
-	for i, it := range s.items {
-		if keep[i] {
+	if len(allowed)*len(requested) <= 1024 {
+	next:
+		for _, it := range requested {
+			if it.Class == Plain {
+				continue
+			}
+			for _, a := range allowed {
+				if a.Pattern == it.Pattern && a.Class >= it.Class {
+					continue next
+				}
+			}
+			out = append(out, it)
+		}
+		return out
+	}
+	best := make(map[string]Class, len(allowed))
+	for _, a := range allowed {
+		best[a.Pattern] = max(best[a.Pattern], a.Class) // plain items have no pattern
+	}
+	for _, it := range requested {
+		if it.Class != Plain && best[it.Pattern] < it.Class {
 			out = append(out, it)
 		}
 	}
-	return Set{items: out}
-}
-
-// difference returns a shortest relative path (without its leading "/")
-// that is canonical, in some pattern of the items req and in no pattern of
-// the items allowed (indexes of n's items); nil when there is none.
-//
-// A state is a witness when req accepts, allowed does not and the path is
-// canonical. Branches are cut where req is dead, the path can no longer be
-// canonical, or allowed takes every continuation; req's positions that
-// allowed also holds are dropped, since they accept nothing allowed
-// denies.
-func difference(n *nfa, alphabet []byte, allowed, req []int) (*string, error) {
-	if len(req) == 0 {
-		return nil, nil
-	}
-	a := n.start(allowed)
-	r := n.start(req).minus(a)
-	if len(r) == 0 {
-		return nil, nil
-	}
-	return n.search(alphabet, r, a,
-		func(r, a posSet) (posSet, bool) {
-			r = r.minus(a)
-			return r, len(r) > 0 && !n.acceptsAll(a)
-		},
-		func(r, a posSet) bool { return n.accepts(r) && !n.accepts(a) })
-}
-
-// search is the breadth-first search over product states (the positions
-// of a first and a second group of n's items, and the canonical-path
-// state) that difference and ReachesTemplate share. It starts at (first,
-// second), steps both sets by each byte that can matter (where the first
-// set holds no wildcard, only the bytes its literal positions expect),
-// and drops a successor whose first set is dead, whose path can no longer
-// be canonical, or that keep rejects; keep may also narrow the first set.
-// It returns a shortest path to a canonical state that found accepts, nil
-// when there is none, and ErrTooComplex past MaxStates states.
-func (n *nfa) search(alphabet []byte, first, second posSet,
-	keep func(first, second posSet) (posSet, bool), found func(first, second posSet) bool) (*string, error) {
-	type state struct {
-		f, s   posSet
-		c      canonState
-		parent int
-		by     byte
-	}
-	// A state's key lists its positions, which are few.
-	var keyBuf []byte
-	key := func(f, s posSet, c canonState) []byte {
-		keyBuf = append(keyBuf[:0], c.seg, c.esc, c.hi, c.need, c.lo, c.hiB, c.forbid)
-		keyBuf = f.appendPositions(keyBuf)
-		keyBuf = append(keyBuf, 0xFF, 0xFF, 0xFF, 0xFF)
-		return s.appendPositions(keyBuf)
-	}
-	states := []state{{f: first, s: second, c: canonStart, parent: -1}}
-	seen := map[string]bool{string(key(first, second, canonStart)): true}
-	var nextF, nextS posSet
-	var syms []byte
-	for i := 0; i < len(states); i++ {
-		st := states[i]
-		if st.c.accepts() && found(st.f, st.s) {
-			path := pathTo(i, func(k int) (int, byte) { return states[k].parent, states[k].by })
-			return &path, nil
-		}
-		syms = symbols(n, st.f, st.s, st.c, alphabet, syms[:0])
-		for _, c := range syms {
-			nc := st.c.step(c)
-			if nc.dead {
-				continue
-			}
-			if nextF = n.stepInto(st.f, c, nextF); len(nextF) == 0 {
-				continue
-			}
-			nextS = n.stepInto(st.s, c, nextS)
-			f, ok := keep(nextF, nextS)
-			if !ok {
-				continue
-			}
-			k := key(f, nextS, nc)
-			if seen[string(k)] {
-				continue
-			}
-			if len(states) >= MaxStates {
-				return nil, ErrTooComplex
-			}
-			seen[string(k)] = true
-			states = append(states, state{f: append(posSet(nil), f...), s: append(posSet(nil), nextS...), c: nc, parent: i, by: c})
-		}
-	}
-	return nil, nil
-}
-
-// symbols appends to out the bytes of alphabet worth trying from one
-// product state, in alphabet order. If req holds no wildcard, only the
-// bytes its literal positions expect can keep it alive. Otherwise, outside
-// an escape, every byte that no literal position of either side expects
-// and that is not "/", "." or "%" leads to the same next state (hex digits
-// are plain bytes there), so one of them stands for all. Inside an escape
-// only hex digits can follow, and each spells a different value.
-func symbols(n *nfa, rs, as posSet, c canonState, alphabet, out []byte) []byte {
-	var want [256]bool
-	if !n.literals(rs, &want) {
-		for _, b := range alphabet {
-			if want[b] {
-				out = append(out, b)
-			}
-		}
-		return out
-	}
-	n.literals(as, &want)
-	if c.esc != 0 {
-		for _, b := range alphabet {
-			if _, hex := unhex(b); hex {
-				out = append(out, b)
-			}
-		}
-		return out
-	}
-	want['/'], want['.'], want['%'] = true, true, true
-	other := false
-	for _, b := range alphabet {
-		if want[b] {
-			out = append(out, b)
-		} else if !other {
-			out = append(out, b)
-			other = true
-		}
-	}
 	return out
 }
 
-// pathTo spells the bytes on the way from the first state to state k.
-func pathTo(k int, parent func(int) (int, byte)) string {
-	var rev []byte
-	for k > 0 {
-		p, c := parent(k)
-		rev = append(rev, c)
-		k = p
+// overlapping reports which access items of allowed have a literal prefix
+// that overlaps that of some item of requested (see prefixIndex). Few
+// pairs are compared directly; many go through an index.
+func overlapping(allowed, requested []Item) []bool {
+	use := make([]bool, len(allowed))
+	prefixes := make([]string, len(requested))
+	for i, it := range requested {
+		if prefixes[i] = literalPrefix(it.Pattern); prefixes[i] == "" {
+			// A leading wildcard overlaps every item.
+			for j, a := range allowed {
+				use[j] = a.Class != Plain
+			}
+			return use
+		}
 	}
-	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
-		rev[i], rev[j] = rev[j], rev[i]
+	if len(allowed)*len(requested) <= 1024 {
+		for j, a := range allowed {
+			if a.Class == Plain {
+				continue
+			}
+			p := literalPrefix(a.Pattern)
+			for _, r := range prefixes {
+				if strings.HasPrefix(p, r) || strings.HasPrefix(r, p) {
+					use[j] = true
+					break
+				}
+			}
+		}
+		return use
 	}
-	return string(rev)
+	index := newPrefixIndex(allowed)
+	for _, r := range prefixes {
+		index.overlapping(r, func(j int32) { use[j] = true })
+	}
+	return use
 }
 
-// alphabetOf is one byte from each class of bytes that the patterns and the
-// canonical-path automaton treat alike: every byte a pattern spells, "/",
-// ".", "%", every hex digit (an escape's value matters), and one other
-// visible byte that none of those is, when one is left. Bytes that are
-// never canonical are left out: no witness can hold them. Letters come
-// first so that witnesses read naturally.
-func alphabetOf(items []Item) []byte {
-	var in [256]bool
+// buildNFA builds the automaton of items if its positions fit the search's
+// keys and the budget's bytes.
+func buildNFA(items []Item, m *meter) (*nfa, bool) {
+	size := 0
 	for _, it := range items {
-		for i := 0; i < len(it.Pattern); i++ {
-			in[it.Pattern[i]] = true
-		}
+		size += len(it.Pattern) + 1
 	}
-	in['*'] = false // a wildcard, not a byte
-	for _, c := range "/.%0123456789abcdefABCDEF" {
-		in[c] = true
+	if size >= maxPositions {
+		m.err = &BudgetError{Bound: "bytes", Limit: m.limit.Bytes}
+		return nil, false
 	}
-	var out []byte
-	other := false
-	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/.%!$&'()*+,:=@[]^`{|}<>") {
-		switch {
-		case in[c]:
-			out = append(out, c)
-			in[c] = false
-		case !other && c != '*':
-			out = append(out, c)
-			other = true
-		}
+	// Each position costs its kind, byte and rep, and an entry of the
+	// suffix index while it is built.
+	if !m.hold(int64(size) * 24) {
+		return nil, false
 	}
-	return out
+	return newNFA(items), true
+}
+
+// Equal reports whether a and b allow the same requests and hold the same
+// plain items. When the question cannot be decided within DefaultBudget,
+// it returns false and an error that matches ErrTooComplex.
+func Equal(a, b Set) (bool, error) { return DefaultBudget.Equal(a, b) }
+
+// Equal is scope.Equal within budget bu, for each direction.
+func (bu Budget) Equal(a, b Set) (bool, error) {
+	ab, w1 := bu.Covers(a, b)
+	if !ab && w1.Err == nil {
+		return false, nil
+	}
+	ba, w2 := bu.Covers(b, a)
+	switch {
+	case !ba && w2.Err == nil:
+		return false, nil
+	case w1.Err != nil:
+		return false, w1.Err
+	case w2.Err != nil:
+		return false, w2.Err
+	}
+	return true, nil
 }

@@ -56,16 +56,17 @@ func ExampleCovers() {
 }
 
 func ExampleMinimize() {
-	fmt.Println(scope.Minimize(scope.MustParse("*:a/b .:a/** *:a/** *:a/* *:a/*/**")))
-	// Output: *:a/**
+	min, err := scope.Minimize(scope.MustParse("*:a/b .:a/** *:a/** *:a/* *:a/*/**"))
+	fmt.Println(min, err)
+	// Output: *:a/** <nil>
 }
 
 func ExampleEqual() {
 	fmt.Println(scope.Equal(scope.MustParse("*:a/**"), scope.MustParse("*:a/* *:a/*/**")))
 	fmt.Println(scope.Equal(scope.MustParse("*:a**"), scope.MustParse("*:a *:a/**")))
 	// Output:
-	// true
-	// false
+	// true <nil>
+	// false <nil>
 }
 
 func ExampleLint() {

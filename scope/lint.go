@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,6 +44,9 @@ const (
 	// TooLarge: the scope exceeds a bound of Lint, or a containment
 	// question about it is too large to decide; it is not reported clean.
 	TooLarge Code = "too-large"
+	// Undecided: whether an item is covered by the others needs more
+	// work than the budget allows; it is kept and not reported redundant.
+	Undecided Code = "undecided"
 )
 
 // LintCodes lists the lint codes with their severities.
@@ -50,6 +54,7 @@ var LintCodes = map[Code]Severity{
 	SuperAdmin: SeverityWarning, ReadAll: SeverityInfo, PrefixBleed: SeverityWarning, TrailingSlash: SeverityWarning,
 	Placeholder: SeverityError, Duplicate: SeverityWarning, Redundant: SeverityWarning, UnknownAccess: SeverityWarning,
 	Whitespace: SeverityInfo, Empty: SeverityWarning, TooLarge: SeverityError,
+	Undecided: SeverityWarning,
 }
 
 // The bounds of Lint, so that its time, memory and output grow linearly
@@ -57,14 +62,14 @@ var LintCodes = map[Code]Severity{
 // gets a single TooLarge finding and nothing else.
 const (
 	// MaxLintBytes bounds the length of a scope string.
-	MaxLintBytes = 16 << 10
+	MaxLintBytes = 128 << 10
 	// MaxLintItems bounds its items.
-	MaxLintItems = 256
+	MaxLintItems = 2048
 	// MaxLintItemBytes bounds the length of one item.
 	MaxLintItemBytes = 4 << 10
 	// MaxLintFindings bounds the findings listed; one TooLarge finding
 	// counts the rest.
-	MaxLintFindings = 100
+	MaxLintFindings = 1000
 	// MaxSuggestionBytes bounds a Finding's Suggestion: a rewritten scope
 	// longer than this is given only as its Fix.
 	MaxSuggestionBytes = 1 << 10
@@ -457,51 +462,74 @@ func isIdent(s string) bool {
 }
 
 // redundant reports each valid access item that the other valid items
-// cover, naming a smallest set of them that does, tried from the last item
-// to the first as Minimize does.
+// cover, naming a minimal set of them that does, tried from the last item
+// to the first as Minimize does; and each item whose question is too
+// large to decide (undecided), which is then kept.
 func (l *linter) redundant(valid []int) {
-	kept := append([]int(nil), valid...)
+	items := make([]Item, len(valid))
+	for k, i := range valid {
+		items[k] = MustParse(l.text(i)).items[0]
+	}
+	r, err := newRedundancy(items, DefaultBudget)
+	if err != nil {
+		if len(valid) > 0 {
+			l.add(Undecided, l.spans[valid[0]].start, "", Edit{}, "whether items are covered by the others is undecided: %s", undecidedWhy(err))
+		}
+		return
+	}
+	keep := make([]bool, len(items))
+	for k := range keep {
+		keep[k] = true
+	}
+	// Once the pass has spent its steps, the items left are reported
+	// once, at the first of them (the last in the scope).
+	unasked, unaskedAt, unaskedErr := 0, -1, error(nil)
+	defer func() {
+		if unasked > 0 {
+			i := valid[unaskedAt]
+			l.add(Undecided, l.spans[i].start, l.text(i), Edit{}, "whether item %s and %d more before it are covered by the others is undecided: %s; they are kept", l.text(i), unasked-1, undecidedWhy(unaskedErr))
+		}
+	}()
 	for k := len(valid) - 1; k >= 0; k-- {
+		if items[k].Class == Plain {
+			continue
+		}
 		i := valid[k]
-		it := MustParse(l.text(i)).items[0]
-		if it.Class == Plain {
+		covered, err := r.covered(k, keep)
+		var be *BudgetError
+		switch {
+		case errors.As(err, &be) && be.Pass:
+			if unasked++; unaskedAt < 0 {
+				unaskedAt, unaskedErr = k, err
+			}
+			continue
+		case err != nil:
+			l.add(Undecided, l.spans[i].start, l.text(i), Edit{}, "whether item %s is covered by the others is undecided: %s; the item is kept", l.text(i), undecidedWhy(err))
 			continue
 		}
-		var others []int
-		for _, j := range kept {
-			if j != i {
-				others = append(others, j)
-			}
-		}
-		if !l.covers(others, it) {
+		if !covered {
 			continue
 		}
-		// Shrink the cover to a minimal one, to name it.
-		cover := append([]int(nil), others...)
-		for c := 0; c < len(cover); {
-			try := append(append([]int(nil), cover[:c]...), cover[c+1:]...)
-			if l.covers(try, it) {
-				cover = try
-			} else {
-				c++
-			}
-		}
+		cover := r.cover(k, keep)
 		names := make([]string, len(cover))
 		for c, j := range cover {
-			names[c] = l.text(j)
+			names[c] = l.text(valid[j])
 		}
 		l.add(Redundant, l.spans[i].start, l.text(i), l.replace(i, ""), "item %s is covered by %s and adds nothing; remove it", l.text(i), strings.Join(names, " "))
-		kept = others
+		keep[k] = false
 	}
 }
 
-func (l *linter) covers(idx []int, it Item) bool {
-	var items []Item
-	for _, j := range idx {
-		items = append(items, MustParse(l.text(j)).items[0])
+// undecidedWhy says which bound of the budget a question reached.
+func undecidedWhy(err error) string {
+	var be *BudgetError
+	switch {
+	case errors.As(err, &be) && be.Pass:
+		return fmt.Sprintf("lint's questions need more than %d %s of work in all (scope.Budget)", be.Limit, be.Bound)
+	case be != nil:
+		return fmt.Sprintf("the question needs more than %d %s of work (scope.Budget)", be.Limit, be.Bound)
 	}
-	ok, w := Covers(Set{items: items}, Set{items: []Item{it}})
-	return ok && w.Err == nil
+	return err.Error()
 }
 
 // codeHelp is a sentence on each code: what it means and what to do.
@@ -528,6 +556,7 @@ var codeHelp = map[Code]string{
 	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
 	Empty:         "A scope with no items grants nothing.",
 	TooLarge:      "The scope (or input) exceeds a bound of lint (bytes, items, findings), or a containment question about it is too large to decide; what was not linted is not reported clean. Split or simplify it.",
+	Undecided:     "Whether the item is covered by the others needs more work than scope.DefaultBudget allows, so it was not decided, and no redundant finding is made for it; simplify its wildcards, or decide with a larger scope.Budget.",
 }
 
 // Describe is a sentence on what a code means and what to do about it, or

@@ -27,12 +27,13 @@ exact. When it is no, a witness is printed: a request (METHOD PATH, a
 shortest canonical path) that requested allows and allowed denies, or the
 plain item allowed lacks.
 
-With --format json the answer is {"covered": ..., "witness": ...}, and
+A question too large to decide within the work budget (see scope.Budget;
+--max-steps and --max-bytes raise it) is answered "undecided", never by a
+guess: --format json prints {"covered": null, "undecided": "..."}; other
 errors are {"errors": [...]} on stdout.
 
 Exit status: 0 covered, 1 not covered, 2 on a usage error, a scope that
-cannot be read or does not parse, or a question too large to decide
-(never answered by a guess).`
+cannot be read or does not parse, or an undecided question.`
 
 func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("covers", coversSynopsis, stderr)
@@ -41,6 +42,8 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	allowedFile := fs.String("allowed-from", "", "read the allowed scope from this input (a file, or - for stdin)")
 	requestedFile := fs.String("requested-from", "", "read the requested scope from this input")
 	format := fs.String("format", "text", "output format: text or json")
+	maxSteps := fs.Int64("max-steps", scope.DefaultBudget.Steps, "the work budget of the question, in steps (scope.Budget)")
+	maxBytes := fs.Int64("max-bytes", scope.DefaultBudget.Bytes, "the memory budget of the question, in bytes (scope.Budget)")
 	pos, code, flagErr, ok := parseFormatFlags(fs, args)
 	asJSON := *format == "json"
 	usage := func(msgFormat string, args ...any) int {
@@ -63,6 +66,8 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usage("stdin cannot hold both scopes")
 	case len(pos) != 0:
 		return usage("unexpected argument %q", pos[0])
+	case *maxSteps <= 0 || *maxBytes <= 0:
+		return usage("--max-steps and --max-bytes must be positive")
 	}
 	var sets [2]scope.Set
 	var problems []diagnostic
@@ -83,11 +88,7 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	allowed, requested := sets[0], sets[1]
-	covered, w := scope.Covers(allowed, requested)
-	if w.Err != nil {
-		report(stdout, stderr, asJSON, diagnostic{Code: "undecided", Message: "scopecheck covers: " + w.Err.Error()})
-		return exitUsage
-	}
+	covered, w := scope.Budget{Steps: *maxSteps, Bytes: *maxBytes}.Covers(allowed, requested)
 	if asJSON {
 		type witness struct {
 			Method string `json:"method,omitempty"`
@@ -95,20 +96,29 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			Plain  string `json:"plain,omitempty"`
 		}
 		out := struct {
-			Covered bool     `json:"covered"`
-			Witness *witness `json:"witness,omitempty"`
-		}{Covered: covered}
-		if !covered {
+			Covered   *bool    `json:"covered"`
+			Undecided string   `json:"undecided,omitempty"`
+			Witness   *witness `json:"witness,omitempty"`
+		}{Covered: &covered}
+		switch {
+		case w.Err != nil:
+			out.Covered, out.Undecided = nil, w.Err.Error()
+		case !covered:
 			out.Witness = &witness{Method: w.Method, Path: w.Path, Plain: w.Plain}
 		}
 		b, _ := json.Marshal(out) // strings and a bool: cannot fail
 		fmt.Fprintf(stdout, "%s\n", b)
+	} else if w.Err != nil {
+		fmt.Fprintf(stdout, "undecided: %v; raise --max-steps or --max-bytes to try harder\n", w.Err)
 	} else if covered {
 		fmt.Fprintln(stdout, "covered")
 	} else if w.Plain != "" {
 		fmt.Fprintf(stdout, "not covered: plain item %s is not in the allowed scope\n", w.Plain)
 	} else {
 		fmt.Fprintf(stdout, "not covered: %s %s is allowed by the requested scope and denied by the allowed scope\n", w.Method, w.Path)
+	}
+	if w.Err != nil {
+		return exitUsage
 	}
 	if !covered {
 		return exitNo

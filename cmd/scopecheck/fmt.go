@@ -41,7 +41,7 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "scopecheck fmt: %v\n", err)
 		return exitUsage
 	}
-	var problems []diagnostic
+	var problems, undecided []diagnostic
 	var lines []string
 	for _, src := range srcs {
 		if ds := src.problems(false); ds != nil {
@@ -52,7 +52,14 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, sc := range src.in.Scopes {
 			set := scope.MustParse(sc.Text) // problems has checked it parses
 			if *minimize {
-				set = scope.Minimize(set)
+				min, err := scope.Minimize(set)
+				if err != nil {
+					// The items kept undecided keep the result equal to
+					// the scope, but it may not be minimal: say so, and
+					// fail.
+					undecided = append(undecided, diagnostic{File: src.name, Code: string(scope.Undecided), Message: err.Error()})
+				}
+				set = min
 			}
 			lines = append(lines, set.String())
 		}
@@ -63,6 +70,10 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	for _, l := range lines {
 		fmt.Fprintln(stdout, l)
+	}
+	if undecided != nil {
+		report(stdout, stderr, false, undecided...)
+		return exitUsage
 	}
 	return exitYes
 }

@@ -33,7 +33,7 @@ Each input is read and reported on its own: one that cannot be read or is
 malformed is an error finding at the position where it goes wrong (in
 SARIF also a tool execution notification), and the others are linted.
 An input is read up to 16 MiB, 10000 scopes and 1000 findings, a scope
-up to 16 KiB, 256 items of up to 4 KiB and 100 findings; past a bound, a
+up to 128 KiB, 2048 items of up to 4 KiB and 1000 findings; past a bound, a
 too-large finding says what was not linted.
 
 With --api FILE, an OpenAPI 3 description, an access item that grants no
@@ -350,7 +350,7 @@ func groupBreadth(c *collector, scopes []scopefile.Scope, reported map[int]scope
 		code, err := scope.Breadth(union)
 		if err != nil {
 			c.add(at(lintFinding{Code: string(scope.TooLarge), Severity: "error", rank: scope.SeverityError,
-				Message: fmt.Sprintf("whether the policy's scopes together grant every request cannot be decided within %d automaton states; it is not reported clean", scope.MaxStates)}))
+				Message: fmt.Sprintf("whether the policy's scopes together grant every request is undecided (%v); it is not reported clean", err)}))
 			continue
 		}
 		if code == "" || code == reported[g] {

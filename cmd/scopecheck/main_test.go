@@ -200,15 +200,6 @@ func TestCovers(t *testing.T) {
 	}
 }
 
-func TestCoversUndecided(t *testing.T) {
-	req := "*:**/a" + strings.Repeat("/*", 18)
-	allowed := strings.Replace(req, "/a", "/b", 1) + " *:**/c/**"
-	got := runCLI("", "covers", "--allowed", allowed, "--requested", req)
-	if got.Code != exitUsage || !strings.Contains(got.Stderr, "undecided") || got.Stdout != "" {
-		t.Errorf("an undecidable question gave %+v; want exit 2 and an error, no answer", got)
-	}
-}
-
 func TestFmt(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -9,16 +9,6 @@ import (
 	"github.com/scopecheck/scopecheck/scope"
 )
 
-// minimizeSet is the one place this package calls scope.Minimize, so
-// that a change of its signature is made here alone.
-func minimizeSet(s scope.Set) (scope.Set, error) { return scope.Minimize(s), nil }
-
-// maxMinimize bounds the items handed to scope.Minimize, whose work
-// grows with the square of their number: past it, only the items with
-// wildcards are, and literal items are dropped by the exact test below
-// alone.
-const maxMinimize = 300
-
 // minimal is minimal with the plain items of the granted scope after
 // the access items: they allow no request, so no log can show whether
 // they are used, and they are kept as granted.
@@ -86,16 +76,8 @@ func minimal(items []Origin) (scope.Set, []Origin, error) {
 		}
 		kept = append(kept, it)
 	}
-	var set scope.Set
-	var err error
-	if len(kept) <= maxMinimize {
-		set, err = minimizeSet(setOf(kept))
-	} else {
-		w, l := splitLiteral(kept)
-		if set, err = minimizeSet(setOf(w)); err == nil {
-			set = setOf(append(set.Items(), l...))
-		}
-	}
+	// An undecided question is an error: no suggestion is made on it.
+	set, err := scope.Minimize(setOf(kept))
 	if err != nil {
 		return scope.Set{}, nil, err
 	}
