@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,13 +29,19 @@ bytes), in one of these formats (--log; auto recognises each by its first
 line):
   serve     scopecheck serve's decision log: the path decided on, allowed,
             and the client (the token's client_id, or sub)
-  combined  nginx's combined (or common) format; the client is
-            $remote_user; a request answered with a status in
-            --denied-status (401,403) was denied
+  combined  nginx's combined (or common) format; it names no verified
+            client ($remote_user is whatever Basic header a client sent):
+            its requests are analysed as one, unless
+            --trust-remote-user groups them by $remote_user
   json      JSON lines, whose members --fields names:
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
             method=request.method,uri=request.uri,time=ts,client=user_id)
+In the combined and json formats a request passed the gateway only when
+its status is one of --allowed-status (200-299,304: statuses only an
+upstream answers); one of --denied-status (401,403) was refused; any
+other (413, 503 ...) says nothing of the gateway's decision, and the
+request is listed apart.
 For logs that hold the whole target, --strip-segments N removes its first
 N segments (the /{customerId} mount) after checking that the whole target
 is canonical.
@@ -127,7 +134,9 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	api := fs.String("api", "", "an OpenAPI 3 description of the API (JSON or YAML)")
 	logFormat := fs.String("log", "auto", "log format: auto, serve, combined or json")
 	fields := fs.String("fields", "", "for --log json: KEY=NAME pairs, KEY one of method, uri, client, time, status, allowed")
+	allowedStatus := fs.String("allowed-status", "200-299,304", "statuses that mean a request passed the gateway (combined and json logs)")
 	deniedStatus := fs.String("denied-status", "401,403", "statuses that mean the gateway denied a request (combined and json logs)")
+	remoteUser := fs.Bool("trust-remote-user", false, "group a combined log's requests by $remote_user, which nginx fills from any Basic Authorization header, verified or not")
 	strip := fs.Int("strip-segments", 0, "segments of a logged target that are the mount, removed before the path is read (not for serve's log)")
 	only := fs.String("client", "", "analyse only this client's requests")
 	generalize := fs.Int("generalize-after", leastscope.DefaultGeneralizeAfter, "without --api, write * for a segment that took more than this many distinct values (-1: never)")
@@ -190,9 +199,18 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usage("%v", err)
 		}
 	}
-	if logOpts.DeniedStatus, err = parseStatuses(*deniedStatus); err != nil {
+	if logOpts.AllowedStatus, err = parseStatuses("--allowed-status", *allowedStatus); err != nil {
 		return usage("%v", err)
 	}
+	if logOpts.DeniedStatus, err = parseStatuses("--denied-status", *deniedStatus); err != nil {
+		return usage("%v", err)
+	}
+	for _, a := range logOpts.AllowedStatus {
+		if slices.Contains(logOpts.DeniedStatus, a) {
+			return usage("status %d is in both --allowed-status and --denied-status", a)
+		}
+	}
+	logOpts.RemoteUser = *remoteUser
 	if *strip > 0 && logOpts.Format == accesslog.Serve {
 		return usage("--strip-segments is not for serve's log, which holds the path decided on")
 	}
@@ -280,15 +298,25 @@ func failInputs(stdout, stderr io.Writer, format string, ds []diagnostic) int {
 	return exitUsage
 }
 
-// parseStatuses reads a comma-separated list of HTTP statuses.
-func parseStatuses(s string) ([]int, error) {
+// parseStatuses reads a comma-separated list of HTTP statuses and ranges
+// of them ("200-299,304") given with flag.
+func parseStatuses(flag, s string) ([]int, error) {
+	status := func(f string) (int, bool) {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		return n, err == nil && n >= 100 && n <= 999
+	}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 100 || n > 999 {
-			return nil, fmt.Errorf("--denied-status %q: %q is not an HTTP status", s, f)
+		from, to, isRange := strings.Cut(f, "-")
+		a, okA := status(from)
+		b, okB := a, true
+		if isRange {
+			b, okB = status(to)
 		}
-		out = append(out, n)
+		if !okA || !okB || b < a {
+			return nil, fmt.Errorf("%s %q: %q is not an HTTP status or a range of them (200-299)", flag, s, f)
+		}
+		out = append(out, accesslog.StatusRange(a, b)...)
 	}
 	return out, nil
 }
@@ -347,6 +375,9 @@ type logRead struct {
 	Records   int64  `json:"requests"`
 	Malformed int64  `json:"unreadableLines,omitempty"`
 	Skipped   int64  `json:"skippedLines,omitempty"`
+	// ClientsFrom says where the log's clients come from: "" when it
+	// names none that anything verified (the combined format).
+	ClientsFrom string `json:"clientsFrom"`
 }
 
 // readLog reads one log into the observer, keeping only the client only
@@ -385,8 +416,23 @@ func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Opti
 		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scopefile.Unreadable),
 			Message: fmt.Sprintf("cannot be read to its end, so no suggestion is made from it: %v", err)}
 	}
-	return logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
-		Malformed: st.Malformed, Skipped: st.Skipped}, nil
+	lr := logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
+		Malformed: st.Malformed, Skipped: st.Skipped}
+	switch {
+	case st.Format == accesslog.Serve:
+		lr.ClientsFrom = "client (the verified token's client_id or sub)"
+	case st.Format == accesslog.Combined && opts.RemoteUser:
+		lr.ClientsFrom = "$remote_user (not verified: --trust-remote-user)"
+	case st.Format == accesslog.JSON:
+		f := opts.Fields
+		if f == (accesslog.Fields{}) {
+			f = accesslog.DefaultFields
+		}
+		if f.Client != "" {
+			lr.ClientsFrom = f.Client
+		}
+	}
+	return lr, nil
 }
 
 // suggestOutput is the JSON output of suggest.
@@ -664,6 +710,11 @@ func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, ha
 		fmt.Fprintf(w, "# %s: %s log%s, %d lines, %d requests", l.File, l.Format, gz, l.Lines, l.Records)
 		if l.Malformed > 0 {
 			fmt.Fprintf(w, ", %d unreadable lines", l.Malformed)
+		}
+		if l.ClientsFrom == "" {
+			fmt.Fprint(w, "; no verified client named, so its requests are analysed as one (--trust-remote-user groups a combined log by $remote_user)")
+		} else if l.Format != "serve" {
+			fmt.Fprintf(w, "; clients from %s", l.ClientsFrom)
 		}
 		fmt.Fprintln(w)
 	}

@@ -32,6 +32,13 @@ func TestSuggestGolden(t *testing.T) {
 		{"serve-gzip", "", []string{"--client", "reviewer", "--within", ".:config/** openid", "testdata/suggest/serve.log.gz"}},
 		{"serve-stdin", string(serveLog), []string{"--log", "serve", "--client", "hooks", "--fail-on", "warning", "-"}},
 		{"combined", "", []string{"--strip-segments", "1", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		{"combined-remote-user", "", []string{"--strip-segments", "1", "--trust-remote-user", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		// Requests with a Basic header that nginx refused by itself (413:
+		// a body too large, before it asked the gateway) or while the
+		// gateway was down (503) are not requests the gateway allowed,
+		// whoever $remote_user names.
+		{"combined-refused-by-nginx", "", []string{"--strip-segments", "1", "--within", "*:config/**", "testdata/suggest/nginx-basic.log"}},
+		{"combined-refused-by-nginx-remote-user", "", []string{"--strip-segments", "1", "--trust-remote-user", "--client", "reporter", "--within", "*:config/**", "testdata/suggest/nginx-basic.log"}},
 		{"serve-fallback", "", []string{"--client", "reviewer", "--generalize-after", "1", "--within",
 			".:config/clients .:config/clients/c1 .:config/clients/c2 .:config/tokenPolicies .:config/tokenPolicies/* openid", "testdata/suggest/serve.log"}},
 		{"serve-bounds", "", []string{"--max-values", "1", "--max-paths", "12", "--max-clients", "3", "--within-from", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}},
@@ -68,7 +75,9 @@ func TestSuggestErrors(t *testing.T) {
 		{"strip with serve", []string{"--log", "serve", "--strip-segments", "1", "x.log"}, "scopecheck suggest: --strip-segments is not for serve's log, which holds the path decided on\n"},
 		{"stdin twice", []string{"--within-from", "-", "-"}, "scopecheck suggest: stdin (-) can be read only once\n"},
 		{"both withins", []string{"--within", "*:a", "--within-from", "p.json", "x.log"}, "scopecheck suggest: give at most one of --within and --within-from\n"},
-		{"bad status", []string{"--denied-status", "403,forbidden", "x.log"}, "scopecheck suggest: --denied-status \"403,forbidden\": \"forbidden\" is not an HTTP status\n"},
+		{"bad status", []string{"--denied-status", "403,forbidden", "x.log"}, "scopecheck suggest: --denied-status \"403,forbidden\": \"forbidden\" is not an HTTP status or a range of them (200-299)\n"},
+		{"bad range", []string{"--allowed-status", "299-200", "x.log"}, "scopecheck suggest: --allowed-status \"299-200\": \"299-200\" is not an HTTP status or a range of them (200-299)\n"},
+		{"status both allowed and denied", []string{"--allowed-status", "200-403", "x.log"}, "scopecheck suggest: status 401 is in both --allowed-status and --denied-status\n"},
 		{"generalize 0", []string{"--generalize-after", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
 		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
 		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +16,11 @@ import (
 // parseConfig is what every parsing goroutine shares, read-only.
 type parseConfig struct {
 	maxLine int
-	denied  []int
-	json    *jsonSpec // the members of a JSON log
-	serve   *jsonSpec // the members of serve's log
+	// status is the outcome each HTTP status means.
+	status     [1000]Outcome
+	remoteUser bool
+	json       *jsonSpec // the members of a JSON log
+	serve      *jsonSpec // the members of serve's log
 }
 
 // parser parses lines on one goroutine.
@@ -316,10 +317,7 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 			rec.Outcome, rec.Reason = Malformed, "the status is not an HTTP status"
 			return
 		}
-		rec.Reason = s
-		if slices.Contains(p.cfg.denied, status) {
-			rec.Outcome = Denied
-		}
+		rec.Reason, rec.Outcome = s, p.cfg.status[status]
 	}
 	if v := p.vals[sAllowed]; v != nil {
 		var isBool bool
@@ -412,7 +410,7 @@ func (p *parser) combinedLine(l string, rec *Record) {
 		}
 		fields[i], rest = rest[:sp], rest[sp+1:]
 	}
-	if fields[2] != "-" {
+	if fields[2] != "-" && p.cfg.remoteUser {
 		rec.Client = fields[2]
 	}
 	if !strings.HasPrefix(rest, "[") {
@@ -463,11 +461,7 @@ func (p *parser) combinedLine(l string, rec *Record) {
 		bad("no status after the request")
 		return
 	}
-	rec.Reason = status
-	rec.Outcome = Allowed
-	if slices.Contains(p.cfg.denied, code) {
-		rec.Outcome = Denied
-	}
+	rec.Reason, rec.Outcome = status, p.cfg.status[code]
 	// "METHOD TARGET PROTOCOL", or "METHOD TARGET" (HTTP/0.9). What is
 	// not a request line ("-", bytes of another protocol) keeps no
 	// method, and no scope can allow it.

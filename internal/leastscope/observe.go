@@ -191,6 +191,11 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		if scopeRefusal[rec.Reason] && o.within != nil && o.within.Allow(rec.Method, path) {
 			why += ", though the granted scope allows it"
 		}
+	case rec.Outcome == accesslog.Unknown:
+		// A proxy answers some statuses by itself, before it asks the
+		// gateway (413) or when it cannot (503): such a request may never
+		// have been decided, and counting it would widen the suggestion.
+		why = "the log does not say that the gateway allowed it (status " + gateway.Clip(rec.Reason) + ")"
 	}
 	var d match.Decision
 	if why == "" && o.within != nil {
