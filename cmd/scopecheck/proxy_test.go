@@ -1181,17 +1181,55 @@ func TestProxyHeaders(t *testing.T) {
 // checkSuggestOnLog runs suggest on a decision log serve wrote, for each
 // client with the scope of its token as the granted scope, and holds the
 // suggestion to it with the covers command (equal or narrower) and to the
-// log with the allow command (every request logged as allowed for that
-// client is allowed).
+// log: every request logged as allowed for that client is allowed (the
+// allow command), and so is every request its logged sources mean
+// together, as serve decided them (each method on each target, every
+// method where one may mean any; by the oracle).
 func checkSuggestOnLog(t *testing.T, logFile string, decisions []map[string]any, granted map[string]string) {
 	t.Helper()
+	withSources := 0
 	for client, scopeText := range granted {
 		var allowed strings.Builder
 		n := 0
+		type req struct {
+			method, path string
+			every        bool
+		}
+		var implied []req
 		for _, d := range decisions {
-			if d["client"] == client && d["allowed"] == true {
-				fmt.Fprintf(&allowed, "%s %s\n", d["method"], d["path"])
-				n++
+			if d["client"] != client || d["allowed"] != true {
+				continue
+			}
+			method, target, path := d["method"].(string), d["target"].(string), d["path"].(string)
+			fmt.Fprintf(&allowed, "%s %s\n", method, path)
+			n++
+			mount := strings.Count(strings.TrimSuffix(target, path), "/")
+			methods := []string{method, strings.ToUpper(method)}
+			paths := []string{path}
+			every := false
+			srcs, _ := d["sources"].([]any)
+			if len(srcs) > 0 {
+				withSources++
+			}
+			for _, x := range srcs {
+				src := x.(map[string]any)
+				if m := src["method"].(string); m == "(any)" {
+					every = true
+				} else {
+					methods = append(methods, m, strings.ToUpper(m))
+				}
+				p, ok := oracle.Unmount(oracle.Mount{Segments: mount}, src["target"].(string))
+				if !ok {
+					t.Errorf("%s: serve allowed %v, whose source's target has no mount", client, d)
+					continue
+				}
+				paths = append(paths, p)
+			}
+			for _, p := range paths {
+				implied = append(implied, req{"", p, every})
+				for _, m := range methods {
+					implied = append(implied, req{m, p, false})
+				}
 			}
 		}
 		got := runCLI("", "suggest", "--format", "json", "--client", client, "--within", scopeText, logFile)
@@ -1221,7 +1259,16 @@ func checkSuggestOnLog(t *testing.T, logFile string, decisions []map[string]any,
 		if al := runCLI(allowed.String(), "allow", "--exact-method", "--scope", *c.Suggestion, "-"); al.Code != exitYes {
 			t.Errorf("%s: the suggestion %q does not allow every request the log allowed:\n%s", client, *c.Suggestion, al.Stdout)
 		}
+		sugg := scope.MustParse(*c.Suggestion)
+		for _, r := range implied {
+			if r.every && !oracle.AllowsEveryMethod(sugg, r.path) || !r.every && r.method != "" && !oracle.Decide(sugg, r.method, r.path).Allowed {
+				t.Errorf("%s: the suggestion %q does not allow %+v, which serve allowed with a request's sources", client, *c.Suggestion, r)
+			}
+		}
 		t.Logf("%s: %d allowed requests; least scope %q (granted %q)", client, n, *c.Suggestion, scopeText)
+	}
+	if withSources == 0 {
+		t.Error("no allowed decision in the log has sources: the check of sources checks nothing")
 	}
 }
 

@@ -42,6 +42,10 @@ func TestSuggestGolden(t *testing.T) {
 		{"serve-fallback", "", []string{"--client", "reviewer", "--generalize-after", "1", "--within",
 			".:config/clients .:config/clients/c1 .:config/clients/c2 .:config/tokenPolicies .:config/tokenPolicies/* openid", "testdata/suggest/serve.log"}},
 		{"serve-bounds", "", []string{"--max-values", "1", "--max-paths", "12", "--max-clients", "3", "--within-from", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}},
+		// serve allowed these requests only because the scope allowed what
+		// their sources mean too (X-Rewrite-URL, X-Original-URL, _method, a
+		// method override): the suggestion allows that as well.
+		{"serve-sources", "", []string{"--within", ".:config/** *:webhooks/**", "--api", apiFile, "testdata/suggest/sources.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}

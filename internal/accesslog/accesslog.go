@@ -25,7 +25,7 @@ const (
 	// Serve is the decision log of "scopecheck serve": JSON lines from
 	// log/slog; the lines whose msg is "decision" are requests, with
 	// method, target, path (the path decided on, without the mount),
-	// allowed, reason, client and time. Other lines are skipped.
+	// allowed, reason, client, sources and time. Other lines are skipped.
 	Serve
 	// Combined is nginx's (and Apache's) combined format, or the common
 	// format, which lacks its last two fields:
@@ -155,6 +155,10 @@ type Record struct {
 	// request refused before its mount was removed has an empty one.
 	HasPath bool
 	Client  string
+	// Sources are the other sources of the method or target that serve
+	// logged beside its own request: it allowed the request only because
+	// the scope allowed every method and target they mean together.
+	Sources []Source
 	// Time is in Unix nanoseconds; 0 when the line has none or it does not
 	// parse.
 	Time    int64
@@ -163,6 +167,24 @@ type Record struct {
 	// formats, or for a Malformed line what is wrong with it.
 	Reason string
 }
+
+// Source is another source of a request's method or target, as serve
+// logs it: a header or query parameter (Name) and the request it means.
+type Source struct {
+	Name string
+	// Method is the method it means; AnyMethod is set instead when it may
+	// mean any (serve logs "(any)": a POST's body, which may carry
+	// "_method").
+	Method    string
+	AnyMethod bool
+	// Target is the whole path it means, mount included, query removed.
+	Target string
+}
+
+// MaxSources bounds the sources read from one line: serve logs at most
+// 2*gateway.MaxSources-1. A line with more is unreadable, so that a
+// line's requests stay few.
+const MaxSources = 16
 
 // Options configure Read.
 type Options struct {

@@ -19,6 +19,11 @@ func readAll(t *testing.T, log string, opts Options) ([]Record, Stats) {
 	st, err := Read(strings.NewReader(log), opts, func(rs []Record) {
 		for _, r := range rs {
 			r.Method, r.Target, r.Path, r.Client, r.Reason = strings.Clone(r.Method), strings.Clone(r.Target), strings.Clone(r.Path), strings.Clone(r.Client), strings.Clone(r.Reason)
+			srcs := r.Sources
+			r.Sources = nil
+			for _, x := range srcs {
+				r.Sources = append(r.Sources, Source{strings.Clone(x.Name), strings.Clone(x.Method), x.AnyMethod, strings.Clone(x.Target)})
+			}
 			out = append(out, r)
 		}
 	})
@@ -112,6 +117,28 @@ not a log line
 				{Line: 2, Method: "GET", Target: "/b", Client: "k", Time: nano("2026-05-01T12:00:02Z"), Outcome: Allowed},
 				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed},
 			}, Stats{Format: JSON, Lines: 3, Records: 3}},
+
+		// serve's sources, and what is wrong with them.
+		{"serve sources", Options{Format: Serve}, `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/config/clients","path":"/config/clients","sources":[{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/tokenPolicies"}],"allowed":true,"reason":"granted","client":"reporter"}
+{"time":"2026-05-01T12:00:02Z","level":"INFO","msg":"decision","method":"POST","target":"/acme/webhooks/s1","path":"/webhooks/s1","sources":[{"name":"X-Http-Method-Override","method":"DELETE","target":"/acme/webhooks/s1"},{"name":"POST body","method":"(any)","target":"/acme/webhooks/s1","extra":1}],"allowed":true,"reason":"granted","client":"hooks"}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":{"name":"x"}}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","method":"GET"}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","method":"GET","target":7}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","name":"y","method":"GET","target":"/a"}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[]}
+`, []Record{
+			{Line: 1, Method: "GET", Target: "/acme/config/clients", Path: "/config/clients", HasPath: true, Client: "reporter",
+				Sources: []Source{{Name: "X-Rewrite-Url", Method: "GET", Target: "/acme/config/tokenPolicies"}},
+				Time:    nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 2, Method: "POST", Target: "/acme/webhooks/s1", Path: "/webhooks/s1", HasPath: true, Client: "hooks",
+				Sources: []Source{{Name: "X-Http-Method-Override", Method: "DELETE", Target: "/acme/webhooks/s1"}, {Name: "POST body", AnyMethod: true, Target: "/acme/webhooks/s1"}},
+				Time:    nano("2026-05-01T12:00:02Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 3, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 4, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 5, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 6, Outcome: Malformed, Reason: `invalid JSON: jsontext: duplicate object member name "name" within "/sources/0"`},
+			{Line: 7, Method: "GET", Path: "/a", HasPath: true, Outcome: Allowed},
+		}, Stats{Format: Serve, Lines: 7, Records: 3, Malformed: 4}},
 
 		{"chosen statuses", Options{Format: Combined, DeniedStatus: []int{403, 503}, AllowedStatus: []int{200, 401}}, `a - - [01/May/2026:12:00:01 +0000] "GET /a HTTP/1.1" 401 0
 a - - [01/May/2026:12:00:01 +0000] "GET /b HTTP/1.1" 503 0

@@ -107,6 +107,7 @@ const (
 	sReason
 	sMsg
 	sLevel
+	sSources
 	nSlots
 )
 
@@ -131,7 +132,7 @@ func newJSONSpec(f Fields) *jsonSpec {
 var serveSpec = func() *jsonSpec {
 	s := &jsonSpec{root: &wantNode{slot: -1}}
 	for slot, name := range map[int]string{sMethod: "method", sURI: "target", sPath: "path", sClient: "client", sTime: "time",
-		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level"} {
+		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources"} {
 		s.add(name, slot)
 	}
 	return s
@@ -282,7 +283,79 @@ func (p *parser) serveLine(l []byte, rec *Record) bool {
 	rec.Client, _ = p.text(p.vals[sClient])
 	rec.Reason, _ = p.text(p.vals[sReason])
 	rec.Time = p.jsonTime(p.vals[sTime])
+	if v := p.vals[sSources]; v != nil {
+		var why string
+		if rec.Sources, why = p.sources(v); why != "" {
+			rec.Outcome, rec.Reason = Malformed, why
+		}
+	}
 	return true
+}
+
+// sources reads serve's "sources": an array of objects, each with the
+// strings name, method ("(any)" for any method) and target. It returns
+// what is wrong, or "".
+func (p *parser) sources(v []byte) ([]Source, string) {
+	const bad = "sources is not an array of objects with the strings name, method and target"
+	var dec jsontext.Decoder
+	var rd bytes.Reader
+	rd.Reset(v)
+	dec.Reset(&rd)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+		return nil, bad
+	}
+	var out []Source
+	for dec.PeekKind() != ']' {
+		if len(out) == MaxSources {
+			return nil, fmt.Sprintf("more than %d sources, more than serve logs", MaxSources)
+		}
+		if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+			return nil, bad
+		}
+		var src Source
+		var have [3]bool
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadValue()
+			if err != nil || name.Kind() != '"' {
+				return nil, bad
+			}
+			// name is the decoder's until its next read.
+			var slot *string
+			switch string(name) {
+			case `"name"`:
+				slot, have[0] = &src.Name, true
+			case `"method"`:
+				slot, have[1] = &src.Method, true
+			case `"target"`:
+				slot, have[2] = &src.Target, true
+			}
+			val, err := dec.ReadValue()
+			if err != nil {
+				return nil, bad
+			}
+			if slot == nil {
+				continue
+			}
+			end := int(dec.InputOffset())
+			raw := v[end-len(val) : end] // the bytes of the line, which outlive the decoder's
+			s, ok := p.text(raw)
+			if !ok {
+				return nil, bad
+			}
+			*slot = s
+		}
+		if _, err := dec.ReadToken(); err != nil || have != [3]bool{true, true, true} {
+			return nil, bad
+		}
+		if src.Method == "(any)" {
+			src.Method, src.AnyMethod = "", true
+		}
+		out = append(out, src)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, bad
+	}
+	return out, ""
 }
 
 // jsonLine reads a line of a JSON log.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/accesslog"
+	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -280,5 +281,90 @@ func TestClippedPath(t *testing.T) {
 	c := o.Suggest().Clients[0]
 	if c.Apart != 1 || c.ApartList[0].Why != "the log holds the path cut to 512 bytes (gateway.Clip), and the rest cannot be read back" {
 		t.Errorf("%+v", c.ApartList)
+	}
+}
+
+// serve allows a request only when the scope allows every method and
+// target its sources mean together (X-Rewrite-URL, X-Original-URL, a
+// method override, a POST's body that may carry _method), and logs them:
+// the suggestion allows each of them too, and the use of the granted
+// items counts them.
+func TestSources(t *testing.T) {
+	src := func(name, method, target string) accesslog.Source {
+		if method == "(any)" {
+			return accesslog.Source{Name: name, AnyMethod: true, Target: target}
+		}
+		return accesslog.Source{Name: name, Method: method, Target: target}
+	}
+	tests := []struct {
+		name    string
+		within  string
+		rec     accesslog.Record
+		want    string
+		use     []ItemUse
+		apart   string
+		allowed []string // "METHOD PATH" the suggestion allows; "* PATH" for every method
+	}{
+		{"a second target", ".:config/**",
+			accesslog.Record{Method: "GET", Target: "/acme/config/clients", Path: "/config/clients",
+				Sources: []accesslog.Source{src("X-Rewrite-Url", "GET", "/acme/config/tokenPolicies")}},
+			".:config/clients .:config/tokenPolicies", []ItemUse{{".:config/**", 2, 0}}, "", []string{"GET /config/clients", "GET /config/tokenPolicies"}},
+		{"a method override", "*:webhooks/**",
+			accesslog.Record{Method: "GET", Target: "/acme/webhooks/subscriptions/s1", Path: "/webhooks/subscriptions/s1",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "DELETE", "/acme/webhooks/subscriptions/s1")}},
+			"*:webhooks/subscriptions/s1", []ItemUse{{"*:webhooks/**", 1, 1}}, "", []string{"GET /webhooks/subscriptions/s1", "DELETE /webhooks/subscriptions/s1"}},
+		{"every method a POST's body may mean, on each target", "*:**",
+			accesslog.Record{Method: "POST", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "POST", "/acme/b"), src("POST body", "(any)", "/acme/a")}},
+			"*:a *:b", nil, "", []string{"* /a", "* /b"}},
+		{"methods and targets together", "*:**",
+			accesslog.Record{Method: "GET", Target: "/t/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "put", "/t/a"), src("X-Original-Url", "GET", "/t/b")}},
+			"*:a *:b", nil, "", []string{"GET /a", "put /a", "PUT /a", "GET /b", "put /b", "PUT /b"}},
+		{"a lower-case method is decided upper-case too", "*:**",
+			accesslog.Record{Method: "delete", Target: "/a", Path: "/a"},
+			"*:a", nil, "", []string{"delete /a", "DELETE /a"}},
+		{"a source the granted scope denies", ".:config/**",
+			accesslog.Record{Method: "GET", Target: "/acme/config/clients", Path: "/config/clients",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "DELETE", "/acme/config/clients")}},
+			"", nil, "allowed by the gateway, but the granted scope denies DELETE /config/clients, which a source of it means: the log and the scope disagree", nil},
+		{"a source's target cut in the log", "*:**",
+			accesslog.Record{Method: "GET", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "GET", gateway.Clip("/acme/"+strings.Repeat("b", 600)))}},
+			"", nil, "the log holds a source's target cut to 512 bytes (gateway.Clip), and the rest cannot be read back", nil},
+		{"a source's target that is not canonical", "*:**",
+			accesslog.Record{Method: "GET", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "GET", "/acme/%2e%2e/b")}},
+			"", nil, "a source's target is not canonical (escaped-byte), though the gateway allowed the request", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewObserver(within(tc.within))
+			rec := tc.rec
+			rec.Line, rec.Client, rec.HasPath, rec.Outcome = 1, "c", true, accesslog.Allowed
+			o.Add("log", rec)
+			c := o.Suggest().Clients[0]
+			if tc.apart != "" {
+				if c.Allowed != 0 || len(c.ApartList) != 1 || c.ApartList[0].Why != tc.apart {
+					t.Errorf("listed apart %+v, want %q", c.ApartList, tc.apart)
+				}
+				return
+			}
+			if !c.HasSuggestion || c.Suggestion.String() != tc.want {
+				t.Errorf("suggestion %q, want %q: %+v", c.Suggestion, tc.want, c.Checks)
+			}
+			if tc.use != nil {
+				if diff := cmp.Diff(tc.use, c.Use); diff != "" {
+					t.Errorf("use (-want +got):\n%s", diff)
+				}
+			}
+			m := match.Compile(c.Suggestion)
+			for _, r := range tc.allowed {
+				method, path, _ := strings.Cut(r, " ")
+				if method == "*" && !m.AllowEveryMethod(path) || method != "*" && !m.Allow(method, path) {
+					t.Errorf("%q does not allow %s", c.Suggestion, r)
+				}
+			}
+		})
 	}
 }

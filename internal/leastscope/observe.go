@@ -3,6 +3,7 @@ package leastscope
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/gateway"
@@ -197,10 +198,23 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		// have been decided, and counting it would widen the suggestion.
 		why = "the log does not say that the gateway allowed it (status " + gateway.Clip(rec.Reason) + ")"
 	}
-	var d match.Decision
+	var reqs []request
+	if why == "" {
+		reqs, why = o.requestsOf(rec, path)
+	}
 	if why == "" && o.within != nil {
-		if d = o.within.Decide(rec.Method, path); !d.Allowed {
-			why = "allowed by the gateway, but the granted scope denies it (" + d.Reason.String() + "): the log and the scope disagree"
+		for i, r := range reqs {
+			if reqs[i].grant = o.granting(r); reqs[i].grant < 0 {
+				why = "allowed by the gateway, but the granted scope denies it (" + o.within.Decide(r.method, r.path).Reason.String() + "): the log and the scope disagree"
+				if i > 0 {
+					what := r.method + " " + r.path
+					if r.every {
+						what = "every method on " + r.path
+					}
+					why = "allowed by the gateway, but the granted scope denies " + what + ", which a source of it means: the log and the scope disagree"
+				}
+				break
+			}
 		}
 	}
 	if why != "" {
@@ -212,7 +226,132 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		return
 	}
 	c.allowed++
-	o.observe(c, rec.Method, path, d)
+	for _, r := range reqs {
+		o.observe(c, r)
+	}
+}
+
+// request is one request that a logged decision stands for.
+type request struct {
+	method string
+	path   string
+	// every: the request may have any method (a POST's body may carry
+	// "_method"), so the gateway allowed every method on the path.
+	every bool
+	// grant is, with a granted scope, the index of an item of it that
+	// allows the request.
+	grant int
+}
+
+// requestsOf returns the requests a gateway allowed when it allowed rec,
+// whose own path is path: its own; and, in serve's log, the upper-case
+// form of its method and every method any of its sources gives on every
+// target any gives (every method, when one may mean any), for serve
+// allows a request only when the scope allows all of them together. It
+// says why when they cannot be read back from the log.
+func (o *Observer) requestsOf(rec accesslog.Record, path string) ([]request, string) {
+	reqs := []request{{method: rec.Method, path: path}}
+	if !rec.HasPath {
+		return reqs, ""
+	}
+	methods := []string{rec.Method}
+	paths := []string{path}
+	every := false
+	addMethod := func(m string) {
+		for _, v := range []string{m, strings.ToUpper(m)} {
+			if !slices.Contains(methods, v) {
+				methods = append(methods, v)
+			}
+		}
+	}
+	addMethod(rec.Method)
+	for _, src := range rec.Sources {
+		if src.AnyMethod {
+			every = true
+		} else {
+			addMethod(src.Method)
+		}
+		if src.Target == rec.Target {
+			continue
+		}
+		p, why := o.sourcePath(rec, src.Target)
+		if why != "" {
+			return nil, why
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	reqs = reqs[:0]
+	for _, p := range paths {
+		if every {
+			reqs = append(reqs, request{path: p, every: true})
+		}
+		for _, m := range methods {
+			if !scope.GrantableMethod(m) {
+				return nil, fmt.Sprintf("not a method any scope grants (%s, which serve decides on too)", gateway.Clip(m))
+			}
+			if !every || m == "GET" || m == "HEAD" {
+				reqs = append(reqs, request{method: m, path: p})
+			}
+		}
+	}
+	// The request's own first: it is what the findings name.
+	for i, r := range reqs {
+		if !r.every && r.method == rec.Method && r.path == path {
+			reqs[0], reqs[i] = reqs[i], reqs[0]
+			break
+		}
+	}
+	return reqs, ""
+}
+
+// sourcePath is the path a source's target means once serve removed the
+// mount: as many segments as the record's own target lost.
+func (o *Observer) sourcePath(rec accesslog.Record, target string) (string, string) {
+	switch {
+	case isClipped(target):
+		return "", fmt.Sprintf("the log holds a source's target cut to %d bytes (gateway.Clip), and the rest cannot be read back", gateway.MaxLogField)
+	case !strings.HasSuffix(rec.Target, rec.Path):
+		return "", "the log's target does not end with its path, so the mount of its sources' targets cannot be told"
+	}
+	if r, _ := scope.CheckPath(target); r != scope.Canonical {
+		return "", "a source's target is not canonical (" + r.String() + "), though the gateway allowed the request"
+	}
+	p := target
+	for range strings.Count(rec.Target[:len(rec.Target)-len(rec.Path)], "/") {
+		i := strings.IndexByte(p[1:], '/')
+		if i < 0 {
+			return "", "a source's target has no path below the mount, though the gateway allowed the request"
+		}
+		p = p[1+i:]
+	}
+	if len(p) > MaxPathLen {
+		return "", fmt.Sprintf("a source's path is longer than %d bytes, and is not analysed", MaxPathLen)
+	}
+	return p, ""
+}
+
+// isClipped reports whether s is a string gateway.Clip cut short.
+func isClipped(s string) bool {
+	return strings.HasSuffix(s, " bytes)") && strings.Contains(s, "…(+")
+}
+
+// granting returns the index of an item of the granted scope that allows
+// r, -1 when none does.
+func (o *Observer) granting(r request) int {
+	if !r.every {
+		if d := o.within.Decide(r.method, r.path); d.Allowed {
+			return d.Index
+		}
+		return -1
+	}
+	for i, m := range o.items {
+		if m.AllowEveryMethod(r.path) {
+			return i
+		}
+	}
+	return -1
 }
 
 // scopeRefusal are the reasons of a refusal for the scope: serve's, and
@@ -228,7 +367,7 @@ func (o *Observer) pathOf(rec accesslog.Record) (string, string) {
 		if rec.Path == "" {
 			return "", "refused before its path was read"
 		}
-		if strings.HasSuffix(rec.Path, " bytes)") && strings.Contains(rec.Path, "…(+") {
+		if isClipped(rec.Path) {
 			return "", fmt.Sprintf("the log holds the path cut to %d bytes (gateway.Clip), and the rest cannot be read back", gateway.MaxLogField)
 		}
 		if r, _ := scope.CheckPath(rec.Path); r != scope.Canonical {
@@ -287,8 +426,9 @@ func (o *Observer) setApart(c *client, method, target, why string, at Line) {
 	c.apartList = append(c.apartList, Apart{Method: k.method, Target: k.target, Why: k.why, Count: 1, First: at})
 }
 
-// observe keeps an allowed request. d is the granted scope's decision.
-func (o *Observer) observe(c *client, method, path string, d match.Decision) {
+// observe keeps an allowed request.
+func (o *Observer) observe(c *client, r request) {
+	method, path := r.method, r.path
 	o.segs = splitPath(path, o.segs[:0])
 	n := c.root
 	var l *leaf
@@ -330,15 +470,21 @@ func (o *Observer) observe(c *client, method, path string, d match.Decision) {
 			l.tmpl = -2
 		}
 	}
-	read := method == "GET" || method == "HEAD"
+	read := !r.every && (method == "GET" || method == "HEAD")
 	if read {
 		l.reads++
 	} else {
 		l.writes++
 	}
-	l.addMethod(method)
+	if r.every {
+		// Every method: the methods kept cannot say it, so the proof
+		// asks for every method on the path (leaf.more).
+		l.more = true
+	} else {
+		l.addMethod(method)
+	}
 	if o.within != nil {
-		l.granted.set(d.Index)
+		l.granted.set(r.grant)
 		if l.readBy != nil {
 			// A leaf that stands for many paths: which items allowed this
 			// one is known only now.
@@ -347,18 +493,29 @@ func (o *Observer) observe(c *client, method, path string, d match.Decision) {
 				by = l.readBy
 			}
 			for i := 0; i < o.opts.Within.Len(); i++ {
-				if !by.has(i) && o.items[i].Allow(method, path) {
+				if by.has(i) {
+					continue
+				}
+				if r.every && o.items[i].AllowEveryMethod(path) || !r.every && o.items[i].Allow(method, path) {
 					by.set(i)
 				}
 			}
 		}
 	}
 	if c.opUsed != nil && tmpl >= 0 {
-		if op, ok := o.api.tmpls[tmpl].ops[method]; ok {
+		ops := o.api.tmpls[tmpl].ops
+		switch op, ok := ops[method]; {
+		case r.every:
+			// Any method may have reached the API: none of its
+			// operations there is said to be unused.
+			for _, op := range ops {
+				c.opUsed[op]++
+			}
+		case ok:
 			c.opUsed[op]++
-		} else if method == "HEAD" {
+		case method == "HEAD":
 			// A HEAD is served by the GET operation where there is no HEAD.
-			if op, ok := o.api.tmpls[tmpl].ops["GET"]; ok {
+			if op, ok := ops["GET"]; ok {
 				c.opUsed[op]++
 			}
 		}
