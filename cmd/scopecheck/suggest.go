@@ -48,11 +48,14 @@ is canonical.
 
 The suggestion is written in the API's shapes. With --api FILE (OpenAPI
 3), a path that an operation's template produces is written as the
-template with each parameter "*", and a subtree where the client used
-several templates becomes "P/**" when the API has no operation there that
-"P/**" grants and the client did not call. Otherwise paths are written as
-seen, with "*" where a segment took more than --generalize-after values.
-An item is read (.) when only GET and HEAD were seen, else read-write (*).
+template with each parameter "*" when that grants no operation the client
+did not call (beyond those its paths as seen grant), and a subtree where
+the client used several templates becomes "P/**" when every operation it
+grants was called; an item grants an operation on the paths its template
+produces, and on them with "/" added ("*" matches the empty segment).
+Otherwise paths are written as seen, with "*" where a segment took more
+than --generalize-after values (held to the same rule with --api). An
+item is read (.) when only GET and HEAD were seen, else read-write (*).
 
 With the granted scope (--within SCOPE, or --within-from INPUT in any form
 lint reads, such as a token policy), every item is proved to lie within

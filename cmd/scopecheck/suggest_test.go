@@ -46,6 +46,10 @@ func TestSuggestGolden(t *testing.T) {
 		// their sources mean too (X-Rewrite-URL, X-Original-URL, _method, a
 		// method override): the suggestion allows that as well.
 		{"serve-sources", "", []string{"--within", ".:config/** *:webhooks/**", "--api", apiFile, "testdata/suggest/sources.log"}},
+		// A template's parameter as "*" would grant the literal paths
+		// beside it (/items/export, /items/purge, /files/secret.json),
+		// which the client never called: those stay as seen.
+		{"serve-api-params", "", []string{"--within", "*:**", "--api", "testdata/suggest/items.openapi.yaml", "testdata/suggest/items.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}
@@ -160,7 +164,7 @@ func TestSuggestSARIFAndJSON(t *testing.T) {
 	wantSugg := map[string]string{
 		"":              "openid",
 		"hooks":         "*:webhooks/subscriptions *:webhooks/subscriptions/* openid",
-		"policy-editor": "*:config/loginPolicies/** openid",
+		"policy-editor": "*:config/loginPolicies/*/allowedResponseTypes *:config/loginPolicies/*/pushClaims *:config/loginPolicies/lp1 openid",
 		"reviewer":      ".:config/clients .:config/clients/* .:config/tokenPolicies .:config/tokenPolicies/* openid",
 	}
 	if diff := cmp.Diff(wantSugg, got); diff != "" {

@@ -34,6 +34,40 @@ type Observer struct {
 	overClients       uint64
 	aparts            int      // distinct requests listed apart, over all clients
 	segs              []string // scratch
+	// reached holds, with an API description, what scope.ReachesTemplate
+	// answered for an item and an operation, asked once per run.
+	reached map[reachKey]bool
+}
+
+type reachKey struct {
+	item  string
+	op    int
+	slash bool
+}
+
+// reaches reports whether set, of one item, allows operation op's method
+// on a path its template produces (with slash, that path with "/"
+// added); an undecided question is a yes.
+func (o *Observer) reaches(set scope.Set, op int, slash bool) bool {
+	t := o.api.opTmpl[op]
+	if t < 0 || !o.api.tmpls[t].mayReach(set.Item(0).Pattern, slash) {
+		return false
+	}
+	k := reachKey{set.String(), op, slash}
+	if v, ok := o.reached[k]; ok {
+		return v
+	}
+	tmpl := o.opts.API[op].Template
+	if slash {
+		tmpl += "/"
+	}
+	_, ok, err := scope.ReachesTemplate(set, o.opts.API[op].Method, tmpl)
+	v := ok || err != nil
+	if o.reached == nil {
+		o.reached = map[reachKey]bool{}
+	}
+	o.reached[k] = v
+	return v
 }
 
 // client is what is kept of one client's requests.
