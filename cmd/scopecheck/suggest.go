@@ -117,10 +117,12 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide); none is printed."},
 }
 
-// place is where an item of the granted scope is written.
+// place is where an item of the granted scope, or a line of a log, is:
+// its line, and its column in bytes and in UTF-16 code units (SARIF's),
+// each from 1.
 type place struct {
-	file         string
-	line, column int
+	file                string
+	line, column, utf16 int
 }
 
 // granted is the granted scope as read, with where each item is written.
@@ -290,7 +292,11 @@ func failInputs(stdout, stderr io.Writer, format string, ds []diagnostic) int {
 	if format == "sarif" {
 		var fs []lintFinding
 		for _, d := range ds {
-			fs = append(fs, lintFinding{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1), Code: d.Code,
+			utf16 := d.utf16
+			if utf16 == 0 {
+				utf16 = d.Column
+			}
+			fs = append(fs, lintFinding{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1), utf16: max(utf16, 1), Code: d.Code,
 				Severity: "error", Message: d.Message, rank: scope.SeverityError, incomplete: true})
 		}
 		writeSARIF(stdout, fs, nil)
@@ -344,13 +350,13 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 	if ds := src.problems(true); len(ds) > 0 {
 		return nil, ds
 	}
-	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1}}
+	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1, 1}}
 	var texts []string
 	for i, sc := range src.in.Scopes {
 		texts = append(texts, sc.Text)
 		if i == 0 {
 			p := sc.At(0)
-			g.start = place{src.name, p.Line, p.Column}
+			g.start = place{src.name, p.Line, p.Column, p.UTF16Column}
 		}
 		for off := 0; off < len(sc.Text); {
 			if sc.Text[off] == ' ' {
@@ -360,7 +366,7 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 			end := off + strings.IndexByte(sc.Text[off:]+" ", ' ')
 			if _, seen := g.at[sc.Text[off:end]]; !seen {
 				p := sc.At(off)
-				g.at[sc.Text[off:end]] = place{src.name, p.Line, p.Column}
+				g.at[sc.Text[off:end]] = place{src.name, p.Line, p.Column, p.UTF16Column}
 			}
 			off = end
 		}
@@ -577,14 +583,14 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 	var out []lintFinding
 	add := func(code scope.Code, at place, item, msg string) {
 		sev := suggestCodes[code].Severity
-		out = append(out, lintFinding{File: at.file, Line: at.line, Column: at.column, Item: item, Code: string(code),
+		out = append(out, lintFinding{File: at.file, Line: at.line, Column: at.column, utf16: at.utf16, Item: item, Code: string(code),
 			Severity: sev.String(), Message: msg, rank: sev, order: len(out)})
 	}
-	logStart := place{"<stdin>", 1, 1}
+	logStart := place{"<stdin>", 1, 1, 1}
 	if len(logs) > 0 {
 		logStart.file = logs[0].File
 	}
-	logAt := func(l leastscope.Line) place { return place{l.File, int(max(l.Line, 1)), 1} }
+	logAt := func(l leastscope.Line) place { return place{l.File, int(max(l.Line, 1)), 1, 1} }
 	// The item of the granted scope that grants each operation, for
 	// placing unused-operation findings.
 	opItem := map[int]string{}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -227,5 +228,87 @@ func TestREADMELeastPrivilege(t *testing.T) {
 	out := strings.NewReplacer("testdata/suggest/serve.log", "decisions.log", "testdata/suggest/", "").Replace(got.Stdout)
 	if diff := cmp.Diff(shown, out); diff != "" || got.Code != exitYes {
 		t.Errorf("exit %d; the README's example (-README +output):\n%s", got.Code, diff)
+	}
+}
+
+// suggest's SARIF places a finding about a granted item at the item's
+// column in UTF-16 code units, which SARIF counts in, and every region's
+// startColumn is at least 1, also for a granted scope that cannot be read.
+func TestSuggestSARIFColumns(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"name": "Zoë's 🚀 policy", "allowedScopes": [".:config/**", "*:webhooks/**"]}`
+	policy := filepath.Join(dir, "policy.json")
+	logFile := filepath.Join(dir, "decisions.log")
+	os.WriteFile(policy, []byte(line+"\n"), 0o644)
+	os.WriteFile(logFile, []byte(`{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/config/clients","path":"/config/clients","allowed":true,"reason":"granted","client":"c"}`+"\n"), 0o644)
+	utf16Column := func(s, sub string) int {
+		return len(utf16.Encode([]rune(s[:strings.Index(s, sub)]))) + 1
+	}
+	type region struct {
+		StartLine, StartColumn int
+	}
+	results := func(out string) map[string][]region {
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID    string `json:"ruleId"`
+					Locations []struct {
+						PhysicalLocation struct{ Region *region }
+					}
+				}
+				Invocations []struct {
+					ToolExecutionNotifications []struct {
+						Locations []struct {
+							PhysicalLocation struct{ Region *region }
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &log); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		got := map[string][]region{}
+		for _, r := range log.Runs[0].Results {
+			for _, l := range r.Locations {
+				if l.PhysicalLocation.Region != nil {
+					got[r.RuleID] = append(got[r.RuleID], *l.PhysicalLocation.Region)
+				}
+			}
+		}
+		for _, inv := range log.Runs[0].Invocations {
+			for _, n := range inv.ToolExecutionNotifications {
+				for _, l := range n.Locations {
+					if l.PhysicalLocation.Region != nil {
+						got["notification"] = append(got["notification"], *l.PhysicalLocation.Region)
+					}
+				}
+			}
+		}
+		for code, rs := range got {
+			for _, r := range rs {
+				if r.StartLine < 1 || r.StartColumn < 1 {
+					t.Errorf("%s: region %+v", code, r)
+				}
+			}
+		}
+		return got
+	}
+	out := runCLI("", "suggest", "--format", "sarif", "--within-from", policy, logFile)
+	validateSARIF(t, []byte(out.Stdout))
+	got := results(out.Stdout)
+	if want := []region{{1, utf16Column(line, "*:webhooks/**")}}; !cmp.Equal(got["unused-item"], want) {
+		t.Errorf("unused-item at %+v, want %+v (the byte column is %d)", got["unused-item"], want, strings.Index(line, "*:webhooks/**")+1)
+	}
+	if want := []region{{1, utf16Column(line, ".:config/**")}}; !cmp.Equal(got["least-scope"], want) {
+		t.Errorf("least-scope at %+v, want %+v", got["least-scope"], want)
+	}
+
+	bad := `{"name": "Zoë's 🚀 policy", "allowedScopes": ["*.**"]}`
+	os.WriteFile(policy, []byte(bad+"\n"), 0o644)
+	out = runCLI("", "suggest", "--format", "sarif", "--within-from", policy, logFile)
+	validateSARIF(t, []byte(out.Stdout))
+	if got := results(out.Stdout); out.Code != exitUsage || len(got["missing-colon"]) != 1 || got["missing-colon"][0].StartColumn != utf16Column(bad, "*.**") {
+		t.Errorf("exit %d, a damaged granted scope at %+v, want column %d", out.Code, got, utf16Column(bad, "*.**"))
 	}
 }
