@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,6 +89,9 @@ func TestSuggestErrors(t *testing.T) {
 		{"bad range", []string{"--allowed-status", "299-200", "x.log"}, "scopecheck suggest: --allowed-status \"299-200\": \"299-200\" is not an HTTP status or a range of them (200-299)\n"},
 		{"status both allowed and denied", []string{"--allowed-status", "200-403", "x.log"}, "scopecheck suggest: status 401 is in both --allowed-status and --denied-status\n"},
 		{"generalize 0", []string{"--generalize-after", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
+		{"no work", []string{"--max-steps", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
+		{"no memory", []string{"--max-memory", "0", "x.log"}, ""},
+		{"memory without a unit that parses", []string{"--max-memory", "-1GiB", "x.log"}, ""},
 		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
 		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},
 		{"bad api", []string{"--api", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}, ""},
@@ -310,5 +314,61 @@ func TestSuggestSARIFColumns(t *testing.T) {
 	validateSARIF(t, []byte(out.Stdout))
 	if got := results(out.Stdout); out.Code != exitUsage || len(got["missing-colon"]) != 1 || got["missing-colon"][0].StartColumn != utf16Column(bad, "*.**") {
 		t.Errorf("exit %d, a damaged granted scope at %+v, want column %d", out.Code, got, utf16Column(bad, "*.**"))
+	}
+}
+
+// The output grows with the suggestion once: each item is listed once,
+// and its other forms (the scope string, the token policy fragment, the
+// items added against the granted scope, the finding's message) are
+// printed whole only when short, in text; in JSON the scope is written
+// once and its items named by index. A review's log of 3,125 paths below
+// a long prefix printed its suggestion four times over.
+func TestSuggestOutputLinear(t *testing.T) {
+	dir := t.TempDir()
+	prefix := "/acme/" + strings.Repeat("p", 1000)
+	var b strings.Builder
+	n := 0
+	for _, x := range "abcde" {
+		for _, y := range "abcde" {
+			for _, z := range "abcde" {
+				for _, w := range "abcde" {
+					fmt.Fprintf(&b, `192.0.2.1 - - [04/May/2026:09:00:01 +0000] "GET %s/%c/%c/%c/%c HTTP/1.1" 200 0 "-" "-"`+"\n", prefix, x, y, z, w)
+					n++
+				}
+			}
+		}
+	}
+	logFile := filepath.Join(dir, "wide.log")
+	os.WriteFile(logFile, []byte(b.String()), 0o644)
+	args := []string{"suggest", "--strip-segments", "1", "--max-memory", "256MiB", "--within", "*:**", logFile}
+	var sugg string
+	for _, format := range []string{"json", "text", "sarif"} {
+		out := runCLI("", append(args, "--format", format)...)
+		if out.Code != exitYes {
+			t.Fatalf("%s: exit %d\n%s", format, out.Code, out.Stderr)
+		}
+		var limit int
+		switch format {
+		case "json":
+			var doc struct {
+				Clients []struct{ Suggestion *string }
+			}
+			if err := json.Unmarshal([]byte(out.Stdout), &doc); err != nil || len(doc.Clients) != 1 || doc.Clients[0].Suggestion == nil {
+				t.Fatalf("%v: %+v", err, doc)
+			}
+			sugg = *doc.Clients[0].Suggestion
+			if items := strings.Count(sugg, " ") + 1; items != n {
+				t.Fatalf("a suggestion of %d items, want the %d paths as seen", items, n)
+			}
+			limit = len(sugg) + 48*n + 64<<10
+		case "text":
+			limit = len(sugg) + 128*n + 64<<10
+		default:
+			limit = 256 << 10
+		}
+		if len(out.Stdout) > limit {
+			t.Errorf("%s: %d bytes of output for a suggestion of %d bytes in %d items, more than %d", format, len(out.Stdout), len(sugg), n, limit)
+		}
+		t.Logf("%s: %d bytes of output for a suggestion of %d bytes", format, len(out.Stdout), len(sugg))
 	}
 }

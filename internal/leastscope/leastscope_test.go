@@ -283,11 +283,21 @@ func TestTargetPath(t *testing.T) {
 
 // What a client sends is bounded in bytes where it is kept: a long path
 // is listed apart, a long client name clipped, a long method decided by
-// its class, and path text past MaxPathBytes kept as a pattern.
+// its class, and a path past MaxBytes kept as the pattern of a prefix.
 func TestByteBounds(t *testing.T) {
 	long := strings.Repeat("x", MaxPathLen)
 	method := "PROPFIND" + strings.Repeat("X", MaxMethodLen)
-	rep := observe(Options{MaxPathBytes: 10}, "a GET /"+long, strings.Repeat("c", 600)+" GET /x", "a "+method+" /abcdef", "a GET /abcdef/ghijk")
+	reqs := []string{"a GET /" + long, strings.Repeat("c", 600) + " GET /x", "a " + method + " /abcdef"}
+	// The bytes the first requests hold: the bound leaves no room for more.
+	probe := NewObserver(Options{})
+	for i, r := range reqs {
+		f := strings.Fields(r)
+		probe.Add("log", accesslog.Record{Line: int64(i + 1), Client: f[0], Method: f[1], Path: f[2], HasPath: true, Outcome: accesslog.Allowed})
+	}
+	// Nodes and leaves may take all but the last eighth, which is kept for
+	// the leaves that keep requests as a pattern past the bound.
+	max := (probe.held + 10) * 8 / 7
+	rep := observe(Options{MaxBytes: max}, append(reqs, "a GET /abcdef/ghijk")...)
 	a, c := rep.Clients[0], rep.Clients[1]
 	if a.Apart != 1 || a.ApartList[0].Why != "the path is longer than 4096 bytes, and is not analysed" {
 		t.Errorf("a long path: %+v", a.ApartList)
@@ -298,8 +308,8 @@ func TestByteBounds(t *testing.T) {
 	if got := a.Suggestion.String(); got != "*:abcdef .:abcdef/**" || !a.HasSuggestion {
 		t.Errorf("suggestion %q: %+v", got, a.Checks)
 	}
-	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "path bytes" {
-		t.Errorf("exceeded %+v", rep.Exceeded)
+	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "memory" || rep.Exceeded[0].Where != "abcdef" || rep.Held > max {
+		t.Errorf("exceeded %+v, %d bytes held of %d", rep.Exceeded, rep.Held, max)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/accesslog"
@@ -22,21 +23,127 @@ type Observer struct {
 	items   []*match.Matcher // each item of the granted scope alone
 	words   int              // words of an item bitset
 	api     *apiIndex        // nil without an API description
-	clients map[string]*client
+	clients map[clientKey]*client
 	order   []*client
 	nodes   int // path prefixes kept, over all clients
-	bytes   int // bytes of their segments
+	// held is the bytes of everything kept (clients, path prefixes,
+	// leaves, requests listed apart, answers remembered) and of what
+	// Suggest will make of the leaves (a suggestion's items, which can be
+	// longer than the prefixes they share); it never passes MaxBytes.
+	held int64
+	work work
 
 	malformed         int64
 	malformedExamples []Line
 	exceeded          []Exceeded
-	exceededAt        map[string]int // where each was reported, by bound, client and place
-	overClients       uint64
-	aparts            int      // distinct requests listed apart, over all clients
-	segs              []string // scratch
+	exceededAt        map[exceedKey]int // where each was reported
+	// elsewhere counts the requests summarised past a bound at places
+	// not reported, past maxExceeded of them.
+	elsewhere   uint64
+	overClients uint64
+	aparts      int      // distinct requests listed apart, over all clients
+	segs        []string // scratch
 	// reached holds, with an API description, what scope.ReachesTemplate
 	// answered for an item and an operation, asked once per run.
 	reached map[reachKey]bool
+	// inside holds whether an item is within the granted scope, asked once
+	// per run: 1 yes, 0 no, -1 undecided.
+	inside map[string]int8
+}
+
+// inWithin reports whether the granted scope covers it, an access item,
+// and whether that is undecided (then it is not proved). An item without
+// a wildcard allows one path, so the granted scope's matcher decides it
+// exactly; the rest ask scope.Covers within the run's budget. Answers are
+// remembered for the run, within the bound of memory.
+func (o *Observer) inWithin(it scope.Item) (ok, undecided bool) {
+	if !o.opts.HasWithin {
+		return true, false
+	}
+	if !strings.Contains(it.Pattern, "*") {
+		p := "/" + it.Pattern
+		if it.Class == scope.Read {
+			return o.within.Allow("GET", p), false
+		}
+		return o.within.AllowEveryMethod(p), false
+	}
+	text := it.String()
+	if v, seen := o.inside[text]; seen {
+		return v == 1, v < 0
+	}
+	for _, g := range o.opts.Within.Items() {
+		if g.Pattern == it.Pattern && g.Class >= it.Class {
+			return true, false // a granted item as it is
+		}
+	}
+	ok, w := o.work.covers(o.opts.Within, scope.MustParse(text))
+	v := int8(0)
+	switch {
+	case ok:
+		v = 1
+	case w.Err != nil:
+		v = -1
+	}
+	if o.inside == nil {
+		o.inside = map[string]int8{}
+	}
+	if o.reserve(answerBytes + len(text)) {
+		o.inside[text] = v
+	}
+	return ok, v < 0
+}
+
+// clientKey names a client: in a tenant, when the log binds one.
+type clientKey struct{ tenant, name string }
+
+type exceedKey struct {
+	bound  string
+	client *client
+	at     *node
+}
+
+// maxExceeded bounds the places where a bound was reached that are
+// reported one by one; past it, their requests are counted together.
+const maxExceeded = 20
+
+// The bytes counted for what is kept, beside the strings' own bytes: a
+// struct and its place in a map or slice, rounded up. They are
+// estimates, a little above what the runtime allocates, so that held
+// stays above the memory used.
+const (
+	clientBytes  = 512
+	nodeBytes    = 160
+	leafBytes    = int(unsafe.Sizeof(leaf{})) + 64
+	apartBytes   = 256
+	answerBytes  = 96
+	itemBytes    = 160 // an item of a suggestion, with its origin
+	outputCopies = 6   // the copies of an item's text a suggestion and its output hold
+)
+
+// reserve counts n more bytes as held, and reports false, counting
+// nothing, when that would pass MaxBytes less its last eighth, which is
+// kept for reserveDeep.
+func (o *Observer) reserve(n int) bool {
+	return o.reserveBelow(n, o.opts.MaxBytes-o.opts.MaxBytes/8)
+}
+
+// reserveDeep is reserve for a leaf that keeps the requests below a node
+// past a bound, which may use all of MaxBytes: once nothing else can be
+// kept, a request is still kept as the pattern of the nearest prefix.
+func (o *Observer) reserveDeep(n int) bool { return o.reserveBelow(n, o.opts.MaxBytes) }
+
+func (o *Observer) reserveBelow(n int, limit int64) bool {
+	if o.held+int64(n) > limit {
+		return false
+	}
+	o.held += int64(n)
+	return true
+}
+
+// leafCost is what a leaf whose pattern is patternLen bytes long holds,
+// and what a suggestion may make of it.
+func (o *Observer) leafCost(patternLen int) int {
+	return leafBytes + 3*8*o.words + itemBytes + outputCopies*(patternLen+3)
 }
 
 type reachKey struct {
@@ -61,18 +168,20 @@ func (o *Observer) reaches(set scope.Set, op int, slash bool) bool {
 	if slash {
 		tmpl += "/"
 	}
-	_, ok, err := scope.ReachesTemplate(set, o.opts.API[op].Method, tmpl)
+	ok, err := o.work.reaches(set, o.opts.API[op].Method, tmpl)
 	v := ok || err != nil
 	if o.reached == nil {
 		o.reached = map[reachKey]bool{}
 	}
-	o.reached[k] = v
+	if o.reserve(answerBytes + len(k.item)) {
+		o.reached[k] = v
+	}
 	return v
 }
 
 // client is what is kept of one client's requests.
 type client struct {
-	name                     string
+	name, tenant             string
 	root                     *node
 	requests, allowed, apart uint64
 	first, last              int64
@@ -97,6 +206,8 @@ type node struct {
 	deep   *leaf // the requests below, past the bound of paths
 	// literal is false below an other node: the path is then a pattern.
 	literal bool
+	// plen is the length of the prefix's path, "/" and segments.
+	plen int
 }
 
 // leaf is what was seen of the requests of one path (or, when not
@@ -155,10 +266,13 @@ func NewObserver(opts Options) *Observer {
 	if opts.MaxValues <= 0 {
 		opts.MaxValues = DefaultMaxValues
 	}
-	if opts.MaxPathBytes <= 0 {
-		opts.MaxPathBytes = DefaultMaxPathBytes
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
 	}
-	o := &Observer{opts: opts, clients: map[string]*client{}, exceededAt: map[string]int{}}
+	if opts.MaxSteps <= 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	o := &Observer{opts: opts, clients: map[clientKey]*client{}, exceededAt: map[exceedKey]int{}, work: work{limit: opts.MaxSteps}}
 	if opts.HasWithin {
 		o.within = match.Compile(opts.Within)
 		o.words = (opts.Within.Len() + 63) / 64
@@ -184,19 +298,30 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 	}
 	// Names are the client's, so they are clipped as serve clips what a
 	// client sends, and a client's memory is bounded.
-	name := gateway.Clip(rec.Client)
-	c := o.clients[name]
+	key := clientKey{name: gateway.Clip(rec.Client)}
+	c := o.clients[key]
 	if c == nil {
-		if len(o.clients) >= o.opts.MaxClients {
+		// A client holds its root, a leaf below it for what no other
+		// leaf can take, what it used of the API and of each granted item.
+		cost := clientBytes + len(key.name) + len(key.tenant) + 8*len(o.opts.API) +
+			o.opts.Within.Len()*int(unsafe.Sizeof(ItemUse{})) + nodeBytes + o.leafCost(2)
+		switch {
+		case len(o.clients) >= o.opts.MaxClients:
 			o.overClients++
-			o.exceed("clients", o.opts.MaxClients, "", "", 1)
+			o.exceed("clients", o.opts.MaxClients, nil, nil, 1)
+			return
+		case !o.reserve(cost):
+			o.overClients++
+			o.exceed("memory", int(o.opts.MaxBytes), nil, nil, 1)
 			return
 		}
-		c = &client{name: strings.Clone(name), root: &node{literal: true}, aparts: map[apartKey]int{}}
+		key = clientKey{name: strings.Clone(key.name), tenant: strings.Clone(key.tenant)}
+		c = &client{name: key.name, tenant: key.tenant, root: &node{literal: true}, aparts: map[apartKey]int{}}
+		c.root.deep = o.newLeaf(-1, false)
 		if o.api != nil {
 			c.opUsed = make([]uint64, len(o.opts.API))
 		}
-		o.clients[c.name] = c
+		o.clients[key] = c
 		o.order = append(o.order, c)
 	}
 	c.requests++
@@ -451,7 +576,7 @@ func (o *Observer) setApart(c *client, method, target, why string, at Line) {
 		c.apartList[i].Count++
 		return
 	}
-	if len(c.apartList) >= MaxApart || o.aparts >= MaxApartTotal {
+	if len(c.apartList) >= MaxApart || o.aparts >= MaxApartTotal || !o.reserve(apartBytes+len(method)+len(target)+len(why)) {
 		return
 	}
 	o.aparts++
@@ -469,20 +594,16 @@ func (o *Observer) observe(c *client, r request) {
 	for i, seg := range o.segs {
 		next := o.child(c, n, seg)
 		if next == nil {
-			if n.deep == nil {
-				n.deep = o.newLeaf(-1, false)
-			}
-			l = n.deep
-			if o.nodes >= o.opts.MaxPaths {
-				o.exceed("paths", o.opts.MaxPaths, c.name, prefixOf(n), 1)
-			} else {
-				o.exceed("path bytes", o.opts.MaxPathBytes, c.name, prefixOf(n), 1)
-			}
+			n, l = o.deepLeaf(c, n)
 			break
 		}
 		n = next
 		if i == len(o.segs)-1 {
 			if n.end == nil {
+				if !o.reserve(o.leafCost(n.plen)) {
+					n, l = o.deepLeaf(c, n.parent)
+					break
+				}
 				t := -1
 				if o.api != nil {
 					t = o.api.match(o.segs)
@@ -515,7 +636,7 @@ func (o *Observer) observe(c *client, r request) {
 		// asks for every method on the path (leaf.more).
 		l.more = true
 	} else {
-		l.addMethod(method)
+		o.addMethod(l, method)
 	}
 	if o.within != nil {
 		l.granted.set(r.grant)
@@ -556,6 +677,26 @@ func (o *Observer) observe(c *client, r request) {
 	}
 }
 
+// deepLeaf returns the leaf that keeps a request below n that no node or
+// leaf can be made for, with its node: n's deep leaf, made when there is
+// room, or else the deep leaf of the nearest node above that has one (the
+// client's root has one). The bound reached is reported at n.
+func (o *Observer) deepLeaf(c *client, n *node) (*node, *leaf) {
+	bound, limit := "memory", int(o.opts.MaxBytes)
+	if o.nodes >= o.opts.MaxPaths {
+		bound, limit = "paths", o.opts.MaxPaths
+	}
+	o.exceed(bound, limit, c, n, 1)
+	for a := n; ; a = a.parent {
+		if a.deep == nil && o.reserveDeep(o.leafCost(a.plen+3)) {
+			a.deep = o.newLeaf(-1, false)
+		}
+		if a.deep != nil {
+			return a, a.deep
+		}
+	}
+}
+
 func (o *Observer) newLeaf(tmpl int, literal bool) *leaf {
 	l := &leaf{tmpl: tmpl}
 	if o.within != nil {
@@ -567,13 +708,15 @@ func (o *Observer) newLeaf(tmpl int, literal bool) *leaf {
 	return l
 }
 
-func (l *leaf) addMethod(m string) {
+// addMethod notes that l saw method m: up to maxMethods of them, each up
+// to MaxMethodLen bytes, counted in held; past that, more.
+func (o *Observer) addMethod(l *leaf, m string) {
 	for _, have := range l.methods[:l.nmeth] {
 		if have == m {
 			return
 		}
 	}
-	if l.nmeth == maxMethods || len(m) > MaxMethodLen {
+	if l.nmeth == maxMethods || len(m) > MaxMethodLen || !o.reserveDeep(len(m)) {
 		l.more = true
 		return
 	}
@@ -588,43 +731,56 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 		return k
 	}
 	if n.other != nil {
-		o.exceed("values", o.opts.MaxValues, c.name, prefixOf(n), 1)
+		o.exceed("values", o.opts.MaxValues, c, n, 1)
 		return n.other
 	}
-	if o.nodes >= o.opts.MaxPaths || o.bytes+len(seg) > o.opts.MaxPathBytes {
+	if o.nodes >= o.opts.MaxPaths {
+		return nil
+	}
+	if len(n.kids) >= o.opts.MaxValues {
+		if !o.reserve(nodeBytes + 1) {
+			return nil
+		}
+		o.nodes++
+		n.other = &node{seg: "*", parent: n, plen: n.plen + 2}
+		o.exceed("values", o.opts.MaxValues, c, n, 1)
+		return n.other
+	}
+	if !o.reserve(nodeBytes + len(seg)) {
 		return nil
 	}
 	o.nodes++
-	o.bytes += len(seg)
-	if len(n.kids) >= o.opts.MaxValues {
-		n.other = &node{seg: "*", parent: n}
-		o.exceed("values", o.opts.MaxValues, c.name, prefixOf(n), 1)
-		return n.other
-	}
 	if n.kids == nil {
 		n.kids = map[string]*node{}
 	}
-	k := &node{seg: strings.Clone(seg), parent: n, literal: n.literal}
+	k := &node{seg: strings.Clone(seg), parent: n, literal: n.literal, plen: n.plen + 1 + len(seg)}
 	n.kids[k.seg] = k
 	return k
 }
 
-// exceed notes that a bound was reached below where, reporting each
-// place once with the number of requests summarised there.
-func (o *Observer) exceed(bound string, limit int, client, where string, requests uint64) {
-	key := bound + "\x00" + client + "\x00" + where
+// exceed notes that a bound was reached (for a client, below a node),
+// reporting each place once with the number of requests summarised
+// there; past maxExceeded places, their requests are only counted, so
+// that what is kept of them stays bounded.
+func (o *Observer) exceed(bound string, limit int, c *client, at *node, requests uint64) {
+	key := exceedKey{bound, c, at}
 	if i, ok := o.exceededAt[key]; ok {
-		if i >= 0 {
-			o.exceeded[i].Requests += requests
-		}
+		o.exceeded[i].Requests += requests
 		return
 	}
-	if len(o.exceeded) >= 20 {
-		o.exceededAt[key] = -1
+	if len(o.exceeded) >= maxExceeded {
+		o.elsewhere += requests
 		return
+	}
+	e := Exceeded{Bound: bound, Limit: limit, Requests: requests}
+	if c != nil {
+		e.Client, e.Tenant = c.name, c.tenant
+	}
+	if at != nil {
+		e.Where = prefixOf(at)
 	}
 	o.exceededAt[key] = len(o.exceeded)
-	o.exceeded = append(o.exceeded, Exceeded{Bound: bound, Limit: limit, Client: client, Where: where, Requests: requests})
+	o.exceeded = append(o.exceeded, e)
 }
 
 // splitPath appends the segments of a canonical path, after its leading

@@ -110,7 +110,9 @@ func (s *shaper) collect(n *node) {
 	if n.end != nil {
 		s.leaves = append(s.leaves, leafRef{n: n})
 	}
-	if n.deep != nil {
+	if n.deep != nil && n.deep.reads+n.deep.writes > 0 {
+		// The root's deep leaf is there from the start, and may keep
+		// nothing.
 		s.leaves = append(s.leaves, leafRef{n: n, deep: true})
 	}
 	for _, k := range sortedKids(n) {
@@ -316,7 +318,7 @@ func (s *shaper) generalise(srcs []*node, segs []string, why string, gen bool) {
 		if n.end != nil && n.end.tmpl < 0 {
 			ends = append(ends, leafRef{n: n})
 		}
-		if n.deep != nil && n.deep.tmpl < 0 {
+		if n.deep != nil && n.deep.tmpl < 0 && n.deep.reads+n.deep.writes > 0 {
 			deeps = append(deeps, leafRef{n: n, deep: true})
 		}
 	}
@@ -418,14 +420,11 @@ func hasPrefixIn(p string, prefixes []string) bool {
 	return false
 }
 
-// within reports whether the granted scope (if any) covers set, proved
-// by scope.Covers; an undecided question is a no.
+// within reports whether the granted scope (if any) covers set, of one
+// item; an undecided question is a no.
 func (s *shaper) within(set scope.Set) bool {
-	if !s.o.opts.HasWithin {
-		return true
-	}
-	ok, w := scope.Covers(s.o.opts.Within, set)
-	return ok && w.Err == nil
+	ok, _ := s.o.inWithin(set.Item(0))
+	return ok
 }
 
 // bound replaces each proposed item that is not within the granted scope
@@ -441,21 +440,36 @@ func (s *shaper) bound() []Origin {
 			out = append(out, Origin{Item: item, Why: why})
 		}
 	}
+	notWithin := func(item string, undecided bool) string {
+		if undecided {
+			return item + " is not proved within the granted scope (undecided)"
+		}
+		return item + " is not within the granted scope"
+	}
 	for _, c := range s.cands {
-		if set, err := scope.Parse(c.item); err == nil && s.within(set) {
+		set, err := scope.Parse(c.item)
+		if err != nil {
+			continue // cannot be: proposed items are valid patterns
+		}
+		ok, undecided := s.o.inWithin(set.Item(0))
+		if ok {
 			add(c.item, c.why)
 			continue
 		}
 		for _, r := range c.refs {
 			lit := class([]leafRef{r}) + ":" + r.pattern()
+			litUndecided := undecided
 			if lit != c.item {
-				if set, err := scope.Parse(lit); err == nil && s.within(set) {
-					add(lit, fmt.Sprintf("as seen: %s is not within the granted scope", c.item))
-					continue
+				if set, err := scope.Parse(lit); err == nil {
+					var ok bool
+					if ok, litUndecided = s.o.inWithin(set.Item(0)); ok {
+						add(lit, "as seen: "+notWithin(c.item, undecided))
+						continue
+					}
 				}
 			}
 			r.leaf().granted.each(func(i int) {
-				add(s.o.opts.Within.Item(i).String(), fmt.Sprintf("granted item: %s is not within the granted scope", lit))
+				add(s.o.opts.Within.Item(i).String(), "granted item: "+notWithin(lit, litUndecided))
 			})
 		}
 	}
