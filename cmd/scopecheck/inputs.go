@@ -152,6 +152,9 @@ type diagnostic struct {
 	Code    string `json:"code"`
 	Item    string `json:"item,omitempty"`
 	Message string `json:"message"`
+	// utf16 is the column in UTF-16 code units, for SARIF; 0 when not
+	// known, and then Column stands for it.
+	utf16 int
 }
 
 func (d diagnostic) String() string {
@@ -209,14 +212,14 @@ func (s source) problems(deciding bool) []diagnostic {
 	var out []diagnostic
 	for _, f := range s.in.Findings {
 		if f.Severity == scope.SeverityError || deciding && (f.Code == scopefile.PastedForm || f.Code == scopefile.NoScope) {
-			out = append(out, diagnostic{File: s.name, Line: f.Pos.Line, Column: f.Pos.Column, Code: string(f.Code), Message: f.Message})
+			out = append(out, diagnostic{File: s.name, Line: f.Pos.Line, Column: f.Pos.Column, utf16: f.Pos.UTF16Column, Code: string(f.Code), Message: f.Message})
 		}
 	}
 	for _, sc := range s.in.Scopes {
 		if _, err := scope.Parse(sc.Text); err != nil {
 			for _, e := range err.(scope.ErrorList) {
 				p := sc.At(e.Offset)
-				out = append(out, diagnostic{File: s.name, Line: p.Line, Column: p.Column, Code: string(e.Code), Item: e.Item, Message: e.Message})
+				out = append(out, diagnostic{File: s.name, Line: p.Line, Column: p.Column, utf16: p.UTF16Column, Code: string(e.Code), Item: e.Item, Message: e.Message})
 			}
 		}
 	}

@@ -433,6 +433,13 @@ var e2eCases = []e2eCase{
 	{name: "second target denied", line: "GET /acme/config/clients", headers: []string{"X-Rewrite-URL: /acme/users,/acme/config/x"},
 		logged: []string{`{"name":"X-Rewrite-Url","method":"GET","target":"/acme/users"}`, `{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/x"}`, `"source":"X-Rewrite-Url","source_method":"GET","source_target":"/acme/users,/acme/config/x"`}},
 	{name: "_method the same", line: "GET /acme/config/clients?_method=GET", allow: "*"},
+	// nginx answers a body too large by itself, before it asks the
+	// gateway, and logs the Basic header's user as $remote_user: an
+	// access log read by suggest must not count such a request.
+	{name: "body too large, Basic user", line: "DELETE /acme/config/clients/c1", token: "none", only: "nginx ingress-nginx",
+		headers: []string{"Authorization: Basic cmVwb3J0ZXI6eA==", "Content-Length: 5000000"}, deny: []int{413}},
+	{name: "body too large, Basic user, a write", line: "PUT /acme/config/tokenPolicies/t1", token: "none", only: "nginx ingress-nginx",
+		headers: []string{"Authorization: Basic cmVwb3J0ZXI6eA==", "Content-Length: 5000000"}, deny: []int{413}},
 	{name: "absolute form", line: "GET http://api/acme/config/clients", allow: "*"},
 
 	{name: "no token", line: "GET /acme/config/clients", token: "none", deny: []int{401}},
@@ -830,6 +837,9 @@ func TestProxies(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkSuggestOnLog(t, logFile, srv.decisions(t), map[string]string{"acme-reviewer": e2eScope, "acme-wide": wideScope})
+			if f.name != "caddy" {
+				checkSuggestOnAccessLog(t, filepath.Join(dir, "access.log"), "reporter")
+			}
 		})
 	}
 }
@@ -935,7 +945,8 @@ func TestProxyOutages(t *testing.T) {
 				"--client-id", "gw", "--tenant-claim", "tenant", "--issuer", e2eIssuer, "--audience", e2eAudience)
 			up := newRecorder(t)
 			addr := freeAddr(t)
-			f.start(t, t.TempDir(), addr, srv.addr, up.Listener.Addr().String())
+			dir := t.TempDir()
+			f.start(t, dir, addr, srv.addr, up.Listener.Addr().String())
 			srv.waitStatus(t, "/readyz", http.StatusOK)
 			for _, tc := range []struct {
 				name, line, token string
@@ -956,6 +967,11 @@ func TestProxyOutages(t *testing.T) {
 			endpoint.Close()
 			send(t, addr, srv, up, "introspection unreachable", request("GET /acme/config/clients", "acme-3"), outage, "unavailable")
 			srv.stop(t, secret, jwtToken)
+			if f.name != "caddy" {
+				// The outages' 503 (500) in nginx's access log are no
+				// requests the gateway allowed.
+				checkSuggestOnAccessLog(t, filepath.Join(dir, "access.log"), "")
+			}
 		})
 	}
 }
@@ -1165,17 +1181,55 @@ func TestProxyHeaders(t *testing.T) {
 // checkSuggestOnLog runs suggest on a decision log serve wrote, for each
 // client with the scope of its token as the granted scope, and holds the
 // suggestion to it with the covers command (equal or narrower) and to the
-// log with the allow command (every request logged as allowed for that
-// client is allowed).
+// log: every request logged as allowed for that client is allowed (the
+// allow command), and so is every request its logged sources mean
+// together, as serve decided them (each method on each target, every
+// method where one may mean any; by the oracle).
 func checkSuggestOnLog(t *testing.T, logFile string, decisions []map[string]any, granted map[string]string) {
 	t.Helper()
+	withSources := 0
 	for client, scopeText := range granted {
 		var allowed strings.Builder
 		n := 0
+		type req struct {
+			method, path string
+			every        bool
+		}
+		var implied []req
 		for _, d := range decisions {
-			if d["client"] == client && d["allowed"] == true {
-				fmt.Fprintf(&allowed, "%s %s\n", d["method"], d["path"])
-				n++
+			if d["client"] != client || d["allowed"] != true {
+				continue
+			}
+			method, target, path := d["method"].(string), d["target"].(string), d["path"].(string)
+			fmt.Fprintf(&allowed, "%s %s\n", method, path)
+			n++
+			mount := strings.Count(strings.TrimSuffix(target, path), "/")
+			methods := []string{method, strings.ToUpper(method)}
+			paths := []string{path}
+			every := false
+			srcs, _ := d["sources"].([]any)
+			if len(srcs) > 0 {
+				withSources++
+			}
+			for _, x := range srcs {
+				src := x.(map[string]any)
+				if m := src["method"].(string); m == "(any)" {
+					every = true
+				} else {
+					methods = append(methods, m, strings.ToUpper(m))
+				}
+				p, ok := oracle.Unmount(oracle.Mount{Segments: mount}, src["target"].(string))
+				if !ok {
+					t.Errorf("%s: serve allowed %v, whose source's target has no mount", client, d)
+					continue
+				}
+				paths = append(paths, p)
+			}
+			for _, p := range paths {
+				implied = append(implied, req{"", p, every})
+				for _, m := range methods {
+					implied = append(implied, req{m, p, false})
+				}
 			}
 		}
 		got := runCLI("", "suggest", "--format", "json", "--client", client, "--within", scopeText, logFile)
@@ -1205,6 +1259,91 @@ func checkSuggestOnLog(t *testing.T, logFile string, decisions []map[string]any,
 		if al := runCLI(allowed.String(), "allow", "--exact-method", "--scope", *c.Suggestion, "-"); al.Code != exitYes {
 			t.Errorf("%s: the suggestion %q does not allow every request the log allowed:\n%s", client, *c.Suggestion, al.Stdout)
 		}
+		sugg := scope.MustParse(*c.Suggestion)
+		for _, r := range implied {
+			if r.every && !oracle.AllowsEveryMethod(sugg, r.path) || !r.every && r.method != "" && !oracle.Decide(sugg, r.method, r.path).Allowed {
+				t.Errorf("%s: the suggestion %q does not allow %+v, which serve allowed with a request's sources", client, *c.Suggestion, r)
+			}
+		}
 		t.Logf("%s: %d allowed requests; least scope %q (granted %q)", client, n, *c.Suggestion, scopeText)
 	}
+	if withSources == 0 {
+		t.Error("no allowed decision in the log has sources: the check of sources checks nothing")
+	}
+}
+
+// accessLine is a line of nginx's combined access log: $remote_user,
+// the request line's method and target, and the status.
+var accessLine = regexp.MustCompile(`^\S+ - (\S+) \[[^\]]*\] "([^" ]*) ([^" ]*)(?: [^"]*)?" (\d{3}) `)
+
+// checkSuggestOnAccessLog runs suggest on the combined access log nginx
+// wrote in front of serve, whose requests name no verified client. The
+// requests that passed the gateway are those nginx answered 2xx or 304,
+// and only they count as allowed; the suggestion allows each. Grouped by
+// $remote_user (--trust-remote-user), the Basic user basicUser, which no
+// gateway verified and whose requests nginx refused by itself, has none
+// allowed.
+func checkSuggestOnAccessLog(t *testing.T, logFile, basicUser string) {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var allowed strings.Builder
+	n, lines, userLines, refused := 0, 0, 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		m := accessLine.FindStringSubmatch(line)
+		if m == nil {
+			continue // a request line nginx could not read: not one the gateway allowed
+		}
+		lines++
+		if m[1] == basicUser {
+			userLines++
+		}
+		status := m[4]
+		if status[0] != '2' && status != "304" {
+			refused++
+			continue
+		}
+		path, ok := oracle.Unmount(oracle.Mount{Segments: 1}, oracle.TargetPath(m[3]))
+		if !ok || !oracle.Canonical(path) || !oracle.Grantable(m[2]) || strings.Contains(m[3], `\x`) {
+			t.Errorf("nginx answered %s to %q, which serve could not have allowed", status, line)
+			continue
+		}
+		fmt.Fprintf(&allowed, "%s %s\n", m[2], path)
+		n++
+	}
+	if refused == 0 {
+		t.Errorf("%s holds no request nginx answered other than 2xx and 304: the check checks nothing", logFile)
+	}
+	type clientOut struct {
+		Client     string
+		Requests   int
+		Allowed    int
+		Suggestion *string
+	}
+	run := func(args ...string) []clientOut {
+		got := runCLI("", append([]string{"suggest", "--format", "json", "--strip-segments", "1"}, append(args, logFile)...)...)
+		var out struct{ Clients []clientOut }
+		if err := json.Unmarshal([]byte(got.Stdout), &out); err != nil || got.Code != exitYes {
+			t.Fatalf("suggest %v: exit %d, %v\n%s%s", args, got.Code, err, got.Stdout, got.Stderr)
+		}
+		return out.Clients
+	}
+	all := run()
+	if len(all) != 1 || all[0].Client != "" || all[0].Allowed != n || all[0].Requests < lines {
+		t.Fatalf("suggest on %d lines, %d of them 2xx or 304: %+v", lines, n, all)
+	}
+	if n > 0 {
+		if al := runCLI(allowed.String(), "allow", "--exact-method", "--scope", *all[0].Suggestion, "-"); al.Code != exitYes {
+			t.Errorf("the suggestion %q does not allow every request nginx passed:\n%s", *all[0].Suggestion, al.Stdout)
+		}
+	}
+	if basicUser != "" {
+		byUser := run("--trust-remote-user", "--client", basicUser)
+		if userLines == 0 || len(byUser) != 1 || byUser[0].Requests != userLines || byUser[0].Allowed != 0 {
+			t.Errorf("the Basic user %s of %d lines: %+v", basicUser, userLines, byUser)
+		}
+	}
+	t.Logf("%s: %d lines, %d passed the gateway, %d refused or not decided", logFile, lines, n, refused)
 }

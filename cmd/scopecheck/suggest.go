@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/accesslog"
 	"github.com/scopecheck/scopecheck/internal/leastscope"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
@@ -28,24 +32,33 @@ bytes), in one of these formats (--log; auto recognises each by its first
 line):
   serve     scopecheck serve's decision log: the path decided on, allowed,
             and the client (the token's client_id, or sub)
-  combined  nginx's combined (or common) format; the client is
-            $remote_user; a request answered with a status in
-            --denied-status (401,403) was denied
+  combined  nginx's combined (or common) format; it names no verified
+            client ($remote_user is whatever Basic header a client sent):
+            its requests are analysed as one, unless
+            --trust-remote-user groups them by $remote_user
   json      JSON lines, whose members --fields names:
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
             method=request.method,uri=request.uri,time=ts,client=user_id)
+In the combined and json formats a request passed the gateway only when
+its status is one of --allowed-status (200-299,304: statuses only an
+upstream answers); one of --denied-status (401,403) was refused; any
+other (413, 503 ...) says nothing of the gateway's decision, and the
+request is listed apart.
 For logs that hold the whole target, --strip-segments N removes its first
 N segments (the /{customerId} mount) after checking that the whole target
 is canonical.
 
 The suggestion is written in the API's shapes. With --api FILE (OpenAPI
 3), a path that an operation's template produces is written as the
-template with each parameter "*", and a subtree where the client used
-several templates becomes "P/**" when the API has no operation there that
-"P/**" grants and the client did not call. Otherwise paths are written as
-seen, with "*" where a segment took more than --generalize-after values.
-An item is read (.) when only GET and HEAD were seen, else read-write (*).
+template with each parameter "*" when that grants no operation the client
+did not call (beyond those its paths as seen grant), and a subtree where
+the client used several templates becomes "P/**" when every operation it
+grants was called; an item grants an operation on the paths its template
+produces, and on them with "/" added ("*" matches the empty segment).
+Otherwise paths are written as seen, with "*" where a segment took more
+than --generalize-after values (held to the same rule with --api). An
+item is read (.) when only GET and HEAD were seen, else read-write (*).
 
 With the granted scope (--within SCOPE, or --within-from INPUT in any form
 lint reads, such as a token policy), every item is proved to lie within
@@ -68,13 +81,23 @@ fragment of a token policy, and as a diff against the granted scope;
 --format json prints all of it; --format sarif prints the findings as
 SARIF 2.1.0.
 
-Memory is bounded: --max-clients clients, --max-paths distinct path
-prefixes over all clients (and 16 MiB of their text), --max-values
-distinct values of one segment; past a bound requests are summarised as a
-pattern (and proved with scope.Covers), and a bound-exceeded finding says
-where. A path longer than 4096 bytes is listed apart, and a line longer
-than 1 MiB is not read. A progress bar is
-shown on stderr for a file of 64 MiB or more when stderr is a terminal.
+Memory is bounded in bytes by --max-memory (256MiB), which counts all
+that is kept: clients, path prefixes, the text of the items each path
+may become, requests listed apart, places where a bound was reached,
+answers remembered; and in counts by --max-clients, --max-paths
+(distinct path prefixes over all clients) and --max-values (distinct
+values of one segment). Past a bound a new client is only counted and a
+request is kept as a pattern (and proved with scope.Covers), and a
+bound-exceeded finding says where. All the containment work of the run
+(scope.Covers, ReachesTemplate, Minimize) is bounded by --max-steps
+(scope.Budget's steps, and 32 for each byte of a question's patterns);
+once spent, every later question is undecided, said by a bound-exceeded
+finding, and a suggestion whose proof needs one is not made. The
+output grows with the suggestions once: each item is listed once, and
+its other forms are printed whole only when short. A path longer than
+4096 bytes is listed apart, and a line longer than 1 MiB is not read. A
+progress bar is shown on stderr for a file of 64 MiB or more when stderr
+is a terminal.
 
 Exit status: 2 on a usage error, a log or scope that cannot be read, or a
 suggestion that could not be proved; else 1 when a finding reaches
@@ -103,14 +126,16 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
 	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
-	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound on memory was reached (clients, paths, values of a segment): requests past it were summarised as a pattern, or, past the bound of clients, only counted."},
-	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide); none is printed."},
+	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted; or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
+	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide, or the run's containment work spent); none is printed."},
 }
 
-// place is where an item of the granted scope is written.
+// place is where an item of the granted scope, or a line of a log, is:
+// its line, and its column in bytes and in UTF-16 code units (SARIF's),
+// each from 1.
 type place struct {
-	file         string
-	line, column int
+	file                string
+	line, column, utf16 int
 }
 
 // granted is the granted scope as read, with where each item is written.
@@ -127,13 +152,18 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	api := fs.String("api", "", "an OpenAPI 3 description of the API (JSON or YAML)")
 	logFormat := fs.String("log", "auto", "log format: auto, serve, combined or json")
 	fields := fs.String("fields", "", "for --log json: KEY=NAME pairs, KEY one of method, uri, client, time, status, allowed")
+	allowedStatus := fs.String("allowed-status", "200-299,304", "statuses that mean a request passed the gateway (combined and json logs)")
 	deniedStatus := fs.String("denied-status", "401,403", "statuses that mean the gateway denied a request (combined and json logs)")
+	remoteUser := fs.Bool("trust-remote-user", false, "group a combined log's requests by $remote_user, which nginx fills from any Basic Authorization header, verified or not")
 	strip := fs.Int("strip-segments", 0, "segments of a logged target that are the mount, removed before the path is read (not for serve's log)")
 	only := fs.String("client", "", "analyse only this client's requests")
 	generalize := fs.Int("generalize-after", leastscope.DefaultGeneralizeAfter, "without --api, write * for a segment that took more than this many distinct values (-1: never)")
 	maxClients := fs.Int("max-clients", leastscope.DefaultMaxClients, "bound: distinct clients analysed")
 	maxPaths := fs.Int("max-paths", leastscope.DefaultMaxPaths, "bound: distinct path prefixes kept, over all clients")
 	maxValues := fs.Int("max-values", leastscope.DefaultMaxValues, "bound: distinct values kept of one segment")
+	maxMemory := byteSize(leastscope.DefaultMaxBytes)
+	fs.Var(&maxMemory, "max-memory", "bound: bytes of everything kept about clients, paths and suggestions")
+	maxSteps := fs.Int64("max-steps", leastscope.DefaultMaxSteps, "bound: steps of containment work (scope.Budget's) over the whole run")
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
 	logs, code, ok := parseFlags(fs, args)
@@ -165,7 +195,7 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usage("give at least one LOG (a file, or - for stdin)")
 	case isSet(fs, "within") && isSet(fs, "within-from"):
 		return usage("give at most one of --within and --within-from")
-	case *strip < 0 || *maxClients <= 0 || *maxPaths <= 0 || *maxValues <= 0 || *generalize < -1 || *generalize == 0:
+	case *strip < 0 || *maxClients <= 0 || *maxPaths <= 0 || *maxValues <= 0 || *maxSteps <= 0 || *generalize < -1 || *generalize == 0:
 		return usage("--strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive")
 	}
 	stdinUses := 0
@@ -190,15 +220,24 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usage("%v", err)
 		}
 	}
-	if logOpts.DeniedStatus, err = parseStatuses(*deniedStatus); err != nil {
+	if logOpts.AllowedStatus, err = parseStatuses("--allowed-status", *allowedStatus); err != nil {
 		return usage("%v", err)
 	}
+	if logOpts.DeniedStatus, err = parseStatuses("--denied-status", *deniedStatus); err != nil {
+		return usage("%v", err)
+	}
+	for _, a := range logOpts.AllowedStatus {
+		if slices.Contains(logOpts.DeniedStatus, a) {
+			return usage("status %d is in both --allowed-status and --denied-status", a)
+		}
+	}
+	logOpts.RemoteUser = *remoteUser
 	if *strip > 0 && logOpts.Format == accesslog.Serve {
 		return usage("--strip-segments is not for serve's log, which holds the path decided on")
 	}
 
 	opts := leastscope.Options{StripSegments: *strip, GeneralizeAfter: *generalize,
-		MaxClients: *maxClients, MaxPaths: *maxPaths, MaxValues: *maxValues}
+		MaxClients: *maxClients, MaxPaths: *maxPaths, MaxValues: *maxValues, MaxBytes: int64(maxMemory), MaxSteps: *maxSteps}
 	var g *granted
 	if isSet(fs, "within") || *withinFile != "" {
 		var problems []diagnostic
@@ -217,6 +256,13 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// What the observer keeps is bounded by --max-memory; the soft
+		// limit keeps the garbage collector from letting the heap grow to
+		// twice that. The reader's blocks, the runtime and the work of one
+		// question come on top (suggestMemoryAllowance).
+		debug.SetMemoryLimit(int64(maxMemory) + suggestMemoryAllowance)
+	}
 	obs := leastscope.NewObserver(opts)
 	var read []logRead
 	for _, name := range logs {
@@ -227,11 +273,14 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		read = append(read, lr)
 	}
 	rep := obs.Suggest()
-	out := suggestOutput{Logs: read}
+	out := suggestOutput{Logs: read, Bounds: boundsJSON{MaxMemory: int64(maxMemory), Held: rep.Held,
+		MaxSteps: rep.Work.Limit, Charged: rep.Work.Charged, Questions: rep.Work.Questions, Exhausted: rep.Work.Exhausted}}
 	for _, c := range rep.Clients {
 		out.Clients = append(out.Clients, clientOutput(c, g))
 	}
 	findings := suggestFindings(rep, g, opts.API, read)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
 	switch *format {
 	case "json":
 		out.Findings = findings
@@ -242,15 +291,16 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			out.Clients = []clientJSON{}
 		}
 		out.Malformed, out.Exceeded = rep.Malformed, rep.Exceeded
-		b, _ := json.MarshalIndent(out, "", "  ") // strings, numbers and bools: cannot fail
-		fmt.Fprintf(stdout, "%s\n", b)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(out) // strings, numbers and bools: cannot fail
 	case "sarif":
-		if err := writeSARIF(stdout, findings, nil); err != nil {
+		if err := writeSARIF(w, findings, nil); err != nil {
 			fmt.Fprintf(stderr, "scopecheck suggest: %v\n", err)
 			return exitUsage
 		}
 	default:
-		writeSuggestText(stdout, out, findings, g != nil)
+		writeSuggestText(w, out, findings, g != nil)
 	}
 	status := exitYes
 	for _, f := range findings {
@@ -264,12 +314,22 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
+// suggestMemoryAllowance is what suggest allows itself beyond --max-memory
+// when it sets Go's soft memory limit: the log reader's blocks (a few
+// MiB a core), one containment question's (scope.DefaultBudget's bytes,
+// about twice that allocated), the runtime.
+const suggestMemoryAllowance = 64 << 20
+
 // failInputs reports inputs that stop the command, in the output format.
 func failInputs(stdout, stderr io.Writer, format string, ds []diagnostic) int {
 	if format == "sarif" {
 		var fs []lintFinding
 		for _, d := range ds {
-			fs = append(fs, lintFinding{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1), Code: d.Code,
+			utf16 := d.utf16
+			if utf16 == 0 {
+				utf16 = d.Column
+			}
+			fs = append(fs, lintFinding{File: d.File, Line: max(d.Line, 1), Column: max(d.Column, 1), utf16: max(utf16, 1), Code: d.Code,
 				Severity: "error", Message: d.Message, rank: scope.SeverityError, incomplete: true})
 		}
 		writeSARIF(stdout, fs, nil)
@@ -280,15 +340,25 @@ func failInputs(stdout, stderr io.Writer, format string, ds []diagnostic) int {
 	return exitUsage
 }
 
-// parseStatuses reads a comma-separated list of HTTP statuses.
-func parseStatuses(s string) ([]int, error) {
+// parseStatuses reads a comma-separated list of HTTP statuses and ranges
+// of them ("200-299,304") given with flag.
+func parseStatuses(flag, s string) ([]int, error) {
+	status := func(f string) (int, bool) {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		return n, err == nil && n >= 100 && n <= 999
+	}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 100 || n > 999 {
-			return nil, fmt.Errorf("--denied-status %q: %q is not an HTTP status", s, f)
+		from, to, isRange := strings.Cut(f, "-")
+		a, okA := status(from)
+		b, okB := a, true
+		if isRange {
+			b, okB = status(to)
 		}
-		out = append(out, n)
+		if !okA || !okB || b < a {
+			return nil, fmt.Errorf("%s %q: %q is not an HTTP status or a range of them (200-299)", flag, s, f)
+		}
+		out = append(out, accesslog.StatusRange(a, b)...)
 	}
 	return out, nil
 }
@@ -313,13 +383,13 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 	if ds := src.problems(true); len(ds) > 0 {
 		return nil, ds
 	}
-	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1}}
+	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1, 1}}
 	var texts []string
 	for i, sc := range src.in.Scopes {
 		texts = append(texts, sc.Text)
 		if i == 0 {
 			p := sc.At(0)
-			g.start = place{src.name, p.Line, p.Column}
+			g.start = place{src.name, p.Line, p.Column, p.UTF16Column}
 		}
 		for off := 0; off < len(sc.Text); {
 			if sc.Text[off] == ' ' {
@@ -329,7 +399,7 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 			end := off + strings.IndexByte(sc.Text[off:]+" ", ' ')
 			if _, seen := g.at[sc.Text[off:end]]; !seen {
 				p := sc.At(off)
-				g.at[sc.Text[off:end]] = place{src.name, p.Line, p.Column}
+				g.at[sc.Text[off:end]] = place{src.name, p.Line, p.Column, p.UTF16Column}
 			}
 			off = end
 		}
@@ -347,6 +417,9 @@ type logRead struct {
 	Records   int64  `json:"requests"`
 	Malformed int64  `json:"unreadableLines,omitempty"`
 	Skipped   int64  `json:"skippedLines,omitempty"`
+	// ClientsFrom says where the log's clients come from: "" when it
+	// names none that anything verified (the combined format).
+	ClientsFrom string `json:"clientsFrom"`
 }
 
 // readLog reads one log into the observer, keeping only the client only
@@ -385,21 +458,51 @@ func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Opti
 		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scopefile.Unreadable),
 			Message: fmt.Sprintf("cannot be read to its end, so no suggestion is made from it: %v", err)}
 	}
-	return logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
-		Malformed: st.Malformed, Skipped: st.Skipped}, nil
+	lr := logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
+		Malformed: st.Malformed, Skipped: st.Skipped}
+	switch {
+	case st.Format == accesslog.Serve:
+		lr.ClientsFrom = "client (the verified token's client_id or sub)"
+	case st.Format == accesslog.Combined && opts.RemoteUser:
+		lr.ClientsFrom = "$remote_user (not verified: --trust-remote-user)"
+	case st.Format == accesslog.JSON:
+		f := opts.Fields
+		if f == (accesslog.Fields{}) {
+			f = accesslog.DefaultFields
+		}
+		if f.Client != "" {
+			lr.ClientsFrom = f.Client
+		}
+	}
+	return lr, nil
 }
 
-// suggestOutput is the JSON output of suggest.
+// suggestOutput is the JSON output of suggest. Each client's suggestion
+// is written once, as a scope string; what else is said of its items
+// names them by their index in it, so that the output grows with the
+// suggestion, not with a multiple of it.
 type suggestOutput struct {
 	Logs      []logRead             `json:"logs"`
 	Clients   []clientJSON          `json:"clients"`
 	Findings  []lintFinding         `json:"findings,omitempty"`
 	Malformed int64                 `json:"unreadableLines,omitempty"`
 	Exceeded  []leastscope.Exceeded `json:"boundsExceeded,omitempty"`
+	Bounds    boundsJSON            `json:"bounds"`
+}
+
+// boundsJSON says what the run kept and did, each beside its bound.
+type boundsJSON struct {
+	MaxMemory int64  `json:"maxMemory"`
+	Held      int64  `json:"held"`
+	MaxSteps  int64  `json:"maxSteps"`
+	Charged   int64  `json:"stepsCharged"`
+	Questions int64  `json:"questions"`
+	Exhausted string `json:"stepsExhausted,omitempty"`
 }
 
 type clientJSON struct {
 	Client     string `json:"client"`
+	Tenant     string `json:"tenant,omitempty"`
 	Requests   uint64 `json:"requests"`
 	Allowed    uint64 `json:"allowed"`
 	Apart      uint64 `json:"listedApart"`
@@ -407,22 +510,44 @@ type clientJSON struct {
 	Summarised uint64 `json:"summarised,omitempty"`
 	First      string `json:"first,omitempty"`
 	Last       string `json:"last,omitempty"`
-	// Suggestion is set only when every check passed.
-	Suggestion    *string              `json:"suggestion"`
-	Items         []leastscope.Origin  `json:"items,omitempty"`
-	AllowedScopes []string             `json:"allowedScopes,omitempty"`
-	Diff          []diffLine           `json:"diff,omitempty"`
-	Relation      string               `json:"relation,omitempty"`
-	NoLonger      *witnessJSON         `json:"noLongerAllowed,omitempty"`
-	Checks        []checkJSON          `json:"checks"`
-	ApartList     []apartJSON          `json:"listedApartRequests,omitempty"`
-	Use           []leastscope.ItemUse `json:"use,omitempty"`
-	Unused        []unusedOp           `json:"unusedOperations,omitempty"`
+	// Suggestion is set only when every check passed: the scope, whose
+	// items (split at spaces) are a token policy's allowedScopes.
+	Suggestion *string `json:"suggestion"`
+	// Why says where each of its items comes from, by index.
+	Why      []whyJSON    `json:"why,omitempty"`
+	Diff     *diffJSON    `json:"diff,omitempty"`
+	Relation string       `json:"relation,omitempty"`
+	NoLonger *witnessJSON `json:"noLongerAllowed,omitempty"`
+	Checks   []checkJSON  `json:"checks"`
+	// items are the suggestion's items with their origins, for the text
+	// output, which lists them.
+	items     []leastscope.Origin
+	ApartList []apartJSON          `json:"listedApartRequests,omitempty"`
+	Use       []leastscope.ItemUse `json:"use,omitempty"`
+	Unused    []unusedOp           `json:"unusedOperations,omitempty"`
 }
 
-type diffLine struct {
-	Op   string `json:"op"` // "-", "+" or " "
-	Item string `json:"item"`
+// whyJSON is one origin and the indexes of the items it made.
+type whyJSON struct {
+	Reason string `json:"reason"`
+	Items  []int  `json:"items"`
+}
+
+// diffJSON compares a suggestion with the granted scope: the granted
+// items it keeps and those it drops, and the indexes of its items that
+// are new.
+type diffJSON struct {
+	Kept    []string `json:"kept"`
+	Removed []string `json:"removed"`
+	Added   []int    `json:"added"`
+	// granted is the granted scope's items in order, each kept or not,
+	// for the text output.
+	granted []grantedLine
+}
+
+type grantedLine struct {
+	item string
+	kept bool
 }
 
 type witnessJSON struct {
@@ -453,7 +578,7 @@ type unusedOp struct {
 }
 
 func clientOutput(c leastscope.Client, g *granted) clientJSON {
-	out := clientJSON{Client: c.Name, Requests: c.Requests, Allowed: c.Allowed, Apart: c.Apart, Distinct: c.Distinct,
+	out := clientJSON{Client: c.Name, Tenant: c.Tenant, Requests: c.Requests, Allowed: c.Allowed, Apart: c.Apart, Distinct: c.Distinct,
 		Summarised: c.Summarised, First: timeText(c.First), Last: timeText(c.Last), Use: c.Use}
 	for _, ch := range c.Checks {
 		out.Checks = append(out.Checks, checkJSON{ch.Name, ch.Passed, ch.Detail})
@@ -465,10 +590,16 @@ func clientOutput(c leastscope.Client, g *granted) clientJSON {
 		return out
 	}
 	s := c.Suggestion.String()
-	out.Suggestion, out.Items = &s, c.Items
-	out.AllowedScopes = []string{}
-	for _, it := range c.Suggestion.Items() {
-		out.AllowedScopes = append(out.AllowedScopes, it.String())
+	out.Suggestion, out.items = &s, c.Items
+	byReason := map[string]int{}
+	for i, it := range c.Items {
+		k, ok := byReason[it.Why]
+		if !ok {
+			k = len(out.Why)
+			byReason[it.Why] = k
+			out.Why = append(out.Why, whyJSON{Reason: it.Why})
+		}
+		out.Why[k].Items = append(out.Why[k].Items, i)
 	}
 	if g != nil {
 		out.Diff = diffItems(g.set, c.Suggestion)
@@ -480,31 +611,31 @@ func clientOutput(c leastscope.Client, g *granted) clientJSON {
 	return out
 }
 
-// diffItems lists the granted items, each kept (" ") or removed ("-"),
-// then the suggestion's items that are new ("+").
-func diffItems(from, to scope.Set) []diffLine {
-	in := func(s scope.Set, it scope.Item) bool {
-		for _, x := range s.Items() {
-			if x == it {
-				return true
-			}
+// diffItems compares a suggestion with the granted scope.
+func diffItems(from, to scope.Set) *diffJSON {
+	have := func(s scope.Set) map[scope.Item]bool {
+		m := make(map[scope.Item]bool, s.Len())
+		for _, it := range s.Items() {
+			m[it] = true
 		}
-		return false
+		return m
 	}
-	var out []diffLine
+	inTo, inFrom := have(to), have(from)
+	d := &diffJSON{Kept: []string{}, Removed: []string{}, Added: []int{}}
 	for _, it := range from.Items() {
-		op := "-"
-		if in(to, it) {
-			op = " "
+		if inTo[it] {
+			d.Kept = append(d.Kept, it.String())
+		} else {
+			d.Removed = append(d.Removed, it.String())
 		}
-		out = append(out, diffLine{op, it.String()})
+		d.granted = append(d.granted, grantedLine{it.String(), inTo[it]})
 	}
-	for _, it := range to.Items() {
-		if !in(from, it) {
-			out = append(out, diffLine{"+", it.String()})
+	for i, it := range to.Items() {
+		if !inFrom[it] {
+			d.Added = append(d.Added, i)
 		}
 	}
-	return out
+	return d
 }
 
 func timeText(ns int64) string {
@@ -528,29 +659,25 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 	var out []lintFinding
 	add := func(code scope.Code, at place, item, msg string) {
 		sev := suggestCodes[code].Severity
-		out = append(out, lintFinding{File: at.file, Line: at.line, Column: at.column, Item: item, Code: string(code),
+		out = append(out, lintFinding{File: at.file, Line: at.line, Column: at.column, utf16: at.utf16, Item: item, Code: string(code),
 			Severity: sev.String(), Message: msg, rank: sev, order: len(out)})
 	}
-	logStart := place{"<stdin>", 1, 1}
+	logStart := place{"<stdin>", 1, 1, 1}
 	if len(logs) > 0 {
 		logStart.file = logs[0].File
 	}
-	logAt := func(l leastscope.Line) place { return place{l.File, int(max(l.Line, 1)), 1} }
+	logAt := func(l leastscope.Line) place { return place{l.File, int(max(l.Line, 1)), 1, 1} }
 	// The item of the granted scope that grants each operation, for
 	// placing unused-operation findings.
 	opItem := map[int]string{}
-	if g != nil {
-		for _, op := range rep.Reachable {
-			for _, it := range g.set.Items() {
-				if _, ok, err := scope.ReachesTemplate(scope.MustParse(it.String()), api[op].Method, api[op].Template); ok && err == nil {
-					opItem[op] = it.String()
-					break
-				}
-			}
-		}
+	for op, k := range rep.OpItem {
+		opItem[op] = g.set.Item(k).String()
 	}
 	for _, c := range rep.Clients {
 		who := "client " + clientName(c.Name)
+		if c.Tenant != "" {
+			who += " (tenant " + printable(c.Tenant) + ")"
+		}
 		span := ""
 		if c.First != 0 {
 			span = fmt.Sprintf(" between %s and %s", timeText(c.First), timeText(c.Last))
@@ -575,10 +702,10 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 			}
 			add(codeNoSuggestion, at, "", fmt.Sprintf("%s: no suggestion could be proved (%s)", who, strings.Join(failed, "; ")))
 		case g == nil:
-			add(codeLeastScope, logStart, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %q", who, c.Allowed, span, c.Suggestion.String()))
+			add(codeLeastScope, logStart, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %s", who, c.Allowed, span, scopeShown(c.Suggestion)))
 		case c.Relation == leastscope.Narrower:
-			add(codeLeastScope, g.start, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %q, narrower than the granted scope, which also allows %s",
-				who, c.Allowed, span, c.Suggestion.String(), c.Witness))
+			add(codeLeastScope, g.start, "", fmt.Sprintf("%s: the least scope for the %d requests seen%s is %s, narrower than the granted scope, which also allows %s",
+				who, c.Allowed, span, scopeShown(c.Suggestion), c.Witness))
 		default:
 			add(codeLeastScope, g.start, "", fmt.Sprintf("%s: the granted scope is already the least for the %d requests seen%s", who, c.Allowed, span))
 		}
@@ -623,13 +750,44 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 		add(codeUnreadableLine, logAt(ex), "", fmt.Sprintf("%d lines could not be read, and their requests are not in the analysis; the first: %s", rep.Malformed, ex.Reason))
 	}
 	for _, e := range rep.Exceeded {
-		msg := fmt.Sprintf("more than %d clients: the requests of %d more were counted, not analysed", e.Limit, e.Requests)
-		if e.Bound != "clients" {
-			msg = fmt.Sprintf("client %s: the bound of %d %s was reached below /%s: %d requests were kept as a pattern", clientName(e.Client), e.Limit, e.Bound, e.Where, e.Requests)
+		var msg string
+		switch {
+		case e.Bound == "clients":
+			msg = fmt.Sprintf("more than %d clients: %d requests of more were counted, not analysed (--max-clients)", e.Limit, e.Requests)
+		case e.Where == "" && e.Bound == "memory":
+			msg = fmt.Sprintf("%d bytes kept, the bound (--max-memory): %d requests of more clients were counted, not analysed", e.Limit, e.Requests)
+		default:
+			who := "client " + clientName(e.Client)
+			if e.Tenant != "" {
+				who += " (tenant " + printable(e.Tenant) + ")"
+			}
+			unit := map[string]string{"paths": "paths (--max-paths)", "values": "values of a segment (--max-values)", "memory": "bytes kept (--max-memory)"}[e.Bound]
+			msg = fmt.Sprintf("%s: the bound of %d %s was reached below /%s: %d requests were kept as a pattern", who, e.Limit, unit, printable(gateway.Clip(e.Where)), e.Requests)
 		}
 		add(codeBoundExceeded, logStart, "", msg)
 	}
+	if rep.Elsewhere > 0 {
+		add(codeBoundExceeded, logStart, "", fmt.Sprintf("%d more requests were kept as a pattern past a bound, at places beyond the %d named", rep.Elsewhere, len(rep.Exceeded)))
+	}
+	if rep.Work.Exhausted != "" {
+		add(codeBoundExceeded, logStart, "", fmt.Sprintf("the containment work of %d steps (--max-steps) was spent, after %d questions: every later question was undecided, so the items it was asked of fell back to the paths as seen or the granted items, and a suggestion whose proof needed one was not made",
+			rep.Work.Limit, rep.Work.Questions))
+	}
 	return out
+}
+
+// maxShownScope bounds a scope that a message or a form of the
+// suggestion prints beside its list of items; a longer one is named by
+// its size, so that the output grows with the suggestion only once.
+const maxShownScope = 1024
+
+// scopeShown is a suggestion for a message: quoted, or, when long, its
+// size.
+func scopeShown(s scope.Set) string {
+	if text := s.String(); len(text) <= maxShownScope {
+		return strconv.Quote(text)
+	}
+	return fmt.Sprintf("%d items (%d bytes; the client's suggestion lists them)", s.Len(), len(s.String()))
 }
 
 // addApart adds the findings of a client's requests listed apart: each
@@ -665,10 +823,25 @@ func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, ha
 		if l.Malformed > 0 {
 			fmt.Fprintf(w, ", %d unreadable lines", l.Malformed)
 		}
+		if l.ClientsFrom == "" {
+			fmt.Fprint(w, "; no verified client named, so its requests are analysed as one (--trust-remote-user groups a combined log by $remote_user)")
+		} else if l.Format != "serve" {
+			fmt.Fprintf(w, "; clients from %s", l.ClientsFrom)
+		}
 		fmt.Fprintln(w)
 	}
+	b := out.Bounds
+	fmt.Fprintf(w, "# bounds: %s kept of %s (--max-memory); %d steps of containment work charged for %d questions, of %d (--max-steps)",
+		sizeText(b.Held), sizeText(b.MaxMemory), b.Charged, b.Questions, b.MaxSteps)
+	if b.Exhausted != "" {
+		fmt.Fprint(w, ": SPENT")
+	}
+	fmt.Fprintln(w)
 	for _, c := range out.Clients {
 		fmt.Fprintf(w, "\nclient %s: %d requests", clientName(c.Client), c.Requests)
+		if c.Tenant != "" {
+			fmt.Fprintf(w, " in tenant %s", printable(c.Tenant))
+		}
 		if c.First != "" {
 			fmt.Fprintf(w, " from %s to %s", c.First, c.Last)
 		}
@@ -682,20 +855,45 @@ func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, ha
 			continue
 		}
 		if c.Suggestion != nil {
-			fmt.Fprintf(w, "  least scope: %s\n", *c.Suggestion) // a scope's canonical text is visible ASCII and SP
-			width := 0
-			for _, it := range c.Items {
-				width = max(width, len(it.Item))
+			// Each item once, in the list; the other forms in full only
+			// when short (maxShownScope).
+			if len(*c.Suggestion) <= maxShownScope {
+				fmt.Fprintf(w, "  least scope: %s\n", *c.Suggestion) // a scope's canonical text is visible ASCII and SP
+			} else {
+				fmt.Fprintf(w, "  least scope: the %d items below (%d bytes)\n", len(c.items), len(*c.Suggestion))
 			}
-			for _, it := range c.Items {
+			width := 0
+			for _, it := range c.items {
+				width = max(width, min(len(it.Item), 64))
+			}
+			for _, it := range c.items {
 				fmt.Fprintf(w, "    %-*s  %s\n", width, it.Item, it.Why)
 			}
-			quoted, _ := json.Marshal(c.AllowedScopes)
-			fmt.Fprintf(w, "  token policy: \"allowedScopes\": %s\n", quoted)
+			if len(*c.Suggestion) <= maxShownScope {
+				quoted, _ := json.Marshal(strings.Fields(*c.Suggestion))
+				fmt.Fprintf(w, "  token policy: \"allowedScopes\": %s\n", quoted)
+			} else {
+				fmt.Fprintln(w, "  token policy: \"allowedScopes\": the items above, each a string")
+			}
 			if haveGranted {
 				fmt.Fprintln(w, "  against the granted scope:")
-				for _, d := range c.Diff {
-					fmt.Fprintf(w, "    %s %s\n", d.Op, d.Item)
+				for _, l := range c.Diff.granted {
+					op := "-"
+					if l.kept {
+						op = " "
+					}
+					fmt.Fprintf(w, "    %s %s\n", op, l.item)
+				}
+				added := 0
+				for _, i := range c.Diff.Added {
+					added += len(c.items[i].Item) + 1
+				}
+				if added <= maxShownScope {
+					for _, i := range c.Diff.Added {
+						fmt.Fprintf(w, "    + %s\n", c.items[i].Item)
+					}
+				} else {
+					fmt.Fprintf(w, "    + the %d other items above\n", len(c.Diff.Added))
 				}
 			}
 		} else {
@@ -719,4 +917,18 @@ func writeSuggestText(w io.Writer, out suggestOutput, findings []lintFinding, ha
 	for _, f := range findings {
 		fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Column, f.Severity, f.Message, f.Code)
 	}
+}
+
+// sizeText is a number of bytes in KiB, MiB or GiB, as the size flags
+// take them.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

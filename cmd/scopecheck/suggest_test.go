@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -32,9 +34,24 @@ func TestSuggestGolden(t *testing.T) {
 		{"serve-gzip", "", []string{"--client", "reviewer", "--within", ".:config/** openid", "testdata/suggest/serve.log.gz"}},
 		{"serve-stdin", string(serveLog), []string{"--log", "serve", "--client", "hooks", "--fail-on", "warning", "-"}},
 		{"combined", "", []string{"--strip-segments", "1", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		{"combined-remote-user", "", []string{"--strip-segments", "1", "--trust-remote-user", "--within", "*:config/** *:webhooks/**", "testdata/suggest/combined.log"}},
+		// Requests with a Basic header that nginx refused by itself (413:
+		// a body too large, before it asked the gateway) or while the
+		// gateway was down (503) are not requests the gateway allowed,
+		// whoever $remote_user names.
+		{"combined-refused-by-nginx", "", []string{"--strip-segments", "1", "--within", "*:config/**", "testdata/suggest/nginx-basic.log"}},
+		{"combined-refused-by-nginx-remote-user", "", []string{"--strip-segments", "1", "--trust-remote-user", "--client", "reporter", "--within", "*:config/**", "testdata/suggest/nginx-basic.log"}},
 		{"serve-fallback", "", []string{"--client", "reviewer", "--generalize-after", "1", "--within",
 			".:config/clients .:config/clients/c1 .:config/clients/c2 .:config/tokenPolicies .:config/tokenPolicies/* openid", "testdata/suggest/serve.log"}},
 		{"serve-bounds", "", []string{"--max-values", "1", "--max-paths", "12", "--max-clients", "3", "--within-from", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}},
+		// serve allowed these requests only because the scope allowed what
+		// their sources mean too (X-Rewrite-URL, X-Original-URL, _method, a
+		// method override): the suggestion allows that as well.
+		{"serve-sources", "", []string{"--within", ".:config/** *:webhooks/**", "--api", apiFile, "testdata/suggest/sources.log"}},
+		// A template's parameter as "*" would grant the literal paths
+		// beside it (/items/export, /items/purge, /files/secret.json),
+		// which the client never called: those stay as seen.
+		{"serve-api-params", "", []string{"--within", "*:**", "--api", "testdata/suggest/items.openapi.yaml", "testdata/suggest/items.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}
@@ -68,8 +85,13 @@ func TestSuggestErrors(t *testing.T) {
 		{"strip with serve", []string{"--log", "serve", "--strip-segments", "1", "x.log"}, "scopecheck suggest: --strip-segments is not for serve's log, which holds the path decided on\n"},
 		{"stdin twice", []string{"--within-from", "-", "-"}, "scopecheck suggest: stdin (-) can be read only once\n"},
 		{"both withins", []string{"--within", "*:a", "--within-from", "p.json", "x.log"}, "scopecheck suggest: give at most one of --within and --within-from\n"},
-		{"bad status", []string{"--denied-status", "403,forbidden", "x.log"}, "scopecheck suggest: --denied-status \"403,forbidden\": \"forbidden\" is not an HTTP status\n"},
+		{"bad status", []string{"--denied-status", "403,forbidden", "x.log"}, "scopecheck suggest: --denied-status \"403,forbidden\": \"forbidden\" is not an HTTP status or a range of them (200-299)\n"},
+		{"bad range", []string{"--allowed-status", "299-200", "x.log"}, "scopecheck suggest: --allowed-status \"299-200\": \"299-200\" is not an HTTP status or a range of them (200-299)\n"},
+		{"status both allowed and denied", []string{"--allowed-status", "200-403", "x.log"}, "scopecheck suggest: status 401 is in both --allowed-status and --denied-status\n"},
 		{"generalize 0", []string{"--generalize-after", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
+		{"no work", []string{"--max-steps", "0", "x.log"}, "scopecheck suggest: --strip-segments must be at least 0, --generalize-after at least 1 (or -1: never), and the bounds positive\n"},
+		{"no memory", []string{"--max-memory", "0", "x.log"}, ""},
+		{"memory without a unit that parses", []string{"--max-memory", "-1GiB", "x.log"}, ""},
 		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
 		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},
 		{"bad api", []string{"--api", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}, ""},
@@ -147,7 +169,7 @@ func TestSuggestSARIFAndJSON(t *testing.T) {
 	wantSugg := map[string]string{
 		"":              "openid",
 		"hooks":         "*:webhooks/subscriptions *:webhooks/subscriptions/* openid",
-		"policy-editor": "*:config/loginPolicies/** openid",
+		"policy-editor": "*:config/loginPolicies/*/allowedResponseTypes *:config/loginPolicies/*/pushClaims *:config/loginPolicies/lp1 openid",
 		"reviewer":      ".:config/clients .:config/clients/* .:config/tokenPolicies .:config/tokenPolicies/* openid",
 	}
 	if diff := cmp.Diff(wantSugg, got); diff != "" {
@@ -210,5 +232,143 @@ func TestREADMELeastPrivilege(t *testing.T) {
 	out := strings.NewReplacer("testdata/suggest/serve.log", "decisions.log", "testdata/suggest/", "").Replace(got.Stdout)
 	if diff := cmp.Diff(shown, out); diff != "" || got.Code != exitYes {
 		t.Errorf("exit %d; the README's example (-README +output):\n%s", got.Code, diff)
+	}
+}
+
+// suggest's SARIF places a finding about a granted item at the item's
+// column in UTF-16 code units, which SARIF counts in, and every region's
+// startColumn is at least 1, also for a granted scope that cannot be read.
+func TestSuggestSARIFColumns(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"name": "Zoë's 🚀 policy", "allowedScopes": [".:config/**", "*:webhooks/**"]}`
+	policy := filepath.Join(dir, "policy.json")
+	logFile := filepath.Join(dir, "decisions.log")
+	os.WriteFile(policy, []byte(line+"\n"), 0o644)
+	os.WriteFile(logFile, []byte(`{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/config/clients","path":"/config/clients","allowed":true,"reason":"granted","client":"c"}`+"\n"), 0o644)
+	utf16Column := func(s, sub string) int {
+		return len(utf16.Encode([]rune(s[:strings.Index(s, sub)]))) + 1
+	}
+	type region struct {
+		StartLine, StartColumn int
+	}
+	results := func(out string) map[string][]region {
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID    string `json:"ruleId"`
+					Locations []struct {
+						PhysicalLocation struct{ Region *region }
+					}
+				}
+				Invocations []struct {
+					ToolExecutionNotifications []struct {
+						Locations []struct {
+							PhysicalLocation struct{ Region *region }
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &log); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		got := map[string][]region{}
+		for _, r := range log.Runs[0].Results {
+			for _, l := range r.Locations {
+				if l.PhysicalLocation.Region != nil {
+					got[r.RuleID] = append(got[r.RuleID], *l.PhysicalLocation.Region)
+				}
+			}
+		}
+		for _, inv := range log.Runs[0].Invocations {
+			for _, n := range inv.ToolExecutionNotifications {
+				for _, l := range n.Locations {
+					if l.PhysicalLocation.Region != nil {
+						got["notification"] = append(got["notification"], *l.PhysicalLocation.Region)
+					}
+				}
+			}
+		}
+		for code, rs := range got {
+			for _, r := range rs {
+				if r.StartLine < 1 || r.StartColumn < 1 {
+					t.Errorf("%s: region %+v", code, r)
+				}
+			}
+		}
+		return got
+	}
+	out := runCLI("", "suggest", "--format", "sarif", "--within-from", policy, logFile)
+	validateSARIF(t, []byte(out.Stdout))
+	got := results(out.Stdout)
+	if want := []region{{1, utf16Column(line, "*:webhooks/**")}}; !cmp.Equal(got["unused-item"], want) {
+		t.Errorf("unused-item at %+v, want %+v (the byte column is %d)", got["unused-item"], want, strings.Index(line, "*:webhooks/**")+1)
+	}
+	if want := []region{{1, utf16Column(line, ".:config/**")}}; !cmp.Equal(got["least-scope"], want) {
+		t.Errorf("least-scope at %+v, want %+v", got["least-scope"], want)
+	}
+
+	bad := `{"name": "Zoë's 🚀 policy", "allowedScopes": ["*.**"]}`
+	os.WriteFile(policy, []byte(bad+"\n"), 0o644)
+	out = runCLI("", "suggest", "--format", "sarif", "--within-from", policy, logFile)
+	validateSARIF(t, []byte(out.Stdout))
+	if got := results(out.Stdout); out.Code != exitUsage || len(got["missing-colon"]) != 1 || got["missing-colon"][0].StartColumn != utf16Column(bad, "*.**") {
+		t.Errorf("exit %d, a damaged granted scope at %+v, want column %d", out.Code, got, utf16Column(bad, "*.**"))
+	}
+}
+
+// The output grows with the suggestion once: each item is listed once,
+// and its other forms (the scope string, the token policy fragment, the
+// items added against the granted scope, the finding's message) are
+// printed whole only when short, in text; in JSON the scope is written
+// once and its items named by index. A review's log of 3,125 paths below
+// a long prefix printed its suggestion four times over.
+func TestSuggestOutputLinear(t *testing.T) {
+	dir := t.TempDir()
+	prefix := "/acme/" + strings.Repeat("p", 1000)
+	var b strings.Builder
+	n := 0
+	for _, x := range "abcde" {
+		for _, y := range "abcde" {
+			for _, z := range "abcde" {
+				for _, w := range "abcde" {
+					fmt.Fprintf(&b, `192.0.2.1 - - [04/May/2026:09:00:01 +0000] "GET %s/%c/%c/%c/%c HTTP/1.1" 200 0 "-" "-"`+"\n", prefix, x, y, z, w)
+					n++
+				}
+			}
+		}
+	}
+	logFile := filepath.Join(dir, "wide.log")
+	os.WriteFile(logFile, []byte(b.String()), 0o644)
+	args := []string{"suggest", "--strip-segments", "1", "--max-memory", "256MiB", "--within", "*:**", logFile}
+	var sugg string
+	for _, format := range []string{"json", "text", "sarif"} {
+		out := runCLI("", append(args, "--format", format)...)
+		if out.Code != exitYes {
+			t.Fatalf("%s: exit %d\n%s", format, out.Code, out.Stderr)
+		}
+		var limit int
+		switch format {
+		case "json":
+			var doc struct {
+				Clients []struct{ Suggestion *string }
+			}
+			if err := json.Unmarshal([]byte(out.Stdout), &doc); err != nil || len(doc.Clients) != 1 || doc.Clients[0].Suggestion == nil {
+				t.Fatalf("%v: %+v", err, doc)
+			}
+			sugg = *doc.Clients[0].Suggestion
+			if items := strings.Count(sugg, " ") + 1; items != n {
+				t.Fatalf("a suggestion of %d items, want the %d paths as seen", items, n)
+			}
+			limit = len(sugg) + 48*n + 64<<10
+		case "text":
+			limit = len(sugg) + 128*n + 64<<10
+		default:
+			limit = 256 << 10
+		}
+		if len(out.Stdout) > limit {
+			t.Errorf("%s: %d bytes of output for a suggestion of %d bytes in %d items, more than %d", format, len(out.Stdout), len(sugg), n, limit)
+		}
+		t.Logf("%s: %d bytes of output for a suggestion of %d bytes", format, len(out.Stdout), len(sugg))
 	}
 }

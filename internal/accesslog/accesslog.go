@@ -25,12 +25,15 @@ const (
 	// Serve is the decision log of "scopecheck serve": JSON lines from
 	// log/slog; the lines whose msg is "decision" are requests, with
 	// method, target, path (the path decided on, without the mount),
-	// allowed, reason, client and time. Other lines are skipped.
+	// allowed, reason, client, sources and time. Other lines are skipped.
 	Serve
 	// Combined is nginx's (and Apache's) combined format, or the common
 	// format, which lacks its last two fields:
 	//	$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"
-	// The client is $remote_user when it is not "-".
+	// The format holds no verified client: nginx fills $remote_user from
+	// any Basic Authorization header a client sends, whether or not
+	// anything checked it. It is read as the client only when
+	// Options.RemoteUser says so.
 	Combined
 	// JSON is JSON lines, one object a request, with the members that
 	// Fields names.
@@ -119,13 +122,19 @@ func ParseFields(spec string) (Fields, error) {
 type Outcome uint8
 
 const (
-	// Allowed: the request passed the gateway.
+	// Allowed: the request passed the gateway (serve's allowed true; a
+	// status in Options.AllowedStatus).
 	Allowed Outcome = iota + 1
 	// Denied: the gateway refused it (serve's allowed false; a status in
 	// Options.DeniedStatus).
 	Denied
 	// Malformed: the line could not be read; Reason says why.
 	Malformed
+	// Unknown: the log does not say what the gateway decided: a status in
+	// neither list, such as nginx's 413 (a body too large, answered
+	// before the gateway was asked), 400, 499, or a 5xx that an outage of
+	// the gateway or of the upstream gives alike.
+	Unknown
 )
 
 // Record is one request of a log, or one line that could not be read.
@@ -146,6 +155,10 @@ type Record struct {
 	// request refused before its mount was removed has an empty one.
 	HasPath bool
 	Client  string
+	// Sources are the other sources of the method or target that serve
+	// logged beside its own request: it allowed the request only because
+	// the scope allowed every method and target they mean together.
+	Sources []Source
 	// Time is in Unix nanoseconds; 0 when the line has none or it does not
 	// parse.
 	Time    int64
@@ -155,15 +168,40 @@ type Record struct {
 	Reason string
 }
 
+// Source is another source of a request's method or target, as serve
+// logs it: a header or query parameter (Name) and the request it means.
+type Source struct {
+	Name string
+	// Method is the method it means; AnyMethod is set instead when it may
+	// mean any (serve logs "(any)": a POST's body, which may carry
+	// "_method").
+	Method    string
+	AnyMethod bool
+	// Target is the whole path it means, mount included, query removed.
+	Target string
+}
+
+// MaxSources bounds the sources read from one line: serve logs at most
+// 2*gateway.MaxSources-1. A line with more is unreadable, so that a
+// line's requests stay few.
+const MaxSources = 16
+
 // Options configure Read.
 type Options struct {
 	Format Format
 	// Fields name the members of a JSON log (DefaultFields when zero).
 	Fields Fields
-	// DeniedStatus are the statuses that mean the gateway refused the
-	// request (DefaultDeniedStatus when nil), for the formats that log a
-	// status rather than a decision.
-	DeniedStatus []int
+	// AllowedStatus are the statuses that mean the request passed the
+	// gateway (DefaultAllowedStatus when nil), and DeniedStatus those that
+	// mean it refused it (DefaultDeniedStatus when nil), for the formats
+	// that log a status rather than a decision. A status in neither is
+	// Unknown; one in both is Denied.
+	AllowedStatus []int
+	DeniedStatus  []int
+	// RemoteUser reads the combined format's $remote_user as the client,
+	// which nothing verifies (see Combined); without it, the combined
+	// format's requests name no client.
+	RemoteUser bool
 	// Workers is how many goroutines parse lines (GOMAXPROCS when 0).
 	Workers int
 	// MaxLine bounds a line in bytes (DefaultMaxLine when 0): a longer
@@ -176,10 +214,25 @@ type Options struct {
 }
 
 // DefaultDeniedStatus are the statuses of a gateway's refusals: 401
-// (no usable token) and 403 (insufficient scope). Every other status
-// means the request passed the gateway, or failed for a reason that is
-// not the gateway's decision.
+// (no usable token) and 403 (insufficient scope).
 var DefaultDeniedStatus = []int{401, 403}
+
+// DefaultAllowedStatus are the statuses that only an upstream behind the
+// gateway answers, so that the request passed it: 2xx, and 304 (which a
+// proxy makes only from an upstream's answer). Other statuses a proxy may
+// answer by itself before it asks the gateway (nginx's 3xx of "return",
+// 400, 413, 414, 431, 499) or after it failed (500, 502, 503, 504); such
+// a request is Unknown.
+var DefaultAllowedStatus = append(StatusRange(200, 299), 304)
+
+// StatusRange lists the statuses from one to another, both included.
+func StatusRange(from, to int) []int {
+	var out []int
+	for s := from; s <= to; s++ {
+		out = append(out, s)
+	}
+	return out
+}
 
 // DefaultMaxLine bounds a line unless Options.MaxLine says otherwise.
 const DefaultMaxLine = 1 << 20

@@ -19,6 +19,11 @@ func readAll(t *testing.T, log string, opts Options) ([]Record, Stats) {
 	st, err := Read(strings.NewReader(log), opts, func(rs []Record) {
 		for _, r := range rs {
 			r.Method, r.Target, r.Path, r.Client, r.Reason = strings.Clone(r.Method), strings.Clone(r.Target), strings.Clone(r.Path), strings.Clone(r.Client), strings.Clone(r.Reason)
+			srcs := r.Sources
+			r.Sources = nil
+			for _, x := range srcs {
+				r.Sources = append(r.Sources, Source{strings.Clone(x.Name), strings.Clone(x.Method), x.AnyMethod, strings.Clone(x.Target)})
+			}
 			out = append(out, r)
 		}
 	})
@@ -65,7 +70,7 @@ func TestFormats(t *testing.T) {
 			{Line: 10, Outcome: Malformed, Reason: "more than one JSON value on the line"},
 		}, Stats{Format: Serve, Lines: 10, Records: 4, Malformed: 4, Skipped: 2}},
 
-		{"combined", Options{}, `192.0.2.7 - - [01/May/2026:12:00:01 +0200] "GET /acme/config/clients?limit=5 HTTP/1.1" 200 512 "-" "curl/8.5.0"
+		{"combined", Options{RemoteUser: true}, `192.0.2.7 - - [01/May/2026:12:00:01 +0200] "GET /acme/config/clients?limit=5 HTTP/1.1" 200 512 "-" "curl/8.5.0"
 192.0.2.7 - svc-7 [01/May/2026:12:00:02 +0200] "DELETE /acme/webhooks/s1 HTTP/1.1" 403 0 "-" "curl/8.5.0"
 192.0.2.8 - - [01/May/2026:12:00:03 +0200] "GET /a\x22b\x5C HTTP/1.1" 401 0 "-" "-"
 192.0.2.8 - - [01/May/2026:12:00:04 +0200] "\x16\x03\x01" 400 157 "-" "-"
@@ -77,7 +82,7 @@ not a log line
 			{Line: 1, Method: "GET", Target: "/acme/config/clients?limit=5", Time: nano("2026-05-01T12:00:01+02:00"), Outcome: Allowed, Reason: "200"},
 			{Line: 2, Method: "DELETE", Target: "/acme/webhooks/s1", Client: "svc-7", Time: nano("2026-05-01T12:00:02+02:00"), Outcome: Denied, Reason: "403"},
 			{Line: 3, Method: "GET", Target: `/a"b\`, Time: nano("2026-05-01T12:00:03+02:00"), Outcome: Denied, Reason: "401"},
-			{Line: 4, Target: "\x16\x03\x01", Time: nano("2026-05-01T12:00:04+02:00"), Outcome: Allowed, Reason: "400"},
+			{Line: 4, Target: "\x16\x03\x01", Time: nano("2026-05-01T12:00:04+02:00"), Outcome: Unknown, Reason: "400"},
 			{Line: 5, Method: "GET", Target: "/old", Time: nano("2026-05-01T12:00:05+02:00"), Outcome: Allowed, Reason: "200"},
 			{Line: 6, Method: "GET", Target: `/a"b`, Client: "alice", Time: nano("2026-05-01T12:00:06+02:00"), Outcome: Allowed, Reason: "200"},
 			{Line: 7, Outcome: Malformed, Reason: "not a combined log line: no [time] after the user"},
@@ -113,12 +118,56 @@ not a log line
 				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed},
 			}, Stats{Format: JSON, Lines: 3, Records: 3}},
 
-		{"denied statuses", Options{Format: Combined, DeniedStatus: []int{403, 503}}, `a - - [01/May/2026:12:00:01 +0000] "GET /a HTTP/1.1" 401 0
+		// serve's sources, and what is wrong with them.
+		{"serve sources", Options{Format: Serve}, `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/config/clients","path":"/config/clients","sources":[{"name":"X-Rewrite-Url","method":"GET","target":"/acme/config/tokenPolicies"}],"allowed":true,"reason":"granted","client":"reporter"}
+{"time":"2026-05-01T12:00:02Z","level":"INFO","msg":"decision","method":"POST","target":"/acme/webhooks/s1","path":"/webhooks/s1","sources":[{"name":"X-Http-Method-Override","method":"DELETE","target":"/acme/webhooks/s1"},{"name":"POST body","method":"(any)","target":"/acme/webhooks/s1","extra":1}],"allowed":true,"reason":"granted","client":"hooks"}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":{"name":"x"}}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","method":"GET"}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","method":"GET","target":7}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[{"name":"x","name":"y","method":"GET","target":"/a"}]}
+{"msg":"decision","method":"GET","path":"/a","allowed":true,"sources":[]}
+`, []Record{
+			{Line: 1, Method: "GET", Target: "/acme/config/clients", Path: "/config/clients", HasPath: true, Client: "reporter",
+				Sources: []Source{{Name: "X-Rewrite-Url", Method: "GET", Target: "/acme/config/tokenPolicies"}},
+				Time:    nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 2, Method: "POST", Target: "/acme/webhooks/s1", Path: "/webhooks/s1", HasPath: true, Client: "hooks",
+				Sources: []Source{{Name: "X-Http-Method-Override", Method: "DELETE", Target: "/acme/webhooks/s1"}, {Name: "POST body", AnyMethod: true, Target: "/acme/webhooks/s1"}},
+				Time:    nano("2026-05-01T12:00:02Z"), Outcome: Allowed, Reason: "granted"},
+			{Line: 3, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 4, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 5, Outcome: Malformed, Reason: "sources is not an array of objects with the strings name, method and target"},
+			{Line: 6, Outcome: Malformed, Reason: `invalid JSON: jsontext: duplicate object member name "name" within "/sources/0"`},
+			{Line: 7, Method: "GET", Path: "/a", HasPath: true, Outcome: Allowed},
+		}, Stats{Format: Serve, Lines: 7, Records: 3, Malformed: 4}},
+
+		{"chosen statuses", Options{Format: Combined, DeniedStatus: []int{403, 503}, AllowedStatus: []int{200, 401}}, `a - - [01/May/2026:12:00:01 +0000] "GET /a HTTP/1.1" 401 0
 a - - [01/May/2026:12:00:01 +0000] "GET /b HTTP/1.1" 503 0
+a - - [01/May/2026:12:00:01 +0000] "GET /c HTTP/1.1" 204 0
 `, []Record{
 			{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "401"},
 			{Line: 2, Method: "GET", Target: "/b", Time: nano("2026-05-01T12:00:01Z"), Outcome: Denied, Reason: "503"},
-		}, Stats{Format: Combined, Lines: 2, Records: 2}},
+			{Line: 3, Method: "GET", Target: "/c", Time: nano("2026-05-01T12:00:01Z"), Outcome: Unknown, Reason: "204"},
+		}, Stats{Format: Combined, Lines: 3, Records: 3}},
+
+		// nginx's combined log: $remote_user, which any Basic header
+		// fills, is no client unless asked for; only 2xx and 304 passed
+		// the gateway, 401 and 403 were its refusals, and everything
+		// else (413 before the gateway was asked, 503 when it was down,
+		// a redirect of "return") says nothing of its decision.
+		{"combined statuses and users", Options{}, `192.0.2.7 - - [01/May/2026:12:00:01 +0000] "GET /acme/config/clients HTTP/1.1" 200 5 "-" "curl/8.5.0"
+192.0.2.66 - reporter [01/May/2026:12:00:02 +0000] "DELETE /acme/config/clients/c1 HTTP/1.1" 413 183 "-" "curl/8.5.0"
+192.0.2.66 - reporter [01/May/2026:12:00:03 +0000] "PUT /acme/config/tokenPolicies/t1 HTTP/1.1" 503 190 "-" "curl/8.5.0"
+192.0.2.66 - reporter [01/May/2026:12:00:04 +0000] "GET /acme/config HTTP/1.1" 301 0 "-" "-"
+192.0.2.7 - - [01/May/2026:12:00:05 +0000] "GET /acme/config/clients HTTP/1.1" 304 0 "-" "-"
+192.0.2.7 - - [01/May/2026:12:00:06 +0000] "DELETE /acme/config/clients/c1 HTTP/1.1" 403 0 "-" "-"
+`, []Record{
+			{Line: 1, Method: "GET", Target: "/acme/config/clients", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "200"},
+			{Line: 2, Method: "DELETE", Target: "/acme/config/clients/c1", Time: nano("2026-05-01T12:00:02Z"), Outcome: Unknown, Reason: "413"},
+			{Line: 3, Method: "PUT", Target: "/acme/config/tokenPolicies/t1", Time: nano("2026-05-01T12:00:03Z"), Outcome: Unknown, Reason: "503"},
+			{Line: 4, Method: "GET", Target: "/acme/config", Time: nano("2026-05-01T12:00:04Z"), Outcome: Unknown, Reason: "301"},
+			{Line: 5, Method: "GET", Target: "/acme/config/clients", Time: nano("2026-05-01T12:00:05Z"), Outcome: Allowed, Reason: "304"},
+			{Line: 6, Method: "DELETE", Target: "/acme/config/clients/c1", Time: nano("2026-05-01T12:00:06Z"), Outcome: Denied, Reason: "403"},
+		}, Stats{Format: Combined, Lines: 6, Records: 6}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +16,11 @@ import (
 // parseConfig is what every parsing goroutine shares, read-only.
 type parseConfig struct {
 	maxLine int
-	denied  []int
-	json    *jsonSpec // the members of a JSON log
-	serve   *jsonSpec // the members of serve's log
+	// status is the outcome each HTTP status means.
+	status     [1000]Outcome
+	remoteUser bool
+	json       *jsonSpec // the members of a JSON log
+	serve      *jsonSpec // the members of serve's log
 }
 
 // parser parses lines on one goroutine.
@@ -106,6 +107,7 @@ const (
 	sReason
 	sMsg
 	sLevel
+	sSources
 	nSlots
 )
 
@@ -130,7 +132,7 @@ func newJSONSpec(f Fields) *jsonSpec {
 var serveSpec = func() *jsonSpec {
 	s := &jsonSpec{root: &wantNode{slot: -1}}
 	for slot, name := range map[int]string{sMethod: "method", sURI: "target", sPath: "path", sClient: "client", sTime: "time",
-		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level"} {
+		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources"} {
 		s.add(name, slot)
 	}
 	return s
@@ -281,7 +283,79 @@ func (p *parser) serveLine(l []byte, rec *Record) bool {
 	rec.Client, _ = p.text(p.vals[sClient])
 	rec.Reason, _ = p.text(p.vals[sReason])
 	rec.Time = p.jsonTime(p.vals[sTime])
+	if v := p.vals[sSources]; v != nil {
+		var why string
+		if rec.Sources, why = p.sources(v); why != "" {
+			rec.Outcome, rec.Reason = Malformed, why
+		}
+	}
 	return true
+}
+
+// sources reads serve's "sources": an array of objects, each with the
+// strings name, method ("(any)" for any method) and target. It returns
+// what is wrong, or "".
+func (p *parser) sources(v []byte) ([]Source, string) {
+	const bad = "sources is not an array of objects with the strings name, method and target"
+	var dec jsontext.Decoder
+	var rd bytes.Reader
+	rd.Reset(v)
+	dec.Reset(&rd)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+		return nil, bad
+	}
+	var out []Source
+	for dec.PeekKind() != ']' {
+		if len(out) == MaxSources {
+			return nil, fmt.Sprintf("more than %d sources, more than serve logs", MaxSources)
+		}
+		if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+			return nil, bad
+		}
+		var src Source
+		var have [3]bool
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadValue()
+			if err != nil || name.Kind() != '"' {
+				return nil, bad
+			}
+			// name is the decoder's until its next read.
+			var slot *string
+			switch string(name) {
+			case `"name"`:
+				slot, have[0] = &src.Name, true
+			case `"method"`:
+				slot, have[1] = &src.Method, true
+			case `"target"`:
+				slot, have[2] = &src.Target, true
+			}
+			val, err := dec.ReadValue()
+			if err != nil {
+				return nil, bad
+			}
+			if slot == nil {
+				continue
+			}
+			end := int(dec.InputOffset())
+			raw := v[end-len(val) : end] // the bytes of the line, which outlive the decoder's
+			s, ok := p.text(raw)
+			if !ok {
+				return nil, bad
+			}
+			*slot = s
+		}
+		if _, err := dec.ReadToken(); err != nil || have != [3]bool{true, true, true} {
+			return nil, bad
+		}
+		if src.Method == "(any)" {
+			src.Method, src.AnyMethod = "", true
+		}
+		out = append(out, src)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, bad
+	}
+	return out, ""
 }
 
 // jsonLine reads a line of a JSON log.
@@ -316,10 +390,7 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 			rec.Outcome, rec.Reason = Malformed, "the status is not an HTTP status"
 			return
 		}
-		rec.Reason = s
-		if slices.Contains(p.cfg.denied, status) {
-			rec.Outcome = Denied
-		}
+		rec.Reason, rec.Outcome = s, p.cfg.status[status]
 	}
 	if v := p.vals[sAllowed]; v != nil {
 		var isBool bool
@@ -412,7 +483,7 @@ func (p *parser) combinedLine(l string, rec *Record) {
 		}
 		fields[i], rest = rest[:sp], rest[sp+1:]
 	}
-	if fields[2] != "-" {
+	if fields[2] != "-" && p.cfg.remoteUser {
 		rec.Client = fields[2]
 	}
 	if !strings.HasPrefix(rest, "[") {
@@ -463,11 +534,7 @@ func (p *parser) combinedLine(l string, rec *Record) {
 		bad("no status after the request")
 		return
 	}
-	rec.Reason = status
-	rec.Outcome = Allowed
-	if slices.Contains(p.cfg.denied, code) {
-		rec.Outcome = Denied
-	}
+	rec.Reason, rec.Outcome = status, p.cfg.status[code]
 	// "METHOD TARGET PROTOCOL", or "METHOD TARGET" (HTTP/0.9). What is
 	// not a request line ("-", bytes of another protocol) keeps no
 	// method, and no scope can allow it.

@@ -111,11 +111,27 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 	if fields == (Fields{}) {
 		fields = DefaultFields
 	}
-	denied := opts.DeniedStatus
+	allowed, denied := opts.AllowedStatus, opts.DeniedStatus
+	if allowed == nil {
+		allowed = DefaultAllowedStatus
+	}
 	if denied == nil {
 		denied = DefaultDeniedStatus
 	}
-	cfg := &parseConfig{maxLine: maxLine, denied: denied, json: newJSONSpec(fields), serve: serveSpec}
+	cfg := &parseConfig{maxLine: maxLine, json: newJSONSpec(fields), serve: serveSpec, remoteUser: opts.RemoteUser}
+	for i := range cfg.status {
+		cfg.status[i] = Unknown
+	}
+	for _, s := range allowed {
+		if s >= 0 && s < len(cfg.status) {
+			cfg.status[s] = Allowed
+		}
+	}
+	for _, s := range denied {
+		if s >= 0 && s < len(cfg.status) {
+			cfg.status[s] = Denied
+		}
+	}
 
 	counted := &countingReader{r: r}
 	br := bufio.NewReaderSize(counted, 64<<10)

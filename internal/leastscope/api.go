@@ -28,12 +28,16 @@ func (s tseg) literal() bool { return len(s.pieces) == 1 }
 type apiIndex struct {
 	tmpls   []*template
 	byCount map[int][]int
+	// opTmpl is the template of each operation, -1 for one that is not a
+	// path template.
+	opTmpl []int
 }
 
 func newAPIIndex(ops []Operation) *apiIndex {
-	a := &apiIndex{byCount: map[int][]int{}}
+	a := &apiIndex{byCount: map[int][]int{}, opTmpl: make([]int, len(ops))}
 	byText := map[string]int{}
 	for i, op := range ops {
+		a.opTmpl[i] = -1
 		k, ok := byText[op.Template]
 		if !ok {
 			t := compileTemplate(op.Template)
@@ -45,6 +49,7 @@ func newAPIIndex(ops []Operation) *apiIndex {
 			a.tmpls = append(a.tmpls, t)
 			a.byCount[len(t.segs)] = append(a.byCount[len(t.segs)], k)
 		}
+		a.opTmpl[i] = k
 		if _, dup := a.tmpls[k].ops[op.Method]; !dup {
 			a.tmpls[k].ops[op.Method] = i
 		}
@@ -202,4 +207,70 @@ func (t *template) under(p string) bool {
 		}
 	}
 	return true
+}
+
+// mayReach reports whether a pattern may match a path that t produces
+// (or, with slash, that path with "/" added), by its segments: false only
+// when a segment of the pattern cannot match the template's segment
+// there, or the counts of segments differ (a pattern without "**"
+// matches paths of its own count). It is a quick filter before
+// scope.ReachesTemplate, which decides exactly.
+func (t *template) mayReach(pattern string, slash bool) bool {
+	ps := strings.Split(pattern, "/")
+	n := len(t.segs)
+	if slash {
+		n++
+	}
+	seg := func(i int) tseg {
+		if i == len(t.segs) {
+			return tseg{pieces: []string{""}}
+		}
+		return t.segs[i]
+	}
+	for i, p := range ps {
+		if strings.Contains(p, "**") {
+			return i <= n
+		}
+		if i >= n {
+			return false
+		}
+		ts := seg(i)
+		switch {
+		case !strings.Contains(p, "*"):
+			if !ts.matches(p) {
+				return false
+			}
+		case ts.literal():
+			if !globMatch(p, ts.pieces[0]) {
+				return false
+			}
+		}
+	}
+	return len(ps) == n
+}
+
+// globMatch reports whether s matches the pattern p, whose "*" stands for
+// any bytes.
+func globMatch(p, s string) bool {
+	star, mark := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(p) && p[i] == '*':
+			star, mark = i, j
+			i++
+		case i < len(p) && p[i] == s[j]:
+			i++
+			j++
+		case star >= 0:
+			i, mark = star+1, mark+1
+			j = mark
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
 }

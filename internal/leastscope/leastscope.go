@@ -68,9 +68,18 @@ type Options struct {
 	MaxClients int // distinct clients analysed
 	MaxPaths   int // distinct path prefixes kept, over all clients
 	MaxValues  int // distinct values kept of one segment (below one prefix)
-	// MaxPathBytes bounds the bytes of the segments kept, over all
-	// clients (DefaultMaxPathBytes when 0); past it, as past MaxPaths.
-	MaxPathBytes int
+	// MaxBytes bounds in bytes everything the Observer keeps: clients,
+	// path prefixes, leaves and the text of the suggestion's items each
+	// may become, requests listed apart, the places where a bound was
+	// reached, the answers it remembers. Past it, a new client is only
+	// counted, and a new path is kept as the pattern "prefix/**" of a
+	// prefix kept already.
+	MaxBytes int64
+	// MaxSteps bounds the containment work of Suggest over all clients
+	// (DefaultMaxSteps when 0), in scope.Budget's steps; once spent, every
+	// question is undecided: a suggestion that needs one is not made,
+	// and the Report says so.
+	MaxSteps int64
 }
 
 // Defaults of Options.
@@ -79,7 +88,8 @@ const (
 	DefaultMaxClients      = 10_000
 	DefaultMaxPaths        = 100_000
 	DefaultMaxValues       = 1_000
-	DefaultMaxPathBytes    = 16 << 20
+	DefaultMaxBytes        = 256 << 20
+	DefaultMaxSteps        = 1 << 30
 	// MaxPathLen bounds the path of a request that is analysed; a longer
 	// one is listed apart. MaxMethodLen bounds a method kept as seen; a
 	// longer one is decided as its class is.
@@ -100,15 +110,34 @@ type Report struct {
 	// the first few.
 	Malformed         int64
 	MalformedExamples []Line
-	// Exceeded lists where a bound was reached (the first few places of
-	// each); the requests past it were summarised, not dropped.
-	Exceeded []Exceeded
+	// Exceeded lists where a bound was reached (the first few places);
+	// the requests past it were summarised, not dropped. Elsewhere counts
+	// the requests summarised at places past those listed.
+	Exceeded  []Exceeded
+	Elsewhere uint64
+	// Work is the containment work Suggest did, and Held the bytes the
+	// Observer kept, each with its bound.
+	Work Work
+	Held int64
 	// ClientsOverBound counts requests of clients past MaxClients, which
 	// were counted and not analysed.
 	ClientsOverBound uint64
 	// Reachable, with an API and a granted scope, are the operations the
-	// granted scope allows, by index into Options.API.
+	// granted scope allows, by index into Options.API; OpItem the index
+	// in the granted scope of the first item that allows each, when one
+	// alone is proved to.
 	Reachable []int
+	OpItem    map[int]int
+}
+
+// Work is the containment work of a run, in scope.Budget's steps: what
+// its questions were allowed in all (never less than they took), of
+// Limit. Exhausted is set when the budget ran out, and says so.
+type Work struct {
+	Limit     int64  `json:"limit"`
+	Charged   int64  `json:"charged"`
+	Questions int64  `json:"questions"`
+	Exhausted string `json:"exhausted,omitempty"`
 }
 
 // Line is a place in a log.
@@ -120,9 +149,10 @@ type Line struct {
 
 // Exceeded says that a bound was reached.
 type Exceeded struct {
-	Bound  string `json:"bound"` // "clients", "paths", "path bytes" or "values"
+	Bound  string `json:"bound"` // "clients", "paths", "values", "memory" or "steps"
 	Limit  int    `json:"limit"`
 	Client string `json:"client,omitempty"`
+	Tenant string `json:"tenant,omitempty"`
 	// Where is the path below which requests were summarised ("" for
 	// the clients bound), and Requests how many were.
 	Where    string `json:"where,omitempty"`
@@ -132,6 +162,9 @@ type Exceeded struct {
 // Client is what Suggest says about one client.
 type Client struct {
 	Name string // "" for requests that name no client
+	// Tenant is the tenant the log bound the client's requests to, if any:
+	// the same client in two tenants is two clients.
+	Tenant string
 	// Requests counts every request of the client; Allowed those the log
 	// says were allowed and the granted scope allows (the ones the
 	// suggestion is for); the rest were listed apart.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/accesslog"
+	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -96,17 +97,46 @@ func TestSuggest(t *testing.T) {
 			[]string{"the API's path /config/clients (GET)", "the API's path /config/tokenPolicies (GET)",
 				"the API's path /config/tokenPolicies/{id} (GET)", "the API's path /files/{name}.json (GET)"}},
 		{"a subtree whose every operation was called", Options{API: tokenAPI},
-			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
-			"*:config/tokenPolicies/**", []string{"every operation of the API that it grants was called (2 paths of the API below /config/tokenPolicies/)"}},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules", "a GET /config/tokenPolicies"},
+			".:config/tokenPolicies *:config/tokenPolicies/**", []string{"the API's path /config/tokenPolicies (GET)", "every operation of the API that it grants was called (2 paths of the API below /config/tokenPolicies/)"}},
 		{"a read subtree needs only the reads called", Options{API: tokenAPI},
-			[]string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
-			".:config/tokenPolicies/**", nil},
+			[]string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules", "a GET /config/tokenPolicies"},
+			".:config/tokenPolicies .:config/tokenPolicies/**", nil},
 		{"no subtree where an operation was not called", Options{API: append(tokenAPI, Operation{"GET", "/config/tokenPolicies/{id}/audit", ""})},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules", "a GET /config/tokenPolicies"},
+			".:config/tokenPolicies *:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
+		{"no subtree outside the granted scope", Options{API: tokenAPI, Within: scope.MustParse(".:config/tokenPolicies *:config/tokenPolicies/* .:config/tokenPolicies/*/rules"), HasWithin: true},
+			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules", "a GET /config/tokenPolicies"},
+			".:config/tokenPolicies *:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
+		// "*" allows the empty segment: *:config/tokenPolicies/** allows
+		// GET /config/tokenPolicies/, which an upstream that ignores a
+		// trailing slash serves as listTokenPolicies, never called.
+		{"no subtree that reaches an operation by a trailing slash", Options{API: tokenAPI},
 			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
-			"*:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
-		{"no subtree outside the granted scope", Options{API: tokenAPI, Within: scope.MustParse("*:config/tokenPolicies/* .:config/tokenPolicies/*/rules"), HasWithin: true},
-			[]string{"a GET /config/tokenPolicies/p1", "a PUT /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2/rules"},
-			"*:config/tokenPolicies/* .:config/tokenPolicies/*/rules", nil},
+			"*:config/tokenPolicies/p1 .:config/tokenPolicies/*/rules", []string{"the API's path /config/tokenPolicies/{id}/rules (GET)",
+				"as seen: *:config/tokenPolicies/* would also grant GET /config/tokenPolicies, never called"}},
+		// The review's API: a parameter as "*" would grant the literal
+		// paths beside it (export, purge, secret.json), never called.
+		{"a parameter is * only when it grants no operation not called", Options{API: []Operation{
+			{"GET", "/items/{itemId}", "getItem"}, {"DELETE", "/items/{itemId}", "deleteItem"}, {"GET", "/items/export", "exportAllItems"},
+			{"POST", "/items/purge", "purgeAllItems"}, {"GET", "/files/{name}.json", "getFile"}, {"GET", "/files/secret.json", "getSecretFile"}}},
+			[]string{"a GET /items/1", "a DELETE /items/2", "a GET /files/a.json"},
+			".:files/a.json .:items/1 *:items/2", []string{"as seen: .:files/*.json would also grant GET /files/secret.json, never called",
+				"as seen: *:items/* would also grant GET /items/export, POST /items/purge, never called",
+				"as seen: *:items/* would also grant GET /items/export, POST /items/purge, never called"}},
+		{"the read item where the reads grant nothing more", Options{API: []Operation{
+			{"GET", "/items/{itemId}", "getItem"}, {"DELETE", "/items/{itemId}", "deleteItem"}, {"POST", "/items/purge", "purgeAllItems"}}},
+			[]string{"a GET /items/1", "a DELETE /items/2"},
+			".:items/* *:items/2", []string{"read requests of *:items/*, which would also grant POST /items/purge, never called",
+				"as seen: *:items/* would also grant POST /items/purge, never called"}},
+		{"a parameter is * where every operation it grants was called", Options{API: []Operation{
+			{"GET", "/items/{itemId}", "getItem"}, {"DELETE", "/items/{itemId}", "deleteItem"}, {"GET", "/items/export", "exportAllItems"}}, GeneralizeAfter: -1},
+			[]string{"a GET /items/1", "a DELETE /items/2", "a GET /items/export", "a GET /files/x"},
+			"*:items/** .:files/x", nil},
+		{"an operation the paths as seen grant already does not count", Options{API: []Operation{
+			{"GET", "/items/{itemId}", "getItem"}, {"PUT", "/items/{itemId}", "putItem"}, {"DELETE", "/items/{itemId}", "deleteItem"}}},
+			[]string{"a DELETE /items/1", "a DELETE /items/2"},
+			"*:items/*", nil},
 		{"a template outside the granted scope: the paths as seen", Options{API: tokenAPI, Within: scope.MustParse(".:config/tokenPolicies/p1 .:config/tokenPolicies/p2"), HasWithin: true},
 			[]string{"a GET /config/tokenPolicies/p1", "a GET /config/tokenPolicies/p2"},
 			".:config/tokenPolicies/p1 .:config/tokenPolicies/p2", nil},
@@ -253,11 +283,21 @@ func TestTargetPath(t *testing.T) {
 
 // What a client sends is bounded in bytes where it is kept: a long path
 // is listed apart, a long client name clipped, a long method decided by
-// its class, and path text past MaxPathBytes kept as a pattern.
+// its class, and a path past MaxBytes kept as the pattern of a prefix.
 func TestByteBounds(t *testing.T) {
 	long := strings.Repeat("x", MaxPathLen)
 	method := "PROPFIND" + strings.Repeat("X", MaxMethodLen)
-	rep := observe(Options{MaxPathBytes: 10}, "a GET /"+long, strings.Repeat("c", 600)+" GET /x", "a "+method+" /abcdef", "a GET /abcdef/ghijk")
+	reqs := []string{"a GET /" + long, strings.Repeat("c", 600) + " GET /x", "a " + method + " /abcdef"}
+	// The bytes the first requests hold: the bound leaves no room for more.
+	probe := NewObserver(Options{})
+	for i, r := range reqs {
+		f := strings.Fields(r)
+		probe.Add("log", accesslog.Record{Line: int64(i + 1), Client: f[0], Method: f[1], Path: f[2], HasPath: true, Outcome: accesslog.Allowed})
+	}
+	// Nodes and leaves may take all but the last eighth, which is kept for
+	// the leaves that keep requests as a pattern past the bound.
+	max := (probe.held + 10) * 8 / 7
+	rep := observe(Options{MaxBytes: max}, append(reqs, "a GET /abcdef/ghijk")...)
 	a, c := rep.Clients[0], rep.Clients[1]
 	if a.Apart != 1 || a.ApartList[0].Why != "the path is longer than 4096 bytes, and is not analysed" {
 		t.Errorf("a long path: %+v", a.ApartList)
@@ -268,8 +308,8 @@ func TestByteBounds(t *testing.T) {
 	if got := a.Suggestion.String(); got != "*:abcdef .:abcdef/**" || !a.HasSuggestion {
 		t.Errorf("suggestion %q: %+v", got, a.Checks)
 	}
-	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "path bytes" {
-		t.Errorf("exceeded %+v", rep.Exceeded)
+	if len(rep.Exceeded) != 1 || rep.Exceeded[0].Bound != "memory" || rep.Exceeded[0].Where != "abcdef" || rep.Held > max {
+		t.Errorf("exceeded %+v, %d bytes held of %d", rep.Exceeded, rep.Held, max)
 	}
 }
 
@@ -280,5 +320,90 @@ func TestClippedPath(t *testing.T) {
 	c := o.Suggest().Clients[0]
 	if c.Apart != 1 || c.ApartList[0].Why != "the log holds the path cut to 512 bytes (gateway.Clip), and the rest cannot be read back" {
 		t.Errorf("%+v", c.ApartList)
+	}
+}
+
+// serve allows a request only when the scope allows every method and
+// target its sources mean together (X-Rewrite-URL, X-Original-URL, a
+// method override, a POST's body that may carry _method), and logs them:
+// the suggestion allows each of them too, and the use of the granted
+// items counts them.
+func TestSources(t *testing.T) {
+	src := func(name, method, target string) accesslog.Source {
+		if method == "(any)" {
+			return accesslog.Source{Name: name, AnyMethod: true, Target: target}
+		}
+		return accesslog.Source{Name: name, Method: method, Target: target}
+	}
+	tests := []struct {
+		name    string
+		within  string
+		rec     accesslog.Record
+		want    string
+		use     []ItemUse
+		apart   string
+		allowed []string // "METHOD PATH" the suggestion allows; "* PATH" for every method
+	}{
+		{"a second target", ".:config/**",
+			accesslog.Record{Method: "GET", Target: "/acme/config/clients", Path: "/config/clients",
+				Sources: []accesslog.Source{src("X-Rewrite-Url", "GET", "/acme/config/tokenPolicies")}},
+			".:config/clients .:config/tokenPolicies", []ItemUse{{".:config/**", 2, 0}}, "", []string{"GET /config/clients", "GET /config/tokenPolicies"}},
+		{"a method override", "*:webhooks/**",
+			accesslog.Record{Method: "GET", Target: "/acme/webhooks/subscriptions/s1", Path: "/webhooks/subscriptions/s1",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "DELETE", "/acme/webhooks/subscriptions/s1")}},
+			"*:webhooks/subscriptions/s1", []ItemUse{{"*:webhooks/**", 1, 1}}, "", []string{"GET /webhooks/subscriptions/s1", "DELETE /webhooks/subscriptions/s1"}},
+		{"every method a POST's body may mean, on each target", "*:**",
+			accesslog.Record{Method: "POST", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "POST", "/acme/b"), src("POST body", "(any)", "/acme/a")}},
+			"*:a *:b", nil, "", []string{"* /a", "* /b"}},
+		{"methods and targets together", "*:**",
+			accesslog.Record{Method: "GET", Target: "/t/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "put", "/t/a"), src("X-Original-Url", "GET", "/t/b")}},
+			"*:a *:b", nil, "", []string{"GET /a", "put /a", "PUT /a", "GET /b", "put /b", "PUT /b"}},
+		{"a lower-case method is decided upper-case too", "*:**",
+			accesslog.Record{Method: "delete", Target: "/a", Path: "/a"},
+			"*:a", nil, "", []string{"delete /a", "DELETE /a"}},
+		{"a source the granted scope denies", ".:config/**",
+			accesslog.Record{Method: "GET", Target: "/acme/config/clients", Path: "/config/clients",
+				Sources: []accesslog.Source{src("X-Http-Method-Override", "DELETE", "/acme/config/clients")}},
+			"", nil, "allowed by the gateway, but the granted scope denies DELETE /config/clients, which a source of it means: the log and the scope disagree", nil},
+		{"a source's target cut in the log", "*:**",
+			accesslog.Record{Method: "GET", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "GET", gateway.Clip("/acme/"+strings.Repeat("b", 600)))}},
+			"", nil, "the log holds a source's target cut to 512 bytes (gateway.Clip), and the rest cannot be read back", nil},
+		{"a source's target that is not canonical", "*:**",
+			accesslog.Record{Method: "GET", Target: "/acme/a", Path: "/a",
+				Sources: []accesslog.Source{src("X-Original-Url", "GET", "/acme/%2e%2e/b")}},
+			"", nil, "a source's target is not canonical (escaped-byte), though the gateway allowed the request", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewObserver(within(tc.within))
+			rec := tc.rec
+			rec.Line, rec.Client, rec.HasPath, rec.Outcome = 1, "c", true, accesslog.Allowed
+			o.Add("log", rec)
+			c := o.Suggest().Clients[0]
+			if tc.apart != "" {
+				if c.Allowed != 0 || len(c.ApartList) != 1 || c.ApartList[0].Why != tc.apart {
+					t.Errorf("listed apart %+v, want %q", c.ApartList, tc.apart)
+				}
+				return
+			}
+			if !c.HasSuggestion || c.Suggestion.String() != tc.want {
+				t.Errorf("suggestion %q, want %q: %+v", c.Suggestion, tc.want, c.Checks)
+			}
+			if tc.use != nil {
+				if diff := cmp.Diff(tc.use, c.Use); diff != "" {
+					t.Errorf("use (-want +got):\n%s", diff)
+				}
+			}
+			m := match.Compile(c.Suggestion)
+			for _, r := range tc.allowed {
+				method, path, _ := strings.Cut(r, " ")
+				if method == "*" && !m.AllowEveryMethod(path) || method != "*" && !m.Allow(method, path) {
+					t.Errorf("%q does not allow %s", c.Suggestion, r)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package leastscope
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,8 +14,9 @@ import (
 // the access items: they allow no request, so no log can show whether
 // they are used, and they are kept as granted.
 func (o *Observer) minimal(items []Origin) (scope.Set, []Origin, error) {
-	set, origins, err := minimal(items)
-	if err != nil || !o.opts.HasWithin {
+	set, origins, err := minimal(items, &o.work)
+	var nm *notMinimal
+	if err != nil && !errors.As(err, &nm) || !o.opts.HasWithin {
 		return set, origins, err
 	}
 	var plain []string
@@ -25,9 +27,9 @@ func (o *Observer) minimal(items []Origin) (scope.Set, []Origin, error) {
 		}
 	}
 	if plain == nil {
-		return set, origins, nil
+		return set, origins, err
 	}
-	return scope.MustParse(set.String() + " " + strings.Join(plain, " ")), origins, nil
+	return scope.MustParse(set.String() + " " + strings.Join(plain, " ")), origins, err
 }
 
 // minimal turns proposed items into a scope without an item the others
@@ -36,8 +38,16 @@ func (o *Observer) minimal(items []Origin) (scope.Set, []Origin, error) {
 // A literal item (no wildcard) allows one path, which is canonical, with
 // the methods of its class; so the others cover it exactly when their
 // matcher allows that path with those methods. Those are dropped first,
-// by the matcher, which is quick; what is left goes to scope.Minimize.
-func minimal(items []Origin) (scope.Set, []Origin, error) {
+// by the matcher, which is quick. A literal item left is covered by no
+// other literal item (they differ), so only the items with a wildcard go
+// to scope.Minimize, within the run's budget of work: one that the other
+// wildcard items cover is dropped. (One that only literal items together
+// with them cover is kept; a wildcard matches infinitely many paths, and
+// literals, finitely many.) Minimize's result allows exactly what its
+// input does even when a question is undecided, so an undecided
+// question costs minimality, never the suggestion: the error it returns
+// says so, and is not one that stops the suggestion.
+func minimal(items []Origin, w *work) (scope.Set, []Origin, error) {
 	why := map[string]string{}
 	var parsed []scope.Item
 	for _, o := range items {
@@ -66,26 +76,44 @@ func minimal(items []Origin) (scope.Set, []Origin, error) {
 		}
 	}
 	allM := match.Compile(setOf(append(append([]scope.Item(nil), wild...), rw...)))
-	var kept []scope.Item
-	for _, it := range parsed {
-		if literal(it) {
-			p := "/" + it.Pattern
-			if it.Class == scope.ReadWrite && wildM.AllowEveryMethod(p) || it.Class == scope.Read && allM.Allow("GET", p) {
-				continue
-			}
+	var keptLits []scope.Item
+	for _, it := range lits {
+		p := "/" + it.Pattern
+		if it.Class == scope.ReadWrite && wildM.AllowEveryMethod(p) || it.Class == scope.Read && allM.Allow("GET", p) {
+			continue
 		}
-		kept = append(kept, it)
+		keptLits = append(keptLits, it)
 	}
-	// An undecided question is an error: no suggestion is made on it.
-	set, err := scope.Minimize(setOf(kept))
-	if err != nil {
-		return scope.Set{}, nil, err
+	var err error
+	minWild := setOf(wild)
+	if len(wild) > 1 {
+		minWild, err = w.minimize(minWild)
 	}
+	kept := append(minWild.Items(), keptLits...)
+	sort.Slice(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if a.Pattern != b.Pattern {
+			return a.Pattern < b.Pattern
+		}
+		return a.Class > b.Class
+	})
+	set := setOf(kept)
 	origins := make([]Origin, set.Len())
 	for i, it := range set.Items() {
 		origins[i] = Origin{Item: it.String(), Why: why[it.String()]}
 	}
-	return set, origins, nil
+	if err != nil {
+		err = &notMinimal{err}
+	}
+	return set, origins, err
+}
+
+// notMinimal says that a suggestion may hold an item the others cover,
+// because a question of Minimize was undecided; it allows what it should.
+type notMinimal struct{ err error }
+
+func (e *notMinimal) Error() string {
+	return "not proved minimal: " + e.err.Error()
 }
 
 // setOf is the scope of valid items.

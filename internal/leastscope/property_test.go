@@ -143,8 +143,17 @@ func propertySuggestionsAreProven(reached map[string]int, kinds []string) func(*
 			}
 			opts.Within, opts.HasWithin = scope.MustParse(strings.Join(items, " ")), true
 		}
+		// The combined format's $remote_user names a client only when
+		// asked to; otherwise its requests are one group.
+		remoteUser := rapid.Bool().Draw(t, "trust remote user")
+		clientOf := func(r scopegen.LogRequest) string {
+			if format == accesslog.Combined && !remoteUser {
+				return ""
+			}
+			return r.Client
+		}
 		o := NewObserver(opts)
-		if _, err := accesslog.Read(strings.NewReader(renderLog(format, reqs)), accesslog.Options{Format: format, Workers: 2},
+		if _, err := accesslog.Read(strings.NewReader(renderLog(format, reqs)), accesslog.Options{Format: format, Workers: 2, RemoteUser: remoteUser},
 			func(rs []accesslog.Record) {
 				for _, r := range rs {
 					o.Add("log", r)
@@ -190,6 +199,7 @@ func propertySuggestionsAreProven(reached map[string]int, kinds []string) func(*
 		}
 		allowed := map[string]uint64{}
 		for _, r := range reqs {
+			r.Client = clientOf(r)
 			c, ok := byName[r.Client]
 			if !ok {
 				continue // past the bound of clients

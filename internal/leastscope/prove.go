@@ -1,6 +1,7 @@
 package leastscope
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,26 +15,49 @@ import (
 // the order of their names. It may take a while for a client with many
 // distinct paths: every one is decided again.
 func (o *Observer) Suggest() *Report {
-	rep := &Report{Malformed: o.malformed, MalformedExamples: o.malformedExamples,
-		Exceeded: o.exceeded, ClientsOverBound: o.overClients}
+	rep := &Report{Malformed: o.malformed, MalformedExamples: o.malformedExamples, ClientsOverBound: o.overClients}
 	if o.api != nil && o.opts.HasWithin {
+		rep.OpItem = map[int]int{}
 		for i, op := range o.opts.API {
 			// An undecided question is not reported as an unused grant.
-			if _, ok, err := scope.ReachesTemplate(o.opts.Within, op.Method, op.Template); ok && err == nil {
-				rep.Reachable = append(rep.Reachable, i)
+			if ok, err := o.work.reaches(o.opts.Within, op.Method, op.Template); !ok || err != nil {
+				continue
+			}
+			rep.Reachable = append(rep.Reachable, i)
+			// The first granted item that grants it, where findings about
+			// it are placed.
+			for k, it := range o.opts.Within.Items() {
+				t := o.api.opTmpl[i]
+				if it.Class == scope.Plain || t >= 0 && !o.api.tmpls[t].mayReach(it.Pattern, false) {
+					continue
+				}
+				if ok, err := o.work.reaches(scope.MustParse(it.String()), op.Method, op.Template); ok && err == nil {
+					rep.OpItem[i] = k
+					break
+				}
 			}
 		}
 	}
 	clients := append([]*client(nil), o.order...)
-	sort.Slice(clients, func(i, j int) bool { return clients[i].name < clients[j].name })
+	sort.Slice(clients, func(i, j int) bool {
+		if clients[i].tenant != clients[j].tenant {
+			return clients[i].tenant < clients[j].tenant
+		}
+		return clients[i].name < clients[j].name
+	})
 	for _, c := range clients {
 		rep.Clients = append(rep.Clients, o.suggest(c, rep.Reachable))
+	}
+	rep.Exceeded, rep.Elsewhere, rep.Held = o.exceeded, o.elsewhere, o.held
+	rep.Work = Work{Limit: o.work.limit, Charged: o.work.spent, Questions: o.work.questions}
+	if o.work.exhausted != nil {
+		rep.Work.Exhausted = o.work.exhausted.Error()
 	}
 	return rep
 }
 
 func (o *Observer) suggest(c *client, reachable []int) Client {
-	out := Client{Name: c.name, Requests: c.requests, Allowed: c.allowed, Apart: c.apart,
+	out := Client{Name: c.name, Tenant: c.tenant, Requests: c.requests, Allowed: c.allowed, Apart: c.apart,
 		First: c.first, Last: c.last, ApartList: c.apartList}
 	s := &shaper{o: o, c: c}
 	s.collect(c.root)
@@ -53,7 +77,19 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 		}
 	}
 	s.shape()
-	set, origins, err := o.minimal(s.bound())
+	// An undecided question of Minimize leaves an item the others may
+	// cover, and the suggestion still allows what it should: it is said,
+	// and the suggestion made.
+	notMin := ""
+	minimal := func() (scope.Set, []Origin, error) {
+		set, origins, err := o.minimal(s.bound())
+		var nm *notMinimal
+		if errors.As(err, &nm) {
+			notMin, err = nm.Error(), nil
+		}
+		return set, origins, err
+	}
+	set, origins, err := minimal()
 	if err == nil {
 		var failed []leafRef
 		out.Checks, failed = o.prove(set, s.leaves)
@@ -64,7 +100,7 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 			for _, r := range failed {
 				s.cands = append(s.cands, cand{item: class([]leafRef{r}) + ":" + r.pattern(), refs: []leafRef{r}, why: "as seen"})
 			}
-			if set, origins, err = o.minimal(s.bound()); err == nil {
+			if set, origins, err = minimal(); err == nil {
 				out.Checks, failed = o.prove(set, s.leaves)
 			}
 		}
@@ -76,6 +112,10 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 		out.Checks = append(out.Checks, Check{Name: "suggestion", Passed: false, Detail: "no suggestion is made: " + err.Error()})
 		return out
 	}
+	if notMin != "" {
+		out.Checks = append(out.Checks, Check{Name: "minimised", Passed: true,
+			Detail: notMin + "; it allows exactly what its items do, and an item may be one the others cover"})
+	}
 	for _, ch := range out.Checks {
 		if !ch.Passed {
 			return out
@@ -83,7 +123,14 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 	}
 	out.Suggestion, out.HasSuggestion, out.Items = set, true, origins
 	if o.opts.HasWithin {
-		ok, w := scope.Covers(set, o.opts.Within)
+		// Most suggestions no longer allow the shortest path of a granted
+		// item: the matcher finds that witness, and Covers is asked only
+		// when it does not.
+		w, found := o.witnessOf(match.Compile(set))
+		ok := false
+		if !found {
+			ok, w = o.work.covers(set, o.opts.Within)
+		}
 		switch {
 		case w.Err != nil:
 			out.Checks = append(out.Checks, Check{Name: "compared with the granted scope", Passed: true,
@@ -94,8 +141,12 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 				Detail: "equal: the requests seen need everything it allows (scope.Covers both ways)"})
 		default:
 			out.Relation, out.Witness = Narrower, w
+			how := "scope.Covers"
+			if found {
+				how = "the matcher, on the shortest path of a granted item"
+			}
 			out.Checks = append(out.Checks, Check{Name: "compared with the granted scope", Passed: true,
-				Detail: fmt.Sprintf("narrower: it no longer allows %s, for one (scope.Covers)", w)})
+				Detail: fmt.Sprintf("narrower: it no longer allows %s, for one (%s)", w, how)})
 		}
 	}
 	return out
@@ -103,14 +154,24 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 
 // prove checks a suggestion: that it allows every request seen (each
 // distinct request decided by the matcher; those summarised past a bound
-// proved with scope.Covers against the pattern they were kept as, or the
-// granted items that allowed them), and that each of its items lies
-// within the granted scope (scope.Covers). It returns the checks, and
-// the leaves whose requests it does not allow.
+// proved with scope.Covers against the patterns they were kept as, all in
+// one question, or else the granted items that allowed them), and that
+// each of its items lies within the granted scope (a literal item by the
+// granted scope's matcher, the others with scope.Covers). It returns the
+// checks, and the leaves whose requests it does not allow. Its questions
+// are asked within the run's budget of work, and an undecided one fails.
 func (o *Observer) prove(set scope.Set, leaves []leafRef) ([]Check, []leafRef) {
 	m := match.Compile(set)
-	var failed []leafRef
-	decided, summarised, undecided := 0, 0, 0
+	// The suggestion's items by pattern, the widest class of each: a group
+	// kept as a pattern the suggestion holds as it is needs no question.
+	have := map[string]scope.Class{}
+	for _, it := range set.Items() {
+		if it.Class != scope.Plain && it.Class > have[it.Pattern] {
+			have[it.Pattern] = it.Class
+		}
+	}
+	var failed, pending []leafRef
+	decided, summarised := 0, 0
 	for _, r := range leaves {
 		l := r.leaf()
 		if r.literal() {
@@ -131,26 +192,54 @@ func (o *Observer) prove(set scope.Set, leaves []leafRef) ([]Check, []leafRef) {
 			continue
 		}
 		summarised++
-		lit, err := scope.Parse(class([]leafRef{r}) + ":" + r.pattern())
-		if err == nil {
-			if ok, w := scope.Covers(set, lit); ok && w.Err == nil {
-				continue
-			}
+		want := scope.Read
+		if l.writes > 0 {
+			want = scope.ReadWrite
 		}
-		if o.opts.HasWithin {
-			var granted []string
-			l.granted.each(func(i int) { granted = append(granted, o.opts.Within.Item(i).String()) })
-			if g, err := scope.Parse(strings.Join(granted, " ")); err == nil {
-				ok, w := scope.Covers(set, g)
-				if ok && w.Err == nil {
+		if pat := r.pattern(); have[pat] < want && !underSubtree(have, pat, want) {
+			pending = append(pending, r)
+		}
+	}
+	undecided := 0
+	if len(pending) > 0 {
+		var lits, granted []string
+		for _, r := range pending {
+			lits = append(lits, class([]leafRef{r})+":"+r.pattern())
+			r.leaf().granted.each(func(i int) { granted = append(granted, o.opts.Within.Item(i).String()) })
+		}
+		covered := func(texts []string) (bool, bool) {
+			g, err := scope.Parse(strings.Join(texts, " "))
+			if err != nil {
+				return false, false
+			}
+			ok, w := o.work.covers(set, g)
+			return ok, w.Err != nil
+		}
+		ok, undec := covered(lits)
+		if !ok && len(granted) > 0 {
+			ok, undec = covered(granted)
+		}
+		if !ok {
+			// One group at a time, to name those not allowed.
+			for _, r := range pending {
+				okLit, u1 := covered([]string{class([]leafRef{r}) + ":" + r.pattern()})
+				if okLit {
 					continue
 				}
-				if w.Err != nil {
-					undecided++
+				var g []string
+				r.leaf().granted.each(func(i int) { g = append(g, o.opts.Within.Item(i).String()) })
+				okG, u2 := false, false
+				if len(g) > 0 {
+					okG, u2 = covered(g)
+				}
+				if !okG {
+					failed = append(failed, r)
+					if u1 || u2 || undec {
+						undecided++
+					}
 				}
 			}
 		}
-		failed = append(failed, r)
 	}
 	detail := fmt.Sprintf("%d distinct requests (method and path) decided by the matcher", decided)
 	if summarised > 0 {
@@ -162,18 +251,29 @@ func (o *Observer) prove(set scope.Set, leaves []leafRef) ([]Check, []leafRef) {
 	checks := []Check{{Name: "allows every request seen", Passed: len(failed) == 0, Detail: detail}}
 	if o.opts.HasWithin {
 		var outside []string
-		undecided := false
+		undecided, literal, n := false, 0, 0
 		for _, it := range set.Items() {
-			ok, w := scope.Covers(o.opts.Within, scope.MustParse(it.String()))
+			if it.Class == scope.Plain {
+				continue // the granted scope's own
+			}
+			n++
+			if !strings.Contains(it.Pattern, "*") {
+				literal++
+			}
+			ok, undec := o.inWithin(it)
 			if !ok {
 				outside = append(outside, it.String())
-				undecided = undecided || w.Err != nil
+				undecided = undecided || undec
 			}
 		}
 		ch := Check{Name: "within the granted scope", Passed: len(outside) == 0,
-			Detail: fmt.Sprintf("each of its %d items proved with scope.Covers", set.Len())}
+			Detail: fmt.Sprintf("each of its %d items proved within it: %d by scope.Covers, %d that allow one path each by its matcher", n, n-literal, literal)}
 		if len(outside) > 0 {
-			ch.Detail = "not proved for " + strings.Join(outside, " ")
+			shown := outside
+			if len(shown) > maxUncalledShown {
+				shown = append(shown[:maxUncalledShown:maxUncalledShown], fmt.Sprintf("and %d more", len(outside)-maxUncalledShown))
+			}
+			ch.Detail = "not proved for " + strings.Join(shown, " ")
 			if undecided {
 				ch.Detail += " (undecided)"
 			}
@@ -181,6 +281,48 @@ func (o *Observer) prove(set scope.Set, leaves []leafRef) ([]Check, []leafRef) {
 		checks = append(checks, ch)
 	}
 	return checks, failed
+}
+
+// underSubtree reports whether have, a suggestion's items by pattern,
+// holds an item "Q**" of class want or wider whose Q, without wildcards and
+// ending at a "/" (or empty), begins pattern before its first wildcard:
+// every path pattern matches then begins with Q, and "Q**" allows it. It
+// answers for a group kept past a bound, below a subtree the suggestion
+// grants whole, without a question.
+func underSubtree(have map[string]scope.Class, pattern string, want scope.Class) bool {
+	lit := pattern
+	if i := strings.IndexByte(pattern, '*'); i >= 0 {
+		lit = pattern[:i]
+	}
+	for i := 0; i <= len(lit); i++ {
+		if (i == 0 || lit[i-1] == '/') && have[lit[:i]+"**"] >= want {
+			return true
+		}
+	}
+	return false
+}
+
+// witnessOf looks for a request that the granted scope allows and set does
+// not, without a question: the shortest path each granted item matches
+// (its wildcards empty), read and, for a read-write item, written. The
+// second result is false when each is allowed, and scope.Covers must say.
+func (o *Observer) witnessOf(m *match.Matcher) (scope.Witness, bool) {
+	for _, it := range o.opts.Within.Items() {
+		if it.Class == scope.Plain {
+			continue
+		}
+		p := "/" + strings.ReplaceAll(it.Pattern, "*", "")
+		if r, _ := scope.CheckPath(p); r != scope.Canonical {
+			continue
+		}
+		if !m.Allow("GET", p) {
+			return scope.Witness{Method: "GET", Path: p}, true
+		}
+		if it.Class == scope.ReadWrite && !m.AllowEveryMethod(p) {
+			return scope.Witness{Method: "POST", Path: p}, true
+		}
+	}
+	return scope.Witness{}, false
 }
 
 // use says what each item of the granted scope allowed of the requests

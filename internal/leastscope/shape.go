@@ -86,6 +86,11 @@ type cand struct {
 	item string
 	why  string
 	refs []leafRef
+	// generalised: a "*" of the item stands for values the client did
+	// not send (a template's parameter, a segment past GeneralizeAfter),
+	// so that with an API description it is held to the operations the
+	// client called.
+	generalised bool
 }
 
 // shaper shapes one client's suggestion.
@@ -95,6 +100,8 @@ type shaper struct {
 	leaves []leafRef
 	live   map[*node]bool // nodes with a leaf to shape below them
 	cands  []cand
+	// exempts memoises exempt, by operation.
+	exempts map[int]bool
 }
 
 // collect lists the client's leaves, depth first, children in the order
@@ -103,7 +110,9 @@ func (s *shaper) collect(n *node) {
 	if n.end != nil {
 		s.leaves = append(s.leaves, leafRef{n: n})
 	}
-	if n.deep != nil {
+	if n.deep != nil && n.deep.reads+n.deep.writes > 0 {
+		// The root's deep leaf is there from the start, and may keep
+		// nothing.
 		s.leaves = append(s.leaves, leafRef{n: n, deep: true})
 	}
 	for _, k := range sortedKids(n) {
@@ -146,7 +155,7 @@ func (s *shaper) shape() {
 		for _, t := range tmpls {
 			refs := byTmpl[t]
 			tm := s.o.api.tmpls[t]
-			s.cands = append(s.cands, cand{item: class(refs) + ":" + tm.pattern, refs: refs,
+			s.cands = append(s.cands, cand{item: class(refs) + ":" + tm.pattern, refs: refs, generalised: true,
 				why: fmt.Sprintf("the API's path %s (%s)", tm.text, s.methodsUsed(t))})
 		}
 		s.subtrees(byTmpl)
@@ -160,8 +169,117 @@ func (s *shaper) shape() {
 		}
 	}
 	if len(rest) > 0 {
-		s.generalise([]*node{s.c.root}, nil, "as seen")
+		s.generalise([]*node{s.c.root}, nil, "as seen", false)
 	}
+	if s.o.api != nil {
+		s.heldToCalls()
+	}
+}
+
+// heldToCalls replaces each proposed item whose "*" stands for values the
+// client did not send, and that grants an operation of the API the client
+// never called, by narrower ones: for a read-write item whose read
+// requests alone need no such operation, the read item for them; and the
+// paths as seen for the rest.
+func (s *shaper) heldToCalls() {
+	var out []cand
+	for _, c := range s.cands {
+		if !c.generalised {
+			out = append(out, c)
+			continue
+		}
+		uncalled := s.uncalled(c.item, true)
+		if uncalled == "" {
+			out = append(out, c)
+			continue
+		}
+		refs := c.refs
+		if cls, pat, _ := strings.Cut(c.item, ":"); cls == "*" {
+			var reads, writes []leafRef
+			for _, r := range c.refs {
+				if r.leaf().writes == 0 {
+					reads = append(reads, r)
+				} else {
+					writes = append(writes, r)
+				}
+			}
+			if read := ".:" + pat; len(reads) > 0 && s.uncalled(read, true) == "" {
+				out = append(out, cand{item: read, refs: reads, generalised: true,
+					why: fmt.Sprintf("read requests of %s, which would also grant %s, never called", c.item, uncalled)})
+				refs = writes
+			}
+		}
+		for _, r := range refs {
+			out = append(out, cand{item: class([]leafRef{r}) + ":" + r.pattern(), refs: []leafRef{r},
+				why: fmt.Sprintf("as seen: %s would also grant %s, never called", c.item, uncalled)})
+		}
+	}
+	s.cands = out
+}
+
+// maxUncalledShown bounds the operations an item's origin names.
+const maxUncalledShown = 3
+
+// uncalled names the operations of the API that item grants and that the
+// client did not call, nor, when seen is set, is granted by the form as
+// seen (class and path) of a path it called; "" when there are none. An
+// item grants an operation when it allows the operation's method on a
+// path its template produces, or on that path with a "/" added, which an
+// upstream that ignores a trailing slash routes to the operation alike
+// ("*" matches the empty segment). An undecided question counts as
+// granting.
+func (s *shaper) uncalled(item string, seen bool) string {
+	set, err := scope.Parse(item)
+	if err != nil || set.Len() != 1 {
+		return "operations no proof could rule out"
+	}
+	it := set.Item(0)
+	var names []string
+	n := 0
+	for i, op := range s.o.opts.API {
+		if s.c.opUsed[i] > 0 || it.Class == scope.Read && op.Method != "GET" && op.Method != "HEAD" || seen && s.exempt(i) {
+			continue
+		}
+		if !s.o.reaches(set, i, false) && !s.o.reaches(set, i, true) {
+			continue
+		}
+		if n++; len(names) < maxUncalledShown {
+			names = append(names, op.Method+" "+op.Template)
+		}
+	}
+	if n > len(names) {
+		names = append(names, fmt.Sprintf("%d more", n-len(names)))
+	}
+	return strings.Join(names, ", ")
+}
+
+// exempt reports whether the operation i is granted by the form as seen
+// (class and path) of a path the client called: the paths as seen are
+// the least a suggestion can be, so generalising adds nothing there.
+func (s *shaper) exempt(i int) bool {
+	if v, ok := s.exempts[i]; ok {
+		return v
+	}
+	op := s.o.opts.API[i]
+	t := s.o.api.opTmpl[i]
+	v := false
+	if t >= 0 {
+		tm := s.o.api.tmpls[t]
+		read := op.Method == "GET" || op.Method == "HEAD"
+		for _, r := range s.leaves {
+			if r.literal() && (read || r.leaf().writes > 0) {
+				if segs := splitPath(r.path(), nil); len(segs) == len(tm.segs) && tm.matches(segs) {
+					v = true
+					break
+				}
+			}
+		}
+	}
+	if s.exempts == nil {
+		s.exempts = map[int]bool{}
+	}
+	s.exempts[i] = v
+	return v
 }
 
 // methodsUsed lists the methods the client called on a template's
@@ -191,14 +309,16 @@ func methodRank(m string) string {
 
 // generalise proposes items for the leaves at one position of the tree:
 // srcs are the nodes there (several once a segment was generalised),
-// segs the pattern's segments so far.
-func (s *shaper) generalise(srcs []*node, segs []string, why string) {
+// segs the pattern's segments so far; gen says that a "*" among them
+// stands for values the client did not send (GeneralizeAfter), not only
+// for values past the bound of those kept.
+func (s *shaper) generalise(srcs []*node, segs []string, why string, gen bool) {
 	var ends, deeps []leafRef
 	for _, n := range srcs {
 		if n.end != nil && n.end.tmpl < 0 {
 			ends = append(ends, leafRef{n: n})
 		}
-		if n.deep != nil && n.deep.tmpl < 0 {
+		if n.deep != nil && n.deep.tmpl < 0 && n.deep.reads+n.deep.writes > 0 {
 			deeps = append(deeps, leafRef{n: n, deep: true})
 		}
 	}
@@ -208,7 +328,7 @@ func (s *shaper) generalise(srcs []*node, segs []string, why string) {
 		if pat == "" {
 			pat = "*" // the root path: no pattern matches it alone
 		}
-		s.cands = append(s.cands, cand{item: class(ends) + ":" + pat, refs: ends, why: why})
+		s.cands = append(s.cands, cand{item: class(ends) + ":" + pat, refs: ends, why: why, generalised: gen})
 	}
 	if len(deeps) > 0 {
 		pat := "**"
@@ -246,11 +366,13 @@ func (s *shaper) generalise(srcs []*node, segs []string, why string) {
 		if len(others) > 0 {
 			reason = fmt.Sprintf("/%s took more than %d distinct values, the bound kept", strings.Join(append(segs, "*"), "/"), s.o.opts.MaxValues)
 		}
-		s.generalise(all, append(segs, "*"), "generalised: "+reason)
+		// Past the bound of values, "*" stands for what the bound did not
+		// keep, which a bound-exceeded finding reports.
+		s.generalise(all, append(segs, "*"), "generalised: "+reason, gen || len(others) == 0)
 		return
 	}
 	for _, v := range keys {
-		s.generalise(values[v], append(segs[:len(segs):len(segs)], segPattern(v)), why)
+		s.generalise(values[v], append(segs[:len(segs):len(segs)], segPattern(v)), why, gen)
 	}
 }
 
@@ -279,7 +401,7 @@ func (s *shaper) subtrees(byTmpl map[int][]leafRef) {
 		}
 		item := class(refs) + ":" + p + "/**"
 		set, err := scope.Parse(item)
-		if err != nil || !s.everyOperationCalled(set) || !s.within(set) {
+		if err != nil || s.uncalled(item, false) != "" || !s.within(set) {
 			continue
 		}
 		sort.Slice(refs, func(i, j int) bool { return refs[i].pattern() < refs[j].pattern() })
@@ -298,26 +420,11 @@ func hasPrefixIn(p string, prefixes []string) bool {
 	return false
 }
 
-// everyOperationCalled reports whether the client called every operation
-// of the API that set grants; an undecided question is a no.
-func (s *shaper) everyOperationCalled(set scope.Set) bool {
-	for i, op := range s.o.opts.API {
-		_, reached, err := scope.ReachesTemplate(set, op.Method, op.Template)
-		if err != nil || reached && s.c.opUsed[i] == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// within reports whether the granted scope (if any) covers set, proved
-// by scope.Covers; an undecided question is a no.
+// within reports whether the granted scope (if any) covers set, of one
+// item; an undecided question is a no.
 func (s *shaper) within(set scope.Set) bool {
-	if !s.o.opts.HasWithin {
-		return true
-	}
-	ok, w := scope.Covers(s.o.opts.Within, set)
-	return ok && w.Err == nil
+	ok, _ := s.o.inWithin(set.Item(0))
+	return ok
 }
 
 // bound replaces each proposed item that is not within the granted scope
@@ -333,21 +440,36 @@ func (s *shaper) bound() []Origin {
 			out = append(out, Origin{Item: item, Why: why})
 		}
 	}
+	notWithin := func(item string, undecided bool) string {
+		if undecided {
+			return item + " is not proved within the granted scope (undecided)"
+		}
+		return item + " is not within the granted scope"
+	}
 	for _, c := range s.cands {
-		if set, err := scope.Parse(c.item); err == nil && s.within(set) {
+		set, err := scope.Parse(c.item)
+		if err != nil {
+			continue // cannot be: proposed items are valid patterns
+		}
+		ok, undecided := s.o.inWithin(set.Item(0))
+		if ok {
 			add(c.item, c.why)
 			continue
 		}
 		for _, r := range c.refs {
 			lit := class([]leafRef{r}) + ":" + r.pattern()
+			litUndecided := undecided
 			if lit != c.item {
-				if set, err := scope.Parse(lit); err == nil && s.within(set) {
-					add(lit, fmt.Sprintf("as seen: %s is not within the granted scope", c.item))
-					continue
+				if set, err := scope.Parse(lit); err == nil {
+					var ok bool
+					if ok, litUndecided = s.o.inWithin(set.Item(0)); ok {
+						add(lit, "as seen: "+notWithin(c.item, undecided))
+						continue
+					}
 				}
 			}
 			r.leaf().granted.each(func(i int) {
-				add(s.o.opts.Within.Item(i).String(), fmt.Sprintf("granted item: %s is not within the granted scope", lit))
+				add(s.o.opts.Within.Item(i).String(), "granted item: "+notWithin(lit, litUndecided))
 			})
 		}
 	}
