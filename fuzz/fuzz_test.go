@@ -397,20 +397,20 @@ func FuzzGateway(f *testing.F) {
 		tokens := fixedScope(s)
 		withToken := client.Clone()
 		withToken.Set("Authorization", "Bearer t")
-		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts)(ok200),
+		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts...)(ok200),
 			&http.Request{Method: method, RequestURI: target, Header: withToken.Clone()},
 			oracle.Request{Method: method, Target: target, Header: withToken})
 		nginx := client.Clone()
 		nginx.Set("Authorization", "Bearer t")
 		nginx.Set("X-Original-Method", method)
 		nginx.Set("X-Original-Uri", target)
-		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts),
+		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts...),
 			&http.Request{Method: "GET", RequestURI: "/auth", Header: nginx.Clone()},
 			oracle.Request{Method: method, Target: target, Header: nginx, Own: []string{"X-Original-Method", "X-Original-Uri"}})
 		if strings.HasPrefix(target, "/") {
 			envoy := client.Clone()
 			envoy.Set("Authorization", "Bearer t")
-			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts),
+			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts...),
 				&http.Request{Method: method, RequestURI: "/auth" + target, Header: envoy.Clone()},
 				oracle.Request{Method: method, Target: target, Header: envoy})
 		}

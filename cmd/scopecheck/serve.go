@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
 )
 
@@ -76,16 +77,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	issuer := fs.String("issuer", "", "required iss of tokens")
 	audience := fs.String("audience", "", "required aud of tokens")
 	unsafeIssAud := fs.Bool("unsafe-skip-issuer-audience", false, "start without --issuer or --audience, accepting tokens of any issuer or for any audience that is not given (unsafe)")
-	refresh := fs.Duration("jwks-refresh", gateway.DefaultRefreshInterval, "how often the JWKS is read again; a withdrawn key stops verifying then")
-	unknownKID := fs.Duration("jwks-unknown-kid-interval", gateway.DefaultUnknownKIDInterval, "least time between JWKS fetches caused by tokens with an unknown key id")
+	refresh := fs.Duration("jwks-refresh", token.DefaultRefreshInterval, "how often the JWKS is read again; a withdrawn key stops verifying then")
+	unknownKID := fs.Duration("jwks-unknown-kid-interval", token.DefaultUnknownKIDInterval, "least time between JWKS fetches caused by tokens with an unknown key id")
 	introspect := fs.String("introspect", "", "RFC 7662 introspection endpoint for opaque tokens")
 	clientID := fs.String("client-id", "", "client id for introspection (secret in SCOPECHECK_CLIENT_SECRET)")
 	reqFlags := addRequestFlags(fs)
-	tokenTTL := fs.Duration("token-cache-ttl", gateway.DefaultTokenCacheTTL, "longest a verified token or an active introspection answer is kept (never past exp)")
-	inactiveTTL := fs.Duration("inactive-cache-ttl", gateway.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept")
+	tokenTTL := fs.Duration("token-cache-ttl", token.DefaultTokenCacheTTL, "longest a verified token or an active introspection answer is kept (never past exp)")
+	inactiveTTL := fs.Duration("inactive-cache-ttl", token.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept")
 	cacheBytes := byteSize(64 << 20)
 	fs.Var(&cacheBytes, "cache-bytes", "memory for compiled scopes")
-	tokenBytes := byteSize(gateway.DefaultTokenCacheBytes)
+	tokenBytes := byteSize(token.DefaultTokenCacheBytes)
 	fs.Var(&tokenBytes, "token-cache-bytes", "memory for verified tokens or introspection answers")
 	shutdownDelay := fs.Duration("shutdown-delay", 0, "on SIGTERM, how long /readyz answers 503 before the listener closes")
 	pos, code, ok := parseFlags(fs, args)
@@ -115,7 +116,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *refresh <= 0 || *unknownKID <= 0 || *tokenTTL <= 0 || *inactiveTTL <= 0 || *shutdownDelay < 0:
 		return usageErr("durations must be positive")
 	}
-	proxy, reqOpts, authOpts, err := reqFlags.setup(fs)
+	proxy, reqOpts, err := reqFlags.setup(fs)
 	if err != nil {
 		return usageErr(err.Error())
 	}
@@ -133,13 +134,13 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(int64(cacheBytes) + int64(tokenBytes) + memoryAllowance)
 	}
 
-	jopts := gateway.JWTOptions{Issuer: *issuer, Audience: *audience, RefreshInterval: *refresh,
+	jopts := token.JWTOptions{Issuer: *issuer, Audience: *audience, RefreshInterval: *refresh,
 		UnknownKIDInterval: *unknownKID, CacheBytes: int64(tokenBytes), CacheTTL: *tokenTTL, Logger: log}
 	var tokens gateway.Tokens
 	var reload func(context.Context) error
 	if *jwks != "" && !jwksURL {
 		// Read before listening, so that a bad file is a usage error.
-		v, err := gateway.NewJWTFromFile(ctx, *jwks, jopts)
+		v, err := token.NewJWTFromFile(ctx, *jwks, jopts)
 		if err != nil {
 			return usageErr(err.Error())
 		}
@@ -164,21 +165,21 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case jwksURL:
-		v, err := gateway.NewJWTFromURL(ctx, *jwks, jopts)
+		v, err := token.NewJWTFromURL(ctx, *jwks, jopts)
 		if err != nil {
 			return usageErr(err.Error())
 		}
 		tokens, reload = v, v.Reload
 	case *introspect != "":
-		in, err := gateway.NewIntrospection(*introspect, gateway.IntrospectionOptions{
+		in, err := token.NewIntrospection(*introspect, token.IntrospectionOptions{
 			ClientID: *clientID, ClientSecret: os.Getenv("SCOPECHECK_CLIENT_SECRET"),
 			Issuer: *issuer, Audience: *audience, CacheTTL: *tokenTTL, InactiveTTL: *inactiveTTL,
-			CacheBytes: int64(tokenBytes)})
+			CacheBytes: int64(tokenBytes), Probe: true, Logger: log})
 		if err != nil {
 			return usageErr(err.Error())
 		}
+		defer in.Close()
 		tokens = in
-		go probe(ctx, in, log)
 	}
 	go func() {
 		for {
@@ -227,7 +228,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	auth := gateway.AuthRequest(cache, tokens, proxy, append(reqOpts, gateway.WithHook(hook)), authOpts...)
+	auth := gateway.AuthRequest(cache, tokens, proxy, append(reqOpts, gateway.WithHook(hook))...)
 	srv := &http.Server{
 		Handler:           http.TimeoutHandler(reqFlags.route(mux, auth), 10*time.Second, "authorization timed out"),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -258,27 +259,6 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return exitYes
-}
-
-// probe asks the introspection endpoint about a token no server issued
-// until it answers, so that /readyz turns 200 before the first request;
-// it tries again after one second, two, four…, at most thirty.
-func probe(ctx context.Context, in *gateway.Introspection, log *slog.Logger) {
-	wait := time.Second
-	for in.Ready() != nil {
-		err := in.Probe(ctx)
-		if err == nil {
-			log.Info("introspection endpoint answered")
-			return
-		}
-		log.Warn("introspection endpoint not answering", "error", gateway.Clip(err.Error()), "retry", wait.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
 }
 
 // byteSize is a flag of a number of bytes, such as 1048576, 512KiB,

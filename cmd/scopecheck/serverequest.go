@@ -35,7 +35,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 
 // setup checks the request-side flags and returns the proxy and the
 // options they mean.
-func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option, []gateway.AuthOption, error) {
+func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option, error) {
 	var proxy gateway.Proxy
 	switch *f.proxy {
 	case "nginx":
@@ -49,17 +49,17 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 	case "envoy":
 		proxy = gateway.Envoy(*f.authPath)
 	case "":
-		return proxy, nil, nil, errors.New("give --proxy: the proxy in front (nginx, ingress-nginx, traefik, caddy or envoy) decides which headers can be believed")
+		return proxy, nil, errors.New("give --proxy: the proxy in front (nginx, ingress-nginx, traefik, caddy or envoy) decides which headers can be believed")
 	default:
-		return proxy, nil, nil, fmt.Errorf("unknown --proxy %q: give nginx, ingress-nginx, traefik, caddy or envoy", *f.proxy)
+		return proxy, nil, fmt.Errorf("unknown --proxy %q: give nginx, ingress-nginx, traefik, caddy or envoy", *f.proxy)
 	}
 	if p := *f.authPath; !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "{}") || p == "/healthz" {
-		return proxy, nil, nil, fmt.Errorf("--auth-path %q must begin with /, not end with /, and not be /healthz", p)
+		return proxy, nil, fmt.Errorf("--auth-path %q must begin with /, not end with /, and not be /healthz", p)
 	} else if r, _ := scope.CheckPath(p); r != scope.Canonical {
-		return proxy, nil, nil, fmt.Errorf("--auth-path %q is not a canonical path: %s", p, r.Describe())
+		return proxy, nil, fmt.Errorf("--auth-path %q is not a canonical path: %s", p, r.Describe())
 	}
 	if isSet(fs, "strip-segments") {
-		return proxy, nil, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
+		return proxy, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
 			"bind the segment with --tenant-claim NAME or --tenant VALUE, or say --unsafe-strip-segments N")
 	}
 	var opts []gateway.Option
@@ -68,31 +68,30 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 		for i, p := range protocols {
 			protocols[i] = strings.TrimSpace(p)
 			if !scope.GrantableMethod(protocols[i]) || strings.EqualFold(protocols[i], "h2c") {
-				return proxy, nil, nil, fmt.Errorf("--allow-upgrade %q: give protocol names other than h2c, such as websocket (h2c carries further requests that no one would decide)", *f.upgrades)
+				return proxy, nil, fmt.Errorf("--allow-upgrade %q: give protocol names other than h2c, such as websocket (h2c carries further requests that no one would decide)", *f.upgrades)
 			}
 		}
 		opts = append(opts, gateway.AllowUpgrade(protocols...))
 	}
-	var aopts []gateway.AuthOption
 	switch {
 	case *f.unsafeStrip < 0:
-		return proxy, nil, nil, errors.New("--unsafe-strip-segments must be at least 0")
+		return proxy, nil, errors.New("--unsafe-strip-segments must be at least 0")
 	case *f.unsafeStrip > 0 && (*f.tenant != "" || *f.tenantClaim != ""):
-		return proxy, nil, nil, errors.New("--unsafe-strip-segments binds no tenant: give it without --tenant and --tenant-claim")
+		return proxy, nil, errors.New("--unsafe-strip-segments binds no tenant: give it without --tenant and --tenant-claim")
 	case *f.unsafeStrip > 0:
 		opts = append(opts, gateway.UnsafeStripSegments(*f.unsafeStrip))
 	}
 	if *f.tenant != "" {
 		if !gateway.ValidTenant(*f.tenant) {
-			return proxy, nil, nil, fmt.Errorf("--tenant %q is not a plain tenant: give letters, digits, '-', '.', '_' and '~' only (no escape)", *f.tenant)
+			return proxy, nil, fmt.Errorf("--tenant %q is not a plain tenant: give letters, digits, '-', '.', '_' and '~' only (no escape)", *f.tenant)
 		}
 		v := *f.tenant
 		opts = append(opts, gateway.TenantSegment(func(*http.Request) (string, bool) { return v, true }))
 	}
 	if *f.tenantClaim != "" {
-		aopts = append(aopts, gateway.TenantClaim(*f.tenantClaim))
+		opts = append(opts, gateway.TenantClaim(*f.tenantClaim))
 	}
-	return proxy, opts, aopts, nil
+	return proxy, opts, nil
 }
 
 // route makes the auth path, and only it, answer decisions: exactly that
