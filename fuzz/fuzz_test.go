@@ -31,7 +31,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		set, err := scope.Parse(s)
 		if err != nil {
-			list, ok := err.(scope.ErrorList)
+			var list scope.ErrorList
+			ok := errors.As(err, &list)
 			if !ok || len(list) == 0 {
 				t.Fatalf("Parse(%q) error %T %v is not a non-empty ErrorList", s, err, err)
 			}
@@ -264,7 +265,8 @@ func FuzzRead(f *testing.F) {
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
 		if err != nil {
-			fd, ok := err.(*scopefile.Finding)
+			var fd *scopefile.Finding
+			ok := errors.As(err, &fd)
 			if !ok || fd.Offset < 0 || fd.Offset > len(data) || fd.Pos.Line > lines || len(in.Scopes) != 0 {
 				t.Fatalf("Read(%q): error %#v", data, err)
 			}
