@@ -23,7 +23,7 @@ type requestFlags struct {
 
 func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 	return &requestFlags{
-		proxy:       fs.String("proxy", "", "the proxy in front (required): nginx, ingress-nginx, traefik, caddy or envoy"),
+		proxy:       fs.String("proxy", "", "the proxy in front of the HTTP listener (required unless --grpc): nginx, ingress-nginx, traefik, caddy or envoy"),
 		authPath:    fs.String("auth-path", "/auth", "the one path that answers decisions; for envoy, the http_service's path_prefix"),
 		tenantClaim: fs.String("tenant-claim", "", "the API is under /{tenant}: that segment must equal this claim of the token (a string)"),
 		tenant:      fs.String("tenant", "", "the API is under /{tenant}: that segment must equal this value (with --tenant-claim, so must the token's claim)"),
@@ -35,7 +35,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 
 // setup checks the request-side flags and returns the proxy and the
 // options they mean.
-func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option, error) {
+func (f *requestFlags) setup(fs *flag.FlagSet, grpc bool) (gateway.Proxy, []gateway.Option, error) {
 	var proxy gateway.Proxy
 	switch *f.proxy {
 	case "nginx":
@@ -49,7 +49,9 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 	case "envoy":
 		proxy = gateway.Envoy(*f.authPath)
 	case "":
-		return proxy, nil, errors.New("give --proxy: the proxy in front (nginx, ingress-nginx, traefik, caddy or envoy) decides which headers can be believed")
+		if !grpc {
+			return proxy, nil, errors.New("give --proxy: the proxy in front (nginx, ingress-nginx, traefik, caddy or envoy) decides which headers can be believed; or --grpc alone for Envoy's gRPC ext_authz")
+		}
 	default:
 		return proxy, nil, fmt.Errorf("unknown --proxy %q: give nginx, ingress-nginx, traefik, caddy or envoy", *f.proxy)
 	}
@@ -94,24 +96,10 @@ func (f *requestFlags) setup(fs *flag.FlagSet) (gateway.Proxy, []gateway.Option,
 	return proxy, opts, nil
 }
 
-// route makes the auth path, and only it, answer decisions: exactly that
-// path, or for Envoy every target under it (the check request's target is
-// the path prefix and the original target). Everything else goes to mux.
-func (f *requestFlags) route(mux *http.ServeMux, auth http.Handler) http.Handler {
-	if *f.proxy != "envoy" {
-		mux.Handle(*f.authPath, auth)
-		return mux
-	}
-	prefix := *f.authPath + "/"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The raw target: ServeMux would clean "/auth/a/../b" and redirect.
-		if strings.HasPrefix(r.RequestURI, prefix) {
-			auth.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
+// answersHTTP reports whether the HTTP listener answers decisions: it
+// does behind every --proxy; with --grpc and no --proxy it serves health
+// only.
+func (f *requestFlags) answersHTTP() bool { return *f.proxy != "" }
 
 // requestAttrs are the log attributes of a decision's request side: the
 // whole target as received, the path decided on, every other source that
