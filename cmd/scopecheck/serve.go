@@ -197,7 +197,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if (*f.issuer == "" || *f.audience == "") && !*f.unsafeIssAud {
 		return usageErr("give --issuer and --audience, so that tokens of another issuer or for another service are refused (RFC 9068); --unsafe-skip-issuer-audience starts without them")
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: &f.logLevel}))
+	logs := newLogBuffer(stderr)
+	defer logs.Close()
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: &f.logLevel}))
 	slog.SetDefault(log) // what any library logs joins the one JSON stream
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -254,8 +256,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if metricsLn != nil {
 		attrs = append(attrs, "metrics", metricsLn.Addr().String())
 	}
-	// The first line names the listeners whatever --log-level says.
-	slog.New(slog.NewJSONHandler(stderr, nil)).Info("listening", attrs...)
+	// The first line names the listeners whatever --log-level says, at
+	// once.
+	slog.New(slog.NewJSONHandler(logs, nil)).Info("listening", attrs...)
+	logs.Flush()
 	if *f.issuer == "" || *f.audience == "" {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *f.issuer, "audience", *f.audience)
