@@ -115,7 +115,8 @@ func dockerfileStages(t *testing.T, path string) (build, final []string) {
 // TestDockerfileBuild runs the build stage of deploy/Dockerfile outside a
 // container: its RUN steps, as written, in the checkout (which is what its
 // COPY steps put in /src), with the output directory under a temporary
-// one, and the environment of the golang image (no GOFLAGS). The binary
+// one, and the environment of the golang image (no GOFLAGS, no go env
+// file). The binary
 // the image copies must come out of them, static, and report HEAD.
 func TestDockerfileBuild(t *testing.T) {
 	if testing.Short() {
@@ -135,7 +136,9 @@ func TestDockerfileBuild(t *testing.T) {
 		t.Fatal("the image copies nothing from the build stage")
 	}
 	out := t.TempDir()
-	env := []string{"GOFLAGS=", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "GOPATH=" + os.Getenv("GOPATH"),
+	// GOENV=off: no go env file of this machine's (which may set
+	// GOFLAGS=-buildvcs=false), as in the golang image.
+	env := []string{"GOENV=off", "GOFLAGS=", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "GOPATH=" + os.Getenv("GOPATH"),
 		"GOMODCACHE=" + os.Getenv("GOMODCACHE"), "GOCACHE=" + os.Getenv("GOCACHE"), "GOPROXY=" + os.Getenv("GOPROXY")}
 	env = append(env, goEnv(t, "GOPATH", "GOMODCACHE", "GOCACHE", "GOPROXY")...)
 	ran := 0

@@ -71,10 +71,6 @@ type IntrospectionOptions struct {
 	OnRequest func(elapsed time.Duration, err error)
 }
 
-// DefaultInactiveTTL is how long an answer that refuses a token is
-// cached by default.
-const DefaultInactiveTTL = 10 * time.Second
-
 // maxIntrospectionBytes bounds an introspection answer.
 const maxIntrospectionBytes = 256 << 10
 

@@ -71,6 +71,7 @@ const (
 	DefaultUnknownKIDInterval = 10 * time.Second
 	DefaultTokenCacheBytes    = 16 << 20
 	DefaultTokenCacheTTL      = time.Minute
+	DefaultInactiveTTL        = 10 * time.Second // how long an answer that refuses a token is kept
 	DefaultLeeway             = 30 * time.Second
 	DefaultFetchTimeout       = 10 * time.Second
 	DefaultIntrospectTimeout  = 5 * time.Second
