@@ -11,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/gateway/extauthz"
 	"github.com/scopecheck/scopecheck/internal/oracle"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/match"
@@ -339,8 +341,9 @@ func checkAsWritten(t *testing.T, s string) {
 	}
 }
 
-// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware and
-// gateway.AuthRequest (behind nginx and behind Envoy) allow exactly the
+// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware,
+// gateway.AuthRequest (behind nginx and behind Envoy) and the gRPC front
+// (extauthz) allow exactly the
 // requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
@@ -415,6 +418,24 @@ func FuzzGateway(f *testing.F) {
 			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts...),
 				&http.Request{Method: method, RequestURI: "/auth" + target, Header: envoy.Clone()},
 				oracle.Request{Method: method, Target: target, Header: envoy})
+
+			// Envoy's gRPC filter: the headers under lower-case names, the
+			// lines of each joined with ",", as Envoy's CheckRequest has them.
+			joined := map[string]string{}
+			for k, vs := range envoy {
+				joined[strings.ToLower(k)] = strings.Join(vs, ",")
+			}
+			resp, err := extauthz.New(gateway.AuthRequest(cache, tokens, gateway.Envoy(""), opts...)).Check(context.Background(),
+				&authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{
+					Http: &authv3.AttributeContext_HttpRequest{Method: method, Path: target, Headers: joined}}}})
+			header := http.Header{}
+			for k, v := range joined {
+				header[http.CanonicalHeaderKey(k)] = []string{v}
+			}
+			orq := oracle.Request{Method: method, Target: target, Header: header, Upgrades: upgrades}
+			if got, want := err == nil && resp.GetStatus().GetCode() == 0, oracle.AllowRequest(set, mount, orq); got != want {
+				t.Fatalf("the gRPC front: scope %q, %q %q, headers %q: allowed %v, oracle says %v", s, method, target, joined, got, want)
+			}
 		}
 	})
 }
