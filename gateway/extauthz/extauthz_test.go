@@ -127,7 +127,9 @@ func TestCheck(t *testing.T) {
 	notenant := "authorization: Bearer " + keys.Token(t, claims(""))
 	cache, _ := match.NewCache(1 << 20)
 	var decisions []string
-	hook := gateway.WithHook(func(r *http.Request, d gateway.Decision) { decisions = append(decisions, d.Method+" "+d.Target+" "+d.Why()) })
+	hook := gateway.WithHook(func(r *http.Request, d gateway.Decision) {
+		decisions = append(decisions, d.Method+" "+d.Target+" "+d.Why())
+	})
 	client := dial(t, New(gateway.AuthRequest(cache, tokens, gateway.Envoy(""), hook, gateway.TenantSegment(func(*http.Request) (string, bool) { return "acme", true }), gateway.TenantClaim("tenant"))))
 	insufficient := `Bearer error="insufficient_scope"`
 	for _, tc := range []struct {
