@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -101,27 +102,28 @@ func (f *requestFlags) setup(fs *flag.FlagSet, grpc bool) (gateway.Proxy, []gate
 // only.
 func (f *requestFlags) answersHTTP() bool { return *f.proxy != "" }
 
-// requestAttrs are the log attributes of a decision's request side: the
+// requestAttrs appends the log attributes of a decision's request side: the
 // whole target as received, the path decided on, every other source that
 // took part and the request it means (sources), and, for a refusal that
 // names one, the source that refused it. Each is the client's, so each is
 // clipped (gateway.Clip), and there are at most 2*gateway.MaxSources-1
 // sources.
-func requestAttrs(d gateway.Decision) []any {
+func requestAttrs(attrs []slog.Attr, d gateway.Decision) []slog.Attr {
 	clip := gateway.Clip
-	attrs := []any{"method", clip(d.Method), "target", clip(d.Target), "path", clip(d.Path)}
+	attrs = append(attrs, slog.String("method", clip(d.Method)), slog.String("target", clip(d.Target)), slog.String("path", clip(d.Path)))
 	if src := d.Sources(); len(src) > 0 {
 		logged := make([]loggedSource, len(src))
 		for i, x := range src {
 			logged[i] = loggedSource{clip(x.Name), clip(anyMethod(x.Method)), clip(x.Target)}
 		}
-		attrs = append(attrs, "sources", logged)
+		attrs = append(attrs, slog.Any("sources", logged))
 	}
 	switch d.Refusal {
 	case gateway.Conflict:
-		attrs = append(attrs, "source", clip(d.Other.Name), "source_method", clip(anyMethod(d.Other.Method)), "source_target", clip(d.Other.Target))
+		attrs = append(attrs, slog.String("source", clip(d.Other.Name)), slog.String("source_method", clip(anyMethod(d.Other.Method))),
+			slog.String("source_target", clip(d.Other.Target)))
 	case gateway.QueryToken:
-		attrs = append(attrs, "source", clip(d.Other.Name))
+		attrs = append(attrs, slog.String("source", clip(d.Other.Name)))
 	}
 	return attrs
 }
