@@ -259,7 +259,6 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The first line names the listeners whatever --log-level says, at
 	// once.
 	slog.New(slog.NewJSONHandler(logs, nil)).Info("listening", attrs...)
-	logs.Flush()
 	if *f.issuer == "" || *f.audience == "" {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *f.issuer, "audience", *f.audience)
@@ -268,6 +267,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
 			"tenant", *reqFlags.tenant)
 	}
+	logs.Flush() // the start's lines at once; later ones within logFlushEvery
 	switch {
 	case jwksURL:
 		v, err := token.NewJWTFromURL(ctx, *f.jwks, jopts)
