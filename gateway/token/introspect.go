@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -101,12 +100,8 @@ type Introspection struct {
 	misses      atomic.Uint64
 	asks        atomic.Uint64
 	leeway      time.Duration
-	// The probe, when Probe is set: stop ends it, and done is closed when
-	// it has; own is the client made here, if any.
-	stop  context.CancelFunc
-	done  chan struct{}
-	close sync.Once
-	own   *http.Client
+	// bg is the probe, when Probe is set, and the client made here.
+	bg background
 }
 
 // introspected is a cache entry: an answer about one token.
@@ -146,7 +141,7 @@ func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspectio
 	if in.inactiveTTL == 0 {
 		in.inactiveTTL = DefaultInactiveTTL
 	}
-	in.client, in.own = noRedirectClient(opts.Client)
+	in.client, in.bg.own = noRedirectClient(opts.Client)
 	if opts.Timeout > 0 || in.client.Timeout == 0 {
 		in.client.Timeout = cmp.Or(opts.Timeout, DefaultIntrospectTimeout)
 	}
@@ -158,13 +153,8 @@ func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspectio
 		return nil, fmt.Errorf("token: %w", err)
 	}
 	if opts.Probe {
-		var ctx context.Context
-		ctx, in.stop = context.WithCancel(context.Background())
-		in.done = make(chan struct{})
-		go func() {
-			defer close(in.done)
-			in.probeUntilReady(ctx, cmp.Or(opts.Logger, slog.Default()))
-		}()
+		log := cmp.Or(opts.Logger, slog.Default())
+		in.bg.start(context.Background(), func(ctx context.Context) { in.probeUntilReady(ctx, log) })
 	}
 	return in, nil
 }
@@ -195,15 +185,7 @@ func (in *Introspection) probeUntilReady(ctx context.Context, log *slog.Logger) 
 // can still be asked about. Close returns nil, and does nothing more when
 // called again.
 func (in *Introspection) Close() error {
-	in.close.Do(func() {
-		if in.stop != nil {
-			in.stop()
-			<-in.done
-		}
-		if in.own != nil {
-			in.own.CloseIdleConnections()
-		}
-	})
+	in.bg.close()
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -106,12 +105,8 @@ type JWT struct {
 	hits      atomic.Uint64
 	misses    atomic.Uint64
 	verifies  atomic.Uint64
-	// background is the refresh of a file or URL: stop ends it, and done
-	// is closed when it has; own is the client made here, if any.
-	stop  context.CancelFunc
-	done  chan struct{}
-	close sync.Once
-	own   *http.Client
+	// bg is the refresh of a file or URL, and the client made for it.
+	bg background
 }
 
 // verifiedToken is a cache entry: what a verified token carries, and
@@ -167,7 +162,7 @@ func NewJWTFromFile(ctx context.Context, path string, opts JWTOptions) (*JWT, er
 	if err != nil {
 		return nil, err
 	}
-	j.start(ctx, func(ctx context.Context) { keys.watchFile(ctx, path, refreshInterval(opts)) })
+	j.bg.start(ctx, func(ctx context.Context) { keys.watchFile(ctx, path, refreshInterval(opts)) })
 	return j, nil
 }
 
@@ -189,19 +184,9 @@ func NewJWTFromURL(ctx context.Context, jwksURL string, opts JWTOptions) (*JWT, 
 	if err != nil {
 		return nil, err
 	}
-	j.own = own
-	j.start(ctx, func(ctx context.Context) { keys.watchURL(ctx, refreshInterval(opts)) })
+	j.bg.own = own
+	j.bg.start(ctx, func(ctx context.Context) { keys.watchURL(ctx, refreshInterval(opts)) })
 	return j, nil
-}
-
-// start runs a background refresh until ctx ends or Close.
-func (j *JWT) start(ctx context.Context, watch func(context.Context)) {
-	ctx, j.stop = context.WithCancel(ctx)
-	j.done = make(chan struct{})
-	go func() {
-		defer close(j.done)
-		watch(ctx)
-	}()
 }
 
 // Close stops the background refresh of a JWKS file or URL and waits
@@ -210,15 +195,7 @@ func (j *JWT) start(ctx context.Context, watch func(context.Context)) {
 // keys held go on verifying tokens; they are no longer refreshed. Close
 // returns nil, and does nothing more when called again.
 func (j *JWT) Close() error {
-	j.close.Do(func() {
-		if j.stop != nil {
-			j.stop()
-			<-j.done
-		}
-		if j.own != nil {
-			j.own.CloseIdleConnections()
-		}
-	})
+	j.bg.close()
 	return nil
 }
 

@@ -1,9 +1,12 @@
 package token
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"sync"
 	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -23,6 +26,39 @@ type CacheStats struct {
 	Len          int    // entries held now
 	Bytes        int64  // bytes charged for them, at most Budget
 	Budget       int64
+}
+
+// background is a verifier's work that outlives its calls: a goroutine
+// (the refresh of a key set, the probe of an endpoint) and the client it
+// made. close ends the goroutine, waits for it, and closes the client's
+// idle connections; a client given by the caller is the caller's.
+type background struct {
+	stop context.CancelFunc // nil when no goroutine was started
+	done chan struct{}      // closed when it has ended
+	once sync.Once
+	own  *http.Client
+}
+
+// start runs work until ctx ends or close.
+func (b *background) start(ctx context.Context, work func(context.Context)) {
+	ctx, b.stop = context.WithCancel(ctx)
+	b.done = make(chan struct{})
+	go func() {
+		defer close(b.done)
+		work(ctx)
+	}()
+}
+
+func (b *background) close() {
+	b.once.Do(func() {
+		if b.stop != nil {
+			b.stop()
+			<-b.done
+		}
+		if b.own != nil {
+			b.own.CloseIdleConnections()
+		}
+	})
 }
 
 func cacheStats(hits, misses uint64, s bytelru.Stats) CacheStats {
