@@ -6,6 +6,11 @@
 // carries; a second token in the query and a switch to another protocol
 // are refused. The work is linear in the bytes of the target and the
 // headers, and MaxSources bounds the matches.
+//
+// The token verifiers that TokenMiddleware and AuthRequest take (JWTs
+// against a JWKS, introspection) are in package gateway/token, and the
+// same decision over Envoy's gRPC external authorization is in
+// gateway/extauthz; this package links neither, nor their libraries.
 package gateway
 
 import (
