@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/scopecheck/scopecheck/internal/envoytest"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 )
 
@@ -232,7 +233,7 @@ func TestServeGRPC(t *testing.T) {
 	}
 	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": ".:config/**"})
 	check := func(method, path string) outcome {
-		resp, err := auth.Check(context.Background(), envoyCheckRequest(method, path, "Bearer "+tok))
+		resp, err := auth.Check(context.Background(), envoytest.Check(method, path, "authorization: Bearer "+tok))
 		return outcomeOf(t, resp, err)
 	}
 
@@ -329,36 +330,19 @@ func TestServeLogSample(t *testing.T) {
 	s.stop(t, tok)
 }
 
-// envoyCheckRequest is the CheckRequest Envoy sends for a request with
-// this Authorization header.
-func envoyCheckRequest(method, path, authorization string) *authv3.CheckRequest {
-	return &authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{
-		Http: &authv3.AttributeContext_HttpRequest{Method: method, Path: path, Host: "api.example.com", Scheme: "https", Protocol: "HTTP/1.1",
-			Headers: map[string]string{":authority": "api.example.com", ":method": method, ":path": path, ":scheme": "https",
-				"authorization": authorization, "x-request-id": "3f1c2a9e"}}}}}
+// outcomeOf reads a CheckResponse as Envoy does, failing on an error.
+func outcomeOf(t *testing.T, resp *authv3.CheckResponse, err error) outcome {
+	t.Helper()
+	o, err := envoytest.OutcomeOf(resp, err)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return outcome(o)
 }
 
-// outcome is what Envoy makes of a CheckResponse: the gRPC code, and the
-// denied response's status and challenge.
+// outcome is envoytest.Outcome, written short in the tables.
 type outcome struct {
 	Code      code.Code
 	Status    int
 	Challenge string
-}
-
-func outcomeOf(t *testing.T, resp *authv3.CheckResponse, err error) outcome {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	o := outcome{Code: code.Code(resp.GetStatus().GetCode())}
-	if d := resp.GetDeniedResponse(); d != nil {
-		o.Status = int(d.GetStatus().GetCode())
-		for _, h := range d.GetHeaders() {
-			if h.GetHeader().GetKey() == "www-authenticate" {
-				o.Challenge = h.GetHeader().GetValue()
-			}
-		}
-	}
-	return o
 }

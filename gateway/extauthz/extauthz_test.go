@@ -23,6 +23,7 @@ import (
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/token"
+	"github.com/scopecheck/scopecheck/internal/envoytest"
 	"github.com/scopecheck/scopecheck/internal/oracle"
 	"github.com/scopecheck/scopecheck/internal/scopegen"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
@@ -49,60 +50,27 @@ func dial(t testing.TB, s *Server) authv3.AuthorizationClient {
 	return authv3.NewAuthorizationClient(conn)
 }
 
-// envoyCheck is the CheckRequest Envoy's ext_authz filter sends for a
-// request: the method and the path with its query, the headers under
-// lower-case names, repeated lines joined with a bare "," (Envoy's
-// check_request_utils), the pseudo-headers among them, and Envoy's own.
-func envoyCheck(method, path string, lines ...string) *authv3.CheckRequest {
-	headers := map[string]string{
-		":authority": "api.example.com", ":method": method, ":path": path, ":scheme": "https",
-		"x-forwarded-proto": "https", "x-request-id": "3f1c2a9e-8d1b-4c55-9d0e-5b7a1f2e6c11",
-	}
-	for _, line := range lines {
-		name, value, _ := strings.Cut(line, ":")
-		name, value = strings.ToLower(name), strings.TrimSpace(value)
-		if v, ok := headers[name]; ok {
-			value = v + "," + value
-		}
-		headers[name] = value
-	}
-	return &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
-		Source: &authv3.AttributeContext_Peer{},
-		Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{
-			Id: "10462342951244350432", Method: method, Path: path, Host: "api.example.com", Scheme: "https",
-			Protocol: "HTTP/1.1", Headers: headers,
-		}},
-	}}
-}
-
-// outcome is what Envoy makes of a CheckResponse.
-type outcome struct {
-	Code      code.Code
-	Status    int // the denied response's HTTP status
-	Challenge string
-}
-
+// outcomeOf reads a CheckResponse as Envoy does, failing on an error.
 func outcomeOf(t interface {
 	Helper()
 	Fatalf(string, ...any)
 }, resp *authv3.CheckResponse, err error) outcome {
 	t.Helper()
+	o, err := envoytest.OutcomeOf(resp, err)
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	o := outcome{Code: code.Code(resp.GetStatus().GetCode())}
-	if d := resp.GetDeniedResponse(); d != nil {
-		o.Status = int(d.GetStatus().GetCode())
-		for _, h := range d.GetHeaders() {
-			if h.GetHeader().GetKey() == "www-authenticate" {
-				o.Challenge = h.GetHeader().GetValue()
-			}
-		}
-	} else if resp.GetOkResponse() == nil {
-		t.Fatalf("a response with neither ok_response nor denied_response: %v", resp)
-	}
-	return o
+	return outcome(o)
 }
+
+// outcome is envoytest.Outcome, written short in the tables below.
+type outcome struct {
+	Code      code.Code
+	Status    int
+	Challenge string
+}
+
+var envoyCheck = envoytest.Check
 
 // The gRPC front decides as the HTTP fronts do, through a real client,
 // on the requests Envoy sends: tenant bound to the claim and to a fixed
