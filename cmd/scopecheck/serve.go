@@ -136,8 +136,8 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 type logLevel struct{ v *slog.LevelVar }
 
 func (l logLevel) String() string {
-	if l.v == nil {
-		return "info"
+	if l.v == nil { // the zero value the flag package compares with
+		return ""
 	}
 	return strings.ToLower(l.v.Level().String())
 }
