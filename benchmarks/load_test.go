@@ -98,14 +98,15 @@ func TestServeLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:18181", "--jwks", jwksFile, "--proxy", "nginx", "--tenant-claim", "tenant")
+	addr := freePort(t)
+	serve := exec.Command(bin, "serve", "--listen", addr, "--jwks", jwksFile, "--proxy", "nginx", "--tenant-claim", "tenant", "--unsafe-skip-issuer-audience")
 	serve.Stderr = nil // decisions are logged; not needed here
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer serve.Process.Kill()
 	for i := 0; i < 100; i++ {
-		if resp, err := http.Get("http://127.0.0.1:18181/healthz"); err == nil {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			break
 		}
@@ -120,7 +121,7 @@ func TestServeLoad(t *testing.T) {
 	} {
 		out, err := exec.Command(wrk, "-t2", "-c32", "-d10s", "--latency",
 			"-H", "Authorization: Bearer "+token, "-H", "X-Original-Method: "+run.method, "-H", "X-Original-URI: "+run.uri,
-			"http://127.0.0.1:18181/auth").CombinedOutput()
+			"http://"+addr+"/auth").CombinedOutput()
 		if err != nil {
 			t.Fatalf("wrk: %v\n%s", err, out)
 		}

@@ -11,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/gateway/extauthz"
 	"github.com/scopecheck/scopecheck/internal/oracle"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/internal/scopegen"
@@ -32,7 +34,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		set, err := scope.Parse(s)
 		if err != nil {
-			list, ok := err.(scope.ErrorList)
+			var list scope.ErrorList
+			ok := errors.As(err, &list)
 			if !ok || len(list) == 0 {
 				t.Fatalf("Parse(%q) error %T %v is not a non-empty ErrorList", s, err, err)
 			}
@@ -296,7 +299,8 @@ func FuzzRead(f *testing.F) {
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
 		if err != nil {
-			fd, ok := err.(*scopefile.Finding)
+			var fd *scopefile.Finding
+			ok := errors.As(err, &fd)
 			if !ok || fd.Offset < 0 || fd.Offset > len(data) || fd.Pos.Line > lines || len(in.Scopes) != 0 {
 				t.Fatalf("Read(%q): error %#v", data, err)
 			}
@@ -369,8 +373,9 @@ func checkAsWritten(t *testing.T, s string) {
 	}
 }
 
-// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware and
-// gateway.AuthRequest (behind nginx and behind Envoy) allow exactly the
+// FuzzGateway: gateway.Middleware, gateway.TokenMiddleware,
+// gateway.AuthRequest (behind nginx and behind Envoy) and the gRPC front
+// (extauthz) allow exactly the
 // requests the oracle's reading of the
 // language reference's "At the gateway" allows: any method, raw target
 // and headers ("Name: value" lines), under a tenant-bound, an unbound or
@@ -429,22 +434,40 @@ func FuzzGateway(f *testing.F) {
 		tokens := fixedScope(s)
 		withToken := client.Clone()
 		withToken.Set("Authorization", "Bearer t")
-		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts)(ok200),
+		check("TokenMiddleware", gateway.TokenMiddleware(cache, tokens, opts...)(ok200),
 			&http.Request{Method: method, RequestURI: target, Header: withToken.Clone()},
 			oracle.Request{Method: method, Target: target, Header: withToken})
 		nginx := client.Clone()
 		nginx.Set("Authorization", "Bearer t")
 		nginx.Set("X-Original-Method", method)
 		nginx.Set("X-Original-Uri", target)
-		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts),
+		check("AuthRequest behind nginx", gateway.AuthRequest(cache, tokens, gateway.Nginx(), opts...),
 			&http.Request{Method: "GET", RequestURI: "/auth", Header: nginx.Clone()},
 			oracle.Request{Method: method, Target: target, Header: nginx, Own: []string{"X-Original-Method", "X-Original-Uri"}})
 		if strings.HasPrefix(target, "/") {
 			envoy := client.Clone()
 			envoy.Set("Authorization", "Bearer t")
-			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts),
+			check("AuthRequest behind Envoy", gateway.AuthRequest(cache, tokens, gateway.Envoy("/auth"), opts...),
 				&http.Request{Method: method, RequestURI: "/auth" + target, Header: envoy.Clone()},
 				oracle.Request{Method: method, Target: target, Header: envoy})
+
+			// Envoy's gRPC filter: the headers under lower-case names, the
+			// lines of each joined with ",", as Envoy's CheckRequest has them.
+			joined := map[string]string{}
+			for k, vs := range envoy {
+				joined[strings.ToLower(k)] = strings.Join(vs, ",")
+			}
+			resp, err := extauthz.New(gateway.AuthRequest(cache, tokens, gateway.Envoy(""), opts...)).Check(context.Background(),
+				&authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{
+					Http: &authv3.AttributeContext_HttpRequest{Method: method, Path: target, Headers: joined}}}})
+			header := http.Header{}
+			for k, v := range joined {
+				header[http.CanonicalHeaderKey(k)] = []string{v}
+			}
+			orq := oracle.Request{Method: method, Target: target, Header: header, Upgrades: upgrades}
+			if got, want := err == nil && resp.GetStatus().GetCode() == 0, oracle.AllowRequest(set, mount, orq); got != want {
+				t.Fatalf("the gRPC front: scope %q, %q %q, headers %q: allowed %v, oracle says %v", s, method, target, joined, got, want)
+			}
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -85,25 +84,13 @@ func first(v []string) string {
 	return v[0]
 }
 
-// ClaimTokens is a Tokens that also returns a verified token's claims, so
-// that AuthRequest can bind the mount to one of them (TenantClaim).
-type ClaimTokens interface {
-	Tokens
-	// Claims verifies the token as Scope does and returns its scope and
-	// its claims (a JWT's payload, an introspection answer's members). An
-	// error means the token is not to be trusted.
-	Claims(ctx context.Context, token string) (scope string, claims map[string]any, err error)
-}
-
-// AuthOption configures AuthRequest beyond the Options it shares with
-// Middleware.
-type AuthOption func(*config)
-
 // TenantClaim mounts the API under "/{tenant}" and binds that segment to
 // the token's claim of this name, a string, as TenantSegment binds it to a
 // function's answer; with a TenantSegment too, both must give the same
-// tenant. AuthRequest panics if its Tokens is not ClaimTokens.
-func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = name } }
+// tenant. It needs the token's claims: AuthRequest and TokenMiddleware
+// panic if their Tokens is not ClaimTokens, and Middleware, which has no
+// token, panics on it.
+func TenantClaim(name string) Option { return func(c *config) { c.claim = name } }
 
 // AuthRequest is an authorization service for a proxy's subrequests
 // (nginx's auth_request, ingress-nginx's auth-url, Traefik's forwardAuth,
@@ -119,8 +106,8 @@ func TenantClaim(name string) AuthOption { return func(c *config) { c.claim = na
 // unknown token, a failed introspection, a damaged scope are all answered
 // with a denial. It panics on options that exclude each other, and on
 // TenantClaim with Tokens that are not ClaimTokens.
-func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts []Option, aopts ...AuthOption) http.Handler {
-	g := newGuard(cache, tokens, opts, aopts, false)
+func AuthRequest(cache *match.Cache, tokens Tokens, proxy Proxy, opts ...Option) http.Handler {
+	g := newGuard(cache, tokens, opts, false)
 	own := [2]string{proxy.methodHeader, proxy.uriHeader}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		method, target := proxy.original(r)

@@ -19,12 +19,9 @@ type guard struct {
 
 // newGuard applies the options, and panics on options that exclude each
 // other and on TenantClaim with tokens that are not ClaimTokens.
-func newGuard(cache *match.Cache, tokens Tokens, opts []Option, aopts []AuthOption, text bool) *guard {
+func newGuard(cache *match.Cache, tokens Tokens, opts []Option, text bool) *guard {
 	g := &guard{cache: cache, tokens: tokens, text: text}
 	for _, o := range opts {
-		o(&g.config)
-	}
-	for _, o := range aopts {
 		o(&g.config)
 	}
 	g.check()

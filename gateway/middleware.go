@@ -6,6 +6,11 @@
 // carries; a second token in the query and a switch to another protocol
 // are refused. The work is linear in the bytes of the target and the
 // headers, and MaxSources bounds the matches.
+//
+// The token verifiers that TokenMiddleware and AuthRequest take (JWTs
+// against a JWKS, introspection) are in package gateway/token, and the
+// same decision over Envoy's gRPC external authorization is in
+// gateway/extauthz; this package links neither, nor their libraries.
 package gateway
 
 import (
@@ -91,13 +96,13 @@ func (d Decision) Why() string {
 	return d.Reason.String()
 }
 
-// Option configures Middleware and AuthRequest.
+// Option configures Middleware, TokenMiddleware and AuthRequest.
 type Option func(*config)
 
 type config struct {
 	unbound int
 	tenants []func(*http.Request) (string, bool)
-	// claim is AuthRequest's TenantClaim.
+	// claim is TenantClaim's.
 	claim string
 	hook  func(*http.Request, Decision)
 	// upgrades are the protocols that AllowUpgrade names.
@@ -177,13 +182,18 @@ func WithHook(hook func(*http.Request, Decision)) Option {
 // insufficient_scope challenge (RFC 6750 §3.1) that names, where it can
 // be written, the item that would allow it. A request that net/http did
 // not read from a connection (r.RequestURI is "") is denied. Matchers come
-// from cache. Middleware panics on options that exclude each other.
+// from cache. Middleware panics on options that exclude each other, and
+// on TenantClaim (a ScopeFunc has no claims: bind the tenant with
+// TenantSegment, or verify tokens with TokenMiddleware).
 func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http.Handler) http.Handler {
 	var c config
 	for _, o := range opts {
 		o(&c)
 	}
 	c.check()
+	if c.claim != "" {
+		panic("gateway: Middleware has no token claims for TenantClaim: use TenantSegment, or TokenMiddleware")
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s, ok := scopeOf(r)
@@ -224,8 +234,8 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 // ErrUnavailable: no key set loaded, introspection unreachable), and 403
 // as Middleware does. TenantClaim binds the mount to a claim of the token,
 // and needs tokens that are ClaimTokens. It panics as AuthRequest does.
-func TokenMiddleware(cache *match.Cache, tokens Tokens, opts []Option, aopts ...AuthOption) func(http.Handler) http.Handler {
-	g := newGuard(cache, tokens, opts, aopts, true)
+func TokenMiddleware(cache *match.Cache, tokens Tokens, opts ...Option) func(http.Handler) http.Handler {
+	g := newGuard(cache, tokens, opts, true)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			g.serve(w, r, request{method: r.Method, target: r.RequestURI}, next)

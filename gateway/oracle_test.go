@@ -32,6 +32,24 @@ func (f fixedTokens) Claims(ctx context.Context, token string) (string, map[stri
 	return s, map[string]any{"tenant": f.tenant, "n": 1.0}, err
 }
 
+// claimTokens accepts the tokens it holds, each with its claims, the
+// scope among them.
+type claimTokens map[string]map[string]any
+
+func (c claimTokens) Scope(ctx context.Context, token string) (string, error) {
+	s, _, err := c.Claims(ctx, token)
+	return s, err
+}
+
+func (c claimTokens) Claims(_ context.Context, token string) (string, map[string]any, error) {
+	claims, ok := c[token]
+	if !ok {
+		return "", nil, errors.New("unknown token")
+	}
+	s, _ := claims["scope"].(string)
+	return s, claims, nil
+}
+
 // The proxies and how each hands the original request to AuthRequest.
 var proxies = []struct {
 	proxy Proxy
@@ -85,7 +103,7 @@ func TestAgreesWithOracle(t *testing.T) {
 		set := scope.MustParse(text)
 		var (
 			opts  []Option
-			aopts []AuthOption
+			aopts []Option
 			mount oracle.Mount
 		)
 		// The tenant, usually plain, now and then a spelling that no
@@ -100,9 +118,9 @@ func TestAgreesWithOracle(t *testing.T) {
 			opts = []Option{tenantOf}
 			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
 		case 2:
-			aopts, mount = []AuthOption{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
+			aopts, mount = []Option{TenantClaim("tenant")}, oracle.Mount{Segments: 1, Bound: true, Tenants: []string{tenant}}
 		case 4: // a fixed tenant and the token's claim
-			opts, aopts = []Option{TenantSegment(acme)}, []AuthOption{TenantClaim("tenant")}
+			opts, aopts = []Option{TenantSegment(acme)}, []Option{TenantClaim("tenant")}
 			mount = oracle.Mount{Segments: 1, Bound: true, Tenants: []string{"acme", tenant}}
 		case 5: // the same in Middleware: two TenantSegments
 			opts = []Option{TenantSegment(acme), tenantOf}
@@ -150,7 +168,7 @@ func TestAgreesWithOracle(t *testing.T) {
 		withToken.Set("Authorization", "Bearer t")
 		want := oracle.AllowRequest(set, mount, oracle.Request{Method: method, Target: target, Header: withToken, Upgrades: upgrades}, read...)
 		w := httptest.NewRecorder()
-		TokenMiddleware(cache, fixedTokens{text, tenant}, opts, aopts...)(ok200).ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: withToken.Clone()})
+		TokenMiddleware(cache, fixedTokens{text, tenant}, append(opts, aopts...)...)(ok200).ServeHTTP(w, &http.Request{Method: method, RequestURI: target, Header: withToken.Clone()})
 		if got := w.Code == http.StatusOK; got != want {
 			t.Fatalf("TokenMiddleware: scope %q, %q %q, headers %q: allowed %v, oracle says %v", text, method, target, withToken, got, want)
 		}
@@ -162,7 +180,7 @@ func TestAgreesWithOracle(t *testing.T) {
 			orq.Upgrades = upgrades
 			want := oracle.AllowRequest(set, mount, orq, read...)
 			w := httptest.NewRecorder()
-			AuthRequest(cache, fixedTokens{text, tenant}, p.proxy, opts, aopts...).ServeHTTP(w, r)
+			AuthRequest(cache, fixedTokens{text, tenant}, p.proxy, append(opts, aopts...)...).ServeHTTP(w, r)
 			if got := w.Code == http.StatusOK; got != want {
 				t.Fatalf("AuthRequest behind %s: scope %q, %q %q, headers %q: allowed %v, oracle says %v", p.proxy, text, orq.Method, orq.Target, r.Header, got, want)
 			}

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
-	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/match"
 )
 
@@ -215,14 +213,9 @@ func TestDecideAllocs(t *testing.T) {
 
 // AuthRequest reads each proxy's own source, and nothing else as that.
 func TestAuthRequestProxies(t *testing.T) {
-	keys := testjwt.New(t)
-	v, err := NewJWT(keys.JWKS, JWTOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := claimTokens{"acme-token": {"tenant": "acme", "scope": ".:config/** *:webhooks/**"}, "tenant-7": {"tenant": 7.0, "scope": "*:**"}}
 	cache, _ := match.NewCache(16)
-	tok := "Bearer " + keys.Token(t, jwt.MapClaims{"exp": 4102444800, "tenant": "acme", "scope": ".:config/** *:webhooks/**"})
-	noTenant := "Bearer " + keys.Token(t, jwt.MapClaims{"exp": 4102444800, "tenant": 7, "scope": "*:**"})
+	tok, noTenant := "Bearer acme-token", "Bearer tenant-7"
 	var last Decision
 	hook := WithHook(func(r *http.Request, d Decision) { last = d })
 	type want struct {
@@ -295,7 +288,7 @@ func TestAuthRequestProxies(t *testing.T) {
 		r.Header.Set("Authorization", tok)
 		w := httptest.NewRecorder()
 		last = Decision{}
-		AuthRequest(cache, v, tc.proxy, []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, r)
+		AuthRequest(cache, v, tc.proxy, hook, TenantClaim("tenant")).ServeHTTP(w, r)
 		got := want{w.Code, last.Why(), last.Target, last.Path, last.Other, last.Allowed}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
@@ -306,7 +299,7 @@ func TestAuthRequestProxies(t *testing.T) {
 	r := httptest.NewRequest("GET", "/auth", nil)
 	r.Header = http.Header{"Authorization": {noTenant}, "X-Original-Method": {"GET"}, "X-Original-Uri": {"/acme/config/x"}}
 	w := httptest.NewRecorder()
-	AuthRequest(cache, v, Nginx(), []Option{hook}, TenantClaim("tenant")).ServeHTTP(w, r)
+	AuthRequest(cache, v, Nginx(), hook, TenantClaim("tenant")).ServeHTTP(w, r)
 	if w.Code != 403 || last.Refusal != NoTenant {
 		t.Errorf("a numeric tenant claim: %d, %v; want 403, no-tenant", w.Code, last.Why())
 	}
@@ -374,11 +367,11 @@ func decideBoth(scope, method, target string, header http.Header, opts []Option,
 	var seen Decision
 	opts = append(opts[:len(opts):len(opts)], WithHook(func(_ *http.Request, d Decision) { seen = d }))
 	cache, _ := match.NewCache(1 << 20)
-	mwOpts, claim, aopts := opts, "", []AuthOption(nil)
+	mwOpts, claim, aopts := opts, "", []Option(nil)
 	if tenant != nil {
 		t := *tenant
 		mwOpts = append(opts[:len(opts):len(opts)], TenantSegment(func(*http.Request) (string, bool) { return t, t != "" }))
-		claim, aopts = t, []AuthOption{TenantClaim("tenant")}
+		claim, aopts = t, []Option{TenantClaim("tenant")}
 	}
 	w := httptest.NewRecorder()
 	Middleware(cache, func(*http.Request) (string, bool) { return scope, true }, mwOpts...)(ok200).
@@ -393,7 +386,7 @@ func decideBoth(scope, method, target string, header http.Header, opts []Option,
 	h.Set("X-Original-Method", method)
 	h.Set("X-Original-Uri", target)
 	w = httptest.NewRecorder()
-	AuthRequest(cache, fixedTokens{scope, claim}, Nginx(), opts, aopts...).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
+	AuthRequest(cache, fixedTokens{scope, claim}, Nginx(), append(opts, aopts...)...).ServeHTTP(w, &http.Request{Method: "GET", RequestURI: "/auth", Header: h})
 	return mw, decided{w.Code, seen.Why()}
 }
 
@@ -407,9 +400,10 @@ func TestOptionConflicts(t *testing.T) {
 	}{
 		{"tenant and unsafe strip", func() { Middleware(cache, scopeOf, TenantSegment(acme), UnsafeStripSegments(1)) }},
 		{"negative strip", func() { Middleware(cache, scopeOf, UnsafeStripSegments(-1)) }},
-		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), nil, TenantClaim("t")) }},
+		{"claim without claims", func() { AuthRequest(cache, scopeOnly{}, Nginx(), TenantClaim("t")) }},
+		{"claim in Middleware", func() { Middleware(cache, scopeOf, TenantClaim("t")) }},
 		{"upgrade to h2c", func() { Middleware(cache, scopeOf, AllowUpgrade("websocket", "H2C")) }},
-		{"upgrade to no protocol", func() { AuthRequest(cache, fixedTokens{}, Nginx(), []Option{AllowUpgrade("")}) }},
+		{"upgrade to no protocol", func() { AuthRequest(cache, fixedTokens{}, Nginx(), AllowUpgrade("")) }},
 		{"upgrade to no token", func() { Middleware(cache, scopeOf, AllowUpgrade("web socket")) }},
 	} {
 		func() {

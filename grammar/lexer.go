@@ -2,7 +2,7 @@ package grammar
 
 import "github.com/alecthomas/participle/v2/lexer"
 
-// Lexer splits a scope string into named tokens. It is total: every byte
+// scopeLexer splits a scope string into named tokens. It is total: every byte
 // string lexes, because bytes that a scope may not contain become Invalid
 // tokens rather than lexer errors. That lets the parser build a tree for a
 // damaged scope and lets the scope package report every error in it, not
@@ -12,7 +12,7 @@ import "github.com/alecthomas/participle/v2/lexer"
 // three or more is visible as such; "." and ":" are tokens of their own
 // because they decide what kind of item an item is; everything that is
 // neither structure nor error is a Word.
-var Lexer = lexer.MustSimple([]lexer.SimpleRule{
+var scopeLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Space", Pattern: ` +`},
 	{Name: "Stars", Pattern: `\*+`},
 	{Name: "Dot", Pattern: `\.`},
@@ -30,10 +30,11 @@ var Lexer = lexer.MustSimple([]lexer.SimpleRule{
 // Kind names a token type of Lexer.
 type Kind int
 
-// The token kinds of Lexer, in rule order.
+// The kinds of the lexer's tokens, in rule order. Every kind from Stars
+// on can be an Elem's; SP runs separate items and are no Elem.
 const (
-	KindInvalid Kind = iota // not a token of Lexer
-	Space
+	kindNone Kind = iota // not a token of scopeLexer
+	space
 	Stars
 	Dot
 	Colon
@@ -58,8 +59,8 @@ func (k Kind) String() string {
 // own symbol table so that the two cannot drift apart.
 var kindOf = func() map[lexer.TokenType]Kind {
 	m := make(map[lexer.TokenType]Kind)
-	syms := Lexer.Symbols()
-	for k := Space; k <= Invalid; k++ {
+	syms := scopeLexer.Symbols()
+	for k := space; k <= Invalid; k++ {
 		t, ok := syms[k.String()]
 		if !ok {
 			panic("grammar: lexer has no rule " + k.String())

@@ -8,7 +8,7 @@ import (
 
 // parser is built once; participle parsers are safe for concurrent use.
 var parser = participle.MustBuild[Scope](
-	participle.Lexer(Lexer),
+	participle.Lexer(scopeLexer),
 	participle.Union[Item](&AccessItem{}, &MissingAccess{}, &MissingColon{}, &PlainItem{}),
 	// An AccessItem that fails at its second token (as in "*.**") must
 	// give way to MissingColon, one token back.
@@ -27,6 +27,6 @@ func Parse(s string) (*Scope, error) {
 	return tree, nil
 }
 
-// EBNF returns the grammar in EBNF, as participle derives it from the
+// ebnf returns the grammar in EBNF, as participle derives it from the
 // structs of this package.
-func EBNF() string { return parser.String() }
+func ebnf() string { return parser.String() }

@@ -100,7 +100,7 @@ MissingColon = (<dot> | <stars>) Elem* .
 PlainItem = Elem+ .`
 
 func TestEBNF(t *testing.T) {
-	if diff := cmp.Diff(wantEBNF, EBNF()); diff != "" {
+	if diff := cmp.Diff(wantEBNF, ebnf()); diff != "" {
 		t.Errorf("grammar changed (-want +got):\n%s", diff)
 	}
 }

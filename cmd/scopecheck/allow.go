@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/internal/scopefile"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
@@ -152,7 +153,7 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *scopeFile != "":
 		src = readSource(*scopeFile, stdin)
 	case *tokenFile != "":
-		text, verified, problems := tokenScope(*tokenFile, stdin, *jwks, gateway.JWTOptions{Issuer: *issuer, Audience: *audience})
+		text, verified, problems := tokenScope(*tokenFile, stdin, *jwks, token.JWTOptions{Issuer: *issuer, Audience: *audience})
 		if problems != nil {
 			report(stdout, stderr, asJSON, problems...)
 			return exitUsage
@@ -302,7 +303,7 @@ const maxToken = 64 << 10
 // scope: verified as serve verifies it when jwks is set (a file, or an
 // http(s) URL fetched now), else read unverified. A token that does not
 // verify, is not a JWT, or carries no scope is a problem, never a scope.
-func tokenScope(file string, stdin io.Reader, jwks string, opts gateway.JWTOptions) (string, bool, []diagnostic) {
+func tokenScope(file string, stdin io.Reader, jwks string, opts token.JWTOptions) (string, bool, []diagnostic) {
 	shown, data, err := readInput(file, stdin)
 	if err == nil && len(data) > maxToken {
 		err = fmt.Errorf("%s is larger than %d KiB: not a token", shown, maxToken>>10)
@@ -331,13 +332,16 @@ func tokenScope(file string, stdin io.Reader, jwks string, opts gateway.JWTOptio
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()                                               // stops the verifier's refreshing
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // failures are reported below
-	var v *gateway.JWT
+	var v *token.JWT
 	if strings.HasPrefix(jwks, "http://") || strings.HasPrefix(jwks, "https://") {
-		if v, err = gateway.NewJWTFromURL(ctx, jwks, opts); err == nil {
+		if v, err = token.NewJWTFromURL(ctx, jwks, opts); err == nil {
 			err = v.Reload(ctx) // fetch now rather than wait for the background fetch
 		}
 	} else {
-		v, err = gateway.NewJWTFromFile(ctx, jwks, opts)
+		v, err = token.NewJWTFromFile(ctx, jwks, opts)
+	}
+	if v != nil {
+		defer v.Close()
 	}
 	if err != nil {
 		return "", false, []diagnostic{{File: jwks, Code: "unreadable", Message: "the JWKS cannot be used: " + gateway.Clip(err.Error())}}

@@ -67,7 +67,9 @@ func readSource(name string, stdin io.Reader) source {
 	}
 	in, err := scopefile.Read(data)
 	if err != nil {
-		src.failed = err.(*scopefile.Finding)
+		if !errors.As(err, &src.failed) { // Read's errors are Findings
+			src.failed = &scopefile.Finding{Code: scopefile.Malformed, Severity: scope.SeverityError, Pos: scopefile.Pos{Line: 1, Column: 1, UTF16Column: 1}, Message: err.Error()}
+		}
 		return src
 	}
 	src.in = in
@@ -216,8 +218,9 @@ func (s source) problems(deciding bool) []diagnostic {
 		}
 	}
 	for _, sc := range s.in.Scopes {
-		if _, err := scope.Parse(sc.Text); err != nil {
-			for _, e := range err.(scope.ErrorList) {
+		var list scope.ErrorList
+		if _, err := scope.Parse(sc.Text); errors.As(err, &list) {
+			for _, e := range list {
 				p := sc.At(e.Offset)
 				out = append(out, diagnostic{File: s.name, Line: p.Line, Column: p.Column, utf16: p.UTF16Column, Code: string(e.Code), Item: e.Item, Message: e.Message})
 			}

@@ -9,7 +9,8 @@
 //	scopecheck fmt [--minimize] [--scope SCOPE] [INPUT...]
 //	scopecheck lint [--format text|json|sarif] [--fail-on LEVEL] [--scope SCOPE] [INPUT...]
 //	scopecheck explain [--api FILE] [--format text|json] [--scope SCOPE] [INPUT...]
-//	scopecheck serve --listen ADDR (--jwks FILE|URL | --introspect URL --client-id ID)
+//	scopecheck serve --proxy NAME [--grpc ADDR] [--metrics ADDR] (--jwks FILE|URL | --introspect URL --client-id ID)
+//	scopecheck serve --config FILE
 //	scopecheck suggest [--within SCOPE] [--api FILE] [--format text|json|sarif] LOG...
 //	scopecheck token --token-url URL --client-id ID [--scope SCOPE] [--check METHOD PATH]
 //	scopecheck version
@@ -53,7 +54,7 @@ var commands = map[string]command{
 	"explain": {"say what a scope grants, or which API operations", runExplain},
 	"fmt":     {"print a scope's canonical (or minimal) text", runFmt},
 	"lint":    {"report errors and review findings in scopes, policies, tokens", runLint},
-	"serve":   {"an authorization service for nginx auth_request and Envoy ext_authz", runServe},
+	"serve":   {"an authorization service for proxies: auth_request, forward_auth, Envoy's ext_authz over HTTP and gRPC", runServe},
 	"suggest": {"propose the least scope each client needs, from access logs", runSuggest},
 	"token":   {"obtain a token (client_credentials) and say what it grants", runToken},
 	"version": {"print the module version and the revision it was built from", runVersion},

@@ -101,11 +101,12 @@ func setupServe(t *testing.T) (bin string, keys testjwt.Signer, jwksFile string)
 	return bin, keys, jwksFile
 }
 
-// server is "scopecheck serve" running, with its log.
+// server is "scopecheck serve" running, with its log and the addresses
+// of its listeners (grpc and metrics: "" when it has none).
 type server struct {
-	cmd  *exec.Cmd
-	addr string
-	logs *syncBuffer
+	cmd                 *exec.Cmd
+	addr, grpc, metrics string
+	logs                *syncBuffer
 }
 
 // startServe starts "scopecheck serve" on an ephemeral port, with env
@@ -127,11 +128,11 @@ func startServe(t *testing.T, bin string, env []string, args ...string) *server 
 		first = logs.String()
 	}
 	first, _, _ = strings.Cut(first, "\n")
-	var listening struct{ Msg, Addr string }
+	var listening struct{ Msg, Addr, GRPC, Metrics string }
 	if err := json.Unmarshal([]byte(first), &listening); err != nil || listening.Msg != "listening" || listening.Addr == "" {
 		t.Fatalf("serve's first line %q names no address", first)
 	}
-	return &server{cmd, listening.Addr, logs}
+	return &server{cmd, listening.Addr, listening.GRPC, listening.Metrics, logs}
 }
 
 // decisions are the decision lines of serve's log so far.

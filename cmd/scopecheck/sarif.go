@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/owenrumney/go-sarif/v2/sarif"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 )
 
 // sarifLevel maps a severity to a SARIF result level.
@@ -29,18 +29,15 @@ const srcRoot = "%SRCROOT%"
 // each problem given in problems (which has no result, such as a usage
 // error), is also a tool execution notification.
 func writeSARIF(w io.Writer, findings, problems []lintFinding) error {
-	report, err := sarif.New(sarif.Version210)
-	if err != nil {
-		return err
-	}
+	report := sarif.NewReport()
 	run := sarif.NewRunWithInformationURI("scopecheck", "https://github.com/scopecheck/scopecheck")
 	run.WithColumnKind("utf16CodeUnits")
 	root := repoRoot()
-	run.WithOriginalUriBaseIds(map[string]*sarif.ArtifactLocation{srcRoot: sarif.NewSimpleArtifactLocation(fileURI(root) + "/")})
+	run.WithOriginalUriBaseIds(map[string]sarif.ArtifactLocation{srcRoot: *sarif.NewSimpleArtifactLocation(fileURI(root) + "/")})
 	index := map[string]int{}
 	for i, c := range allCodes() {
 		help := describe(c)
-		run.AddRule(string(c)).WithDescription(help).WithTextHelp(help)
+		run.AddRule(string(c)).WithDescription(help).WithHelp(sarif.NewMultiformatMessageString().WithText(help))
 		index[string(c)] = i
 	}
 	artifact := func(f lintFinding) *sarif.ArtifactLocation {
@@ -70,14 +67,14 @@ func writeSARIF(w io.Writer, findings, problems []lintFinding) error {
 			if f.Suggestion != "" {
 				props.Add("suggestion", f.Suggestion)
 			}
-			res.AttachPropertyBag(props)
+			res.WithProperties(props)
 		}
 		if f.change != nil && f.isFile() {
 			region := sarif.NewRegion().WithStartLine(f.change.start.Line).WithStartColumn(f.change.start.UTF16Column).
 				WithEndLine(f.change.end.Line).WithEndColumn(f.change.end.UTF16Column)
-			change := sarif.NewArtifactChange(artifact(f)).WithReplacement(
-				sarif.NewReplacement(region).WithInsertedContent(sarif.NewArtifactContent().WithText(f.change.text)))
-			res.AddFix(sarif.NewFix().WithDescriptionText(f.fixText()).WithArtifactChanges([]*sarif.ArtifactChange{change}))
+			change := sarif.NewArtifactChange().WithArtifactLocation(artifact(f)).AddReplacement(
+				sarif.NewReplacement().WithDeletedRegion(region).WithInsertedContent(sarif.NewArtifactContent().WithText(f.change.text)))
+			res.AddFixe(sarif.NewFix().WithDescription(sarif.NewTextMessage(f.fixText())).AddArtifactChange(change))
 		}
 		run.AddResult(res)
 		if f.incomplete {
@@ -85,17 +82,24 @@ func writeSARIF(w io.Writer, findings, problems []lintFinding) error {
 		}
 	}
 	notify = append(notify, problems...)
-	inv := run.AddInvocation(len(notify) == 0)
+	inv := sarif.NewInvocation().WithExecutionSuccessful(len(notify) == 0)
 	for _, f := range notify {
-		n := sarif.NewNotification().WithLevel("error").WithTextMessage(f.Message).
-			WithDescriptor(sarif.NewReportingDescriptorReference().WithId(f.Code))
+		n := sarif.NewNotification().WithLevel("error").WithMessage(sarif.NewTextMessage(f.Message)).
+			WithDescriptor(sarif.NewReportingDescriptorReference().WithID(f.Code))
 		if f.File != "" {
 			n.AddLocation(location(f))
 		}
-		inv.AddTToolExecutionNotification(n)
+		inv.AddToolExecutionNotification(n)
 	}
+	run.AddInvocation(inv)
 	report.AddRun(run)
-	return report.PrettyWrite(w)
+	// One line: go-sarif v3 writes every optional array and default, which
+	// indented would double the output of a large lint.
+	if err := report.Write(w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // isFile reports whether a finding's File names a file (not --scope, a
@@ -134,7 +138,7 @@ func artifactLocation(root, file string) *sarif.ArtifactLocation {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return sarif.NewSimpleArtifactLocation(fileURI(abs))
 	}
-	return sarif.NewSimpleArtifactLocation(escapePath(filepath.ToSlash(rel))).WithUriBaseId(srcRoot)
+	return sarif.NewSimpleArtifactLocation(escapePath(filepath.ToSlash(rel))).WithURIBaseID(srcRoot)
 }
 
 // escapePath percent-encodes each segment of a slash-separated path for a

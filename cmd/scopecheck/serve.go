@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,25 +21,30 @@ import (
 	"time"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
 )
 
-const serveSynopsis = `usage: scopecheck serve --listen ADDR --proxy NAME (--jwks FILE|URL | --introspect URL --client-id ID) --issuer ISS --audience AUD [flags]
+const serveSynopsis = `usage: scopecheck serve --proxy NAME (--jwks FILE|URL | --introspect URL --client-id ID) --issuer ISS --audience AUD [flags]
+       scopecheck serve --grpc ADDR (--jwks ... | --introspect ...) [flags]
+       scopecheck serve --config FILE [flags]
 
 An authorization service for a proxy's subrequests: nginx's auth_request,
 ingress-nginx's auth-url, Traefik's forwardAuth, Caddy's forward_auth,
-Envoy's HTTP ext_authz (--proxy). For each subrequest to --auth-path it
-reads the original method and target from what that proxy always sets,
-the bearer token from Authorization, and answers 200 when the token's scope
-allows the request, 401 without a usable token, 403 otherwise, and 503 when
-the token cannot be checked at all (no key set loaded, introspection
-unreachable). The whole target must be canonical; under /{tenant}
-(--tenant-claim, --tenant) its first segment must be the token's tenant;
-and every other source of the method or target the request carries
-(X-HTTP-Method-Override, _method, X-Original-URL ...) must mean an allowed
-request too. A request that asks to switch protocols (Upgrade, h2c) is
-refused unless --allow-upgrade names the protocol. It never allows on an
-error.
+Envoy's HTTP ext_authz (--proxy), and, with --grpc, Envoy's and Istio's
+gRPC ext_authz (envoy.service.auth.v3.Authorization/Check). For each
+subrequest to --auth-path (or Check call) it reads the original method
+and target from what that proxy always sets, the bearer token from
+Authorization, and answers 200 when the token's scope allows the request,
+401 without a usable token, 403 otherwise, and 503 when the token cannot
+be checked at all (no key set loaded, introspection unreachable); over
+gRPC, OK or a denied response with that status and challenge. The whole
+target must be canonical; under /{tenant} (--tenant-claim, --tenant) its
+first segment must be the token's tenant; and every other source of the
+method or target the request carries (X-HTTP-Method-Override, _method,
+X-Original-URL ...) must mean an allowed request too. A request that asks
+to switch protocols (Upgrade, h2c) is refused unless --allow-upgrade
+names the protocol. It never allows on an error.
 
 Tokens are JWT access tokens verified against a JWKS file or URL
 (signature with an asymmetric algorithm, exp required, nbf, iss and aud),
@@ -51,17 +58,22 @@ read again when it changes and on SIGHUP; a JWKS URL is fetched again every
 
 GET /healthz answers 200 while the process runs; GET /readyz answers 200
 once a key set has loaded or the introspection endpoint has answered, and
-503 before that and while shutting down. Everything is logged as JSON
-lines on stderr, the first of them the address it listens on (useful with
-a port of 0); a decision line never holds a token (it names the client,
-the token's client_id or else sub, once the token has verified), and
-fields a client controls are cut to 512 bytes. SIGINT or SIGTERM shut the server down
-gracefully, after --shutdown-delay with /readyz answering 503.
+503 before that and while shutting down; the gRPC listener serves
+grpc.health.v1 alike. --metrics ADDR serves Prometheus metrics on a
+listener of its own. Everything is logged as JSON lines on stderr, the
+first of them the address it listens on (useful with a port of 0); a
+decision line never holds a token (it names the client,
+the token's client_id or else sub, once the token has verified), and fields a client controls are cut
+to 512 bytes. Denials are logged at level warn, allowed decisions at info,
+one in --log-allowed-sample. SIGINT or SIGTERM shut the server down
+gracefully, after --shutdown-delay with readiness answering 503.
 
-Sizes take a suffix KiB, MiB or GiB. Unless GOMEMLIMIT is set, Go's soft
-memory limit is set to the two cache budgets plus 48 MiB, so that the
-resident memory stays under the budgets plus 64 MiB whatever tokens and
-scopes arrive.`
+--config FILE reads the same settings from a JSON object whose keys are
+the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}); flags given
+on the command line override it. Sizes take a suffix KiB, MiB or GiB.
+Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
+budgets plus 48 MiB, so that the resident memory stays under the budgets
+plus 64 MiB whatever tokens and scopes arrive.`
 
 // memoryAllowance is what serve allows itself beyond its cache budgets
 // (the runtime, buffers, requests in flight, garbage not yet collected)
@@ -70,25 +82,79 @@ scopes arrive.`
 // resident memory under a flood at less than the budgets plus 64 MiB.
 const memoryAllowance = 48 << 20
 
+// serveFlags are serve's flags other than the request side's.
+type serveFlags struct {
+	listen, grpc, metrics                        *string
+	jwks, issuer, audience                       *string
+	unsafeIssAud                                 *bool
+	refresh, unknownKID, jwksTimeout, leeway     *time.Duration
+	introspect, clientID                         *string
+	introspectTimeout, tokenTTL, inactiveTTL     *time.Duration
+	cacheBytes, tokenBytes                       byteSize
+	readHeaderTimeout, readTimeout, writeTimeout *time.Duration
+	idleTimeout, shutdownDelay, shutdownTimeout  *time.Duration
+	logLevel                                     slog.LevelVar
+	logAllowedSample                             *int
+	config                                       *string
+}
+
+func addServeFlags(fs *flag.FlagSet) *serveFlags {
+	f := &serveFlags{
+		listen:            fs.String("listen", "127.0.0.1:8181", "address of the HTTP listener: decisions (--auth-path), /healthz and /readyz"),
+		grpc:              fs.String("grpc", "", "address of a gRPC listener for Envoy's ext_authz (envoy.service.auth.v3.Authorization) and grpc.health.v1; none by default"),
+		metrics:           fs.String("metrics", "", "address of a listener that serves Prometheus metrics at /metrics; none by default"),
+		jwks:              fs.String("jwks", "", "JWKS to verify JWT access tokens: a file, or an http(s) URL"),
+		issuer:            fs.String("issuer", "", "required iss of tokens"),
+		audience:          fs.String("audience", "", "required aud of tokens"),
+		unsafeIssAud:      fs.Bool("unsafe-skip-issuer-audience", false, "start without --issuer or --audience, accepting tokens of any issuer or for any audience that is not given (unsafe)"),
+		refresh:           fs.Duration("jwks-refresh", token.DefaultRefreshInterval, "how often the JWKS is read again; a withdrawn key stops verifying then"),
+		unknownKID:        fs.Duration("jwks-unknown-kid-interval", token.DefaultUnknownKIDInterval, "least time between JWKS fetches caused by tokens with an unknown key id"),
+		jwksTimeout:       fs.Duration("jwks-timeout", token.DefaultFetchTimeout, "longest a fetch of a JWKS URL may take"),
+		leeway:            fs.Duration("leeway", token.DefaultLeeway, "clock skew allowed on a JWT's exp and nbf and an introspection answer's nbf"),
+		introspect:        fs.String("introspect", "", "RFC 7662 introspection endpoint for opaque tokens"),
+		clientID:          fs.String("client-id", "", "client id for introspection (secret in SCOPECHECK_CLIENT_SECRET)"),
+		introspectTimeout: fs.Duration("introspect-timeout", token.DefaultIntrospectTimeout, "longest an introspection request may take; past it the token cannot be checked (503)"),
+		tokenTTL:          fs.Duration("token-cache-ttl", token.DefaultTokenCacheTTL, "longest a verified token or an active introspection answer is kept (never past exp)"),
+		inactiveTTL:       fs.Duration("inactive-cache-ttl", token.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept"),
+		cacheBytes:        byteSize(64 << 20),
+		tokenBytes:        byteSize(token.DefaultTokenCacheBytes),
+		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers"),
+		readTimeout:       fs.Duration("read-timeout", 10*time.Second, "longest the HTTP listener reads one request"),
+		writeTimeout:      fs.Duration("write-timeout", 15*time.Second, "longest from a request's headers to the end of its answer"),
+		idleTimeout:       fs.Duration("idle-timeout", 60*time.Second, "longest a kept-alive connection waits for its next request"),
+		shutdownDelay:     fs.Duration("shutdown-delay", 0, "on SIGTERM, how long readiness answers 503 before the listeners close"),
+		shutdownTimeout:   fs.Duration("shutdown-timeout", 10*time.Second, "after the delay, longest to wait for requests in flight before closing their connections"),
+		logAllowedSample:  fs.Int("log-allowed-sample", 1, "log one allowed decision in N (1: every one, 0: none); denials are always logged"),
+		config:            fs.String("config", "", "read these settings from a JSON file of flags; flags on the command line override it"),
+	}
+	fs.Var(&f.cacheBytes, "cache-bytes", "memory for compiled scopes")
+	fs.Var(&f.tokenBytes, "token-cache-bytes", "memory for verified tokens or introspection answers")
+	fs.Var(logLevel{&f.logLevel}, "log-level", "least level logged: debug, info, warn or error (denials are warn, allowed decisions info)")
+	return f
+}
+
+// logLevel is the flag of a slog level, by its name.
+type logLevel struct{ v *slog.LevelVar }
+
+func (l logLevel) String() string {
+	if l.v == nil { // the zero value the flag package compares with
+		return ""
+	}
+	return strings.ToLower(l.v.Level().String())
+}
+
+func (l logLevel) Set(s string) error {
+	switch s {
+	case "debug", "info", "warn", "error":
+		return l.v.UnmarshalText([]byte(s))
+	}
+	return errors.New("want debug, info, warn or error")
+}
+
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", serveSynopsis, stderr)
-	listen := fs.String("listen", "127.0.0.1:8181", "address to listen on")
-	jwks := fs.String("jwks", "", "JWKS to verify JWT access tokens: a file, or an http(s) URL")
-	issuer := fs.String("issuer", "", "required iss of tokens")
-	audience := fs.String("audience", "", "required aud of tokens")
-	unsafeIssAud := fs.Bool("unsafe-skip-issuer-audience", false, "start without --issuer or --audience, accepting tokens of any issuer or for any audience that is not given (unsafe)")
-	refresh := fs.Duration("jwks-refresh", gateway.DefaultRefreshInterval, "how often the JWKS is read again; a withdrawn key stops verifying then")
-	unknownKID := fs.Duration("jwks-unknown-kid-interval", gateway.DefaultUnknownKIDInterval, "least time between JWKS fetches caused by tokens with an unknown key id")
-	introspect := fs.String("introspect", "", "RFC 7662 introspection endpoint for opaque tokens")
-	clientID := fs.String("client-id", "", "client id for introspection (secret in SCOPECHECK_CLIENT_SECRET)")
+	f := addServeFlags(fs)
 	reqFlags := addRequestFlags(fs)
-	tokenTTL := fs.Duration("token-cache-ttl", gateway.DefaultTokenCacheTTL, "longest a verified token or an active introspection answer is kept (never past exp)")
-	inactiveTTL := fs.Duration("inactive-cache-ttl", gateway.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept")
-	cacheBytes := byteSize(64 << 20)
-	fs.Var(&cacheBytes, "cache-bytes", "memory for compiled scopes")
-	tokenBytes := byteSize(gateway.DefaultTokenCacheBytes)
-	fs.Var(&tokenBytes, "token-cache-bytes", "memory for verified tokens or introspection answers")
-	shutdownDelay := fs.Duration("shutdown-delay", 0, "on SIGTERM, how long /readyz answers 503 before the listener closes")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -97,33 +163,44 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "scopecheck serve: %s\n", msg)
 		return exitUsage
 	}
+	if *f.config != "" {
+		if err := applyConfig(fs, *f.config); err != nil {
+			return usageErr(err.Error())
+		}
+	}
 	isURL := func(s string) bool {
 		u, err := url.Parse(s)
 		return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 	}
-	jwksURL := strings.HasPrefix(*jwks, "http://") || strings.HasPrefix(*jwks, "https://")
+	jwksURL := strings.HasPrefix(*f.jwks, "http://") || strings.HasPrefix(*f.jwks, "https://")
+	positive := []*time.Duration{f.refresh, f.unknownKID, f.jwksTimeout, f.introspectTimeout, f.tokenTTL, f.inactiveTTL,
+		f.readHeaderTimeout, f.readTimeout, f.writeTimeout, f.idleTimeout, f.shutdownTimeout}
 	switch {
 	case len(pos) != 0:
 		return usageErr(fmt.Sprintf("unexpected argument %q", pos[0]))
-	case (*jwks == "") == (*introspect == ""):
+	case (*f.jwks == "") == (*f.introspect == ""):
 		return usageErr("give one of --jwks and --introspect")
-	case *introspect != "" && *clientID == "":
+	case *f.introspect != "" && *f.clientID == "":
 		return usageErr("--introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
-	case *introspect != "" && !isURL(*introspect):
-		return usageErr(fmt.Sprintf("--introspect %q is not an http or https URL", *introspect))
-	case jwksURL && !isURL(*jwks):
-		return usageErr(fmt.Sprintf("--jwks %q is not an http or https URL", *jwks))
-	case *refresh <= 0 || *unknownKID <= 0 || *tokenTTL <= 0 || *inactiveTTL <= 0 || *shutdownDelay < 0:
-		return usageErr("durations must be positive")
+	case *f.introspect != "" && !isURL(*f.introspect):
+		return usageErr(fmt.Sprintf("--introspect %q is not an http or https URL", *f.introspect))
+	case jwksURL && !isURL(*f.jwks):
+		return usageErr(fmt.Sprintf("--jwks %q is not an http or https URL", *f.jwks))
+	case slices.ContainsFunc(positive, func(d *time.Duration) bool { return *d <= 0 }) || *f.shutdownDelay < 0 || *f.leeway < 0:
+		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
+	case *f.logAllowedSample < 0:
+		return usageErr("--log-allowed-sample must be at least 0")
 	}
-	proxy, reqOpts, authOpts, err := reqFlags.setup(fs)
+	proxy, reqOpts, err := reqFlags.setup(fs, *f.grpc != "")
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	if (*issuer == "" || *audience == "") && !*unsafeIssAud {
+	if (*f.issuer == "" || *f.audience == "") && !*f.unsafeIssAud {
 		return usageErr("give --issuer and --audience, so that tokens of another issuer or for another service are refused (RFC 9068); --unsafe-skip-issuer-audience starts without them")
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	logs := newLogBuffer(stderr)
+	defer logs.Close()
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: &f.logLevel}))
 	slog.SetDefault(log) // what any library logs joins the one JSON stream
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -131,56 +208,92 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(cacheBytes) + int64(tokenBytes) + memoryAllowance)
+		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance)
+	}
+	var m *serveMetrics
+	if *f.metrics != "" {
+		m = newServeMetrics()
 	}
 
-	jopts := gateway.JWTOptions{Issuer: *issuer, Audience: *audience, RefreshInterval: *refresh,
-		UnknownKIDInterval: *unknownKID, CacheBytes: int64(tokenBytes), CacheTTL: *tokenTTL, Logger: log}
+	jopts := token.JWTOptions{Issuer: *f.issuer, Audience: *f.audience, RefreshInterval: *f.refresh,
+		UnknownKIDInterval: *f.unknownKID, CacheBytes: int64(f.tokenBytes), CacheTTL: *f.tokenTTL, Logger: log,
+		Leeway: *f.leeway, FetchTimeout: *f.jwksTimeout}
 	var tokens gateway.Tokens
 	var reload func(context.Context) error
-	if *jwks != "" && !jwksURL {
+	if *f.jwks != "" && !jwksURL {
 		// Read before listening, so that a bad file is a usage error.
-		v, err := gateway.NewJWTFromFile(ctx, *jwks, jopts)
+		v, err := token.NewJWTFromFile(ctx, *f.jwks, jopts)
 		if err != nil {
 			return usageErr(err.Error())
 		}
+		defer v.Close()
 		tokens, reload = v, v.Reload
 	}
-	cache, err := match.NewCache(int64(cacheBytes))
+	cache, err := match.NewCache(int64(f.cacheBytes))
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", *f.listen)
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	log.Info("listening", "addr", ln.Addr().String())
-	if *issuer == "" || *audience == "" {
+	var grpcLn, metricsLn net.Listener
+	if *f.grpc != "" {
+		if grpcLn, err = net.Listen("tcp", *f.grpc); err != nil {
+			ln.Close()
+			return usageErr(err.Error())
+		}
+	}
+	if *f.metrics != "" {
+		if metricsLn, err = net.Listen("tcp", *f.metrics); err != nil {
+			ln.Close()
+			return usageErr(err.Error())
+		}
+	}
+	attrs := []any{"addr", ln.Addr().String()}
+	if grpcLn != nil {
+		attrs = append(attrs, "grpc", grpcLn.Addr().String())
+	}
+	if metricsLn != nil {
+		attrs = append(attrs, "metrics", metricsLn.Addr().String())
+	}
+	// The first line names the listeners whatever --log-level says, at
+	// once.
+	slog.New(slog.NewJSONHandler(logs, nil)).Info("listening", attrs...)
+	if *f.issuer == "" || *f.audience == "" {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
-			"issuer", *issuer, "audience", *audience)
+			"issuer", *f.issuer, "audience", *f.audience)
 	}
 	if *reqFlags.tenant != "" && *reqFlags.tenantClaim == "" {
 		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
 			"tenant", *reqFlags.tenant)
 	}
+	logs.Flush() // the start's lines at once; later ones within logFlushEvery
 	switch {
 	case jwksURL:
-		v, err := gateway.NewJWTFromURL(ctx, *jwks, jopts)
+		v, err := token.NewJWTFromURL(ctx, *f.jwks, jopts)
 		if err != nil {
 			return usageErr(err.Error())
 		}
+		defer v.Close()
 		tokens, reload = v, v.Reload
-	case *introspect != "":
-		in, err := gateway.NewIntrospection(*introspect, gateway.IntrospectionOptions{
-			ClientID: *clientID, ClientSecret: os.Getenv("SCOPECHECK_CLIENT_SECRET"),
-			Issuer: *issuer, Audience: *audience, CacheTTL: *tokenTTL, InactiveTTL: *inactiveTTL,
-			CacheBytes: int64(tokenBytes)})
+		m.watchJWT(v)
+	case *f.introspect != "":
+		in, err := token.NewIntrospection(*f.introspect, token.IntrospectionOptions{
+			ClientID: *f.clientID, ClientSecret: os.Getenv("SCOPECHECK_CLIENT_SECRET"),
+			Issuer: *f.issuer, Audience: *f.audience, CacheTTL: *f.tokenTTL, InactiveTTL: *f.inactiveTTL,
+			CacheBytes: int64(f.tokenBytes), Leeway: *f.leeway, Timeout: *f.introspectTimeout,
+			Probe: true, Logger: log, OnRequest: m.introspected()})
 		if err != nil {
 			return usageErr(err.Error())
 		}
+		defer in.Close()
 		tokens = in
-		go probe(ctx, in, log)
+		m.watchIntrospection(in)
+	default:
+		m.watchJWT(tokens.(*token.JWT))
 	}
+	m.watchScopes(cache)
 	go func() {
 		for {
 			select {
@@ -196,55 +309,76 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}()
 
+	sample := decisionSample(*f.logAllowedSample)
 	hook := func(r *http.Request, d gateway.Decision) {
-		attrs := append(requestAttrs(d), "allowed", d.Allowed, "reason", d.Why())
+		m.decided(d)
+		level := slog.LevelWarn
+		if d.Allowed {
+			level = slog.LevelInfo
+		}
+		if !log.Enabled(r.Context(), level) || d.Allowed && !sample() {
+			return
+		}
+		// Typed attributes, on the stack: a decision line allocates little.
+		attrs := append(requestAttrs(make([]slog.Attr, 0, 12), d), slog.Bool("allowed", d.Allowed), slog.String("reason", d.Why()))
 		switch {
 		case d.TokenErr != nil: // unavailable, invalid-token
-			attrs = append(attrs, "error", gateway.Clip(d.TokenErr.Error()))
+			attrs = append(attrs, slog.String("error", gateway.Clip(d.TokenErr.Error())))
 		case d.NoToken:
 		default:
 			if c := clientOf(r); c != "" {
-				attrs = append(attrs, "client", gateway.Clip(c))
+				attrs = append(attrs, slog.String("client", gateway.Clip(c)))
 			}
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
-				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
+				attrs = append(attrs, slog.String("item", gateway.Clip(d.Item.String())))
 			}
 			if d.ScopeErr != nil {
-				attrs = append(attrs, "scope_error", gateway.Clip(d.ScopeErr.Error()))
+				attrs = append(attrs, slog.String("scope_error", gateway.Clip(d.ScopeErr.Error())))
 			}
 		}
-		log.Info("decision", attrs...)
+		log.LogAttrs(r.Context(), level, "decision", attrs...)
 	}
+	opts := append(reqOpts, gateway.WithHook(hook))
+
+	// Ready: the token check can decide, and no shutdown has begun.
 	var stopping atomic.Bool
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	ready := func() error {
 		if stopping.Load() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
+			return errors.New("shutting down")
 		}
 		if rd, ok := tokens.(gateway.Readier); ok {
-			if err := rd.Ready(); err != nil {
-				http.Error(w, gateway.Clip(err.Error()), http.StatusServiceUnavailable)
-				return
-			}
+			return rd.Ready()
 		}
-		fmt.Fprintln(w, "ready")
-	})
+		return nil
+	}
 	// Both verifiers return claims, so the log can name the client.
-	auth := withClientNote(gateway.AuthRequest(cache, clientTokens{tokens.(gateway.ClaimTokens)}, proxy,
-		append(reqOpts, gateway.WithHook(hook)), authOpts...))
+	named := clientTokens{tokens.(gateway.ClaimTokens)}
+	fr := &httpFront{other: healthMux(ready)}
+	if reqFlags.answersHTTP() {
+		fr.auth = m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...)))
+		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
+	}
 	srv := &http.Server{
-		Handler:           http.TimeoutHandler(reqFlags.route(mux, auth), 10*time.Second, "authorization timed out"),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
+		Handler:           fr,
+		ReadHeaderTimeout: *f.readHeaderTimeout,
+		ReadTimeout:       *f.readTimeout,
+		WriteTimeout:      *f.writeTimeout,
+		IdleTimeout:       *f.idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	done := make(chan error, 1)
+	done := make(chan error, 3)
 	go func() { done <- srv.Serve(ln) }()
+	var g *grpcFront
+	if grpcLn != nil {
+		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), ready)
+		go func() { done <- g.serve(ctx, grpcLn) }()
+	}
+	var msrv *http.Server
+	if metricsLn != nil {
+		msrv = &http.Server{Handler: m.handler(), ReadHeaderTimeout: *f.readHeaderTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { done <- msrv.Serve(metricsLn) }()
+	}
 	select {
 	case err := <-done:
 		log.Error("server stopped", "error", err.Error())
@@ -252,39 +386,77 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	stopping.Store(true)
-	if *shutdownDelay > 0 {
-		log.Info("shutting down", "delay", shutdownDelay.String())
-		time.Sleep(*shutdownDelay)
+	g.stopping()
+	if *f.shutdownDelay > 0 {
+		log.Info("shutting down", "delay", f.shutdownDelay.String())
+		time.Sleep(*f.shutdownDelay)
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), *f.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("shutdown", "error", err.Error())
+	g.stop(shutdown)
+	failed := false
+	for _, s := range []*http.Server{srv, msrv} {
+		if s == nil {
+			continue
+		}
+		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("shutdown", "error", err.Error())
+			failed = true
+		}
+	}
+	if failed {
 		return exitUsage
 	}
 	log.Info("stopped")
 	return exitYes
 }
 
-// probe asks the introspection endpoint about a token no server issued
-// until it answers, so that /readyz turns 200 before the first request;
-// it tries again after one second, two, four…, at most thirty.
-func probe(ctx context.Context, in *gateway.Introspection, log *slog.Logger) {
-	wait := time.Second
-	for in.Ready() != nil {
-		err := in.Probe(ctx)
-		if err == nil {
-			log.Info("introspection endpoint answered")
+// httpFront is the HTTP listener's handler: the auth path goes to auth with
+// no ServeMux on the way (a decision is the hot path); everything else,
+// health, to other.
+type httpFront struct {
+	auth   http.Handler // nil when the listener answers no decisions
+	path   string
+	prefix bool // every target under path+"/" is a decision (Envoy)
+	other  http.Handler
+}
+
+func (f *httpFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.auth != nil {
+		// The raw target for Envoy: ServeMux would clean "/auth/a/../b"
+		// and redirect.
+		if f.prefix && len(r.RequestURI) > len(f.path) && r.RequestURI[len(f.path)] == '/' && strings.HasPrefix(r.RequestURI, f.path) ||
+			!f.prefix && r.URL.Path == f.path {
+			f.auth.ServeHTTP(w, r)
 			return
 		}
-		log.Warn("introspection endpoint not answering", "error", gateway.Clip(err.Error()), "retry", wait.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
 	}
+	f.other.ServeHTTP(w, r)
+}
+
+// healthMux answers /healthz while the process runs and /readyz while
+// ready says so, and 404 elsewhere.
+func healthMux(ready func() error) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := ready(); err != nil {
+			http.Error(w, gateway.Clip(err.Error()), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// decisionSample returns a function that reports true once in every n
+// calls (never for n = 0), for logging one allowed decision in n.
+func decisionSample(n int) func() bool {
+	if n <= 1 {
+		return func() bool { return n == 1 }
+	}
+	var count atomic.Uint64
+	return func() bool { return count.Add(1)%uint64(n) == 1 }
 }
 
 // byteSize is a flag of a number of bytes, such as 1048576, 512KiB,

@@ -12,8 +12,10 @@ const versionSynopsis = `usage: scopecheck version
 Prints the module version scopecheck was built as, and, when the build
 recorded them, the version control revision, its time, and whether the
 work tree had changes ("modified"), then the Go version. A binary built by
-"go install ...@v1.2.3" names v1.2.3; one built in a checkout names
-(devel) and the revision.`
+"go install ...@v1.2.3" names v1.2.3; one built in a clone names the
+pseudo-version go derives from the revision (v0.0.0-TIME-REVISION, with
++dirty for changes) and the revision; one built with -buildvcs=false, or
+in a linked git worktree, where go records none, names (devel).`
 
 func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("version", versionSynopsis, stderr)

@@ -3,6 +3,7 @@ package scopefile
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -344,7 +345,8 @@ func TestReadErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Read([]byte(tc.in))
-			f, ok := err.(*Finding)
+			var f *Finding
+			ok := errors.As(err, &f)
 			if !ok || err.Error() != tc.want || f.Code != tc.code || got.Scopes != nil {
 				t.Errorf("Read = %v, %v; want %s %q", got, err, tc.code, tc.want)
 			}

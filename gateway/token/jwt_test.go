@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 )
 
@@ -157,7 +158,7 @@ func TestJWT(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.scope {
 			t.Errorf("%s: Scope = %q, %v; want %q, ok %v", tc.name, got, err, tc.scope, tc.ok)
 		}
-		if errors.Is(err, ErrUnavailable) {
+		if errors.Is(err, gateway.ErrUnavailable) {
 			t.Errorf("%s: a bad token is reported as an outage: %v", tc.name, err)
 		}
 	}
@@ -249,7 +250,7 @@ func TestJWTStructuralChecksSpendNoRefresh(t *testing.T) {
 		{"wrong issuer", kx.Token(t, with("iss", "https://evil.example"))},
 		{"wrong audience", kx.Token(t, with("aud", "billing"))},
 	} {
-		if _, err := j.Scope(ctx, tc.token); err == nil || errors.Is(err, ErrUnavailable) {
+		if _, err := j.Scope(ctx, tc.token); err == nil || errors.Is(err, gateway.ErrUnavailable) {
 			t.Errorf("%s: Scope error %v, want a bad token", tc.name, err)
 		}
 		if n := srv.fetches.Load(); n != 1 {
@@ -337,13 +338,13 @@ func TestJWTRevocation(t *testing.T) {
 	if err := periodic.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := periodic.Scope(ctx, tok1); err == nil || errors.Is(err, ErrUnavailable) {
+	if _, err := periodic.Scope(ctx, tok1); err == nil || errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("with an empty set: %v, want a bad token", err)
 	}
 }
 
 // Until a key set has loaded, and when a refresh for an unknown kid
-// fails, a token cannot be checked: the error wraps ErrUnavailable. A
+// fails, a token cannot be checked: the error wraps gateway.ErrUnavailable. A
 // fetch that fails keeps the keys that were loaded.
 func TestJWTOutage(t *testing.T) {
 	k1 := testjwt.NewKID(t, "k1")
@@ -358,21 +359,21 @@ func TestJWTOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "a first failed fetch", func() bool { return j.keys.failed.Load() != nil })
-	if err := j.Ready(); !errors.Is(err, ErrUnavailable) {
+	if err := j.Ready(); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("Ready with the JWKS unreachable: %v", err)
 	}
-	if _, err := j.Scope(ctx, tok); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("Scope with no key set ever loaded: %v, want ErrUnavailable", err)
+	if _, err := j.Scope(ctx, tok); !errors.Is(err, gateway.ErrUnavailable) {
+		t.Errorf("Scope with no key set ever loaded: %v, want gateway.ErrUnavailable", err)
 	}
 
 	srv := newJWKSServer(t, []byte("upstream error"))
 	srv.set(http.StatusBadGateway, []byte("upstream error"))
 	j, _ = NewJWTFromURL(ctx, srv.URL, JWTOptions{Issuer: testIssuer, Audience: testAudience, RefreshInterval: time.Hour, Logger: discard()})
 	waitFor(t, "a first fetch", func() bool { return srv.fetches.Load() > 0 && j.keys.failed.Load() != nil })
-	if err := j.Ready(); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "502") {
+	if err := j.Ready(); !errors.Is(err, gateway.ErrUnavailable) || !strings.Contains(err.Error(), "502") {
 		t.Errorf("Ready with the JWKS answering 502: %v", err)
 	}
-	if _, err := j.Scope(ctx, tok); !errors.Is(err, ErrUnavailable) {
+	if _, err := j.Scope(ctx, tok); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("Scope before a set loaded: %v", err)
 	}
 	srv.set(http.StatusOK, k1.JWKS)
@@ -389,15 +390,15 @@ func TestJWTOutage(t *testing.T) {
 		body   string
 	}{{http.StatusServiceUnavailable, ""}, {http.StatusOK, "<html>"}, {http.StatusOK, `{"kyes": []}`}, {http.StatusFound, ""}} {
 		srv.set(broken.status, []byte(broken.body))
-		if err := j.Reload(ctx); !errors.Is(err, ErrUnavailable) {
+		if err := j.Reload(ctx); !errors.Is(err, gateway.ErrUnavailable) {
 			t.Errorf("Reload of %d %q: %v", broken.status, broken.body, err)
 		}
 		if _, err := j.Scope(ctx, k1.Token(t, goodClaims(".:b"))); err != nil {
 			t.Errorf("after a failed fetch (%d %q), a known key no longer verifies: %v", broken.status, broken.body, err)
 		}
 	}
-	if _, err := j.Scope(ctx, testjwt.NewKID(t, "k9").Token(t, goodClaims(".:a"))); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("an unknown kid while the JWKS is down: %v, want ErrUnavailable", err)
+	if _, err := j.Scope(ctx, testjwt.NewKID(t, "k9").Token(t, goodClaims(".:a"))); !errors.Is(err, gateway.ErrUnavailable) {
+		t.Errorf("an unknown kid while the JWKS is down: %v, want gateway.ErrUnavailable", err)
 	}
 	if _, err := NewJWTFromURL(ctx, "file:///etc/jwks.json", JWTOptions{}); err == nil {
 		t.Error("a file: URL was accepted")
@@ -442,7 +443,7 @@ func TestJWTFileReload(t *testing.T) {
 		t.Errorf("a key added to the file: %v", err)
 	}
 	write([]byte("{not json"))
-	if err := j.Reload(ctx); !errors.Is(err, ErrUnavailable) {
+	if err := j.Reload(ctx); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("Reload of a damaged file: %v", err)
 	}
 	if _, err := j.Scope(ctx, tok2); err != nil {

@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"context"
@@ -25,6 +25,8 @@ import (
 	"github.com/MicahParks/jwkset"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // maxJWKSBytes bounds a JWKS document, read from a file or a URL.
@@ -58,6 +60,9 @@ type keySet struct {
 	log     *slog.Logger
 	// read is the version of the file that was read last.
 	read atomic.Pointer[fileVersion]
+	// timeout bounds a fetch; loads and failures count them.
+	timeout         time.Duration
+	loads, failures atomic.Uint64
 }
 
 type fileVersion struct{ os.FileInfo }
@@ -164,11 +169,13 @@ func newFixedKeys(jwks []byte) (*keySet, error) {
 }
 
 // load fetches and parses the document and, if it parses, publishes it.
-// Concurrent loads share one fetch. The error wraps ErrUnavailable.
+// Concurrent loads share one fetch. The error wraps gateway.ErrUnavailable.
 func (s *keySet) load(ctx context.Context) error {
 	_, err, _ := s.group.Do("", func() (any, error) {
 		s.loading.Store(true)
 		defer s.loading.Store(false)
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
 		data, err := s.fetch(ctx)
 		var t *keyTable
 		if err == nil {
@@ -177,11 +184,13 @@ func (s *keySet) load(ctx context.Context) error {
 		if err != nil {
 			msg := fmt.Sprintf("JWKS %s: %v", s.source, err)
 			s.failed.Store(&msg)
-			s.log.Error("key set not loaded", "source", s.source, "error", Clip(err.Error()))
-			return nil, fmt.Errorf("%w: %s", ErrUnavailable, msg)
+			s.failures.Add(1)
+			s.log.Error("key set not loaded", "source", s.source, "error", gateway.Clip(err.Error()))
+			return nil, fmt.Errorf("%w: %s", gateway.ErrUnavailable, msg)
 		}
 		old := s.table.Swap(t)
 		s.failed.Store(nil)
+		s.loads.Add(1)
 		if added, removed := diffKeys(old, t); old == nil || added+removed > 0 {
 			s.log.Info("key set loaded", "source", s.source, "keys", len(t.keys), "added", added, "removed", removed)
 		}
@@ -211,22 +220,22 @@ func diffKeys(a, b *keyTable) (added, removed int) {
 }
 
 // ready returns nil once a key set has loaded, and otherwise an error
-// that wraps ErrUnavailable with the last failure.
+// that wraps gateway.ErrUnavailable with the last failure.
 func (s *keySet) ready() error {
 	if s.table.Load() != nil {
 		return nil
 	}
 	if msg := s.failed.Load(); msg != nil {
-		return fmt.Errorf("%w: no key set loaded yet: %s", ErrUnavailable, *msg)
+		return fmt.Errorf("%w: no key set loaded yet: %s", gateway.ErrUnavailable, *msg)
 	}
-	return fmt.Errorf("%w: no key set loaded yet", ErrUnavailable)
+	return fmt.Errorf("%w: no key set loaded yet", gateway.ErrUnavailable)
 }
 
 // lookup returns the key for a token's kid and alg. A token without a kid
 // is verified only by a set that holds exactly one key for its alg. A kid
 // the set does not hold makes the set refresh, if the unknown-kid rate
 // allows (or waits for a refresh under way), and is looked up again; an
-// error of that refresh wraps ErrUnavailable, as does a set that never
+// error of that refresh wraps gateway.ErrUnavailable, as does a set that never
 // loaded. Any other error is the token's.
 func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string) (*verifyKey, error) {
 	t := s.table.Load()
@@ -238,19 +247,19 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		for _, k := range t.keys {
 			if k.fits(alg) {
 				if found != nil {
-					return nil, fmt.Errorf("token has no kid and the key set holds several keys for %s", alg)
+					return nil, refuse(CauseUnknownKey, fmt.Errorf("token has no kid and the key set holds several keys for %s", alg))
 				}
 				found = k
 			}
 		}
 		if found == nil {
-			return nil, fmt.Errorf("token has no kid and the key set holds no key for %s", alg)
+			return nil, refuse(CauseUnknownKey, fmt.Errorf("token has no kid and the key set holds no key for %s", alg))
 		}
 		return found, nil
 	}
 	if k, named := t.find(kid, alg); k != nil || named {
 		if k == nil {
-			return nil, fmt.Errorf("key %q is not for %s", clip(kid, 64), alg)
+			return nil, refuse(CauseUnknownKey, fmt.Errorf("key %q is not for %s", gateway.Clip(kid), alg))
 		}
 		return k, nil
 	}
@@ -263,20 +272,18 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		if k, _ := s.table.Load().find(kid, alg); k != nil {
 			return k, nil
 		}
-		return nil, fmt.Errorf("unknown key id %q", clip(kid, 64))
+		return nil, refuse(CauseUnknownKey, fmt.Errorf("unknown key id %q", gateway.Clip(kid)))
 	}
 	if own {
 		defer s.fetched()
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.load(ctx); err != nil {
+	if err := s.load(context.WithoutCancel(ctx)); err != nil {
 		return nil, err
 	}
 	if k, _ := s.table.Load().find(kid, alg); k != nil {
 		return k, nil
 	}
-	return nil, fmt.Errorf("unknown key id %q", clip(kid, 64))
+	return nil, refuse(CauseUnknownKey, fmt.Errorf("unknown key id %q", gateway.Clip(kid)))
 }
 
 // mayFetch reports whether a token with an unknown kid may wait for a

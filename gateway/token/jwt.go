@@ -1,6 +1,7 @@
-package gateway
+package token
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/scopecheck/scopecheck/internal/bytelru"
 	"github.com/scopecheck/scopecheck/internal/memsize"
+	"github.com/scopecheck/scopecheck/scope"
 )
 
 // JWTOptions say what a JWT access token must carry beyond a valid
@@ -46,9 +48,17 @@ type JWTOptions struct {
 	CacheBytes int64
 	CacheTTL   time.Duration
 
-	// Client fetches a JWKS URL. The default has a 10-second timeout and
-	// follows no redirect.
-	Client *http.Client
+	// Leeway is the clock skew allowed when exp and nbf are checked
+	// (DefaultLeeway): a token is accepted until Leeway after its exp,
+	// and from Leeway before its nbf.
+	Leeway time.Duration
+
+	// Client fetches a JWKS URL (a client of its own by default). Whatever
+	// client is given, redirects are not followed. FetchTimeout bounds
+	// each fetch, and the wait of a token whose key id set one off
+	// (DefaultFetchTimeout).
+	Client       *http.Client
+	FetchTimeout time.Duration
 	// Logger receives a line when a key set loads or changes, and one
 	// when a load fails (slog.Default() when nil).
 	Logger *slog.Logger
@@ -60,6 +70,10 @@ const (
 	DefaultUnknownKIDInterval = 10 * time.Second
 	DefaultTokenCacheBytes    = 16 << 20
 	DefaultTokenCacheTTL      = time.Minute
+	DefaultInactiveTTL        = 10 * time.Second // how long an answer that refuses a token is kept
+	DefaultLeeway             = 30 * time.Second
+	DefaultFetchTimeout       = 10 * time.Second
+	DefaultIntrospectTimeout  = 5 * time.Second
 )
 
 // maxKID bounds the key id of a token: a longer one is refused without a
@@ -91,6 +105,8 @@ type JWT struct {
 	hits      atomic.Uint64
 	misses    atomic.Uint64
 	verifies  atomic.Uint64
+	// bg is the refresh of a file or URL, and the client made for it.
+	bg background
 }
 
 // verifiedToken is a cache entry: what a verified token carries, and
@@ -119,7 +135,7 @@ var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", 
 func NewJWT(jwks []byte, opts JWTOptions) (*JWT, error) {
 	keys, err := newFixedKeys(jwks)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: JWKS: %w", err)
+		return nil, fmt.Errorf("token: JWKS: %w", err)
 	}
 	return newJWT(keys, opts)
 }
@@ -134,18 +150,19 @@ func NewJWTFromFile(ctx context.Context, path string, opts JWTOptions) (*JWT, er
 	keys.fetch = keys.fetchFile(path)
 	data, err := keys.fetch(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: JWKS: %w", err)
+		return nil, fmt.Errorf("token: JWKS: %w", err)
 	}
 	t, err := parseJWKS(data)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: JWKS: %s: %w", path, err)
+		return nil, fmt.Errorf("token: JWKS: %s: %w", path, err)
 	}
 	keys.table.Store(t)
+	keys.loads.Add(1)
 	j, err := newJWT(keys, opts)
 	if err != nil {
 		return nil, err
 	}
-	go keys.watchFile(ctx, path, refreshInterval(opts))
+	j.bg.start(ctx, func(ctx context.Context) { keys.watchFile(ctx, path, refreshInterval(opts)) })
 	return j, nil
 }
 
@@ -154,24 +171,48 @@ func NewJWTFromFile(ctx context.Context, path string, opts JWTOptions) (*JWT, er
 // succeeds, again after one second, two, four…), then every
 // RefreshInterval, on Reload, and when a token names an unknown key id
 // (at most once per UnknownKIDInterval). It returns at once; until a set
-// has loaded, Ready and Scope return errors that wrap ErrUnavailable. A
+// has loaded, Ready and Scope return errors that wrap gateway.ErrUnavailable. A
 // fetch that fails keeps the keys as they were.
 func NewJWTFromURL(ctx context.Context, jwksURL string, opts JWTOptions) (*JWT, error) {
 	u, err := url.Parse(jwksURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("gateway: JWKS URL %q is not an http or https URL", jwksURL)
+		return nil, fmt.Errorf("token: JWKS URL %q is not an http or https URL", jwksURL)
 	}
-	client := opts.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirect}
-	}
+	client, own := noRedirectClient(opts.Client)
 	keys := &keySet{source: jwksURL, fetch: fetchURL(jwksURL, client)}
 	j, err := newJWT(keys, opts)
 	if err != nil {
 		return nil, err
 	}
-	go keys.watchURL(ctx, refreshInterval(opts))
+	j.bg.own = own
+	j.bg.start(ctx, func(ctx context.Context) { keys.watchURL(ctx, refreshInterval(opts)) })
 	return j, nil
+}
+
+// Close stops the background refresh of a JWKS file or URL and waits
+// until it has ended, and closes the idle connections of the client that
+// NewJWTFromURL made (a JWTOptions.Client is the caller's to close). The
+// keys held go on verifying tokens; they are no longer refreshed. Close
+// returns nil, and does nothing more when called again.
+func (j *JWT) Close() error {
+	j.bg.close()
+	return nil
+}
+
+// noRedirectClient returns a client that follows no redirect: a copy of
+// c, or, when c is nil, a client of its own (own), with a transport of its
+// own so that Close can end its connections.
+func noRedirectClient(c *http.Client) (client, own *http.Client) {
+	if c == nil {
+		own = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		c = own
+	}
+	cp := *c
+	cp.CheckRedirect = noRedirect
+	if own != nil {
+		own = &cp
+	}
+	return &cp, own
 }
 
 // noRedirect makes an http.Client return a redirect as the answer, which
@@ -186,9 +227,10 @@ func refreshInterval(o JWTOptions) time.Duration {
 }
 
 func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
-	if o.RefreshInterval < 0 || o.UnknownKIDInterval < 0 || o.CacheBytes < 0 || o.CacheTTL < 0 {
-		return nil, errors.New("gateway: JWT options must not be negative")
+	if o.RefreshInterval < 0 || o.UnknownKIDInterval < 0 || o.CacheBytes < 0 || o.CacheTTL < 0 || o.Leeway < 0 || o.FetchTimeout < 0 {
+		return nil, errors.New("token: JWT options must not be negative")
 	}
+	keys.timeout = cmp.Or(o.FetchTimeout, DefaultFetchTimeout)
 	if keys.log == nil {
 		keys.log = o.Logger
 		if keys.log == nil {
@@ -206,14 +248,14 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 	}
 	cache, err := bytelru.New[bytelru.Key, *verifiedToken](budget)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("token: %w", err)
 	}
 	j := &JWT{keys: keys, cache: cache, ttl: o.CacheTTL, now: time.Now}
 	if j.ttl == 0 {
 		j.ttl = DefaultTokenCacheTTL
 	}
 	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(),
-		jwt.WithLeeway(30 * time.Second), jwt.WithTimeFunc(func() time.Time { return j.now() })}
+		jwt.WithLeeway(cmp.Or(o.Leeway, DefaultLeeway)), jwt.WithTimeFunc(func() time.Time { return j.now() })}
 	if o.Issuer != "" {
 		popts = append(popts, jwt.WithIssuer(o.Issuer))
 	}
@@ -225,12 +267,12 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 }
 
 // Ready returns nil once a key set has loaded, and otherwise an error
-// that wraps ErrUnavailable with the last failure.
+// that wraps gateway.ErrUnavailable with the last failure.
 func (j *JWT) Ready() error { return j.keys.ready() }
 
 // Reload reads the JWKS file, or fetches the JWKS URL, now, as on a
 // change; it does nothing for a fixed set. On an error (which wraps
-// ErrUnavailable) the keys stay as they were.
+// gateway.ErrUnavailable) the keys stay as they were.
 func (j *JWT) Reload(ctx context.Context) error {
 	if j.keys.fetch == nil {
 		return nil
@@ -241,6 +283,22 @@ func (j *JWT) Reload(ctx context.Context) error {
 // CacheStats returns the figures of the cache of verified tokens.
 func (j *JWT) CacheStats() CacheStats {
 	return cacheStats(j.hits.Load(), j.misses.Load(), j.cache.Stats())
+}
+
+// KeySetStats are the figures of a JWT verifier's key set.
+type KeySetStats struct {
+	Keys     int    // usable signature keys in the set held now; 0 before one has loaded
+	Loads    uint64 // loads of the file or URL that succeeded, changed or not
+	Failures uint64 // loads that failed and left the keys as they were
+}
+
+// KeySetStats returns the figures of the key set.
+func (j *JWT) KeySetStats() KeySetStats {
+	s := KeySetStats{Loads: j.keys.loads.Load(), Failures: j.keys.failures.Load()}
+	if t := j.keys.table.Load(); t != nil {
+		s.Keys = len(t.keys)
+	}
+	return s
 }
 
 // Scope verifies the token and returns its scope.
@@ -288,15 +346,15 @@ func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verified
 		return used.key, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("gateway: JWT: %w", err)
+		return nil, fmt.Errorf("token: JWT: %w", err)
 	}
-	s, err := ScopeClaim(claims)
+	s, err := scope.FromClaims(claims)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, refuse(CauseNoScope, fmt.Errorf("token: %w", err))
 	}
 	exp, err := claims.GetExpirationTime()
 	if err != nil || exp == nil { // the parser requires it; never cache without it
-		return nil, errors.New("gateway: JWT: no exp")
+		return nil, errors.New("token: JWT: no exp")
 	}
 	v := &verifiedToken{scope: s, claims: claims, expires: exp.Time, fp: used.fp}
 	if limit := j.now().Add(j.ttl); limit.Before(v.expires) {
@@ -314,11 +372,11 @@ func (j *JWT) structural(t *jwt.Token) (kid string, hasKID bool, err error) {
 	if v, ok := t.Header["kid"]; ok {
 		kid, hasKID = v.(string)
 		if !hasKID || kid == "" || len(kid) > maxKID {
-			return "", false, fmt.Errorf("kid is not a string of 1 to %d bytes", maxKID)
+			return "", false, refuse(CauseMalformed, fmt.Errorf("kid is not a string of 1 to %d bytes", maxKID))
 		}
 	}
 	if alg, n := t.Method.Alg(), len(t.Signature); !signatureLength(alg, n) {
-		return "", false, fmt.Errorf("a %d-byte signature cannot be %s", n, alg)
+		return "", false, refuse(CauseMalformed, fmt.Errorf("a %d-byte signature cannot be %s", n, alg))
 	}
 	if err := j.validator.Validate(t.Claims); err != nil {
 		return "", false, err

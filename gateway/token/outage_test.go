@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 	"github.com/scopecheck/scopecheck/match"
 )
 
 // An outage of the machinery (no key set loaded, introspection failing)
 // is answered 503 without an invalid_token challenge, and the hook sees
-// an error that wraps ErrUnavailable; a bad token stays 401.
+// an error that wraps gateway.ErrUnavailable; a bad token stays 401.
 func TestAuthRequestOutage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -47,7 +48,7 @@ func TestAuthRequestOutage(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
-		tokens Tokens
+		tokens gateway.Tokens
 		token  string
 		want   result
 	}{
@@ -58,37 +59,37 @@ func TestAuthRequestOutage(t *testing.T) {
 		{"an inactive token", in, "inactive", result{401, `Bearer error="invalid_token"`, false}},
 		{"a good JWT", loaded, token, result{200, "", false}},
 	} {
-		var seen Decision
+		var seen gateway.Decision
 		cache, _ := match.NewCache(1 << 20)
-		opts := []Option{WithHook(func(r *http.Request, d Decision) { seen = d })}
+		opts := []gateway.Option{gateway.WithHook(func(r *http.Request, d gateway.Decision) { seen = d })}
 		r := httptest.NewRequest("GET", "/auth", nil)
 		r.Header.Set("Authorization", "Bearer "+tc.token)
 		r.Header.Set("X-Original-Method", "GET")
 		r.Header.Set("X-Original-URI", "/config/x")
 		w := httptest.NewRecorder()
-		AuthRequest(cache, tc.tokens, Nginx(), opts).ServeHTTP(w, r)
-		got := result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, ErrUnavailable)}
+		gateway.AuthRequest(cache, tc.tokens, gateway.Nginx(), opts...).ServeHTTP(w, r)
+		got := result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, gateway.ErrUnavailable)}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s: AuthRequest (-want +got):\n%s", tc.name, diff)
+			t.Errorf("%s: gateway.AuthRequest (-want +got):\n%s", tc.name, diff)
 		}
 		if want := map[bool]string{true: "unavailable"}[got.Unavailable]; want != "" && seen.Why() != want {
 			t.Errorf("%s: the hook's reason is %q, want %q", tc.name, seen.Why(), want)
 		}
 
-		// The same token in the request itself, through TokenMiddleware.
-		seen = Decision{}
+		// The same token in the request itself, through gateway.TokenMiddleware.
+		seen = gateway.Decision{}
 		r = httptest.NewRequest("GET", "/config/x", nil)
 		r.Header.Set("Authorization", "Bearer "+tc.token)
 		w = httptest.NewRecorder()
-		TokenMiddleware(cache, tc.tokens, opts)(ok200).ServeHTTP(w, r)
-		got = result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, ErrUnavailable)}
+		gateway.TokenMiddleware(cache, tc.tokens, opts...)(ok200).ServeHTTP(w, r)
+		got = result{w.Code, w.Header().Get("WWW-Authenticate"), errors.Is(seen.TokenErr, gateway.ErrUnavailable)}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s: TokenMiddleware (-want +got):\n%s", tc.name, diff)
+			t.Errorf("%s: gateway.TokenMiddleware (-want +got):\n%s", tc.name, diff)
 		}
 	}
 }
 
-// TokenMiddleware decides as Middleware does, with the tenant of the
+// gateway.TokenMiddleware decides as Middleware does, with the tenant of the
 // token's claim, and passes only allowed requests on.
 func TestTokenMiddleware(t *testing.T) {
 	keys := testjwt.New(t)
@@ -102,7 +103,7 @@ func TestTokenMiddleware(t *testing.T) {
 	cache, _ := match.NewCache(1 << 20)
 	var reached []string
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = append(reached, r.Method+" "+r.RequestURI) })
-	h := TokenMiddleware(cache, v, nil, TenantClaim("tenant"))(api)
+	h := gateway.TokenMiddleware(cache, v, gateway.TenantClaim("tenant"))(api)
 	type result struct {
 		Status    int
 		Challenge string
@@ -133,3 +134,5 @@ func TestTokenMiddleware(t *testing.T) {
 		}
 	}
 }
+
+var ok200 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })

@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // introspectionServer answers introspection requests with answer(token),
@@ -104,13 +106,13 @@ func TestIntrospection(t *testing.T) {
 		t.Errorf("token_type bearer: %q, %v", s, err)
 	}
 	for _, tok := range []string{"inactive", "stale", "early", "refresh", "other-issuer", "other-audience", "no-audience"} {
-		if s, err := in.Scope(context.Background(), tok); err == nil || errors.Is(err, ErrUnavailable) {
+		if s, err := in.Scope(context.Background(), tok); err == nil || errors.Is(err, gateway.ErrUnavailable) {
 			t.Errorf("%s token: %q, %v; want a refused token", tok, s, err)
 		}
 	}
 	for _, tok := range []string{"trailing", "duplicate", "no-active", "active-string", "scope-array", "exp-string", "error", "garbage"} {
-		if s, err := in.Scope(context.Background(), tok); !errors.Is(err, ErrUnavailable) {
-			t.Errorf("%s answer: %q, %v; want ErrUnavailable", tok, s, err)
+		if s, err := in.Scope(context.Background(), tok); !errors.Is(err, gateway.ErrUnavailable) {
+			t.Errorf("%s answer: %q, %v; want gateway.ErrUnavailable", tok, s, err)
 		}
 	}
 	// Without an issuer and audience configured, they are not checked.
@@ -119,12 +121,12 @@ func TestIntrospection(t *testing.T) {
 		t.Errorf("no audience configured: %v", err)
 	}
 	bad := newTestIntrospection(t, srv.URL, IntrospectionOptions{ClientID: "gw", ClientSecret: "wrong"})
-	if _, err := bad.Scope(context.Background(), "good"); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("a refused introspection: %v, want ErrUnavailable", err)
+	if _, err := bad.Scope(context.Background(), "good"); !errors.Is(err, gateway.ErrUnavailable) {
+		t.Errorf("a refused introspection: %v, want gateway.ErrUnavailable", err)
 	}
 	down := newTestIntrospection(t, "http://127.0.0.1:1/introspect", IntrospectionOptions{})
-	if _, err := down.Scope(context.Background(), "good"); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("an unreachable endpoint: %v, want ErrUnavailable", err)
+	if _, err := down.Scope(context.Background(), "good"); !errors.Is(err, gateway.ErrUnavailable) {
+		t.Errorf("an unreachable endpoint: %v, want gateway.ErrUnavailable", err)
 	}
 	if _, err := NewIntrospection("/introspect", IntrospectionOptions{}); err == nil {
 		t.Error("a relative endpoint was accepted")
@@ -146,8 +148,8 @@ func TestIntrospectionRedirectAndTimeout(t *testing.T) {
 			http.Redirect(w, r, other.URL, code)
 		}))
 		in := newTestIntrospection(t, redirect.URL, IntrospectionOptions{Client: &http.Client{}})
-		if _, err := in.Scope(context.Background(), "tok"); !errors.Is(err, ErrUnavailable) {
-			t.Errorf("%d: %v, want ErrUnavailable", code, err)
+		if _, err := in.Scope(context.Background(), "tok"); !errors.Is(err, gateway.ErrUnavailable) {
+			t.Errorf("%d: %v, want gateway.ErrUnavailable", code, err)
 		}
 		redirect.Close()
 	}
@@ -159,8 +161,8 @@ func TestIntrospectionRedirectAndTimeout(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 	in := newTestIntrospection(t, slow.URL, IntrospectionOptions{Client: &http.Client{Timeout: 100 * time.Millisecond}})
-	if _, err := in.Scope(context.Background(), "tok"); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("a timeout: %v, want ErrUnavailable", err)
+	if _, err := in.Scope(context.Background(), "tok"); !errors.Is(err, gateway.ErrUnavailable) {
+		t.Errorf("a timeout: %v, want gateway.ErrUnavailable", err)
 	}
 }
 
@@ -254,10 +256,10 @@ func TestIntrospectionReady(t *testing.T) {
 		return 200, `{"active": false}`
 	})
 	in := newTestIntrospection(t, srv.URL, IntrospectionOptions{})
-	if err := in.Ready(); !errors.Is(err, ErrUnavailable) {
+	if err := in.Ready(); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("Ready before any answer: %v", err)
 	}
-	if err := in.Probe(context.Background()); !errors.Is(err, ErrUnavailable) || in.Ready() == nil {
+	if err := in.Probe(context.Background()); !errors.Is(err, gateway.ErrUnavailable) || in.Ready() == nil {
 		t.Errorf("Probe of an endpoint answering 503: %v; Ready %v", err, in.Ready())
 	}
 	up.Store(true)

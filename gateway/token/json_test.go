@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"encoding/json"

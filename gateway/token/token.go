@@ -1,11 +1,12 @@
-package gateway
+package token
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"strings"
+	"net/http"
+	"sync"
 	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -14,33 +15,8 @@ import (
 	"github.com/scopecheck/scopecheck/internal/memsize"
 )
 
-// Tokens turns a bearer token into the scope it carries, after verifying
-// it. An error means the token is not to be trusted, and no request made
-// with it is allowed. An error that wraps ErrUnavailable says that the
-// token could not be checked at all; any other says the token is bad.
-type Tokens interface {
-	Scope(ctx context.Context, token string) (string, error)
-}
-
 // ErrInactive is the error for a token that introspection says is not active.
-var ErrInactive = errors.New("gateway: token is not active")
-
-// ErrUnavailable is wrapped by every error that comes from the machinery
-// of verification rather than from the token: no key set loaded yet, a
-// JWKS that cannot be fetched when a token names a key id not yet known,
-// an introspection endpoint that cannot be reached, times out, answers
-// other than 200, or answers what is not a well-formed introspection
-// answer. Such a request is refused as an outage (503), never as a bad
-// token (401), and never allowed. Test for it with errors.Is.
-var ErrUnavailable = errors.New("gateway: token verification is unavailable")
-
-// Readier is implemented by verifiers that depend on something remote:
-// Ready returns nil once they can decide (a key set has loaded, the
-// introspection endpoint has answered), and otherwise an error that
-// wraps ErrUnavailable and says why.
-type Readier interface {
-	Ready() error
-}
+var ErrInactive = errors.New("token: not active")
 
 // CacheStats are the figures of a token cache: verified JWTs or
 // introspection answers.
@@ -52,6 +28,39 @@ type CacheStats struct {
 	Budget       int64
 }
 
+// background is a verifier's work that outlives its calls: a goroutine
+// (the refresh of a key set, the probe of an endpoint) and the client it
+// made. close ends the goroutine, waits for it, and closes the client's
+// idle connections; a client given by the caller is the caller's.
+type background struct {
+	stop context.CancelFunc // nil when no goroutine was started
+	done chan struct{}      // closed when it has ended
+	once sync.Once
+	own  *http.Client
+}
+
+// start runs work until ctx ends or close.
+func (b *background) start(ctx context.Context, work func(context.Context)) {
+	ctx, b.stop = context.WithCancel(ctx)
+	b.done = make(chan struct{})
+	go func() {
+		defer close(b.done)
+		work(ctx)
+	}()
+}
+
+func (b *background) close() {
+	b.once.Do(func() {
+		if b.stop != nil {
+			b.stop()
+			<-b.done
+		}
+		if b.own != nil {
+			b.own.CloseIdleConnections()
+		}
+	})
+}
+
 func cacheStats(hits, misses uint64, s bytelru.Stats) CacheStats {
 	return CacheStats{Hits: hits, Misses: misses, Evictions: s.Evictions, Len: s.Len, Bytes: s.Bytes, Budget: s.Budget}
 }
@@ -60,34 +69,6 @@ func cacheStats(hits, misses uint64, s bytelru.Stats) CacheStats {
 // so that no cache holds a token.
 func tokenKey(token string) bytelru.Key {
 	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
-}
-
-// ScopeClaim returns the scope of a JWT access token's claims: the
-// "scope" claim, a space-separated string, or, when there is none, the
-// "scp" claim, an array of strings that it joins with spaces. Any other
-// shape is an error that names the claim; nothing is guessed.
-func ScopeClaim(claims jwt.MapClaims) (string, error) {
-	switch s := claims["scope"].(type) {
-	case string:
-		return s, nil
-	case nil:
-	default:
-		return "", errors.New("JWT claim scope is not a string")
-	}
-	if claims["scp"] == nil {
-		return "", errors.New("JWT has neither a scope nor an scp claim")
-	}
-	arr, ok := claims["scp"].([]any)
-	if !ok {
-		return "", errors.New("JWT claim scp is not an array of strings")
-	}
-	parts := make([]string, len(arr))
-	for i, v := range arr {
-		if parts[i], ok = v.(string); !ok {
-			return "", errors.New("JWT claim scp holds a non-string")
-		}
-	}
-	return strings.Join(parts, " "), nil
 }
 
 // valueSize estimates the memory of a value that encoding/json decoded

@@ -1,12 +1,14 @@
-package gateway
+package token
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +18,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/bytelru"
 	"github.com/scopecheck/scopecheck/internal/memsize"
 )
@@ -39,15 +42,33 @@ type IntrospectionOptions struct {
 	InactiveTTL time.Duration
 	CacheBytes  int64
 
-	// Client makes the requests (a 5-second timeout by default). Whatever
-	// client is given, redirects are not followed: the token is posted
-	// to the endpoint configured and nowhere else.
-	Client *http.Client
-}
+	// Leeway is the clock skew allowed when an active answer's nbf is
+	// checked (DefaultLeeway). Its exp is checked as it is: the endpoint
+	// has just said the token is active.
+	Leeway time.Duration
 
-// DefaultInactiveTTL is how long an answer that refuses a token is
-// cached by default.
-const DefaultInactiveTTL = 10 * time.Second
+	// Client makes the requests (a client of its own by default).
+	// Whatever client is given, redirects are not followed: the token is
+	// posted to the endpoint configured and nowhere else. Timeout bounds
+	// each request (DefaultIntrospectTimeout).
+	Client  *http.Client
+	Timeout time.Duration
+
+	// Probe, when set, makes NewIntrospection ask the endpoint about a
+	// token no server issued, at once and, until it answers, again after
+	// one second, two, four… (at most thirty), so that Ready turns nil
+	// before the first request comes. Close stops it. Logger receives a
+	// line when a probe fails and when the endpoint answers
+	// (slog.Default() when nil).
+	Probe  bool
+	Logger *slog.Logger
+
+	// OnRequest, when set, is called after each request to the endpoint
+	// (not after a cache hit) with the time it took and its error, which
+	// wraps gateway.ErrUnavailable, or nil: for latency and error
+	// metrics. It must not block.
+	OnRequest func(elapsed time.Duration, err error)
+}
 
 // maxIntrospectionBytes bounds an introspection answer.
 const maxIntrospectionBytes = 256 << 10
@@ -56,7 +77,7 @@ const maxIntrospectionBytes = 256 << 10
 // with its own credentials. An answer is used only if it is a 200 whose
 // body is one JSON object (strictly: nothing after it, no member named
 // twice) with a boolean "active"; anything else, like an endpoint that
-// cannot be reached or times out, is an error that wraps ErrUnavailable.
+// cannot be reached or times out, is an error that wraps gateway.ErrUnavailable.
 // An active answer must carry, when configured, the issuer and the
 // audience, its token_type (when present) must be Bearer, and its exp and
 // nbf must hold now.
@@ -78,6 +99,9 @@ type Introspection struct {
 	hits        atomic.Uint64
 	misses      atomic.Uint64
 	asks        atomic.Uint64
+	leeway      time.Duration
+	// bg is the probe, when Probe is set, and the client made here.
+	bg background
 }
 
 // introspected is a cache entry: an answer about one token.
@@ -99,36 +123,70 @@ func (e *introspected) size() int64 {
 }
 
 // NewIntrospection makes an introspection client for an http or https
-// endpoint.
+// endpoint. With opts.Probe it starts probing the endpoint in the
+// background; Close stops it.
 func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspection, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("gateway: introspection endpoint %q is not an http or https URL", endpoint)
+		return nil, fmt.Errorf("token: introspection endpoint %q is not an http or https URL", endpoint)
 	}
-	if opts.CacheTTL < 0 || opts.InactiveTTL < 0 || opts.CacheBytes < 0 {
-		return nil, errors.New("gateway: introspection options must not be negative")
+	if opts.CacheTTL < 0 || opts.InactiveTTL < 0 || opts.CacheBytes < 0 || opts.Leeway < 0 || opts.Timeout < 0 {
+		return nil, errors.New("token: introspection options must not be negative")
 	}
-	in := &Introspection{endpoint: endpoint, opts: opts, ttl: opts.CacheTTL, inactiveTTL: opts.InactiveTTL, now: time.Now}
+	in := &Introspection{endpoint: endpoint, opts: opts, ttl: opts.CacheTTL, inactiveTTL: opts.InactiveTTL, now: time.Now,
+		leeway: cmp.Or(opts.Leeway, DefaultLeeway)}
 	if in.ttl == 0 {
 		in.ttl = DefaultTokenCacheTTL
 	}
 	if in.inactiveTTL == 0 {
 		in.inactiveTTL = DefaultInactiveTTL
 	}
-	client := http.Client{Timeout: 5 * time.Second}
-	if opts.Client != nil {
-		client = *opts.Client
+	in.client, in.bg.own = noRedirectClient(opts.Client)
+	if opts.Timeout > 0 || in.client.Timeout == 0 {
+		in.client.Timeout = cmp.Or(opts.Timeout, DefaultIntrospectTimeout)
 	}
-	client.CheckRedirect = noRedirect
-	in.client = &client
 	budget := opts.CacheBytes
 	if budget == 0 {
 		budget = DefaultTokenCacheBytes
 	}
 	if in.cache, err = bytelru.New[bytelru.Key, *introspected](budget); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("token: %w", err)
+	}
+	if opts.Probe {
+		log := cmp.Or(opts.Logger, slog.Default())
+		in.bg.start(context.Background(), func(ctx context.Context) { in.probeUntilReady(ctx, log) })
 	}
 	return in, nil
+}
+
+// probeUntilReady probes the endpoint until it answers or ctx ends,
+// waiting one second, two, four… (at most thirty) between tries.
+func (in *Introspection) probeUntilReady(ctx context.Context, log *slog.Logger) {
+	wait := time.Second
+	for in.Ready() != nil {
+		err := in.Probe(ctx)
+		if err == nil {
+			log.Info("introspection endpoint answered")
+			return
+		}
+		log.Warn("introspection endpoint not answering", "error", gateway.Clip(err.Error()), "retry", wait.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// Close stops the probe, if there is one, and waits until it has ended,
+// and closes the idle connections of the client that NewIntrospection
+// made (an IntrospectionOptions.Client is the caller's to close). Tokens
+// can still be asked about. Close returns nil, and does nothing more when
+// called again.
+func (in *Introspection) Close() error {
+	in.bg.close()
+	return nil
 }
 
 // Scope returns the token's scope if the endpoint says it is active.
@@ -172,17 +230,17 @@ func (in *Introspection) lookup(ctx context.Context, token string) (*introspecte
 }
 
 // Ready returns nil once the endpoint has given a well-formed answer,
-// and otherwise an error that wraps ErrUnavailable.
+// and otherwise an error that wraps gateway.ErrUnavailable.
 func (in *Introspection) Ready() error {
 	if in.answered.Load() {
 		return nil
 	}
-	return fmt.Errorf("%w: the introspection endpoint has not answered yet", ErrUnavailable)
+	return fmt.Errorf("%w: the introspection endpoint has not answered yet", gateway.ErrUnavailable)
 }
 
 // Probe asks the endpoint about a random token that no server issued, so
 // that Ready turns true before the first request. The answer is not
-// cached. Its error wraps ErrUnavailable.
+// cached. Its error wraps gateway.ErrUnavailable.
 func (in *Introspection) Probe(ctx context.Context) error {
 	b := make([]byte, 24)
 	rand.Read(b)
@@ -196,36 +254,40 @@ func (in *Introspection) CacheStats() CacheStats {
 }
 
 // ask posts the token to the endpoint and reads the answer. An error
-// wraps ErrUnavailable; a refusal of the token is an entry with err set.
-func (in *Introspection) ask(ctx context.Context, token string) (*introspected, error) {
+// wraps gateway.ErrUnavailable; a refusal of the token is an entry with err set.
+func (in *Introspection) ask(ctx context.Context, token string) (e *introspected, err error) {
 	in.asks.Add(1)
+	if f := in.opts.OnRequest; f != nil {
+		start := time.Now()
+		defer func() { f(time.Since(start), err) }()
+	}
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(url.QueryEscape(in.opts.ClientID), url.QueryEscape(in.opts.ClientSecret))
 	resp, err := in.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: introspection answered %s", ErrUnavailable, resp.Status)
+		return nil, fmt.Errorf("%w: introspection answered %s", gateway.ErrUnavailable, resp.Status)
 	}
 	body, err := readBounded(resp.Body, maxIntrospectionBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection answer: %v", gateway.ErrUnavailable, err)
 	}
 	a, err := decodeObject(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection answer: %v", gateway.ErrUnavailable, err)
 	}
-	e, err := in.judge(a)
+	e, err = in.judge(a)
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection answer: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection answer: %v", gateway.ErrUnavailable, err)
 	}
 	in.answered.Store(true)
 	return e, nil
@@ -266,17 +328,17 @@ func (in *Introspection) judge(a map[string]any) (*introspected, error) {
 	if t, ok := tt.(string); hasType && !ok {
 		return nil, errors.New(`"token_type" is not a string`)
 	} else if hasType && !strings.EqualFold(t, "Bearer") {
-		return refused(fmt.Errorf("gateway: introspection: token_type %q is not Bearer", clip(t, 64)))
+		return refused(refuse(CauseTokenType, fmt.Errorf("token: introspection: token_type %q is not Bearer", gateway.Clip(t))))
 	}
 	switch {
 	case hasExp && !now.Before(exp):
-		return refused(errors.New("gateway: introspection says active, but exp has passed"))
-	case hasNbf && now.Add(30*time.Second).Before(nbf):
-		return refused(errors.New("gateway: introspection says active, but nbf has not come"))
+		return refused(refuse(CauseExpired, errors.New("token: introspection says active, but exp has passed")))
+	case hasNbf && now.Add(in.leeway).Before(nbf):
+		return refused(refuse(CauseNotYetValid, errors.New("token: introspection says active, but nbf has not come")))
 	case in.opts.Issuer != "" && a["iss"] != in.opts.Issuer:
-		return refused(errors.New("gateway: introspection: iss is not the issuer configured"))
+		return refused(refuse(CauseIssuer, errors.New("token: introspection: iss is not the issuer configured")))
 	case in.opts.Audience != "" && !holdsAudience(a["aud"], in.opts.Audience):
-		return refused(errors.New("gateway: introspection: aud does not hold the audience configured"))
+		return refused(refuse(CauseAudience, errors.New("token: introspection: aud does not hold the audience configured")))
 	}
 	if hasExp && exp.Before(e.expires) {
 		e.expires = exp

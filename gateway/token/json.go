@@ -1,4 +1,4 @@
-package gateway
+package token
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // maxJSONDepth bounds the nesting of a JSON answer that decodeObject
@@ -51,7 +53,7 @@ func decodeMembers(dec *json.Decoder, depth int) (map[string]any, error) {
 		}
 		name := tok.(string) // the decoder allows only strings here
 		if _, dup := obj[name]; dup {
-			return nil, fmt.Errorf("JSON names member %q twice", clip(name, 64))
+			return nil, fmt.Errorf("JSON names member %q twice", gateway.Clip(name))
 		}
 		if obj[name], err = decodeValue(dec, depth); err != nil {
 			return nil, err

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"github.com/golang-jwt/jwt/v5"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/scopecheck/scopecheck/internal/envoytest"
+	"github.com/scopecheck/scopecheck/internal/testjwt"
+)
+
+// scrape reads serve's metrics with Prometheus' own parser.
+func (s *server) scrape(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get("http://" + s.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("/metrics: %s\n%s", resp.Status, b)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("the metrics do not parse: %v", err)
+	}
+	return families
+}
+
+// value is the value of the metric of family name whose labels include
+// labels (name, value pairs); 0 when there is none.
+func value(families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	f := families[name]
+	if f == nil {
+		return 0
+	}
+next:
+	for _, m := range f.GetMetric() {
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, l := range m.GetLabel() {
+				found = found || l.GetName() == labels[i] && l.GetValue() == labels[i+1]
+			}
+			if !found {
+				continue next
+			}
+		}
+		switch {
+		case m.GetCounter() != nil:
+			return m.GetCounter().GetValue()
+		case m.GetGauge() != nil:
+			return m.GetGauge().GetValue()
+		case m.GetHistogram() != nil:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return 0
+}
+
+// TestServeMetrics scrapes --metrics before and after requests and checks
+// that each figure moves as the requests say: decisions by outcome and
+// reason, token failures by cause, the caches' hits and misses, the key
+// set, and the introspection endpoint's latency and errors.
+func TestServeMetrics(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience, "--metrics", "127.0.0.1:0")
+	if s.metrics == "" {
+		t.Fatal("serve did not name its metrics listener")
+	}
+	before := s.scrape(t)
+	claims := func(exp time.Duration) jwt.MapClaims {
+		return jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(exp).Unix(), "scope": ".:config/**"}
+	}
+	good, expired := keys.Token(t, claims(time.Hour)), keys.Token(t, claims(-time.Hour))
+	for _, r := range []struct {
+		token, method string
+		want          int
+	}{
+		{good, "GET", 200}, {good, "GET", 200}, {good, "GET", 200},
+		{good, "PUT", 403},
+		{expired, "GET", 401},
+		{"", "GET", 401},
+	} {
+		if got, _ := s.auth(t, r.token, r.method, "/config/x"); got != r.want {
+			t.Errorf("%s: %d, want %d", r.method, got, r.want)
+		}
+	}
+	after := s.scrape(t)
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		delta  float64
+	}{
+		{"scopecheck_decisions_total", []string{"outcome", "allow", "reason", "granted"}, 3},
+		{"scopecheck_decisions_total", []string{"outcome", "deny", "reason", "read-only"}, 1},
+		{"scopecheck_decisions_total", []string{"outcome", "deny", "reason", "invalid-token"}, 1},
+		{"scopecheck_decisions_total", []string{"outcome", "deny", "reason", "no-token"}, 1},
+		{"scopecheck_token_failures_total", []string{"cause", "expired"}, 1},
+		{"scopecheck_cache_misses_total", []string{"cache", "scopes"}, 1},
+		{"scopecheck_cache_hits_total", []string{"cache", "scopes"}, 3},
+		{"scopecheck_cache_misses_total", []string{"cache", "jwt"}, 2},
+		{"scopecheck_cache_hits_total", []string{"cache", "jwt"}, 3},
+		{"scopecheck_cache_entries", []string{"cache", "jwt"}, 1},
+	} {
+		if got := value(after, tc.name, tc.labels...) - value(before, tc.name, tc.labels...); got != tc.delta {
+			t.Errorf("%s%v moved by %v, want %v", tc.name, tc.labels, got, tc.delta)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"scopecheck_jwks_keys", nil, 1},
+		{"scopecheck_jwks_refreshes_total", []string{"result", "success"}, 1},
+		{"scopecheck_cache_budget_bytes", []string{"cache", "scopes"}, 64 << 20},
+		{"scopecheck_requests_in_flight", []string{"front", "http"}, 0},
+	} {
+		if got := value(after, tc.name, tc.labels...); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+	if after["scopecheck_requests_in_flight"] == nil || value(after, "scopecheck_cache_bytes", "cache", "scopes") <= 0 {
+		t.Errorf("in-flight or cache bytes missing:\n%v", after)
+	}
+	s.stop(t, good)
+
+	// Introspection: its latency and its errors.
+	var fail sync.Mutex
+	failing := false
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail.Lock()
+		defer fail.Unlock()
+		if failing {
+			http.Error(w, "down", 500)
+			return
+		}
+		w.Write([]byte(`{"active": true, "scope": "*:**"}`))
+	}))
+	defer idp.Close()
+	s = startServe(t, bin, []string{"SCOPECHECK_CLIENT_SECRET=x"}, "--proxy", "nginx", "--introspect", idp.URL, "--client-id", "gw",
+		"--unsafe-skip-issuer-audience", "--metrics", "127.0.0.1:0")
+	s.waitStatus(t, "/readyz", 200)
+	before = s.scrape(t)
+	s.auth(t, "tok-1", "GET", "/x")
+	fail.Lock()
+	failing = true
+	fail.Unlock()
+	if got, _ := s.auth(t, "tok-2", "GET", "/x"); got != 503 {
+		t.Errorf("introspection failing: %d, want 503", got)
+	}
+	after = s.scrape(t)
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		delta  float64
+	}{
+		{"scopecheck_introspection_duration_seconds", nil, 2},
+		{"scopecheck_introspection_errors_total", nil, 1},
+		{"scopecheck_token_failures_total", []string{"cause", "unavailable"}, 1},
+		{"scopecheck_decisions_total", []string{"outcome", "deny", "reason", "unavailable"}, 1},
+		{"scopecheck_cache_misses_total", []string{"cache", "introspection"}, 2},
+	} {
+		if got := value(after, tc.name, tc.labels...) - value(before, tc.name, tc.labels...); got != tc.delta {
+			t.Errorf("%s%v moved by %v, want %v", tc.name, tc.labels, got, tc.delta)
+		}
+	}
+	s.stop(t)
+}
+
+// TestServeGRPC: the gRPC front through a real client, as Envoy calls it;
+// readiness on both fronts (the HTTP /readyz and grpc.health.v1) is 503
+// and NOT_SERVING until the key set loads, and again from SIGTERM on,
+// while the listeners stay open for --shutdown-delay.
+func TestServeGRPC(t *testing.T) {
+	bin := serveBinary(t)
+	keys := testjwt.New(t)
+	var mu sync.Mutex
+	jwks := []byte(nil)
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if jwks == nil {
+			http.Error(w, "starting", 503)
+			return
+		}
+		w.Write(jwks)
+	}))
+	defer idp.Close()
+	// No --proxy: the HTTP listener answers health only.
+	s := startServe(t, bin, nil, "--grpc", "127.0.0.1:0", "--jwks", idp.URL, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--tenant-claim", "tenant", "--shutdown-delay", "2s")
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	auth, health := authv3.NewAuthorizationClient(conn), healthpb.NewHealthClient(conn)
+	status := func(service string) healthpb.HealthCheckResponse_ServingStatus {
+		resp, err := health.Check(context.Background(), &healthpb.HealthCheckRequest{Service: service})
+		if err != nil {
+			t.Fatalf("health: %v", err)
+		}
+		return resp.GetStatus()
+	}
+	waitServing := func(want healthpb.HealthCheckResponse_ServingStatus) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); status("") != want || status("envoy.service.auth.v3.Authorization") != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the gRPC health status never became %v\n%s", want, s.logs.String())
+			}
+		}
+	}
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": ".:config/**"})
+	check := func(method, path string) outcome {
+		resp, err := auth.Check(context.Background(), envoytest.Check(method, path, "authorization: Bearer "+tok))
+		return outcomeOf(t, resp, err)
+	}
+
+	if got := s.get(t, "/readyz"); got != 503 {
+		t.Errorf("/readyz before the key set loads = %d, want 503", got)
+	}
+	if got := status(""); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("gRPC health before the key set loads = %v", got)
+	}
+	if got := check("GET", "/acme/config/x"); got.Code != code.Code_UNAVAILABLE || got.Status != 503 {
+		t.Errorf("a check before the key set loads: %+v, want UNAVAILABLE 503", got)
+	}
+	if got := s.get(t, "/auth"); got != 404 {
+		t.Errorf("/auth without --proxy = %d, want 404", got)
+	}
+	mu.Lock()
+	jwks = keys.JWKS
+	mu.Unlock()
+	s.waitStatus(t, "/readyz", 200)
+	waitServing(healthpb.HealthCheckResponse_SERVING)
+	for _, tc := range []struct {
+		method, path string
+		want         outcome
+	}{
+		{"GET", "/acme/config/x?limit=5", outcome{code.Code_OK, 0, ""}},
+		{"PUT", "/acme/config/x", outcome{code.Code_PERMISSION_DENIED, 403, `Bearer error="insufficient_scope", scope="*:config/x"`}},
+		{"GET", "/othercorp/config/x", outcome{code.Code_PERMISSION_DENIED, 403, `Bearer error="insufficient_scope"`}},
+		{"GET", "/acme/config/%2e%2e/x", outcome{code.Code_PERMISSION_DENIED, 403, `Bearer error="insufficient_scope"`}},
+	} {
+		if got := check(tc.method, tc.path); got != tc.want {
+			t.Errorf("%s %s: %+v, want %+v", tc.method, tc.path, got, tc.want)
+		}
+	}
+
+	// Shutting down: both fronts say not ready, and still answer.
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.waitStatus(t, "/readyz", 503)
+	waitServing(healthpb.HealthCheckResponse_NOT_SERVING)
+	if got := check("GET", "/acme/config/x"); got.Code != code.Code_OK {
+		t.Errorf("a check while shutting down: %+v, want OK", got)
+	}
+	out := s.stop(t, tok)
+	for _, want := range []string{`"msg":"decision"`, `"reason":"wrong-tenant"`, `"reason":"unavailable"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %s", want)
+		}
+	}
+}
+
+// A configuration file sets what the flags set, and serve starts with it.
+func TestServeConfigFile(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	cfg := filepath.Join(t.TempDir(), "serve.json")
+	os.WriteFile(cfg, []byte(`{"proxy": "nginx", "jwks": "`+jwksFile+`", "issuer": "`+e2eIssuer+`", "audience": "`+e2eAudience+`", "log-level": "warn"}`), 0o600)
+	s := startServe(t, bin, nil, "--config", cfg)
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/**"})
+	if got, _ := s.auth(t, tok, "GET", "/config/x"); got != 200 {
+		t.Errorf("allowed: %d", got)
+	}
+	if got, _ := s.auth(t, tok, "PUT", "/config/x"); got != 403 {
+		t.Errorf("denied: %d", got)
+	}
+	s.awaitDecision(t, 403, 0)
+	d := s.decisions(t)
+	if len(d) != 1 || d[0]["allowed"] != false || d[0]["level"] != "WARN" {
+		t.Errorf("with log-level warn, the log holds the denial alone, at WARN: %v", d)
+	}
+	s.stop(t, tok)
+}
+
+// With --log-allowed-sample N, one allowed decision in N is logged, and
+// every denial.
+func TestServeLogSample(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--unsafe-skip-issuer-audience", "--log-allowed-sample", "4")
+	tok := keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/**"})
+	for i := 0; i < 8; i++ {
+		s.auth(t, tok, "GET", "/config/x")
+		s.auth(t, tok, "DELETE", "/config/x")
+	}
+	s.awaitDecision(t, 403, 9)
+	time.Sleep(100 * time.Millisecond)
+	allowed, denied := 0, 0
+	for _, d := range s.decisions(t) {
+		if d["allowed"] == true {
+			allowed++
+		} else {
+			denied++
+		}
+	}
+	if allowed != 2 || denied != 8 {
+		t.Errorf("logged %d allowed and %d denied decisions, want 2 and 8", allowed, denied)
+	}
+	s.stop(t, tok)
+}
+
+// outcomeOf reads a CheckResponse as Envoy does, failing on an error.
+func outcomeOf(t *testing.T, resp *authv3.CheckResponse, err error) outcome {
+	t.Helper()
+	o, err := envoytest.OutcomeOf(resp, err)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return outcome(o)
+}
+
+// outcome is envoytest.Outcome, written short in the tables.
+type outcome struct {
+	Code      code.Code
+	Status    int
+	Challenge string
+}
