@@ -96,9 +96,12 @@ once spent, every later question is undecided, said by a bound-exceeded
 finding, and a suggestion whose proof needs one is not made. The
 output grows with the suggestions once: each item is listed once, and
 its other forms are printed whole only when short. A path longer than
-4096 bytes is listed apart, and a line longer than 1 MiB is not read. A
-progress bar is shown on stderr for a file of 64 MiB or more when stderr
-is a terminal.
+4096 bytes is listed apart, and a line longer than 1 MiB is not read. The
+logs together are read up to --max-input bytes (16GiB) after
+decompression (a small gzip member can expand to gigabytes); a longer
+input is a too-large problem, and no suggestion is made from part of it.
+A progress bar is shown on stderr for a file of 64 MiB or more when
+stderr is a terminal.
 
 Exit status: 2 on a usage error, a log or scope that cannot be read, or a
 suggestion that could not be proved; else 1 when a finding reaches
@@ -165,6 +168,8 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxMemory := byteSize(leastscope.DefaultMaxBytes)
 	fs.Var(&maxMemory, "max-memory", "bound: bytes of everything kept about clients, paths and suggestions")
 	maxSteps := fs.Int64("max-steps", leastscope.DefaultMaxSteps, "bound: steps of containment work (scope.Budget's) over the whole run")
+	maxInput := byteSize(accesslog.DefaultMaxBytes)
+	fs.Var(&maxInput, "max-input", "bound: bytes of log read in all, after decompression")
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
 	logs, code, ok := parseFlags(fs, args)
@@ -266,12 +271,19 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	obs := leastscope.NewObserver(opts)
 	var read []logRead
+	left := int64(maxInput)
 	for _, name := range logs {
-		lr, problem := readLog(name, stdin, stderr, logOpts, *only, obs)
+		// --max-input bounds the logs together: each may read what the
+		// ones before it left.
+		logOpts.MaxBytes = left
+		lr, problem := readLog(name, stdin, stderr, logOpts, int64(maxInput), *only, obs)
 		if problem != nil {
 			return failInputs(stdout, stderr, *format, []diagnostic{*problem})
 		}
 		read = append(read, lr)
+		if left -= lr.Bytes; left <= 0 {
+			left = -1 // none: the next log fails on its first byte
+		}
 	}
 	rep := obs.Suggest()
 	out := suggestOutput{Logs: read, Bounds: boundsJSON{MaxMemory: int64(maxMemory), Held: rep.Held,
@@ -418,6 +430,8 @@ type logRead struct {
 	Records   int64  `json:"requests"`
 	Malformed int64  `json:"unreadableLines,omitempty"`
 	Skipped   int64  `json:"skippedLines,omitempty"`
+	// Bytes is the bytes read, after decompression.
+	Bytes int64 `json:"bytes"`
 	// ClientsFrom says where the log's clients come from: "" when it
 	// names none that anything verified (the combined format).
 	ClientsFrom string `json:"clientsFrom"`
@@ -426,7 +440,9 @@ type logRead struct {
 // readLog reads one log into the observer, keeping only the client only
 // when it is set. A log that cannot be opened or read to its end is a
 // problem: no suggestion is made from part of the requests.
-func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Options, only string, obs *leastscope.Observer) (logRead, *diagnostic) {
+// readLog reads one log into obs; maxInput is --max-input, the bound of
+// all the logs together, which opts.MaxBytes holds what is left of.
+func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Options, maxInput int64, only string, obs *leastscope.Observer) (logRead, *diagnostic) {
 	shown := "<stdin>"
 	r := stdin
 	var info os.FileInfo
@@ -455,12 +471,16 @@ func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Opti
 		}
 	})
 	finish()
+	if errors.Is(err, accesslog.ErrTooLarge) {
+		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scope.TooLarge),
+			Message: fmt.Sprintf("the logs are longer than the %s that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them", sizeText(maxInput))}
+	}
 	if err != nil {
 		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scopefile.Unreadable),
 			Message: fmt.Sprintf("cannot be read to its end, so no suggestion is made from it: %v", err)}
 	}
 	lr := logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
-		Malformed: st.Malformed, Skipped: st.Skipped}
+		Malformed: st.Malformed, Skipped: st.Skipped, Bytes: st.Bytes}
 	switch {
 	case st.Format == accesslog.Serve:
 		lr.ClientsFrom = "client (the verified token's client_id or sub)"

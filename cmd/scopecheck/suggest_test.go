@@ -372,3 +372,64 @@ func TestSuggestOutputLinear(t *testing.T) {
 		t.Logf("%s: %d bytes of output for a suggestion of %d bytes", format, len(out.Stdout), len(sugg))
 	}
 }
+
+// --max-input bounds the bytes of all the logs together after
+// decompression: a small gzip member that expands past it, or a second
+// log that passes what the first left, stops the run with too-large (exit
+// 2) at the line the bound cuts, and no suggestion; logs of exactly the
+// bound are read whole.
+func TestSuggestMaxInput(t *testing.T) {
+	const serveLog = "testdata/suggest/serve.log"
+	info, err := os.Stat(serveLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := info.Size()
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.log.gz")
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w.Write(bytes.Repeat([]byte{'\n'}, 4<<20))
+	w.Close()
+	if err := os.WriteFile(bomb, z.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		Code   int
+		Stderr string
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want result
+	}{
+		{"a gzip member expanding past the bound", []string{"--max-input", "1MiB", bomb},
+			result{exitUsage, bomb + ":1048577:1: the logs are longer than the 1.0 MiB that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n"}},
+		{"the same under the default bound", []string{bomb}, result{exitYes, ""}},
+		{"two logs of exactly the bound", []string{"--max-input", fmt.Sprint(2 * size), serveLog, serveLog}, result{exitYes, ""}},
+		{"two logs one byte past it", []string{"--max-input", fmt.Sprint(2*size - 1), serveLog, serveLog},
+			result{exitUsage, fmt.Sprintf("%s:%d:1: the logs are longer than the %s that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n",
+				serveLog, strings.Count(mustRead(t, serveLog), "\n"), sizeText(2*size-1))}},
+		{"no bound", []string{"--max-input", "0", serveLog}, result{exitUsage, ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI("", append([]string{"suggest", "--fail-on", "error"}, tc.args...)...)
+			got := result{r.Code, r.Stderr}
+			if tc.want.Stderr == "" {
+				got.Stderr = ""
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

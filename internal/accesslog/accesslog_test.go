@@ -3,6 +3,7 @@ package accesslog
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -175,6 +176,7 @@ a - - [01/May/2026:12:00:01 +0000] "GET /c HTTP/1.1" 204 0
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
 			}
+			tc.st.Bytes = int64(len(tc.log)) // every byte of a plain log is read
 			if diff := cmp.Diff(tc.st, st); diff != "" {
 				t.Errorf("stats (-want +got):\n%s", diff)
 			}
@@ -295,5 +297,54 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("apache"); err == nil {
 		t.Error("an unknown format parsed")
+	}
+}
+
+// The bytes read are bounded after decompression: a log of exactly the
+// bound is read, one byte more is ErrTooLarge; a small gzip member that
+// expands to many line ends is stopped at the bound, and its blank lines
+// are counted, each once.
+func TestMaxBytes(t *testing.T) {
+	line := `{"method":"GET","uri":"/a","status":200}` + "\n"
+	log := strings.Repeat(line, 100)
+	type result struct {
+		TooLarge bool
+		Bytes    int64
+	}
+	for _, tc := range []struct {
+		name string
+		max  int64
+		want result
+	}{
+		{"exactly the bound", int64(len(log)), result{false, int64(len(log))}},
+		{"one byte past it", int64(len(log)) - 1, result{true, int64(len(log)) - 1}},
+		{"under it", int64(len(log)) + 1, result{false, int64(len(log))}},
+	} {
+		st, err := Read(strings.NewReader(log), Options{MaxBytes: tc.max}, func([]Record) {})
+		if diff := cmp.Diff(tc.want, result{errors.Is(err, ErrTooLarge), st.Bytes}); diff != "" {
+			t.Errorf("%s: (-want +got):\n%s", tc.name, diff)
+		}
+	}
+
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	blank := make([]byte, 1<<20)
+	for i := range blank {
+		blank[i] = '\n'
+	}
+	for range 64 {
+		w.Write(blank)
+	}
+	w.Close()
+	st, err := Read(bytes.NewReader(z.Bytes()), Options{MaxBytes: 16 << 20}, func([]Record) {})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "16777216") {
+		t.Errorf("%d bytes of gzip expanding to 64 MiB, bound 16 MiB: %v", z.Len(), err)
+	}
+	if st.Lines != 16<<20 || st.Skipped != st.Lines || st.Bytes != 16<<20 {
+		t.Errorf("the blank lines before the bound: %+v", st)
+	}
+	st, err = Read(bytes.NewReader(z.Bytes()), Options{}, func([]Record) {})
+	if err != nil || st.Lines != 64<<20 || st.Skipped != st.Lines {
+		t.Errorf("under the default bound: %+v, %v", st, err)
 	}
 }

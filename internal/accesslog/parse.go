@@ -55,6 +55,19 @@ func (p *parser) block(b block, recs []Record) parsed {
 	}
 	data := b.data
 	for n := b.line; len(data) > 0; n++ {
+		if data[0] == '\n' {
+			// A run of empty lines, such as a stream of line ends that a
+			// small gzip member expands to, is counted, not parsed.
+			k := 1
+			for k < len(data) && data[k] == '\n' {
+				k++
+			}
+			res.st.Lines += int64(k)
+			res.st.Skipped += int64(k)
+			n += int64(k - 1)
+			data = data[k:]
+			continue
+		}
 		l := data
 		if end := bytes.IndexByte(data, '\n'); end >= 0 {
 			l, data = data[:end], data[end+1:]
