@@ -102,21 +102,21 @@ not a log line
 `, []Record{
 				{Line: 1, Method: "GET", Target: "/acme/config/clients", Client: "svc-7", Time: 1777629601250000000, Outcome: Allowed, Reason: "200"},
 				{Line: 2, Method: "POST", Target: "/acme/config/clients", Time: 1777629602000000000, Outcome: Denied, Reason: "403"},
-				{Line: 3, Method: "GET", Target: "/x", Client: "7", Time: 1777629603000000000, Outcome: Allowed, Reason: "204"},
+				{Line: 3, Outcome: Malformed, Reason: "the client is not a string (see the field mapping)"},
 				{Line: 4, Outcome: Malformed, Reason: "no uri string (see the field mapping)"},
 				{Line: 5, Outcome: Malformed, Reason: "the status is not an HTTP status"},
 				{Line: 6, Method: "GET", Target: "/x", Outcome: Denied, Reason: "200"},
 				{Line: 7, Outcome: Malformed, Reason: "no method string (see the field mapping)"},
 				{Line: 8, Outcome: Malformed, Reason: "not a JSON object"},
-			}, Stats{Format: JSON, Lines: 8, Records: 4, Malformed: 4}},
+			}, Stats{Format: JSON, Lines: 8, Records: 3, Malformed: 5}},
 
-		{"json detected, CRLF, time forms", Options{}, "{\"method\":\"GET\",\"uri\":\"/a\",\"time\":\"01/May/2026:12:00:01 +0000\"}\r\n" +
-			"{\"method\":\"GET\",\"uri\":\"/b\",\"time\":\"2026-05-01T12:00:02+00:00\",\"client\":\"k\"}\r\n" +
-			"{\"method\":\"GET\",\"uri\":\"/c\",\"time\":\"yesterday\"}",
+		{"json detected, CRLF, time forms", Options{}, "{\"method\":\"GET\",\"uri\":\"/a\",\"time\":\"01/May/2026:12:00:01 +0000\",\"status\":200}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/b\",\"time\":\"2026-05-01T12:00:02+00:00\",\"client\":\"k\",\"allowed\":true}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/c\",\"time\":\"yesterday\",\"status\":\"200\"}",
 			[]Record{
-				{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed},
+				{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "200"},
 				{Line: 2, Method: "GET", Target: "/b", Client: "k", Time: nano("2026-05-01T12:00:02Z"), Outcome: Allowed},
-				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed},
+				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed, Reason: "200"},
 			}, Stats{Format: JSON, Lines: 3, Records: 3}},
 
 		// serve's sources, and what is wrong with them.
@@ -346,5 +346,50 @@ func TestMaxBytes(t *testing.T) {
 	st, err = Read(bytes.NewReader(z.Bytes()), Options{}, func([]Record) {})
 	if err != nil || st.Lines != 64<<20 || st.Skipped != st.Lines {
 		t.Errorf("under the default bound: %+v, %v", st, err)
+	}
+}
+
+// The members of a JSON line are read only as the types they must have: a
+// client is a string (null, or no member, names none), never the text of
+// a number, an object or an array, which would merge 1 with "1" and null
+// with "null"; a line that says neither a status nor allowed does not say
+// the gateway let the request through. serve's client is held to the
+// same.
+func TestJSONMemberTypes(t *testing.T) {
+	const notString = "the client is not a string (see the field mapping)"
+	tests := []struct {
+		name string
+		line string
+		want Record
+	}{
+		{"client string", `{"method":"GET","uri":"/a","client":"null","status":200}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Client: "null", Outcome: Allowed, Reason: "200"}},
+		{"client null names none", `{"method":"GET","uri":"/a","client":null,"status":200}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Outcome: Allowed, Reason: "200"}},
+		{"client number", `{"method":"GET","uri":"/a","client":1,"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client boolean", `{"method":"GET","uri":"/a","client":true,"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client object", `{"method":"GET","uri":"/a","client":{"id":"x"},"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client array", `{"method":"GET","uri":"/a","client":["admin"],"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"status as a string", `{"method":"DELETE","uri":"/a","status":"403"}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Denied, Reason: "403"}},
+		{"status null", `{"method":"DELETE","uri":"/a","status":null}`, Record{Line: 1, Outcome: Malformed, Reason: "the status is not an HTTP status"}},
+		{"no status and no allowed", `{"method":"DELETE","uri":"/a"}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Unknown, Reason: "no status and no allowed (see the field mapping)"}},
+		{"allowed null", `{"method":"DELETE","uri":"/a","status":200,"allowed":null}`, Record{Line: 1, Outcome: Malformed, Reason: "allowed is not a boolean"}},
+		{"serve client number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":7}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose client is not a string"}},
+		{"serve client null", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":null}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Path: "/a", HasPath: true, Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Record
+			if _, err := Read(strings.NewReader(tc.line+"\n"), Options{}, func(recs []Record) { got = append(got, recs...) }); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]Record{tc.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
