@@ -36,7 +36,8 @@ line):
             client ($remote_user is whatever Basic header a client sent):
             its requests are analysed as one, unless
             --trust-remote-user groups them by $remote_user
-  json      JSON lines, whose members --fields names:
+  json      JSON lines, whose members --fields names (--fields alone
+            means --log json):
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
             method=request.method,uri=request.uri,time=ts,client=user_id)
@@ -116,6 +117,8 @@ const (
 	codeScopeDisagrees  scope.Code = "scope-disagrees"
 	codeListedApart     scope.Code = "listed-apart"
 	codeUnreadableLine  scope.Code = "unreadable-line"
+	codeNoRequests      scope.Code = "no-requests"
+	codeSkippedLines    scope.Code = "skipped-lines"
 	codeBoundExceeded   scope.Code = "bound-exceeded"
 	codeNoSuggestion    scope.Code = "no-suggestion"
 )
@@ -130,6 +133,8 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
 	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
+	codeNoRequests:      {Severity: scope.SeverityError, Help: "A log from which no request was read: empty, or not of the format it was read as (give --log, and --fields for JSON lines); nothing of it is in the analysis."},
+	codeSkippedLines:    {Severity: scope.SeverityWarning, Help: "A log whose lines that hold no request (blank lines, serve's lines other than decisions) outnumber its requests: it may not be of the format it was read as."},
 	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted; or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
 	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide, or the run's containment work spent); none is printed."},
 }
@@ -222,6 +227,9 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if logOpts.Format != accesslog.JSON && logOpts.Format != accesslog.Auto {
 			return usage("--fields is for --log json")
 		}
+		// A field mapping is for JSON lines: a log/slog line of another
+		// gateway would otherwise be recognised as serve's.
+		logOpts.Format = accesslog.JSON
 		if logOpts.Fields, err = accesslog.ParseFields(*fields); err != nil {
 			return usage("%v", err)
 		}
@@ -765,6 +773,15 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 			add(codeUnusedOperation, at, item, fmt.Sprintf("%s never called %d of the operations %s allows%s: %s", who, len(ops), grants, span, strings.Join(ops, ", ")))
 		}
 		addApart(add, c, who, logStart, logAt)
+	}
+	for _, l := range logs {
+		at := place{l.File, 1, 1, 1}
+		switch {
+		case l.Records == 0:
+			add(codeNoRequests, at, "", fmt.Sprintf("no request was read from its %d lines (read as %s): if it is not of that format, give --log, and --fields for JSON lines", l.Lines, l.Format))
+		case l.Skipped > l.Records:
+			add(codeSkippedLines, at, "", fmt.Sprintf("%d of its %d lines hold no request of the %s format, more than the %d that do: if it is not of that format, give --log, and --fields for JSON lines", l.Skipped, l.Lines, l.Format, l.Records))
+		}
 	}
 	if rep.Malformed > 0 {
 		ex := rep.MalformedExamples[0]

@@ -405,7 +405,7 @@ func TestSuggestMaxInput(t *testing.T) {
 	}{
 		{"a gzip member expanding past the bound", []string{"--max-input", "1MiB", bomb},
 			result{exitUsage, bomb + ":1048577:1: the logs are longer than the 1.0 MiB that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n"}},
-		{"the same under the default bound", []string{bomb}, result{exitYes, ""}},
+		{"the same under the default bound: read, and no request in it", []string{bomb}, result{exitNo, ""}},
 		{"two logs of exactly the bound", []string{"--max-input", fmt.Sprint(2 * size), serveLog, serveLog}, result{exitYes, ""}},
 		{"two logs one byte past it", []string{"--max-input", fmt.Sprint(2*size - 1), serveLog, serveLog},
 			result{exitUsage, fmt.Sprintf("%s:%d:1: the logs are longer than the %s that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n",
@@ -432,4 +432,58 @@ func mustRead(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A log that gives no request is a finding, never a silent pass: a
+// log/slog JSON log of another gateway, recognised as serve's by its
+// time, level and msg, gives none, and --fields alone reads it as JSON
+// lines; a serve log mostly of other lines is said to be so.
+func TestSuggestLogGivesNoRequests(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	slog := write("slog.json", `{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"request","method":"GET","uri":"/config/clients","status":200,"client":"c"}
+{"time":"2026-05-04T09:00:02Z","level":"INFO","msg":"request","method":"DELETE","uri":"/config/clients/c1","status":204,"client":"c"}
+`)
+	chatty := write("chatty.log", `{"time":"2026-05-04T09:00:00Z","level":"INFO","msg":"listening"}
+{"time":"2026-05-04T09:00:00Z","level":"INFO","msg":"keys loaded"}
+{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/config/a","path":"/config/a","allowed":true,"reason":"granted","client":"c"}
+`)
+	empty := write("empty.log", "")
+	type result struct {
+		Code  int
+		Codes []string
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want result
+	}{
+		{"another gateway's slog log", []string{slog}, result{exitNo, []string{"no-requests"}}},
+		{"the same with --fields", []string{"--fields", "method=method,uri=uri,client=client,status=status", slog}, result{exitYes, []string{"least-scope"}}},
+		{"an empty log", []string{empty}, result{exitNo, []string{"no-requests"}}},
+		{"serve's log mostly of other lines", []string{chatty}, result{exitYes, []string{"least-scope", "skipped-lines"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI("", append([]string{"suggest", "--format", "json"}, tc.args...)...)
+			var out struct {
+				Findings []struct{ Code string } `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
+				t.Fatalf("%v: %s %s", err, r.Stdout, r.Stderr)
+			}
+			got := result{Code: r.Code}
+			for _, f := range out.Findings {
+				got.Codes = append(got.Codes, f.Code)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
 }
