@@ -62,7 +62,8 @@ than --generalize-after values (held to the same rule with --api). An
 item is read (.) when only GET and HEAD were seen, else read-write (*).
 
 With the granted scope (--within SCOPE, or --within-from INPUT in any form
-lint reads, such as a token policy), every item is proved to lie within
+lint reads, such as a token policy; an input of several policies is
+refused, never united), every item is proved to lie within
 it with scope.Covers; one that does not falls back to the literal forms
 of the paths it stands for, and those to the granted items that allowed
 them. The suggestion is minimised, then proved: every distinct request is
@@ -386,7 +387,8 @@ func parseStatuses(flag, s string) ([]int, error) {
 
 // readGranted reads the granted scope by the one input rule: --within's
 // string, or an input of any form lint reads, whose scopes are united (a
-// token policy allows what any of its allowedScopes does). It notes
+// token policy allows what any of its allowedScopes does) when they are
+// of one policy or token (see source.bound). It notes
 // where each item is written, for findings about it.
 func readGranted(text string, haveText bool, file string, stdin io.Reader) (*granted, []diagnostic) {
 	var names []string
@@ -403,6 +405,9 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 	}
 	if ds := src.problems(true); len(ds) > 0 {
 		return nil, ds
+	}
+	if d := src.several(); d != nil {
+		return nil, []diagnostic{*d}
 	}
 	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1, 1}}
 	var texts []string

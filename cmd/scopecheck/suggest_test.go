@@ -95,6 +95,10 @@ func TestSuggestErrors(t *testing.T) {
 		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
 		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},
 		{"bad api", []string{"--api", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}, ""},
+		// A suggestion proved within the union of two policies could lie
+		// in neither.
+		{"several policies granted", []string{"--within-from", "testdata/lint/form-policies.json", "testdata/suggest/serve.log"},
+			"testdata/lint/form-policies.json:3:36: holds the scopes of more than one token policy or token (/0/allowedScopes/0, and /1/allowedScopes/0): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one [several-policies]\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := runCLI("", append([]string{"suggest"}, tc.args...)...)

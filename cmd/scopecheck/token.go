@@ -45,8 +45,9 @@ scope; never the token itself unless --print-token. Then it says whether
 the granted scope equals, narrows or widens the one asked for, proved with
 scope.Covers both ways, with a request that shows each difference; an
 answer without scope grants the scope asked for (RFC 6749 §5.1). With
---policy INPUT (a token policy, or any input lint reads), whether the
-granted scope lies inside what the policy allows. With --check METHOD
+--policy INPUT (a token policy, or any input lint reads, holding one
+policy or scope: a file of several is refused, never united), whether
+the granted scope lies inside what the policy allows. With --check METHOD
 PATH, whether the granted scope allows that request.
 
 An OAuth error answer (invalid_client, invalid_scope, unauthorized_client,
@@ -159,7 +160,7 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var policySet scope.Set
 	if *policy != "" {
-		set, problems := readSource(*policy, stdin).union()
+		set, problems := readSource(*policy, stdin).bound()
 		if problems != nil {
 			report(stdout, stderr, asJSON, problems...)
 			return exitUsage

@@ -281,6 +281,8 @@ func TestTokenErrors(t *testing.T) {
 		{"no secret", []string{"--token-url", endpoint, "--client-id", "reviewer", "--secret-env", "SCOPECHECK_NO_SUCH_SECRET"},
 			"scopecheck token: no client secret: set SCOPECHECK_NO_SUCH_SECRET, or give --secret-file (never the secret itself as a flag)\n"},
 		{"--check without a request", []string{"--token-url", endpoint, "--client-id", "reviewer", "--check"}, "scopecheck token: --check needs METHOD PATH, got 0 argument(s)\n"},
+		{"a policy file of several policies", []string{"--token-url", endpoint, "--client-id", "reviewer", "--policy", "testdata/lint/form-policies.json"},
+			"testdata/lint/form-policies.json:3:36: holds the scopes of more than one token policy or token (/0/allowedScopes/0, and /1/allowedScopes/0): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one [several-policies]\n"},
 		{"a request without --check", []string{"--token-url", endpoint, "--client-id", "reviewer", "GET", "/x"},
 			"scopecheck token: unexpected argument \"GET\" (to decide a request with the granted scope, add --check)\n"},
 	} {
