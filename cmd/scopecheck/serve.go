@@ -206,6 +206,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if c := clientOf(r); c != "" {
 				attrs = append(attrs, "client", gateway.Clip(c))
 			}
+			if t := boundTenant(reqFlags, d); t != "" {
+				attrs = append(attrs, "tenant", t)
+			}
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
 			}

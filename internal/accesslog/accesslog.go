@@ -155,6 +155,11 @@ type Record struct {
 	// request refused before its mount was removed has an empty one.
 	HasPath bool
 	Client  string
+	// Tenant is, in serve's log, the tenant serve bound the request to
+	// (--tenant, --tenant-claim): a client is one in its tenant, and the
+	// same client_id in another tenant is another client. "" when the
+	// mount is bound to none.
+	Tenant string
 	// Sources are the other sources of the method or target that serve
 	// logged beside its own request: it allowed the request only because
 	// the scope allowed every method and target they mean together.

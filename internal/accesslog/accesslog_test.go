@@ -378,6 +378,10 @@ func TestJSONMemberTypes(t *testing.T) {
 		{"allowed null", `{"method":"DELETE","uri":"/a","status":200,"allowed":null}`, Record{Line: 1, Outcome: Malformed, Reason: "allowed is not a boolean"}},
 		{"serve client number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":7}`,
 			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose client is not a string"}},
+		{"serve tenant", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/a","path":"/a","allowed":true,"client":"c","tenant":"acme"}`,
+			Record{Line: 1, Method: "GET", Target: "/acme/a", Path: "/a", HasPath: true, Client: "c", Tenant: "acme", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed}},
+		{"serve tenant number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/1/a","path":"/a","allowed":true,"client":"c","tenant":1}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose tenant is not a string"}},
 		{"serve client null", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":null}`,
 			Record{Line: 1, Method: "GET", Target: "/a", Path: "/a", HasPath: true, Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed}},
 	}

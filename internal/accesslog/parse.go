@@ -121,6 +121,7 @@ const (
 	sMsg
 	sLevel
 	sSources
+	sTenant
 	nSlots
 )
 
@@ -145,7 +146,7 @@ func newJSONSpec(f Fields) *jsonSpec {
 var serveSpec = func() *jsonSpec {
 	s := &jsonSpec{root: &wantNode{slot: -1}}
 	for slot, name := range map[int]string{sMethod: "method", sURI: "target", sPath: "path", sClient: "client", sTime: "time",
-		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources"} {
+		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources", sTenant: "tenant"} {
 		s.add(name, slot)
 	}
 	return s
@@ -295,6 +296,10 @@ func (p *parser) serveLine(l []byte, rec *Record) bool {
 	rec.Path, rec.HasPath = p.text(p.vals[sPath])
 	if rec.Client, ok = p.client(p.vals[sClient]); !ok {
 		rec.Outcome, rec.Reason = Malformed, "a decision line whose client is not a string"
+		return true
+	}
+	if rec.Tenant, ok = p.client(p.vals[sTenant]); !ok {
+		rec.Outcome, rec.Reason = Malformed, "a decision line whose tenant is not a string"
 		return true
 	}
 	rec.Reason, _ = p.text(p.vals[sReason])
