@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -175,7 +177,8 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if requested != nil && requested.Len() > 0 {
 		cfg.Scopes = []string{requested.String()}
 	}
-	client := &http.Client{Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	answer := &answerRecorder{rt: http.DefaultTransport}
+	client := &http.Client{Transport: answer, Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), oauth2.HTTPClient, client), *timeout)
 	defer cancel()
 	tok, err := cfg.Token(ctx)
@@ -183,7 +186,29 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("token-error", "%s", oauthError(err))
 	}
 
-	out := tokenOutput{TokenType: tok.Type(), ExpiresIn: tok.Extra("expires_in")}
+	extra := tok.Extra
+	var formExpires *int64
+	if form, ok := answer.form(); ok {
+		// x/oauth2 reads a form-encoded answer's missing member as "",
+		// and an expires_in that is no number as none: read it as sent.
+		extra = func(key string) any {
+			if _, sent := form[key]; !sent {
+				return nil
+			}
+			return form.Get(key)
+		}
+		if e := extra("expires_in"); e != nil {
+			n, err := strconv.ParseInt(strings.TrimSpace(e.(string)), 10, 64)
+			if err != nil {
+				return fail("token-error", "the answer's expires_in %q is not a number of seconds: not a token", gateway.Clip(e.(string)))
+			}
+			formExpires = &n
+		}
+	}
+	out := tokenOutput{TokenType: tok.Type(), ExpiresIn: extra("expires_in")}
+	if formExpires != nil {
+		out.ExpiresIn = *formExpires // a form holds only strings: the number it spells
+	}
 	if !tok.Expiry.IsZero() {
 		out.Expiry = tok.Expiry.UTC().Format(time.RFC3339)
 	}
@@ -191,7 +216,7 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.AccessToken = tok.AccessToken
 	}
 	var granted scope.Set
-	switch s := tok.Extra("scope").(type) {
+	switch s := extra("scope").(type) {
 	case string:
 		set, problems := argSource("scope (granted)", s).union()
 		if problems != nil {
@@ -263,6 +288,43 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	writeTokenText(stdout, out)
 	fmt.Fprint(stdout, checkOut.String())
 	return status
+}
+
+// answerRecorder keeps the body and content type of the token endpoint's
+// answer, which x/oauth2 reads too: a form-encoded answer's members are
+// then read as sent (see answerRecorder.form). The body is kept up to
+// x/oauth2's own bound of 1 MiB.
+type answerRecorder struct {
+	rt          http.RoundTripper
+	body        []byte
+	contentType string
+}
+
+func (a *answerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.rt.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	a.body, a.contentType = body, resp.Header.Get("Content-Type")
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// form returns the members of a form-encoded answer (x/oauth2 reads
+// application/x-www-form-urlencoded and text/plain so), and whether it is
+// one.
+func (a *answerRecorder) form() (url.Values, bool) {
+	mt, _, _ := mime.ParseMediaType(a.contentType)
+	if mt != "application/x-www-form-urlencoded" && mt != "text/plain" {
+		return nil, false
+	}
+	vals, err := url.ParseQuery(string(a.body))
+	return vals, err == nil
 }
 
 // checkEndpoint accepts an https URL, or an http one on a loopback

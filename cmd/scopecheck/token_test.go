@@ -320,3 +320,45 @@ func TestREADMEToken(t *testing.T) {
 		t.Errorf("exit %d, %s; the README's example (-README +output):\n%s", got.Code, got.Stderr, diff)
 	}
 }
+
+// A form-encoded token answer (which x/oauth2 reads too) is read as
+// sent: a member it does not hold is absent, not "" (an answer without
+// scope grants the scope asked for, or only the server knows which), and
+// an expires_in that is not a number is not a token.
+func TestTokenFormAnswers(t *testing.T) {
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", "f0rm-s3cret")
+	for _, tc := range []struct {
+		name string
+		body string
+		args []string
+		want cliResult
+	}{
+		{"scope sent", "access_token=t&token_type=bearer&expires_in=3600&scope=.%3Aconfig%2Fclients", []string{"--scope", ".:config/**"},
+			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nrequested: .:config/**\ngranted: narrower than asked: GET /config/ was asked for and not granted\n", ""}},
+		{"no scope, one asked", "access_token=t&token_type=bearer&expires_in=3600", []string{"--scope", ".:config/clients"},
+			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nnote: the answer has no scope: the granted scope is the one asked for (RFC 6749 §5.1)\n" +
+				"requested: .:config/clients\ngranted: equal to the scope asked for (scope.Covers both ways)\n", ""}},
+		{"no scope, none asked", "access_token=t&token_type=bearer&expires_in=3600", nil,
+			cliResult{2, "", "scopecheck token: the answer has no scope and none was asked for: the client's default scope was granted, which only the server knows [no-scope]\n"}},
+		{"an empty scope sent", "access_token=t&token_type=bearer&scope=", nil,
+			cliResult{0, "token type: Bearer\nexpires: not said (no expires_in)\nscope: \n", ""}},
+		{"expires_in not a number", "access_token=t&token_type=bearer&expires_in=abc&scope=.%3Aa", nil,
+			cliResult{2, "", "scopecheck token: the answer's expires_in \"abc\" is not a number of seconds: not a token [token-error]\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			got := runCLI("", append([]string{"token", "--token-url", srv.URL + "/acme/login/token", "--client-id", "c"}, tc.args...)...)
+			if i := strings.Index(got.Stdout, "expires: 20"); i >= 0 {
+				expiry, _, _ := strings.Cut(got.Stdout[i+len("expires: "):], " ")
+				got.Stdout = strings.Replace(got.Stdout, expiry, "EXPIRY", 1)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
