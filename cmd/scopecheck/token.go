@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -205,12 +206,33 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			formExpires = &n
 		}
 	}
-	out := tokenOutput{TokenType: tok.Type(), ExpiresIn: extra("expires_in")}
+	received := time.Now()
+	// token_type as sent: tok.Type() says "Bearer" for an answer without
+	// one, which RFC 6749 §5.1 requires.
+	tokenType, _ := extra("token_type").(string)
+	out := tokenOutput{TokenType: tokenType, ExpiresIn: extra("expires_in")}
 	if formExpires != nil {
 		out.ExpiresIn = *formExpires // a form holds only strings: the number it spells
 	}
-	if !tok.Expiry.IsZero() {
-		out.Expiry = tok.Expiry.UTC().Format(time.RFC3339)
+	if tokenType == "" {
+		out.Notes = append(out.Notes, "the answer has no token_type, which RFC 6749 §5.1 requires: how to send the token is not said")
+	}
+	// The expiry from expires_in as sent: x/oauth2's clamps a lifetime
+	// past 2^31 seconds, and has none for 0 or less.
+	secs, err := lifetime(out.ExpiresIn)
+	switch {
+	case err != nil:
+		return fail("token-error", "%v: not a token", err)
+	case out.ExpiresIn == nil:
+	case secs <= 0:
+		return fail("token-error", "the answer's expires_in is %d: the token had expired when it was issued, not a usable token", secs)
+	case secs > maxLifetime:
+		out.Notes = append(out.Notes, fmt.Sprintf("expires_in %d seconds is more than 250 years: the token does not expire in practice", secs))
+	default:
+		out.Expiry = received.Add(time.Duration(secs) * time.Second).UTC().Format(time.RFC3339)
+	}
+	if _, isNumber := out.ExpiresIn.(float64); isNumber {
+		out.ExpiresIn = secs // JSON's number, written whole
 	}
 	if *printToken {
 		out.AccessToken = tok.AccessToken
@@ -288,6 +310,34 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	writeTokenText(stdout, out)
 	fmt.Fprint(stdout, checkOut.String())
 	return status
+}
+
+// maxLifetime is the longest lifetime given an expiry date: 250 years, far
+// within time.Duration's 292.
+const maxLifetime = 250 * 365 * 24 * 3600
+
+// lifetime reads expires_in, a JSON number or a string of digits (or the
+// number a form-encoded one spells): a whole number of seconds, or an
+// error. nil is 0.
+func lifetime(v any) (int64, error) {
+	switch e := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return e, nil
+	case float64:
+		if e != math.Trunc(e) || math.Abs(e) > 1<<53 {
+			return 0, fmt.Errorf("the answer's expires_in %v is not a whole number of seconds", e)
+		}
+		return int64(e), nil
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(e), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("the answer's expires_in %q is not a number of seconds", gateway.Clip(e))
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("the answer's expires_in is not a number")
 }
 
 // answerRecorder keeps the body and content type of the token endpoint's
@@ -420,14 +470,26 @@ func oauthHint(code string) string {
 
 // writeTokenText writes what was granted, in words.
 func writeTokenText(w io.Writer, out tokenOutput) {
-	fmt.Fprintf(w, "token type: %s\n", printable(out.TokenType))
+	if out.TokenType == "" {
+		fmt.Fprintln(w, "token type: not said (no token_type)")
+	} else {
+		fmt.Fprintf(w, "token type: %s\n", printable(out.TokenType))
+	}
 	switch v := out.ExpiresIn.(type) {
 	case nil:
 		fmt.Fprintln(w, "expires: not said (no expires_in)")
 	case string:
-		fmt.Fprintf(w, "expires: %s (expires_in sent as the string %q)\n", out.Expiry, v)
+		if out.Expiry == "" {
+			fmt.Fprintf(w, "expires: never in practice (expires_in sent as the string %q)\n", v)
+		} else {
+			fmt.Fprintf(w, "expires: %s (expires_in sent as the string %q)\n", out.Expiry, v)
+		}
 	default:
-		fmt.Fprintf(w, "expires: %s (expires_in %v)\n", out.Expiry, v)
+		if out.Expiry == "" {
+			fmt.Fprintf(w, "expires: never in practice (expires_in %v)\n", v)
+		} else {
+			fmt.Fprintf(w, "expires: %s (expires_in %v)\n", out.Expiry, v)
+		}
 	}
 	fmt.Fprintf(w, "scope: %s\n", out.Scope) // canonical text: visible ASCII and SP
 	for _, n := range out.Notes {

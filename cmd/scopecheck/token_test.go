@@ -334,14 +334,14 @@ func TestTokenFormAnswers(t *testing.T) {
 		want cliResult
 	}{
 		{"scope sent", "access_token=t&token_type=bearer&expires_in=3600&scope=.%3Aconfig%2Fclients", []string{"--scope", ".:config/**"},
-			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nrequested: .:config/**\ngranted: narrower than asked: GET /config/ was asked for and not granted\n", ""}},
+			cliResult{0, "token type: bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nrequested: .:config/**\ngranted: narrower than asked: GET /config/ was asked for and not granted\n", ""}},
 		{"no scope, one asked", "access_token=t&token_type=bearer&expires_in=3600", []string{"--scope", ".:config/clients"},
-			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nnote: the answer has no scope: the granted scope is the one asked for (RFC 6749 §5.1)\n" +
+			cliResult{0, "token type: bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nnote: the answer has no scope: the granted scope is the one asked for (RFC 6749 §5.1)\n" +
 				"requested: .:config/clients\ngranted: equal to the scope asked for (scope.Covers both ways)\n", ""}},
 		{"no scope, none asked", "access_token=t&token_type=bearer&expires_in=3600", nil,
 			cliResult{2, "", "scopecheck token: the answer has no scope and none was asked for: the client's default scope was granted, which only the server knows [no-scope]\n"}},
 		{"an empty scope sent", "access_token=t&token_type=bearer&scope=", nil,
-			cliResult{0, "token type: Bearer\nexpires: not said (no expires_in)\nscope: \n", ""}},
+			cliResult{0, "token type: bearer\nexpires: not said (no expires_in)\nscope: \n", ""}},
 		{"expires_in not a number", "access_token=t&token_type=bearer&expires_in=abc&scope=.%3Aa", nil,
 			cliResult{2, "", "scopecheck token: the answer's expires_in \"abc\" is not a number of seconds: not a token [token-error]\n"}},
 	} {
@@ -355,6 +355,58 @@ func TestTokenFormAnswers(t *testing.T) {
 			if i := strings.Index(got.Stdout, "expires: 20"); i >= 0 {
 				expiry, _, _ := strings.Cut(got.Stdout[i+len("expires: "):], " ")
 				got.Stdout = strings.Replace(got.Stdout, expiry, "EXPIRY", 1)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The expiry and type are reported as the answer sends them: an
+// expires_in of 0 or less is a token that had expired when issued (exit
+// 2), one past 250 years is one that does not expire in practice (where
+// x/oauth2 would clamp it to 2^31 seconds), a JSON number is written
+// whole, and a missing token_type is said to be missing, not "Bearer".
+func TestTokenExpiryAndType(t *testing.T) {
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", "s3cret-json")
+	for _, tc := range []struct {
+		name string
+		body string
+		want cliResult
+	}{
+		{"a lifetime", `{"access_token":"t","token_type":"Bearer","expires_in":3600,"scope":".:a"}`,
+			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:a\n", ""}},
+		{"expired when issued", `{"access_token":"t","token_type":"Bearer","expires_in":0,"scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is 0: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"negative", `{"access_token":"t","token_type":"Bearer","expires_in":-5,"scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is -5: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"negative string", `{"access_token":"t","token_type":"Bearer","expires_in":"-1","scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is -1: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"past 250 years", `{"access_token":"t","token_type":"Bearer","expires_in":99999999999,"scope":".:a"}`,
+			cliResult{0, "token type: Bearer\nexpires: never in practice (expires_in 99999999999)\nscope: .:a\nnote: expires_in 99999999999 seconds is more than 250 years: the token does not expire in practice\n", ""}},
+		{"not whole", `{"access_token":"t","token_type":"Bearer","expires_in":3600.5,"scope":".:a"}`,
+			cliResult{2, "", ""}},
+		{"no token_type", `{"access_token":"t","expires_in":"3599","scope":".:a"}`,
+			cliResult{0, "token type: not said (no token_type)\nexpires: EXPIRY (expires_in sent as the string \"3599\")\nscope: .:a\nnote: the answer has no token_type, which RFC 6749 §5.1 requires: how to send the token is not said\n", ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			before := time.Now()
+			got := runCLI("", "token", "--token-url", srv.URL+"/acme/login/token", "--client-id", "c")
+			if i := strings.Index(got.Stdout, "expires: 20"); i >= 0 {
+				expiry, _, _ := strings.Cut(got.Stdout[i+len("expires: "):], " ")
+				if when, err := time.Parse(time.RFC3339, expiry); err != nil || when.Before(before.Add(3590*time.Second)) || when.After(time.Now().Add(3601*time.Second)) {
+					t.Errorf("expiry %q is not in an hour", expiry)
+				}
+				got.Stdout = strings.Replace(got.Stdout, expiry, "EXPIRY", 1)
+			}
+			if tc.want.Stderr == "" {
+				got.Stderr = ""
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
