@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -152,6 +155,11 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%v", err)
 	}
+	// Whatever is printed from here on may quote what the endpoint sent,
+	// and an endpoint may echo the request: the secret is redacted in
+	// every form the request carried it.
+	redact := newRedactor(*clientID, secret)
+	stdout, stderr = redact.writer(stdout), redact.writer(stderr)
 	var requested *scope.Set
 	if isSet(fs, "scope") {
 		set, problems := argSource("--scope", *scopeText).union()
@@ -184,7 +192,7 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer cancel()
 	tok, err := cfg.Token(ctx)
 	if err != nil {
-		return fail("token-error", "%s", oauthError(err))
+		return fail("token-error", "%s", oauthError(err, redact.text))
 	}
 
 	extra := tok.Extra
@@ -428,8 +436,10 @@ func readSecret(env, file string, fromFile bool) (string, error) {
 
 // oauthError says what went wrong in obtaining a token: an OAuth error
 // answer by its code and description, any other answer by its status,
-// and a failure to reach the endpoint as such. Bodies are clipped.
-func oauthError(err error) string {
+// and a failure to reach the endpoint as such. What the endpoint sent is
+// redacted, then clipped (so that no part of a secret is left), then
+// quoted.
+func oauthError(err error, redact func(string) string) string {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := ""
@@ -437,15 +447,78 @@ func oauthError(err error) string {
 			status = fmt.Sprintf(" (HTTP %d)", re.Response.StatusCode)
 		}
 		if re.ErrorCode != "" {
-			msg := fmt.Sprintf("the token endpoint answered %s%s", printable(re.ErrorCode), status)
+			msg := fmt.Sprintf("the token endpoint answered %s%s", printable(redact(re.ErrorCode)), status)
 			if re.ErrorDescription != "" {
-				msg += ": " + strconv.Quote(gateway.Clip(re.ErrorDescription))
+				msg += ": " + strconv.Quote(gateway.Clip(redact(re.ErrorDescription)))
 			}
 			return msg + " [" + oauthHint(re.ErrorCode) + "]"
 		}
-		return fmt.Sprintf("the token endpoint answered%s, not a token: %q", status, gateway.Clip(string(re.Body)))
+		return fmt.Sprintf("the token endpoint answered%s, not a token: %q", status, gateway.Clip(redact(string(re.Body))))
 	}
-	return gateway.Clip(err.Error())
+	return gateway.Clip(redact(err.Error()))
+}
+
+// redactor removes a client secret from text, in every form a token
+// request carries it or a reply may echo it: as is, URL-encoded (the form
+// body's, with upper- or lower-case escapes, and a path's), inside the
+// Basic credentials' base64 (x/oauth2 URL-encodes id and secret first, RFC
+// 6749 §2.3.1; the plain pair too), and each of those as JSON or Go
+// quoting escapes it.
+type redactor struct{ forms []string }
+
+// redacted is what stands for a secret in output.
+const redacted = "[REDACTED]"
+
+func newRedactor(id, secret string) *redactor {
+	if secret == "" {
+		return &redactor{}
+	}
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
+	qe := url.QueryEscape(secret)
+	base := []string{secret, qe, url.PathEscape(secret), lower.ReplaceAllStringFunc(qe, strings.ToLower)}
+	for _, pair := range []string{url.QueryEscape(id) + ":" + qe, id + ":" + secret} {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			base = append(base, enc.EncodeToString([]byte(pair)))
+		}
+	}
+	seen := map[string]bool{}
+	var forms []string
+	for _, f := range base {
+		j, _ := json.Marshal(f)
+		for _, g := range []string{f, string(j[1 : len(j)-1]), strconv.Quote(f)[1 : len(strconv.Quote(f))-1]} {
+			if g != "" && !seen[g] {
+				seen[g] = true
+				forms = append(forms, g)
+			}
+		}
+	}
+	// The longest first, so that a form holding another goes whole.
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return &redactor{forms: forms}
+}
+
+// text returns s without the secret.
+func (r *redactor) text(s string) string {
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, redacted)
+	}
+	return s
+}
+
+// writer redacts each write to w; the commands write a line or a
+// document at a time, so no secret is split between two writes.
+func (r *redactor) writer(w io.Writer) io.Writer { return redactingWriter{r, w} }
+
+type redactingWriter struct {
+	r *redactor
+	w io.Writer
+}
+
+func (rw redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.text(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // oauthHint says what an OAuth error code of RFC 6749 §5.2 means for the

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -410,6 +412,75 @@ func TestTokenExpiryAndType(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An endpoint that echoes the request in its error answer does not make
+// token print the secret: raw, URL-encoded (upper- or lower-case escapes),
+// or inside Basic's base64, in text or JSON, whatever the clipping of a
+// long body.
+func TestTokenRedactsEchoedSecret(t *testing.T) {
+	const secret = `s3cr3t VALUE/+é&"x`
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", secret)
+	echo := func(status int, oauthErr bool, what func(*http.Request, string) string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			text := what(r, string(body))
+			if oauthErr {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				j, _ := json.Marshal(map[string]string{"error": "invalid_request", "error_description": text})
+				w.Write(j)
+				return
+			}
+			w.WriteHeader(status)
+			fmt.Fprint(w, text)
+		}
+	}
+	lowerEscapes := regexp.MustCompile(`%[0-9A-F]{2}`)
+	for _, tc := range []struct {
+		name    string
+		auth    string
+		format  string
+		handler http.HandlerFunc
+	}{
+		{"form body in the description", "form", "text", echo(400, true, func(r *http.Request, b string) string { return "got: " + b })},
+		{"form body, lower-case escapes", "form", "text", echo(400, true, func(r *http.Request, b string) string {
+			return "got: " + lowerEscapes.ReplaceAllStringFunc(b, strings.ToLower)
+		})},
+		{"form body decoded", "form", "json", echo(400, true, func(r *http.Request, b string) string {
+			v, _ := url.ParseQuery(b)
+			return "client_secret=" + v.Get("client_secret")
+		})},
+		{"Basic header in a 500", "basic", "text", echo(500, false, func(r *http.Request, b string) string {
+			return "debug: authorization=" + r.Header.Get("Authorization")
+		})},
+		{"Basic header, JSON", "basic", "json", echo(500, false, func(r *http.Request, b string) string {
+			return strings.Repeat("x", 480) + r.Header.Get("Authorization")
+		})},
+		{"Basic password decoded", "basic", "text", echo(401, true, func(r *http.Request, b string) string {
+			_, p, _ := r.BasicAuth()
+			return "wrong password " + p
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			got := runCLI("", "token", "--token-url", srv.URL+"/acme/login/token", "--client-id", "rev:iewer", "--auth", tc.auth, "--format", tc.format)
+			out := got.Stdout + got.Stderr
+			qe := url.QueryEscape(secret)
+			type leak struct{ Form, Printed string }
+			var leaks []leak
+			for _, form := range []string{secret, qe, lowerEscapes.ReplaceAllStringFunc(qe, strings.ToLower),
+				base64.StdEncoding.EncodeToString([]byte(url.QueryEscape("rev:iewer") + ":" + qe)), "s3cr3t"} {
+				if strings.Contains(out, form) {
+					leaks = append(leaks, leak{form, out})
+				}
+			}
+			if diff := cmp.Diff([]leak(nil), leaks); diff != "" || got.Code != exitUsage || !strings.Contains(out, "[REDACTED]") {
+				t.Errorf("exit %d; secrets printed (-want +got):\n%s\n%s", got.Code, diff, out)
 			}
 		})
 	}
