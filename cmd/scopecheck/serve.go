@@ -203,11 +203,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			attrs = append(attrs, "error", gateway.Clip(d.TokenErr.Error()))
 		case d.NoToken:
 		default:
-			if c := clientOf(r); c != "" {
+			c, tenant := clientOf(r)
+			if c != "" {
 				attrs = append(attrs, "client", gateway.Clip(c))
 			}
-			if t := boundTenant(reqFlags, d); t != "" {
-				attrs = append(attrs, "tenant", t)
+			if tenant != "" {
+				attrs = append(attrs, "tenant", gateway.Clip(tenant))
 			}
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, "item", gateway.Clip(d.Item.String()))
@@ -235,7 +236,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(w, "ready")
 	})
 	// Both verifiers return claims, so the log can name the client.
-	auth := withClientNote(gateway.AuthRequest(cache, clientTokens{tokens.(gateway.ClaimTokens)}, proxy,
+	auth := withClientNote(gateway.AuthRequest(cache, clientTokens{tokens.(gateway.ClaimTokens), *reqFlags.tenantClaim}, proxy,
 		append(reqOpts, gateway.WithHook(hook)), authOpts...))
 	srv := &http.Server{
 		Handler:           http.TimeoutHandler(reqFlags.route(mux, auth), 10*time.Second, "authorization timed out"),

@@ -278,10 +278,11 @@ func TestServeLogsClient(t *testing.T) {
 	}
 }
 
-// Under --tenant-claim each decision whose tenant binding held names the
-// tenant, and suggest groups a client by (tenant, client): the same
-// client_id in two tenants is two clients, each with its own suggestion.
-// A request whose segment is not the token's tenant names none.
+// Under --tenant-claim each decision on a verified token names the
+// token's tenant beside its client, and suggest groups a client by
+// (tenant, client): the same client_id in two tenants is two clients,
+// each with its own suggestion. A request of acme's token under
+// othercorp's segment, refused, is acme's client's.
 func TestServeLogsTenant(t *testing.T) {
 	keys := testjwt.New(t)
 	dir := t.TempDir()
@@ -311,7 +312,7 @@ func TestServeLogsTenant(t *testing.T) {
 			got = append(got, logged{m["method"].(string), tenant})
 		}
 	}
-	if diff := cmp.Diff([]logged{{"GET", "acme"}, {"DELETE", "othercorp"}, {"DELETE", ""}}, got); diff != "" {
+	if diff := cmp.Diff([]logged{{"GET", "acme"}, {"DELETE", "othercorp"}, {"DELETE", "acme"}}, got); diff != "" {
 		t.Errorf("tenants logged (-want +got):\n%s", diff)
 	}
 
@@ -336,7 +337,7 @@ func TestServeLogsTenant(t *testing.T) {
 		}
 		clients = append(clients, client{c.Client, c.Tenant, sug})
 	}
-	want := []client{{"reporter", "", ""}, {"reporter", "acme", ".:config/clients"}, {"reporter", "othercorp", "*:config/clients/c9"}}
+	want := []client{{"reporter", "acme", ".:config/clients"}, {"reporter", "othercorp", "*:config/clients/c9"}}
 	if diff := cmp.Diff(want, clients); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}

@@ -139,19 +139,6 @@ func requestAttrs(d gateway.Decision) []any {
 	return attrs
 }
 
-// boundTenant is the tenant a decision's mount was bound to, for the log:
-// the target's first segment when --tenant or --tenant-claim binds it and
-// the binding held (the request reached the scope), else "". With the
-// mount bound to no tenant (--unsafe-strip-segments) a token reaches
-// every tenant, so its client is one whatever the segment.
-func boundTenant(f *requestFlags, d gateway.Decision) string {
-	if *f.tenant == "" && *f.tenantClaim == "" || d.Path == "" || d.Refusal == gateway.NoTenant || d.Refusal == gateway.WrongTenant {
-		return ""
-	}
-	seg, _, _ := strings.Cut(strings.TrimPrefix(d.Target, "/"), "/")
-	return gateway.Clip(seg)
-}
-
 // loggedSource is a source as the log shows it.
 type loggedSource struct {
 	Name   string `json:"name"`
