@@ -63,10 +63,9 @@ item is read (.) when only GET and HEAD were seen, else read-write (*).
 
 With the granted scope (--within SCOPE, or --within-from INPUT in any form
 lint reads, such as a token policy; an input of several policies is
-refused, never united), every item is proved to lie within
-it with scope.Covers; one that does not falls back to the literal forms
-of the paths it stands for, and those to the granted items that allowed
-them. The suggestion is minimised, then proved: every distinct request is
+refused, never united), every item is proved to lie within it with
+scope.Covers; one that does not falls back to the literal forms of the
+paths it stands for, and those to the granted items that allowed them. The suggestion is minimised, then proved: every distinct request is
 decided again by the matcher, and every item proved within the granted
 scope. A suggestion that fails a proof is never printed. Requests the
 gateway denied, or that the granted scope does not allow (the log and the
@@ -93,16 +92,15 @@ request is kept as a pattern (and proved with scope.Covers), and a
 bound-exceeded finding says where. All the containment work of the run
 (scope.Covers, ReachesTemplate, Minimize) is bounded by --max-steps
 (scope.Budget's steps, about 4 ns each, and 32 for each byte of a
-question's patterns);
-once spent, every later question is undecided, said by a bound-exceeded
-finding, and a suggestion whose proof needs one is not made. The
-output grows with the suggestions once: each item is listed once, and
-its other forms are printed whole only when short. A path longer than
-4096 bytes is listed apart, and a line longer than 1 MiB is not read. The
-logs together are read up to --max-input bytes (16GiB) after
-decompression (a small gzip member can expand to gigabytes); a longer
-input is a too-large problem, and no suggestion is made from part of it.
-A progress bar is shown on stderr for a file of 64 MiB or more when
+question's patterns); once spent, every later question is undecided,
+said by a bound-exceeded finding, and a suggestion whose proof needs one
+is not made. The output grows with the suggestions once: each item is
+listed once, and its other forms are printed whole only when short. A
+path longer than 4096 bytes is listed apart, and a line longer than
+1 MiB is not read. The logs together are read up to --max-input bytes
+(16GiB) after decompression (a small gzip member can expand to
+gigabytes); a longer input is a too-large problem, and no suggestion is
+made from part of it. A progress bar is shown on stderr for a file of 64 MiB or more when
 stderr is a terminal.
 
 Exit status: 2 on a usage error, a log or scope that cannot be read, or a
