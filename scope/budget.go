@@ -16,7 +16,9 @@ import (
 // A step is one unit of the search's work: one position of an automaton
 // moved by one byte, one position compared when a state is checked
 // against those already found, one pair of positions compared for
-// simulation. Bytes is the memory the search holds (its states, position
+// simulation; trying a byte from a state, and looking a state up, cost 8
+// steps each besides, so that a search whose position sets stay small
+// pays for its states too. Bytes is the memory the search holds (its states, position
 // sets and indexes), counted as it grows; what the process allocates in
 // all can be about twice that, as slices grow by doubling. On the
 // project's machine DefaultBudget's steps take about 15 ms

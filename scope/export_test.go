@@ -12,3 +12,27 @@ func CanonDFAAccepts(p string) bool {
 	}
 	return s.accepts()
 }
+
+// MinimizeWork asks Minimize's questions of s, each within b, and returns
+// how many search states they stored and how many steps they spent.
+func MinimizeWork(s Set, b Budget) (states int, steps int64) {
+	r, err := newRedundancy(s.items, b)
+	if err != nil {
+		return 0, 0
+	}
+	keep := make([]bool, len(s.items))
+	for i := range keep {
+		keep[i] = true
+	}
+	for i := len(s.items) - 1; i >= 0; i-- {
+		if s.items[i].Class == Plain {
+			continue
+		}
+		before := r.spent
+		r.covered(i, keep)
+		if r.spent > before {
+			states += len(r.x.pos)
+		}
+	}
+	return states, r.spent
+}

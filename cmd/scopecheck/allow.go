@@ -39,7 +39,9 @@ exactly as serve verifies it — the signature with an asymmetric algorithm,
 exp, nbf, and --issuer and --audience, which are required unless
 --unsafe-skip-issuer-audience — and a token that does not verify decides
 nothing (exit 2). Without --jwks the scope claim is read unverified, and
-a note on stderr says the signature was not checked.
+a note on stderr says the signature was not checked; a JWT whose scope
+and scp claims disagree (scope-mismatch), or that names a claim twice
+(duplicate-key), decides nothing, and is refused with that reason.
 
 PATH is the request path as sent, still escaped, relative to the customer
 root (/config/tokenPolicies/abc); a path that is not canonical is denied,
@@ -321,11 +323,16 @@ func tokenScope(file string, stdin io.Reader, jwks string, opts token.JWTOptions
 	if jwks == "" {
 		in, err := scopefile.Read([]byte(tok))
 		if err != nil || len(in.Scopes) != 1 || in.Scopes[0].Form != scopefile.JWT {
-			msg := "the token is not a JWT with a scope or scp claim: only its issuer can say what it grants (RFC 7662 introspection)"
-			if len(in.Findings) > 0 && in.Findings[0].Code != scopefile.UnverifiedJWT {
-				msg = in.Findings[0].Message
+			// What is wrong with the token, when the reader says (a scope
+			// and an scp claim that disagree, a claim given twice), is
+			// said with its own code; the note that the signature was not
+			// checked is no reason.
+			for _, f := range in.Findings {
+				if f.Code != scopefile.UnverifiedJWT && f.Severity == scope.SeverityError {
+					return problem(string(f.Code), "%s", f.Message)
+				}
 			}
-			return problem("unknown-form", "%s", msg)
+			return problem("unknown-form", "the token is not a JWT with a scope or scp claim: only its issuer can say what it grants (RFC 7662 introspection)")
 		}
 		return in.Scopes[0].Text, false, nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,6 +47,9 @@ func TestAllowTokenFrom(t *testing.T) {
 	expired := file("expired", keys.Token(t, claims(jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()})))
 	otherAud := file("aud", keys.Token(t, claims(jwt.MapClaims{"aud": "billing"})))
 	opaque := file("opaque", "Bearer 2YotnFZFEjr1zCsicMWpAA")
+	mismatch := file("mismatch", keys.Token(t, claims(jwt.MapClaims{"scope": ".:a", "scp": []string{"*:**"}})))
+	// A payload with "scope" twice, which no JSON encoder writes.
+	twice := file("twice", "eyJhbGciOiJub25lIn0."+base64.RawURLEncoding.EncodeToString([]byte(`{"scope":".:a","scope":"*:**"}`))+".")
 	verify := []string{"--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience}
 	for _, tc := range []struct {
 		name  string
@@ -71,6 +75,12 @@ func TestAllowTokenFrom(t *testing.T) {
 		{"another audience", "", append([]string{"--token-from", otherAud, "GET", "/config/clients"}, verify...), cliResult{2, "", ""}},
 		{"an opaque token, unverified", "", []string{"--token-from", opaque, "GET", "/config/clients"},
 			cliResult{2, "", opaque + ": the token is not a JWT with a scope or scp claim: only its issuer can say what it grants (RFC 7662 introspection) [unknown-form]\n"}},
+		// Without --jwks, what is wrong with a JWT is said as such: its
+		// scope and scp claims disagree, or it names scope twice.
+		{"scope and scp disagree, unverified", "", []string{"--token-from", mismatch, "GET", "/a"},
+			cliResult{2, "", mismatch + ": the JWT's scope claim is \".:a\", but its scp claim is \"*:**\": gateways read one or the other [scope-mismatch]\n"}},
+		{"scope twice, unverified", "", []string{"--token-from", twice, "GET", "/a"},
+			cliResult{2, "", twice + ": in the JWT payload: duplicate key \"scope\": servers disagree on which one wins, so each is linted [duplicate-key]\n"}},
 		{"no token", "", []string{"--token-from", file("empty", "\n"), "GET", "/"},
 			cliResult{2, "", filepath.Join(dir, "empty") + ": no bearer token: want one token, alone or as \"Bearer TOKEN\" or an Authorization header [unknown-form]\n"}},
 		{"a JWKS that cannot be read", "", []string{"--token-from", goodFile, "--jwks", filepath.Join(dir, "nope.json"), "--issuer", "i", "--audience", "a", "GET", "/"}, cliResult{2, "", ""}},

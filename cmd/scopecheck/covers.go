@@ -14,7 +14,9 @@ const coversSynopsis = `usage: scopecheck covers --allowed SCOPE --requested SCO
 --allowed and --requested give scope strings, as written;
 --allowed-from and --requested-from read a scope from a file in any form
 lint reads; a token policy's allowedScopes are united, since a policy
-allows what any of them does. As with allow, a scope or input that lint
+allows what any of them does, but an --allowed-from input that holds
+several policies (or scopes of several tokens or lines) is refused: a
+token is granted within one, and their union may cover what none does. As with allow, a scope or input that lint
 would report with an error, that looks pasted and holds no access item
 as written, or that is an answer without scope (whose scope only the
 server knows) is refused.
@@ -80,6 +82,9 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			src = readSource(*f.file, stdin)
 		}
 		set, ds := src.union()
+		if i == 0 {
+			set, ds = src.bound() // the allowed side bounds the requested one
+		}
 		problems = append(problems, ds...)
 		sets[i] = set
 	}

@@ -248,6 +248,36 @@ func (s source) union() (scope.Set, []diagnostic) {
 	return set, nil
 }
 
+// severalPolicies is the code of an input that bounds another scope
+// (suggest's --within-from, token's --policy, covers' --allowed-from) and
+// holds the scopes of more than one policy or token.
+const severalPolicies = "several-policies"
+
+// bound is union for an input that bounds another scope: a token is
+// granted within one token policy, so the scopes of one (its
+// allowedScopes) are united, and an input that holds several policies,
+// or scopes of several tokens or lines, is refused, since their union
+// could pass what no one of them allows.
+func (s source) bound() (scope.Set, []diagnostic) {
+	if d := s.several(); d != nil {
+		return scope.Set{}, []diagnostic{*d}
+	}
+	return s.union()
+}
+
+// several says where a source holds the scopes of a second policy, token
+// or line, or nil when all are of one.
+func (s source) several() *diagnostic {
+	for _, sc := range s.in.Scopes[min(1, len(s.in.Scopes)):] {
+		if first := s.in.Scopes[0]; sc.Group != first.Group {
+			p := sc.At(0)
+			return &diagnostic{File: s.name, Line: p.Line, Column: p.Column, utf16: p.UTF16Column, Code: severalPolicies,
+				Message: fmt.Sprintf("holds the scopes of more than one token policy or token (%s, and %s): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one", first.Where, sc.Where)}
+		}
+	}
+	return nil
+}
+
 // notes are a source's findings that do not stop a command (an unverified
 // JWT, a pasted form, an answer without scope), for commands that print
 // them beside their answer.

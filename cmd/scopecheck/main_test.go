@@ -181,9 +181,16 @@ func TestCovers(t *testing.T) {
 		{"json parse errors", []string{"covers", "--format", "json", "--allowed", "*:**", "--requested", ":x"},
 			cliResult{2, `{"errors":[{"file":"--requested","line":1,"column":1,"code":"missing-access","item":":x","message":"item \":x\" has no access class before \":\": write \".:x\" to read (GET, HEAD) or \"*:x\" to read and write"}]}` + "\n", ""}},
 		{"missing flag", []string{"covers", "--allowed", "*:**"}, cliResult{2, "", "scopecheck covers: give one of --allowed and --allowed-from, and one of --requested and --requested-from\n"}},
-		{"policy covers a token", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested-from", "testdata/lint/form-token-answer.json"},
-			cliResult{1, "not covered: POST /config/ is allowed by the requested scope and denied by the allowed scope\n", ""}},
-		{"policy covers its own scope", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested", ".:config/x *:webhooks/a"},
+		{"policy covers a token", []string{"covers", "--allowed-from", "testdata/lint/form-policy.json", "--requested-from", "testdata/lint/form-token-answer.json"},
+			cliResult{1, "not covered: GET /config/ is allowed by the requested scope and denied by the allowed scope\n", ""}},
+		{"policy covers its own scope", []string{"covers", "--allowed-from", "testdata/lint/form-policy.json", "--requested", ".:config/clients/x *:config/tokenPolicies/a"},
+			cliResult{0, "covered\n", ""}},
+		// A token is granted within one policy: ".:config/x" is in b's
+		// and "*:webhooks/a" in a's, so the two together are in neither,
+		// and the union of the file's policies is not what bounds them.
+		{"several policies", []string{"covers", "--allowed-from", "testdata/lint/form-policies.json", "--requested", ".:config/x *:webhooks/a"},
+			cliResult{2, "", "testdata/lint/form-policies.json:3:36: holds the scopes of more than one token policy or token (/0/allowedScopes/0, and /1/allowedScopes/0): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one [several-policies]\n"}},
+		{"several scopes requested", []string{"covers", "--allowed", "*:**", "--requested-from", "testdata/lint/form-policies.json"},
 			cliResult{0, "covered\n", ""}},
 		// The scope of an answer without one is unknown, so nothing is
 		// covered by or covers it.

@@ -326,8 +326,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			attrs = append(attrs, slog.String("error", gateway.Clip(d.TokenErr.Error())))
 		case d.NoToken:
 		default:
-			if c := clientOf(r); c != "" {
+			c, tenant := clientOf(r)
+			if c != "" {
 				attrs = append(attrs, slog.String("client", gateway.Clip(c)))
+			}
+			if tenant != "" {
+				attrs = append(attrs, slog.String("tenant", gateway.Clip(tenant)))
 			}
 			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
 				attrs = append(attrs, slog.String("item", gateway.Clip(d.Item.String())))
@@ -352,7 +356,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return nil
 	}
 	// Both verifiers return claims, so the log can name the client.
-	named := clientTokens{tokens.(gateway.ClaimTokens)}
+	named := clientTokens{tokens.(gateway.ClaimTokens), *reqFlags.tenantClaim}
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
 		fr.auth = m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...)))

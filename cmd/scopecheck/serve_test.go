@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 )
@@ -274,5 +275,70 @@ func TestServeLogsClient(t *testing.T) {
 	want := []any{"reviewer", "svc-7", nil, "svc-8", clipped, nil}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("clients logged %v, want %v", got, want)
+	}
+}
+
+// Under --tenant-claim each decision on a verified token names the
+// token's tenant beside its client, and suggest groups a client by
+// (tenant, client): the same client_id in two tenants is two clients,
+// each with its own suggestion. A request of acme's token under
+// othercorp's segment, refused, is acme's client's.
+func TestServeLogsTenant(t *testing.T) {
+	keys := testjwt.New(t)
+	dir := t.TempDir()
+	jwks := filepath.Join(dir, "jwks.json")
+	os.WriteFile(jwks, keys.JWKS, 0o600)
+	s := startServe(t, serveBinary(t), nil, "--proxy", "nginx", "--jwks", jwks, "--tenant-claim", "tenant", "--issuer", "https://idp.example", "--audience", "config-api")
+	tok := func(tenant, scope string) string {
+		c := claims(scope)
+		c["client_id"], c["tenant"] = "reporter", tenant
+		return keys.Token(t, c)
+	}
+	acme, other := tok("acme", ".:config/**"), tok("othercorp", "*:**")
+	for _, r := range []struct{ token, method, uri string }{
+		{acme, "GET", "/acme/config/clients"},
+		{other, "DELETE", "/othercorp/config/clients/c9"},
+		{acme, "DELETE", "/othercorp/config/clients/c9"}, // not acme's tenant
+	} {
+		s.auth(t, r.token, r.method, r.uri)
+	}
+	out := s.stop(t, acme, other)
+	type logged struct{ Method, Tenant string }
+	var got []logged
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "decision" {
+			tenant, _ := m["tenant"].(string)
+			got = append(got, logged{m["method"].(string), tenant})
+		}
+	}
+	if diff := cmp.Diff([]logged{{"GET", "acme"}, {"DELETE", "othercorp"}, {"DELETE", "acme"}}, got); diff != "" {
+		t.Errorf("tenants logged (-want +got):\n%s", diff)
+	}
+
+	logFile := filepath.Join(dir, "decisions.log")
+	os.WriteFile(logFile, []byte(out), 0o600)
+	r := runCLI("", "suggest", "--format", "json", logFile)
+	var res struct {
+		Clients []struct {
+			Client, Tenant string
+			Suggestion     *string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
+		t.Fatalf("%v: %s%s", err, r.Stdout, r.Stderr)
+	}
+	type client struct{ Client, Tenant, Suggestion string }
+	var clients []client
+	for _, c := range res.Clients {
+		sug := ""
+		if c.Suggestion != nil {
+			sug = *c.Suggestion
+		}
+		clients = append(clients, client{c.Client, c.Tenant, sug})
+	}
+	want := []client{{"reporter", "acme", ".:config/clients"}, {"reporter", "othercorp", "*:config/clients/c9"}}
+	if diff := cmp.Diff(want, clients); diff != "" {
+		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 }

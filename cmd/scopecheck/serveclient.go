@@ -11,13 +11,18 @@ import (
 // log, which client a verified token was issued to, so that a log can be
 // read per client ("scopecheck suggest") without ever holding a token.
 // The note travels in the request's context, which withClientNote adds.
+// With a tenant claim (--tenant-claim) it notes the token's tenant too:
+// one client_id may be a client of several tenants, each with its own
+// tokens and scope.
 type clientTokens struct {
 	inner gateway.ClaimTokens
+	// tenantClaim is the claim that names a token's tenant, or "".
+	tenantClaim string
 }
 
 // clientNote is where clientTokens writes the client of one request's
-// token, for the decision hook to read.
-type clientNote struct{ client string }
+// token, and its tenant, for the decision hook to read.
+type clientNote struct{ client, tenant string }
 
 type clientNoteKey struct{}
 
@@ -28,13 +33,13 @@ func withClientNote(h http.Handler) http.Handler {
 	})
 }
 
-// clientOf is the client noted for r, "" when its token did not verify
-// or named none.
-func clientOf(r *http.Request) string {
+// clientOf is the client noted for r and its tenant, "" when its token
+// did not verify or named none.
+func clientOf(r *http.Request) (client, tenant string) {
 	if n, ok := r.Context().Value(clientNoteKey{}).(*clientNote); ok {
-		return n.client
+		return n.client, n.tenant
 	}
-	return ""
+	return "", ""
 }
 
 func (c clientTokens) Scope(ctx context.Context, token string) (string, error) {
@@ -49,6 +54,9 @@ func (c clientTokens) Claims(ctx context.Context, token string) (string, map[str
 	}
 	if n, ok := ctx.Value(clientNoteKey{}).(*clientNote); ok {
 		n.client = tokenClient(claims)
+		if t, ok := claims[c.tenantClaim].(string); ok && c.tenantClaim != "" && gateway.ValidTenant(t) {
+			n.tenant = t
+		}
 	}
 	return s, claims, nil
 }

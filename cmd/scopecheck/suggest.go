@@ -36,7 +36,8 @@ line):
             client ($remote_user is whatever Basic header a client sent):
             its requests are analysed as one, unless
             --trust-remote-user groups them by $remote_user
-  json      JSON lines, whose members --fields names:
+  json      JSON lines, whose members --fields names (--fields alone
+            means --log json):
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
             method=request.method,uri=request.uri,time=ts,client=user_id)
@@ -61,10 +62,10 @@ than --generalize-after values (held to the same rule with --api). An
 item is read (.) when only GET and HEAD were seen, else read-write (*).
 
 With the granted scope (--within SCOPE, or --within-from INPUT in any form
-lint reads, such as a token policy), every item is proved to lie within
-it with scope.Covers; one that does not falls back to the literal forms
-of the paths it stands for, and those to the granted items that allowed
-them. The suggestion is minimised, then proved: every distinct request is
+lint reads, such as a token policy; an input of several policies is
+refused, never united), every item is proved to lie within it with
+scope.Covers; one that does not falls back to the literal forms of the
+paths it stands for, and those to the granted items that allowed them. The suggestion is minimised, then proved: every distinct request is
 decided again by the matcher, and every item proved within the granted
 scope. A suggestion that fails a proof is never printed. Requests the
 gateway denied, or that the granted scope does not allow (the log and the
@@ -90,14 +91,17 @@ values of one segment). Past a bound a new client is only counted and a
 request is kept as a pattern (and proved with scope.Covers), and a
 bound-exceeded finding says where. All the containment work of the run
 (scope.Covers, ReachesTemplate, Minimize) is bounded by --max-steps
-(scope.Budget's steps, and 32 for each byte of a question's patterns);
-once spent, every later question is undecided, said by a bound-exceeded
-finding, and a suggestion whose proof needs one is not made. The
-output grows with the suggestions once: each item is listed once, and
-its other forms are printed whole only when short. A path longer than
-4096 bytes is listed apart, and a line longer than 1 MiB is not read. A
-progress bar is shown on stderr for a file of 64 MiB or more when stderr
-is a terminal.
+(scope.Budget's steps, about 4 ns each, and 32 for each byte of a
+question's patterns); once spent, every later question is undecided,
+said by a bound-exceeded finding, and a suggestion whose proof needs one
+is not made. The output grows with the suggestions once: each item is
+listed once, and its other forms are printed whole only when short. A
+path longer than 4096 bytes is listed apart, and a line longer than
+1 MiB is not read. The logs together are read up to --max-input bytes
+(16GiB) after decompression (a small gzip member can expand to
+gigabytes); a longer input is a too-large problem, and no suggestion is
+made from part of it. A progress bar is shown on stderr for a file of 64 MiB or more when
+stderr is a terminal.
 
 Exit status: 2 on a usage error, a log or scope that cannot be read, or a
 suggestion that could not be proved; else 1 when a finding reaches
@@ -112,6 +116,8 @@ const (
 	codeScopeDisagrees  scope.Code = "scope-disagrees"
 	codeListedApart     scope.Code = "listed-apart"
 	codeUnreadableLine  scope.Code = "unreadable-line"
+	codeNoRequests      scope.Code = "no-requests"
+	codeSkippedLines    scope.Code = "skipped-lines"
 	codeBoundExceeded   scope.Code = "bound-exceeded"
 	codeNoSuggestion    scope.Code = "no-suggestion"
 )
@@ -126,6 +132,8 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
 	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
+	codeNoRequests:      {Severity: scope.SeverityError, Help: "A log from which no request was read: empty, or not of the format it was read as (give --log, and --fields for JSON lines); nothing of it is in the analysis."},
+	codeSkippedLines:    {Severity: scope.SeverityWarning, Help: "A log whose lines that hold no request (blank lines, serve's lines other than decisions) outnumber its requests: it may not be of the format it was read as."},
 	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted; or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
 	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide, or the run's containment work spent); none is printed."},
 }
@@ -164,6 +172,8 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxMemory := byteSize(leastscope.DefaultMaxBytes)
 	fs.Var(&maxMemory, "max-memory", "bound: bytes of everything kept about clients, paths and suggestions")
 	maxSteps := fs.Int64("max-steps", leastscope.DefaultMaxSteps, "bound: steps of containment work (scope.Budget's) over the whole run")
+	maxInput := byteSize(accesslog.DefaultMaxBytes)
+	fs.Var(&maxInput, "max-input", "bound: bytes of log read in all, after decompression")
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	failOn := fs.String("fail-on", "error", "lowest severity that makes the exit status 1: error, warning or info")
 	logs, code, ok := parseFlags(fs, args)
@@ -216,6 +226,9 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if logOpts.Format != accesslog.JSON && logOpts.Format != accesslog.Auto {
 			return usage("--fields is for --log json")
 		}
+		// A field mapping is for JSON lines: a log/slog line of another
+		// gateway would otherwise be recognised as serve's.
+		logOpts.Format = accesslog.JSON
 		if logOpts.Fields, err = accesslog.ParseFields(*fields); err != nil {
 			return usage("%v", err)
 		}
@@ -265,12 +278,19 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	obs := leastscope.NewObserver(opts)
 	var read []logRead
+	left := int64(maxInput)
 	for _, name := range logs {
-		lr, problem := readLog(name, stdin, stderr, logOpts, *only, obs)
+		// --max-input bounds the logs together: each may read what the
+		// ones before it left.
+		logOpts.MaxBytes = left
+		lr, problem := readLog(name, stdin, stderr, logOpts, int64(maxInput), *only, obs)
 		if problem != nil {
 			return failInputs(stdout, stderr, *format, []diagnostic{*problem})
 		}
 		read = append(read, lr)
+		if left -= lr.Bytes; left <= 0 {
+			left = -1 // none: the next log fails on its first byte
+		}
 	}
 	rep := obs.Suggest()
 	out := suggestOutput{Logs: read, Bounds: boundsJSON{MaxMemory: int64(maxMemory), Held: rep.Held,
@@ -365,7 +385,8 @@ func parseStatuses(flag, s string) ([]int, error) {
 
 // readGranted reads the granted scope by the one input rule: --within's
 // string, or an input of any form lint reads, whose scopes are united (a
-// token policy allows what any of its allowedScopes does). It notes
+// token policy allows what any of its allowedScopes does) when they are
+// of one policy or token (see source.bound). It notes
 // where each item is written, for findings about it.
 func readGranted(text string, haveText bool, file string, stdin io.Reader) (*granted, []diagnostic) {
 	var names []string
@@ -382,6 +403,9 @@ func readGranted(text string, haveText bool, file string, stdin io.Reader) (*gra
 	}
 	if ds := src.problems(true); len(ds) > 0 {
 		return nil, ds
+	}
+	if d := src.several(); d != nil {
+		return nil, []diagnostic{*d}
 	}
 	g := &granted{at: map[string]place{}, start: place{src.name, 1, 1, 1}}
 	var texts []string
@@ -417,6 +441,8 @@ type logRead struct {
 	Records   int64  `json:"requests"`
 	Malformed int64  `json:"unreadableLines,omitempty"`
 	Skipped   int64  `json:"skippedLines,omitempty"`
+	// Bytes is the bytes read, after decompression.
+	Bytes int64 `json:"bytes"`
 	// ClientsFrom says where the log's clients come from: "" when it
 	// names none that anything verified (the combined format).
 	ClientsFrom string `json:"clientsFrom"`
@@ -425,7 +451,9 @@ type logRead struct {
 // readLog reads one log into the observer, keeping only the client only
 // when it is set. A log that cannot be opened or read to its end is a
 // problem: no suggestion is made from part of the requests.
-func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Options, only string, obs *leastscope.Observer) (logRead, *diagnostic) {
+// readLog reads one log into obs; maxInput is --max-input, the bound of
+// all the logs together, which opts.MaxBytes holds what is left of.
+func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Options, maxInput int64, only string, obs *leastscope.Observer) (logRead, *diagnostic) {
 	shown := "<stdin>"
 	r := stdin
 	var info os.FileInfo
@@ -454,12 +482,16 @@ func readLog(name string, stdin io.Reader, stderr io.Writer, opts accesslog.Opti
 		}
 	})
 	finish()
+	if errors.Is(err, accesslog.ErrTooLarge) {
+		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scope.TooLarge),
+			Message: fmt.Sprintf("the logs are longer than the %s that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them", sizeText(maxInput))}
+	}
 	if err != nil {
 		return logRead{}, &diagnostic{File: shown, Line: int(st.Lines) + 1, Column: 1, Code: string(scopefile.Unreadable),
 			Message: fmt.Sprintf("cannot be read to its end, so no suggestion is made from it: %v", err)}
 	}
 	lr := logRead{File: shown, Format: st.Format.String(), Gzip: st.Gzip, Lines: st.Lines, Records: st.Records,
-		Malformed: st.Malformed, Skipped: st.Skipped}
+		Malformed: st.Malformed, Skipped: st.Skipped, Bytes: st.Bytes}
 	switch {
 	case st.Format == accesslog.Serve:
 		lr.ClientsFrom = "client (the verified token's client_id or sub)"
@@ -744,6 +776,15 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 			add(codeUnusedOperation, at, item, fmt.Sprintf("%s never called %d of the operations %s allows%s: %s", who, len(ops), grants, span, strings.Join(ops, ", ")))
 		}
 		addApart(add, c, who, logStart, logAt)
+	}
+	for _, l := range logs {
+		at := place{l.File, 1, 1, 1}
+		switch {
+		case l.Records == 0:
+			add(codeNoRequests, at, "", fmt.Sprintf("no request was read from its %d lines (read as %s): if it is not of that format, give --log, and --fields for JSON lines", l.Lines, l.Format))
+		case l.Skipped > l.Records:
+			add(codeSkippedLines, at, "", fmt.Sprintf("%d of its %d lines hold no request of the %s format, more than the %d that do: if it is not of that format, give --log, and --fields for JSON lines", l.Skipped, l.Lines, l.Format, l.Records))
+		}
 	}
 	if rep.Malformed > 0 {
 		ex := rep.MalformedExamples[0]

@@ -95,6 +95,10 @@ func TestSuggestErrors(t *testing.T) {
 		{"damaged granted scope", []string{"--within", "*.**", "testdata/suggest/serve.log"}, "--within:1:1: item \"*.**\" begins with \"*\" but has no \":\" after it; did you mean \"*:**\"? [missing-colon]\n"},
 		{"damaged gzip", []string{cut}, cut + ":2001:1: cannot be read to its end, so no suggestion is made from it: after line 2000: unexpected EOF [unreadable]\n"},
 		{"bad api", []string{"--api", "testdata/suggest/policy.json", "testdata/suggest/serve.log"}, ""},
+		// A suggestion proved within the union of two policies could lie
+		// in neither.
+		{"several policies granted", []string{"--within-from", "testdata/lint/form-policies.json", "testdata/suggest/serve.log"},
+			"testdata/lint/form-policies.json:3:36: holds the scopes of more than one token policy or token (/0/allowedScopes/0, and /1/allowedScopes/0): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one [several-policies]\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := runCLI("", append([]string{"suggest"}, tc.args...)...)
@@ -370,5 +374,120 @@ func TestSuggestOutputLinear(t *testing.T) {
 			t.Errorf("%s: %d bytes of output for a suggestion of %d bytes in %d items, more than %d", format, len(out.Stdout), len(sugg), n, limit)
 		}
 		t.Logf("%s: %d bytes of output for a suggestion of %d bytes", format, len(out.Stdout), len(sugg))
+	}
+}
+
+// --max-input bounds the bytes of all the logs together after
+// decompression: a small gzip member that expands past it, or a second
+// log that passes what the first left, stops the run with too-large (exit
+// 2) at the line the bound cuts, and no suggestion; logs of exactly the
+// bound are read whole.
+func TestSuggestMaxInput(t *testing.T) {
+	const serveLog = "testdata/suggest/serve.log"
+	info, err := os.Stat(serveLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := info.Size()
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.log.gz")
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w.Write(bytes.Repeat([]byte{'\n'}, 4<<20))
+	w.Close()
+	if err := os.WriteFile(bomb, z.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		Code   int
+		Stderr string
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want result
+	}{
+		{"a gzip member expanding past the bound", []string{"--max-input", "1MiB", bomb},
+			result{exitUsage, bomb + ":1048577:1: the logs are longer than the 1.0 MiB that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n"}},
+		{"the same under the default bound: read, and no request in it", []string{bomb}, result{exitNo, ""}},
+		{"two logs of exactly the bound", []string{"--max-input", fmt.Sprint(2 * size), serveLog, serveLog}, result{exitYes, ""}},
+		{"two logs one byte past it", []string{"--max-input", fmt.Sprint(2*size - 1), serveLog, serveLog},
+			result{exitUsage, fmt.Sprintf("%s:%d:1: the logs are longer than the %s that --max-input lets suggest read in all (after decompression), so no suggestion is made from part of them [too-large]\n",
+				serveLog, strings.Count(mustRead(t, serveLog), "\n"), sizeText(2*size-1))}},
+		{"no bound", []string{"--max-input", "0", serveLog}, result{exitUsage, ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI("", append([]string{"suggest", "--fail-on", "error"}, tc.args...)...)
+			got := result{r.Code, r.Stderr}
+			if tc.want.Stderr == "" {
+				got.Stderr = ""
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A log that gives no request is a finding, never a silent pass: a
+// log/slog JSON log of another gateway, recognised as serve's by its
+// time, level and msg, gives none, and --fields alone reads it as JSON
+// lines; a serve log mostly of other lines is said to be so.
+func TestSuggestLogGivesNoRequests(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	slog := write("slog.json", `{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"request","method":"GET","uri":"/config/clients","status":200,"client":"c"}
+{"time":"2026-05-04T09:00:02Z","level":"INFO","msg":"request","method":"DELETE","uri":"/config/clients/c1","status":204,"client":"c"}
+`)
+	chatty := write("chatty.log", `{"time":"2026-05-04T09:00:00Z","level":"INFO","msg":"listening"}
+{"time":"2026-05-04T09:00:00Z","level":"INFO","msg":"keys loaded"}
+{"time":"2026-05-04T09:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/config/a","path":"/config/a","allowed":true,"reason":"granted","client":"c"}
+`)
+	empty := write("empty.log", "")
+	type result struct {
+		Code  int
+		Codes []string
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want result
+	}{
+		{"another gateway's slog log", []string{slog}, result{exitNo, []string{"no-requests"}}},
+		{"the same with --fields", []string{"--fields", "method=method,uri=uri,client=client,status=status", slog}, result{exitYes, []string{"least-scope"}}},
+		{"an empty log", []string{empty}, result{exitNo, []string{"no-requests"}}},
+		{"serve's log mostly of other lines", []string{chatty}, result{exitYes, []string{"least-scope", "skipped-lines"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI("", append([]string{"suggest", "--format", "json"}, tc.args...)...)
+			var out struct {
+				Findings []struct{ Code string } `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
+				t.Fatalf("%v: %s %s", err, r.Stdout, r.Stderr)
+			}
+			got := result{Code: r.Code}
+			for _, f := range out.Findings {
+				got.Codes = append(got.Codes, f.Code)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

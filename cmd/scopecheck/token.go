@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +51,9 @@ scope; never the token itself unless --print-token. Then it says whether
 the granted scope equals, narrows or widens the one asked for, proved with
 scope.Covers both ways, with a request that shows each difference; an
 answer without scope grants the scope asked for (RFC 6749 §5.1). With
---policy INPUT (a token policy, or any input lint reads), whether the
-granted scope lies inside what the policy allows. With --check METHOD
+--policy INPUT (a token policy, or any input lint reads, holding one
+policy or scope: a file of several is refused, never united), whether
+the granted scope lies inside what the policy allows. With --check METHOD
 PATH, whether the granted scope allows that request.
 
 An OAuth error answer (invalid_client, invalid_scope, unauthorized_client,
@@ -148,6 +155,11 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%v", err)
 	}
+	// Whatever is printed from here on may quote what the endpoint sent,
+	// and an endpoint may echo the request: the secret is redacted in
+	// every form the request carried it.
+	redact := newRedactor(*clientID, secret)
+	stdout, stderr = redact.writer(stdout), redact.writer(stderr)
 	var requested *scope.Set
 	if isSet(fs, "scope") {
 		set, problems := argSource("--scope", *scopeText).union()
@@ -159,7 +171,7 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var policySet scope.Set
 	if *policy != "" {
-		set, problems := readSource(*policy, stdin).union()
+		set, problems := readSource(*policy, stdin).bound()
 		if problems != nil {
 			report(stdout, stderr, asJSON, problems...)
 			return exitUsage
@@ -174,23 +186,67 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if requested != nil && requested.Len() > 0 {
 		cfg.Scopes = []string{requested.String()}
 	}
-	client := &http.Client{Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	answer := &answerRecorder{rt: http.DefaultTransport}
+	client := &http.Client{Transport: answer, Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), oauth2.HTTPClient, client), *timeout)
 	defer cancel()
 	tok, err := cfg.Token(ctx)
 	if err != nil {
-		return fail("token-error", "%s", oauthError(err))
+		return fail("token-error", "%s", oauthError(err, redact.text))
 	}
 
-	out := tokenOutput{TokenType: tok.Type(), ExpiresIn: tok.Extra("expires_in")}
-	if !tok.Expiry.IsZero() {
-		out.Expiry = tok.Expiry.UTC().Format(time.RFC3339)
+	extra := tok.Extra
+	var formExpires *int64
+	if form, ok := answer.form(); ok {
+		// x/oauth2 reads a form-encoded answer's missing member as "",
+		// and an expires_in that is no number as none: read it as sent.
+		extra = func(key string) any {
+			if _, sent := form[key]; !sent {
+				return nil
+			}
+			return form.Get(key)
+		}
+		if e := extra("expires_in"); e != nil {
+			n, err := strconv.ParseInt(strings.TrimSpace(e.(string)), 10, 64)
+			if err != nil {
+				return fail("token-error", "the answer's expires_in %q is not a number of seconds: not a token", gateway.Clip(e.(string)))
+			}
+			formExpires = &n
+		}
+	}
+	received := time.Now()
+	// token_type as sent: tok.Type() says "Bearer" for an answer without
+	// one, which RFC 6749 §5.1 requires.
+	tokenType, _ := extra("token_type").(string)
+	out := tokenOutput{TokenType: tokenType, ExpiresIn: extra("expires_in")}
+	if formExpires != nil {
+		out.ExpiresIn = *formExpires // a form holds only strings: the number it spells
+	}
+	if tokenType == "" {
+		out.Notes = append(out.Notes, "the answer has no token_type, which RFC 6749 §5.1 requires: how to send the token is not said")
+	}
+	// The expiry from expires_in as sent: x/oauth2's clamps a lifetime
+	// past 2^31 seconds, and has none for 0 or less.
+	secs, err := lifetime(out.ExpiresIn)
+	switch {
+	case err != nil:
+		return fail("token-error", "%v: not a token", err)
+	case out.ExpiresIn == nil:
+	case secs <= 0:
+		return fail("token-error", "the answer's expires_in is %d: the token had expired when it was issued, not a usable token", secs)
+	case secs > maxLifetime:
+		out.Notes = append(out.Notes, fmt.Sprintf("expires_in %d seconds is more than 250 years: the token does not expire in practice", secs))
+	default:
+		out.Expiry = received.Add(time.Duration(secs) * time.Second).UTC().Format(time.RFC3339)
+	}
+	if _, isNumber := out.ExpiresIn.(float64); isNumber {
+		out.ExpiresIn = secs // JSON's number, written whole
 	}
 	if *printToken {
 		out.AccessToken = tok.AccessToken
 	}
 	var granted scope.Set
-	switch s := tok.Extra("scope").(type) {
+	switch s := extra("scope").(type) {
 	case string:
 		set, problems := argSource("scope (granted)", s).union()
 		if problems != nil {
@@ -264,6 +320,71 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
+// maxLifetime is the longest lifetime given an expiry date: 250 years, far
+// within time.Duration's 292.
+const maxLifetime = 250 * 365 * 24 * 3600
+
+// lifetime reads expires_in, a JSON number or a string of digits (or the
+// number a form-encoded one spells): a whole number of seconds, or an
+// error. nil is 0.
+func lifetime(v any) (int64, error) {
+	switch e := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return e, nil
+	case float64:
+		if e != math.Trunc(e) || math.Abs(e) > 1<<53 {
+			return 0, fmt.Errorf("the answer's expires_in %v is not a whole number of seconds", e)
+		}
+		return int64(e), nil
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(e), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("the answer's expires_in %q is not a number of seconds", gateway.Clip(e))
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("the answer's expires_in is not a number")
+}
+
+// answerRecorder keeps the body and content type of the token endpoint's
+// answer, which x/oauth2 reads too: a form-encoded answer's members are
+// then read as sent (see answerRecorder.form). The body is kept up to
+// x/oauth2's own bound of 1 MiB.
+type answerRecorder struct {
+	rt          http.RoundTripper
+	body        []byte
+	contentType string
+}
+
+func (a *answerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.rt.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	a.body, a.contentType = body, resp.Header.Get("Content-Type")
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// form returns the members of a form-encoded answer (x/oauth2 reads
+// application/x-www-form-urlencoded and text/plain so), and whether it is
+// one.
+func (a *answerRecorder) form() (url.Values, bool) {
+	mt, _, _ := mime.ParseMediaType(a.contentType)
+	if mt != "application/x-www-form-urlencoded" && mt != "text/plain" {
+		return nil, false
+	}
+	vals, err := url.ParseQuery(string(a.body))
+	return vals, err == nil
+}
+
 // checkEndpoint accepts an https URL, or an http one on a loopback
 // address (a local test server): a client secret is not sent in the
 // clear over a network.
@@ -315,8 +436,10 @@ func readSecret(env, file string, fromFile bool) (string, error) {
 
 // oauthError says what went wrong in obtaining a token: an OAuth error
 // answer by its code and description, any other answer by its status,
-// and a failure to reach the endpoint as such. Bodies are clipped.
-func oauthError(err error) string {
+// and a failure to reach the endpoint as such. What the endpoint sent is
+// redacted, then clipped (so that no part of a secret is left), then
+// quoted.
+func oauthError(err error, redact func(string) string) string {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := ""
@@ -324,15 +447,78 @@ func oauthError(err error) string {
 			status = fmt.Sprintf(" (HTTP %d)", re.Response.StatusCode)
 		}
 		if re.ErrorCode != "" {
-			msg := fmt.Sprintf("the token endpoint answered %s%s", printable(re.ErrorCode), status)
+			msg := fmt.Sprintf("the token endpoint answered %s%s", printable(redact(re.ErrorCode)), status)
 			if re.ErrorDescription != "" {
-				msg += ": " + strconv.Quote(gateway.Clip(re.ErrorDescription))
+				msg += ": " + strconv.Quote(gateway.Clip(redact(re.ErrorDescription)))
 			}
 			return msg + " [" + oauthHint(re.ErrorCode) + "]"
 		}
-		return fmt.Sprintf("the token endpoint answered%s, not a token: %q", status, gateway.Clip(string(re.Body)))
+		return fmt.Sprintf("the token endpoint answered%s, not a token: %q", status, gateway.Clip(redact(string(re.Body))))
 	}
-	return gateway.Clip(err.Error())
+	return gateway.Clip(redact(err.Error()))
+}
+
+// redactor removes a client secret from text, in every form a token
+// request carries it or a reply may echo it: as is, URL-encoded (the form
+// body's, with upper- or lower-case escapes, and a path's), inside the
+// Basic credentials' base64 (x/oauth2 URL-encodes id and secret first, RFC
+// 6749 §2.3.1; the plain pair too), and each of those as JSON or Go
+// quoting escapes it.
+type redactor struct{ forms []string }
+
+// redacted is what stands for a secret in output.
+const redacted = "[REDACTED]"
+
+func newRedactor(id, secret string) *redactor {
+	if secret == "" {
+		return &redactor{}
+	}
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
+	qe := url.QueryEscape(secret)
+	base := []string{secret, qe, url.PathEscape(secret), lower.ReplaceAllStringFunc(qe, strings.ToLower)}
+	for _, pair := range []string{url.QueryEscape(id) + ":" + qe, id + ":" + secret} {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			base = append(base, enc.EncodeToString([]byte(pair)))
+		}
+	}
+	seen := map[string]bool{}
+	var forms []string
+	for _, f := range base {
+		j, _ := json.Marshal(f)
+		for _, g := range []string{f, string(j[1 : len(j)-1]), strconv.Quote(f)[1 : len(strconv.Quote(f))-1]} {
+			if g != "" && !seen[g] {
+				seen[g] = true
+				forms = append(forms, g)
+			}
+		}
+	}
+	// The longest first, so that a form holding another goes whole.
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return &redactor{forms: forms}
+}
+
+// text returns s without the secret.
+func (r *redactor) text(s string) string {
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, redacted)
+	}
+	return s
+}
+
+// writer redacts each write to w; the commands write a line or a
+// document at a time, so no secret is split between two writes.
+func (r *redactor) writer(w io.Writer) io.Writer { return redactingWriter{r, w} }
+
+type redactingWriter struct {
+	r *redactor
+	w io.Writer
+}
+
+func (rw redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.text(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // oauthHint says what an OAuth error code of RFC 6749 §5.2 means for the
@@ -357,14 +543,26 @@ func oauthHint(code string) string {
 
 // writeTokenText writes what was granted, in words.
 func writeTokenText(w io.Writer, out tokenOutput) {
-	fmt.Fprintf(w, "token type: %s\n", printable(out.TokenType))
+	if out.TokenType == "" {
+		fmt.Fprintln(w, "token type: not said (no token_type)")
+	} else {
+		fmt.Fprintf(w, "token type: %s\n", printable(out.TokenType))
+	}
 	switch v := out.ExpiresIn.(type) {
 	case nil:
 		fmt.Fprintln(w, "expires: not said (no expires_in)")
 	case string:
-		fmt.Fprintf(w, "expires: %s (expires_in sent as the string %q)\n", out.Expiry, v)
+		if out.Expiry == "" {
+			fmt.Fprintf(w, "expires: never in practice (expires_in sent as the string %q)\n", v)
+		} else {
+			fmt.Fprintf(w, "expires: %s (expires_in sent as the string %q)\n", out.Expiry, v)
+		}
 	default:
-		fmt.Fprintf(w, "expires: %s (expires_in %v)\n", out.Expiry, v)
+		if out.Expiry == "" {
+			fmt.Fprintf(w, "expires: never in practice (expires_in %v)\n", v)
+		} else {
+			fmt.Fprintf(w, "expires: %s (expires_in %v)\n", out.Expiry, v)
+		}
 	}
 	fmt.Fprintf(w, "scope: %s\n", out.Scope) // canonical text: visible ASCII and SP
 	for _, n := range out.Notes {

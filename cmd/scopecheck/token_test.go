@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -281,6 +283,8 @@ func TestTokenErrors(t *testing.T) {
 		{"no secret", []string{"--token-url", endpoint, "--client-id", "reviewer", "--secret-env", "SCOPECHECK_NO_SUCH_SECRET"},
 			"scopecheck token: no client secret: set SCOPECHECK_NO_SUCH_SECRET, or give --secret-file (never the secret itself as a flag)\n"},
 		{"--check without a request", []string{"--token-url", endpoint, "--client-id", "reviewer", "--check"}, "scopecheck token: --check needs METHOD PATH, got 0 argument(s)\n"},
+		{"a policy file of several policies", []string{"--token-url", endpoint, "--client-id", "reviewer", "--policy", "testdata/lint/form-policies.json"},
+			"testdata/lint/form-policies.json:3:36: holds the scopes of more than one token policy or token (/0/allowedScopes/0, and /1/allowedScopes/0): a token is granted within one, and their union could pass what no one of them allows; give an input that holds one [several-policies]\n"},
 		{"a request without --check", []string{"--token-url", endpoint, "--client-id", "reviewer", "GET", "/x"},
 			"scopecheck token: unexpected argument \"GET\" (to decide a request with the granted scope, add --check)\n"},
 	} {
@@ -316,5 +320,168 @@ func TestREADMEToken(t *testing.T) {
 	out = strings.ReplaceAll(out, "testdata/suggest/policy.json", "policy.json")
 	if diff := cmp.Diff(shown, out); diff != "" || got.Code != exitYes {
 		t.Errorf("exit %d, %s; the README's example (-README +output):\n%s", got.Code, got.Stderr, diff)
+	}
+}
+
+// A form-encoded token answer (which x/oauth2 reads too) is read as
+// sent: a member it does not hold is absent, not "" (an answer without
+// scope grants the scope asked for, or only the server knows which), and
+// an expires_in that is not a number is not a token.
+func TestTokenFormAnswers(t *testing.T) {
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", "f0rm-s3cret")
+	for _, tc := range []struct {
+		name string
+		body string
+		args []string
+		want cliResult
+	}{
+		{"scope sent", "access_token=t&token_type=bearer&expires_in=3600&scope=.%3Aconfig%2Fclients", []string{"--scope", ".:config/**"},
+			cliResult{0, "token type: bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nrequested: .:config/**\ngranted: narrower than asked: GET /config/ was asked for and not granted\n", ""}},
+		{"no scope, one asked", "access_token=t&token_type=bearer&expires_in=3600", []string{"--scope", ".:config/clients"},
+			cliResult{0, "token type: bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:config/clients\nnote: the answer has no scope: the granted scope is the one asked for (RFC 6749 §5.1)\n" +
+				"requested: .:config/clients\ngranted: equal to the scope asked for (scope.Covers both ways)\n", ""}},
+		{"no scope, none asked", "access_token=t&token_type=bearer&expires_in=3600", nil,
+			cliResult{2, "", "scopecheck token: the answer has no scope and none was asked for: the client's default scope was granted, which only the server knows [no-scope]\n"}},
+		{"an empty scope sent", "access_token=t&token_type=bearer&scope=", nil,
+			cliResult{0, "token type: bearer\nexpires: not said (no expires_in)\nscope: \n", ""}},
+		{"expires_in not a number", "access_token=t&token_type=bearer&expires_in=abc&scope=.%3Aa", nil,
+			cliResult{2, "", "scopecheck token: the answer's expires_in \"abc\" is not a number of seconds: not a token [token-error]\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			got := runCLI("", append([]string{"token", "--token-url", srv.URL + "/acme/login/token", "--client-id", "c"}, tc.args...)...)
+			if i := strings.Index(got.Stdout, "expires: 20"); i >= 0 {
+				expiry, _, _ := strings.Cut(got.Stdout[i+len("expires: "):], " ")
+				got.Stdout = strings.Replace(got.Stdout, expiry, "EXPIRY", 1)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The expiry and type are reported as the answer sends them: an
+// expires_in of 0 or less is a token that had expired when issued (exit
+// 2), one past 250 years is one that does not expire in practice (where
+// x/oauth2 would clamp it to 2^31 seconds), a JSON number is written
+// whole, and a missing token_type is said to be missing, not "Bearer".
+func TestTokenExpiryAndType(t *testing.T) {
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", "s3cret-json")
+	for _, tc := range []struct {
+		name string
+		body string
+		want cliResult
+	}{
+		{"a lifetime", `{"access_token":"t","token_type":"Bearer","expires_in":3600,"scope":".:a"}`,
+			cliResult{0, "token type: Bearer\nexpires: EXPIRY (expires_in 3600)\nscope: .:a\n", ""}},
+		{"expired when issued", `{"access_token":"t","token_type":"Bearer","expires_in":0,"scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is 0: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"negative", `{"access_token":"t","token_type":"Bearer","expires_in":-5,"scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is -5: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"negative string", `{"access_token":"t","token_type":"Bearer","expires_in":"-1","scope":".:a"}`,
+			cliResult{2, "", "scopecheck token: the answer's expires_in is -1: the token had expired when it was issued, not a usable token [token-error]\n"}},
+		{"past 250 years", `{"access_token":"t","token_type":"Bearer","expires_in":99999999999,"scope":".:a"}`,
+			cliResult{0, "token type: Bearer\nexpires: never in practice (expires_in 99999999999)\nscope: .:a\nnote: expires_in 99999999999 seconds is more than 250 years: the token does not expire in practice\n", ""}},
+		{"not whole", `{"access_token":"t","token_type":"Bearer","expires_in":3600.5,"scope":".:a"}`,
+			cliResult{2, "", ""}},
+		{"no token_type", `{"access_token":"t","expires_in":"3599","scope":".:a"}`,
+			cliResult{0, "token type: not said (no token_type)\nexpires: EXPIRY (expires_in sent as the string \"3599\")\nscope: .:a\nnote: the answer has no token_type, which RFC 6749 §5.1 requires: how to send the token is not said\n", ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			before := time.Now()
+			got := runCLI("", "token", "--token-url", srv.URL+"/acme/login/token", "--client-id", "c")
+			if i := strings.Index(got.Stdout, "expires: 20"); i >= 0 {
+				expiry, _, _ := strings.Cut(got.Stdout[i+len("expires: "):], " ")
+				if when, err := time.Parse(time.RFC3339, expiry); err != nil || when.Before(before.Add(3590*time.Second)) || when.After(time.Now().Add(3601*time.Second)) {
+					t.Errorf("expiry %q is not in an hour", expiry)
+				}
+				got.Stdout = strings.Replace(got.Stdout, expiry, "EXPIRY", 1)
+			}
+			if tc.want.Stderr == "" {
+				got.Stderr = ""
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An endpoint that echoes the request in its error answer does not make
+// token print the secret: raw, URL-encoded (upper- or lower-case escapes),
+// or inside Basic's base64, in text or JSON, whatever the clipping of a
+// long body.
+func TestTokenRedactsEchoedSecret(t *testing.T) {
+	const secret = `s3cr3t VALUE/+é&"x`
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", secret)
+	echo := func(status int, oauthErr bool, what func(*http.Request, string) string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			text := what(r, string(body))
+			if oauthErr {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				j, _ := json.Marshal(map[string]string{"error": "invalid_request", "error_description": text})
+				w.Write(j)
+				return
+			}
+			w.WriteHeader(status)
+			fmt.Fprint(w, text)
+		}
+	}
+	lowerEscapes := regexp.MustCompile(`%[0-9A-F]{2}`)
+	for _, tc := range []struct {
+		name    string
+		auth    string
+		format  string
+		handler http.HandlerFunc
+	}{
+		{"form body in the description", "form", "text", echo(400, true, func(r *http.Request, b string) string { return "got: " + b })},
+		{"form body, lower-case escapes", "form", "text", echo(400, true, func(r *http.Request, b string) string {
+			return "got: " + lowerEscapes.ReplaceAllStringFunc(b, strings.ToLower)
+		})},
+		{"form body decoded", "form", "json", echo(400, true, func(r *http.Request, b string) string {
+			v, _ := url.ParseQuery(b)
+			return "client_secret=" + v.Get("client_secret")
+		})},
+		{"Basic header in a 500", "basic", "text", echo(500, false, func(r *http.Request, b string) string {
+			return "debug: authorization=" + r.Header.Get("Authorization")
+		})},
+		{"Basic header, JSON", "basic", "json", echo(500, false, func(r *http.Request, b string) string {
+			return strings.Repeat("x", 480) + r.Header.Get("Authorization")
+		})},
+		{"Basic password decoded", "basic", "text", echo(401, true, func(r *http.Request, b string) string {
+			_, p, _ := r.BasicAuth()
+			return "wrong password " + p
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			got := runCLI("", "token", "--token-url", srv.URL+"/acme/login/token", "--client-id", "rev:iewer", "--auth", tc.auth, "--format", tc.format)
+			out := got.Stdout + got.Stderr
+			qe := url.QueryEscape(secret)
+			type leak struct{ Form, Printed string }
+			var leaks []leak
+			for _, form := range []string{secret, qe, lowerEscapes.ReplaceAllStringFunc(qe, strings.ToLower),
+				base64.StdEncoding.EncodeToString([]byte(url.QueryEscape("rev:iewer") + ":" + qe)), "s3cr3t"} {
+				if strings.Contains(out, form) {
+					leaks = append(leaks, leak{form, out})
+				}
+			}
+			if diff := cmp.Diff([]leak(nil), leaks); diff != "" || got.Code != exitUsage || !strings.Contains(out, "[REDACTED]") {
+				t.Errorf("exit %d; secrets printed (-want +got):\n%s\n%s", got.Code, diff, out)
+			}
+		})
 	}
 }

@@ -155,6 +155,11 @@ type Record struct {
 	// request refused before its mount was removed has an empty one.
 	HasPath bool
 	Client  string
+	// Tenant is, in serve's log, the tenant serve bound the request to
+	// (--tenant, --tenant-claim): a client is one in its tenant, and the
+	// same client_id in another tenant is another client. "" when the
+	// mount is bound to none.
+	Tenant string
 	// Sources are the other sources of the method or target that serve
 	// logged beside its own request: it allowed the request only because
 	// the scope allowed every method and target they mean together.
@@ -202,6 +207,11 @@ type Options struct {
 	// which nothing verifies (see Combined); without it, the combined
 	// format's requests name no client.
 	RemoteUser bool
+	// MaxBytes bounds the bytes of log read, after decompression
+	// (DefaultMaxBytes when 0, none when negative): Read stops there and
+	// returns an error that matches ErrTooLarge. A gzip stream of a megabyte may expand to
+	// many gigabytes, whose reading takes time in proportion.
+	MaxBytes int64
 	// Workers is how many goroutines parse lines (GOMAXPROCS when 0).
 	Workers int
 	// MaxLine bounds a line in bytes (DefaultMaxLine when 0): a longer
@@ -234,6 +244,15 @@ func StatusRange(from, to int) []int {
 	return out
 }
 
+// DefaultMaxBytes bounds the bytes of one Read, after decompression,
+// unless Options.MaxBytes says otherwise: about 65 million lines of
+// serve's log.
+const DefaultMaxBytes = 16 << 30
+
+// ErrTooLarge is what Read's error matches (errors.Is) when the log is
+// longer than Options.MaxBytes.
+var ErrTooLarge = errors.New("the log is longer than the bound of bytes read")
+
 // DefaultMaxLine bounds a line unless Options.MaxLine says otherwise.
 const DefaultMaxLine = 1 << 20
 
@@ -241,7 +260,9 @@ const DefaultMaxLine = 1 << 20
 type Stats struct {
 	Format Format // the format read (the one recognised, for Auto)
 	Gzip   bool
-	Lines  int64 // lines read, blank ones included
+	// Bytes is the bytes read, after decompression.
+	Bytes int64
+	Lines int64 // lines read, blank ones included
 	// Records counts requests (Allowed or Denied); Malformed, lines that
 	// could not be read; Skipped, lines that hold no request (blank
 	// lines, serve's lines other than decisions).

@@ -3,6 +3,7 @@ package accesslog
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -101,21 +102,21 @@ not a log line
 `, []Record{
 				{Line: 1, Method: "GET", Target: "/acme/config/clients", Client: "svc-7", Time: 1777629601250000000, Outcome: Allowed, Reason: "200"},
 				{Line: 2, Method: "POST", Target: "/acme/config/clients", Time: 1777629602000000000, Outcome: Denied, Reason: "403"},
-				{Line: 3, Method: "GET", Target: "/x", Client: "7", Time: 1777629603000000000, Outcome: Allowed, Reason: "204"},
+				{Line: 3, Outcome: Malformed, Reason: "the client is not a string (see the field mapping)"},
 				{Line: 4, Outcome: Malformed, Reason: "no uri string (see the field mapping)"},
 				{Line: 5, Outcome: Malformed, Reason: "the status is not an HTTP status"},
 				{Line: 6, Method: "GET", Target: "/x", Outcome: Denied, Reason: "200"},
 				{Line: 7, Outcome: Malformed, Reason: "no method string (see the field mapping)"},
 				{Line: 8, Outcome: Malformed, Reason: "not a JSON object"},
-			}, Stats{Format: JSON, Lines: 8, Records: 4, Malformed: 4}},
+			}, Stats{Format: JSON, Lines: 8, Records: 3, Malformed: 5}},
 
-		{"json detected, CRLF, time forms", Options{}, "{\"method\":\"GET\",\"uri\":\"/a\",\"time\":\"01/May/2026:12:00:01 +0000\"}\r\n" +
-			"{\"method\":\"GET\",\"uri\":\"/b\",\"time\":\"2026-05-01T12:00:02+00:00\",\"client\":\"k\"}\r\n" +
-			"{\"method\":\"GET\",\"uri\":\"/c\",\"time\":\"yesterday\"}",
+		{"json detected, CRLF, time forms", Options{}, "{\"method\":\"GET\",\"uri\":\"/a\",\"time\":\"01/May/2026:12:00:01 +0000\",\"status\":200}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/b\",\"time\":\"2026-05-01T12:00:02+00:00\",\"client\":\"k\",\"allowed\":true}\r\n" +
+			"{\"method\":\"GET\",\"uri\":\"/c\",\"time\":\"yesterday\",\"status\":\"200\"}",
 			[]Record{
-				{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed},
+				{Line: 1, Method: "GET", Target: "/a", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed, Reason: "200"},
 				{Line: 2, Method: "GET", Target: "/b", Client: "k", Time: nano("2026-05-01T12:00:02Z"), Outcome: Allowed},
-				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed},
+				{Line: 3, Method: "GET", Target: "/c", Outcome: Allowed, Reason: "200"},
 			}, Stats{Format: JSON, Lines: 3, Records: 3}},
 
 		// serve's sources, and what is wrong with them.
@@ -175,6 +176,7 @@ a - - [01/May/2026:12:00:01 +0000] "GET /c HTTP/1.1" 204 0
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
 			}
+			tc.st.Bytes = int64(len(tc.log)) // every byte of a plain log is read
 			if diff := cmp.Diff(tc.st, st); diff != "" {
 				t.Errorf("stats (-want +got):\n%s", diff)
 			}
@@ -295,5 +297,103 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("apache"); err == nil {
 		t.Error("an unknown format parsed")
+	}
+}
+
+// The bytes read are bounded after decompression: a log of exactly the
+// bound is read, one byte more is ErrTooLarge; a small gzip member that
+// expands to many line ends is stopped at the bound, and its blank lines
+// are counted, each once.
+func TestMaxBytes(t *testing.T) {
+	line := `{"method":"GET","uri":"/a","status":200}` + "\n"
+	log := strings.Repeat(line, 100)
+	type result struct {
+		TooLarge bool
+		Bytes    int64
+	}
+	for _, tc := range []struct {
+		name string
+		max  int64
+		want result
+	}{
+		{"exactly the bound", int64(len(log)), result{false, int64(len(log))}},
+		{"one byte past it", int64(len(log)) - 1, result{true, int64(len(log)) - 1}},
+		{"under it", int64(len(log)) + 1, result{false, int64(len(log))}},
+	} {
+		st, err := Read(strings.NewReader(log), Options{MaxBytes: tc.max}, func([]Record) {})
+		if diff := cmp.Diff(tc.want, result{errors.Is(err, ErrTooLarge), st.Bytes}); diff != "" {
+			t.Errorf("%s: (-want +got):\n%s", tc.name, diff)
+		}
+	}
+
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	blank := make([]byte, 1<<20)
+	for i := range blank {
+		blank[i] = '\n'
+	}
+	for range 64 {
+		w.Write(blank)
+	}
+	w.Close()
+	st, err := Read(bytes.NewReader(z.Bytes()), Options{MaxBytes: 16 << 20}, func([]Record) {})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "16777216") {
+		t.Errorf("%d bytes of gzip expanding to 64 MiB, bound 16 MiB: %v", z.Len(), err)
+	}
+	if st.Lines != 16<<20 || st.Skipped != st.Lines || st.Bytes != 16<<20 {
+		t.Errorf("the blank lines before the bound: %+v", st)
+	}
+	st, err = Read(bytes.NewReader(z.Bytes()), Options{}, func([]Record) {})
+	if err != nil || st.Lines != 64<<20 || st.Skipped != st.Lines {
+		t.Errorf("under the default bound: %+v, %v", st, err)
+	}
+}
+
+// The members of a JSON line are read only as the types they must have: a
+// client is a string (null, or no member, names none), never the text of
+// a number, an object or an array, which would merge 1 with "1" and null
+// with "null"; a line that says neither a status nor allowed does not say
+// the gateway let the request through. serve's client is held to the
+// same.
+func TestJSONMemberTypes(t *testing.T) {
+	const notString = "the client is not a string (see the field mapping)"
+	tests := []struct {
+		name string
+		line string
+		want Record
+	}{
+		{"client string", `{"method":"GET","uri":"/a","client":"null","status":200}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Client: "null", Outcome: Allowed, Reason: "200"}},
+		{"client null names none", `{"method":"GET","uri":"/a","client":null,"status":200}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Outcome: Allowed, Reason: "200"}},
+		{"client number", `{"method":"GET","uri":"/a","client":1,"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client boolean", `{"method":"GET","uri":"/a","client":true,"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client object", `{"method":"GET","uri":"/a","client":{"id":"x"},"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"client array", `{"method":"GET","uri":"/a","client":["admin"],"status":200}`, Record{Line: 1, Outcome: Malformed, Reason: notString}},
+		{"status as a string", `{"method":"DELETE","uri":"/a","status":"403"}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Denied, Reason: "403"}},
+		{"status null", `{"method":"DELETE","uri":"/a","status":null}`, Record{Line: 1, Outcome: Malformed, Reason: "the status is not an HTTP status"}},
+		{"no status and no allowed", `{"method":"DELETE","uri":"/a"}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Unknown, Reason: "no status and no allowed (see the field mapping)"}},
+		{"allowed null", `{"method":"DELETE","uri":"/a","status":200,"allowed":null}`, Record{Line: 1, Outcome: Malformed, Reason: "allowed is not a boolean"}},
+		{"serve client number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":7}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose client is not a string"}},
+		{"serve tenant", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/a","path":"/a","allowed":true,"client":"c","tenant":"acme"}`,
+			Record{Line: 1, Method: "GET", Target: "/acme/a", Path: "/a", HasPath: true, Client: "c", Tenant: "acme", Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed}},
+		{"serve tenant number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/1/a","path":"/a","allowed":true,"client":"c","tenant":1}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose tenant is not a string"}},
+		{"serve client null", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":null}`,
+			Record{Line: 1, Method: "GET", Target: "/a", Path: "/a", HasPath: true, Time: nano("2026-05-01T12:00:01Z"), Outcome: Allowed}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Record
+			if _, err := Read(strings.NewReader(tc.line+"\n"), Options{}, func(recs []Record) { got = append(got, recs...) }); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]Record{tc.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -55,6 +55,19 @@ func (p *parser) block(b block, recs []Record) parsed {
 	}
 	data := b.data
 	for n := b.line; len(data) > 0; n++ {
+		if data[0] == '\n' {
+			// A run of empty lines, such as a stream of line ends that a
+			// small gzip member expands to, is counted, not parsed.
+			k := 1
+			for k < len(data) && data[k] == '\n' {
+				k++
+			}
+			res.st.Lines += int64(k)
+			res.st.Skipped += int64(k)
+			n += int64(k - 1)
+			data = data[k:]
+			continue
+		}
 		l := data
 		if end := bytes.IndexByte(data, '\n'); end >= 0 {
 			l, data = data[:end], data[end+1:]
@@ -108,6 +121,7 @@ const (
 	sMsg
 	sLevel
 	sSources
+	sTenant
 	nSlots
 )
 
@@ -132,7 +146,7 @@ func newJSONSpec(f Fields) *jsonSpec {
 var serveSpec = func() *jsonSpec {
 	s := &jsonSpec{root: &wantNode{slot: -1}}
 	for slot, name := range map[int]string{sMethod: "method", sURI: "target", sPath: "path", sClient: "client", sTime: "time",
-		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources"} {
+		sAllowed: "allowed", sReason: "reason", sMsg: "msg", sLevel: "level", sSources: "sources", sTenant: "tenant"} {
 		s.add(name, slot)
 	}
 	return s
@@ -280,7 +294,14 @@ func (p *parser) serveLine(l []byte, rec *Record) bool {
 	}
 	rec.Target, _ = p.text(p.vals[sURI])
 	rec.Path, rec.HasPath = p.text(p.vals[sPath])
-	rec.Client, _ = p.text(p.vals[sClient])
+	if rec.Client, ok = p.client(p.vals[sClient]); !ok {
+		rec.Outcome, rec.Reason = Malformed, "a decision line whose client is not a string"
+		return true
+	}
+	if rec.Tenant, ok = p.client(p.vals[sTenant]); !ok {
+		rec.Outcome, rec.Reason = Malformed, "a decision line whose tenant is not a string"
+		return true
+	}
 	rec.Reason, _ = p.text(p.vals[sReason])
 	rec.Time = p.jsonTime(p.vals[sTime])
 	if v := p.vals[sSources]; v != nil {
@@ -373,13 +394,17 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 		rec.Outcome, rec.Reason = Malformed, "no uri string (see the field mapping)"
 		return
 	}
-	if v := p.vals[sClient]; v != nil {
-		if rec.Client, ok = p.text(v); !ok {
-			rec.Client = string(v) // a number or another scalar names the client as written
-		}
+	if rec.Client, ok = p.client(p.vals[sClient]); !ok {
+		rec.Outcome, rec.Reason = Malformed, "the client is not a string (see the field mapping)"
+		return
 	}
 	rec.Time = p.jsonTime(p.vals[sTime])
-	rec.Outcome = Allowed
+	if p.vals[sStatus] == nil && p.vals[sAllowed] == nil {
+		// Nothing says the gateway let the request through: it is not
+		// counted as allowed.
+		rec.Outcome, rec.Reason = Unknown, "no status and no allowed (see the field mapping)"
+		return
+	}
 	if v := p.vals[sStatus]; v != nil {
 		s, isText := p.text(v)
 		if !isText {
@@ -398,6 +423,18 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 			rec.Outcome, rec.Reason = Malformed, "allowed is not a boolean"
 		}
 	}
+}
+
+// client reads a raw JSON client member: a string names the client; null,
+// or no member, names none. Any other value (a number, a boolean, an
+// object, an array) is no name: written as text, 1 would be the client
+// "1", and null the client "null", so ok is false and the line is not
+// read.
+func (p *parser) client(v []byte) (name string, ok bool) {
+	if v == nil || string(v) == "null" {
+		return "", true
+	}
+	return p.text(v)
 }
 
 // outcomeOf reads a raw JSON boolean that says whether a request was

@@ -118,6 +118,13 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 	if denied == nil {
 		denied = DefaultDeniedStatus
 	}
+	maxBytes := opts.MaxBytes
+	switch {
+	case maxBytes == 0:
+		maxBytes = DefaultMaxBytes
+	case maxBytes < 0:
+		maxBytes = 0
+	}
 	cfg := &parseConfig{maxLine: maxLine, json: newJSONSpec(fields), serve: serveSpec, remoteUser: opts.RemoteUser}
 	for i := range cfg.status {
 		cfg.status[i] = Unknown
@@ -145,6 +152,8 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 		defer gz.Close()
 		src, st.Gzip = gz, true
 	}
+	bounded := &boundedReader{r: src, left: maxBytes, limit: maxBytes}
+	src = bounded
 
 	blocks := make(chan block, workers)
 	results := make(chan parsed, workers)
@@ -199,10 +208,37 @@ func Read(r io.Reader, opts Options, fn func([]Record)) (Stats, error) {
 		}
 	}
 	st.Format = format
+	st.Bytes = bounded.limit - bounded.left
 	if readErr != nil {
 		return st, fmt.Errorf("after line %d: %w", st.Lines, readErr)
 	}
 	return st, nil
+}
+
+// boundedReader reads at most limit bytes from r, and then fails with
+// ErrTooLarge if r has more; left is what it may still read. Only the
+// reading goroutine uses it until it is done.
+type boundedReader struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// At the bound: whether the log ends here is one more byte away.
+		var one [1]byte
+		if n, err := b.r.Read(one[:]); n > 0 {
+			return 0, fmt.Errorf("%w, %d: the rest is not read", ErrTooLarge, b.limit)
+		} else {
+			return 0, err
+		}
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // countingReader counts the bytes read through it; only the reading

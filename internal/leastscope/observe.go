@@ -298,7 +298,7 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 	}
 	// Names are the client's, so they are clipped as serve clips what a
 	// client sends, and a client's memory is bounded.
-	key := clientKey{name: gateway.Clip(rec.Client)}
+	key := clientKey{name: gateway.Clip(rec.Client), tenant: gateway.Clip(rec.Tenant)}
 	c := o.clients[key]
 	if c == nil {
 		// A client holds its root, a leaf below it for what no other

@@ -32,7 +32,7 @@ type work struct {
 }
 
 // firstSteps is what a question is first allowed: the questions of real
-// scopes need tens to a few hundred steps, and the fixed cost of a
+// scopes need hundreds to a few thousand steps (8 for each state), and the fixed cost of a
 // question (building its automaton) is about that of a thousand steps.
 const firstSteps = 1024
 
