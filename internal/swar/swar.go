@@ -1,0 +1,27 @@
+// Package swar reads strings eight bytes at a time, in one machine word:
+// SIMD within a register, for the loops of the hot path that Go's
+// standard library has no vector form of.
+package swar
+
+// Load64 returns the eight bytes of s from i, little-endian: byte i is
+// the lowest. The compiler makes it one load. It panics, as indexing
+// does, unless i+8 <= len(s).
+func Load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+const (
+	lo7  = 0x7f7f7f7f7f7f7f7f
+	ones = 0x0101010101010101
+)
+
+// Equal returns x with bit 7 of each byte set where that byte equals b,
+// and every other bit clear. It is exact: no byte is flagged by a borrow
+// from its neighbour, so the lowest set bit is the first such byte.
+func Equal(x uint64, b byte) uint64 {
+	y := x ^ (ones * uint64(b)) // a zero byte where x has b
+	t := (y & lo7) + lo7        // bit 7 set where the low seven bits are not all zero
+	return ^(t | y | lo7)       // bit 7 set where the byte is zero
+}
