@@ -18,7 +18,8 @@ type Matcher struct {
 	// literals that make a canonical path are there, so a hit needs no
 	// path check. The trie holds these items too, for Decide.
 	exact exactTable
-	size  int // Size, computed by Compile
+	arena arena // the slabs that hold the trie
+	size  int   // Size, computed by Compile
 }
 
 // Option changes how Compile builds a Matcher.
@@ -47,15 +48,16 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 	for _, o := range opts {
 		o(m)
 	}
-	literals := 0
+	access, literals := 0, 0
 	for i := 0; i < set.Len(); i++ {
-		if it := set.Item(i); it.Class != scope.Plain && strings.IndexByte(it.Pattern, '*') < 0 {
-			literals++
+		if it := set.Item(i); it.Class != scope.Plain {
+			access++
+			if strings.IndexByte(it.Pattern, '*') < 0 {
+				literals++
+			}
 		}
 	}
-	if literals > 0 {
-		m.exact.init(literals)
-	}
+	m.arena.init(access)
 	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
@@ -67,16 +69,19 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		if cut < 0 {
 			cut = len(p)
 		}
-		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])})
-		if cut == len(p) {
-			// A literal that is a canonical path needs no path check.
-			if r, _ := scope.CheckPathFrom(p, 0, 0); r == scope.Canonical {
-				m.exact.add(p, it.Class == scope.ReadWrite)
-			}
-		}
+		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &m.arena)
 	}
-	m.root.finish()
+	m.root.finish(&m.arena)
 	if literals > 0 {
+		m.exact.init(literals)
+		m.root.walk(func(n *node) {
+			// A literal that is a canonical path needs no path check;
+			// finish has checked it (resume), since the node's bytes
+			// from the root are the whole pattern.
+			if n.resume && n.exactItem() {
+				m.exact.add(n.full, n.writes())
+			}
+		})
 		m.exact.seal()
 		// The path of an exact item is canonical, so the whole scope's
 		// answer on it can be known now: a read-write item elsewhere

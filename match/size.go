@@ -26,18 +26,23 @@ func (m *Matcher) sizeOf() int {
 	n := memsize.AllocPointers(int(unsafe.Sizeof(*m)))
 	n += memsize.AllocPointers(cap(m.readExtra) * int(unsafe.Sizeof("")))
 	n += memsize.AllocPointers(len(m.exact.slots) * int(unsafe.Sizeof(exactSlot{})))
-	n += m.root.sizeOf() - memsize.AllocPointers(int(unsafe.Sizeof(node{}))) // the root is inside m
-	return n
+	a := &m.arena
+	n += memsize.AllocPointers(cap(a.nodes) * int(unsafe.Sizeof(node{})))
+	n += memsize.AllocPointers(cap(a.cands) * int(unsafe.Sizeof(cand{})))
+	n += memsize.AllocPointers(cap(a.kids) * int(unsafe.Sizeof(&node{})))
+	// Every node's indices are slices of one string, of one byte per edge.
+	n += memsize.Alloc(len(a.kids))
+	return n + m.root.sizeOf()
 }
 
-// sizeOf is the memory of a trie node and everything under it.
+// sizeOf is the memory that a trie node and the nodes under it hold
+// beyond the arena's slabs (which hold the nodes themselves) and their
+// indices; prefix and full are slices of the patterns.
 func (n *node) sizeOf() int {
-	total := memsize.AllocPointers(int(unsafe.Sizeof(*n)))
-	// indices is built by concatenation, so it has its own bytes; prefix
-	// and full are slices of the patterns.
-	total += memsize.Alloc(len(n.indices))
-	total += memsize.AllocPointers(cap(n.children) * int(unsafe.Sizeof(n)))
-	total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
+	total := 0
+	if n.ownCands {
+		total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
+	}
 	for i := range n.cands {
 		total += n.cands[i].tail.prog.sizeOf()
 	}

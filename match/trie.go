@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scopecheck/scopecheck/internal/swar"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -37,6 +38,13 @@ type node struct {
 	// however many items wait at the node (items that begin with a
 	// wildcard all wait at the root).
 	group *group
+	// first, next and kids are the children as insert links them: the
+	// first child, the next sibling, and how many there are.
+	first, next *node
+	kids        int
+	// ownCands says that cands outgrew the arena's slot and is an
+	// allocation of its own.
+	ownCands bool
 }
 
 // groupMin is the most candidates a node tries one by one.
@@ -49,35 +57,85 @@ type cand struct {
 	tail  tail
 }
 
+// arena holds a trie's nodes, candidates and children in three slabs,
+// so that Compile makes a few allocations however many items it has. A
+// radix trie of n keys has at most 2n-1 nodes besides the root; every candidate has a slot
+// of the candidate slab, which its node's cands begins at (a node whose
+// candidates outgrow it gets its own slice: ownCands); and the children
+// of every node are one slice of the children slab, which finish fills
+// from the lists that insert builds (first, next).
+type arena struct {
+	nodes []node
+	cands []cand
+	kids  []*node
+}
+
+func (a *arena) init(items int) {
+	a.nodes = make([]node, 0, max(2*items-1, 0))
+	a.cands = make([]cand, 0, items)
+}
+
+func (a *arena) node() *node {
+	if len(a.nodes) == cap(a.nodes) {
+		// Each insert adds a leaf and splits at most one edge, and the
+		// first splits none: n keys make at most 2n-1 nodes.
+		panic("match: more trie nodes than the arena holds")
+	}
+	a.nodes = a.nodes[:len(a.nodes)+1]
+	return &a.nodes[len(a.nodes)-1]
+}
+
+// addCand appends c to n's candidates.
+func (n *node) addCand(c cand, a *arena) {
+	if n.cands == nil && len(a.cands) < cap(a.cands) {
+		a.cands = append(a.cands, c)
+		n.cands = a.cands[len(a.cands)-1 : len(a.cands) : len(a.cands)]
+		return
+	}
+	n.ownCands = n.ownCands || len(n.cands) == cap(n.cands)
+	n.cands = append(n.cands, c)
+}
+
 // insert adds a candidate whose literal prefix is key, splitting edges as
-// needed. Candidates must be inserted in item order: lookup relies on each
-// node's cands being in that order.
-func (n *node) insert(key string, c cand) {
+// needed, and returns the node where it waits. Candidates must be
+// inserted in item order: lookup relies on each node's cands being in
+// that order. It links children in lists; finish makes the slices and
+// indices that lookup uses.
+func (n *node) insert(key string, c cand, a *arena) *node {
 	full := key
 	for {
 		// n.prefix has been consumed; find the child that continues key.
 		if key == "" {
-			n.cands = append(n.cands, c)
+			n.addCand(c, a)
 			n.full = full
-			return
+			return n
 		}
-		i := indexByte(n.indices, key[0])
-		if i < 0 {
-			n.indices += key[:1]
-			n.children = append(n.children, &node{prefix: key, cands: []cand{c}, full: full})
-			return
+		var prev *node
+		child := n.first
+		for child != nil && child.prefix[0] != key[0] {
+			prev, child = child, child.next
 		}
-		child := n.children[i]
+		if child == nil {
+			leaf := a.node()
+			leaf.prefix, leaf.full = key, full
+			leaf.addCand(c, a)
+			n.link(prev, leaf)
+			return leaf
+		}
 		common := commonPrefix(key, child.prefix)
 		if common < len(child.prefix) {
-			// Split child at common: the new node keeps the shared part.
-			split := &node{
-				prefix:   child.prefix[:common],
-				indices:  child.prefix[common : common+1],
-				children: []*node{child},
-			}
+			// Split child at common: the new node keeps the shared part
+			// and takes child's place in the list.
+			split := a.node()
+			split.prefix = child.prefix[:common]
+			split.next, child.next = child.next, nil
+			split.first, split.kids = child, 1
 			child.prefix = child.prefix[common:]
-			n.children[i] = split
+			if prev == nil {
+				n.first = split
+			} else {
+				prev.next = split
+			}
 			child = split
 		}
 		key = key[common:]
@@ -85,19 +143,88 @@ func (n *node) insert(key string, c cand) {
 	}
 }
 
-// finish sets resume and segTail on every node with candidates, and
-// groups the candidates of nodes that have many.
-func (n *node) finish() {
-	if len(n.cands) > 0 {
-		n.segTail = len(n.full) - (strings.LastIndexByte(n.full, '/') + 1)
-		r, _ := scope.CheckPathFrom(n.full, 0, 0)
-		n.resume = r == scope.Canonical
+// link adds c to n's children after prev, the last of them (nil if none).
+func (n *node) link(prev, c *node) {
+	if prev == nil {
+		n.first = c
+	} else {
+		prev.next = c
 	}
-	if len(n.cands) > groupMin {
-		n.group = newGroup(n.cands)
+	n.kids++
+}
+
+// exactItem reports whether an item without wildcards waits at n.
+func (n *node) exactItem() bool {
+	for _, c := range n.cands {
+		if c.tail.kind == tailEnd {
+			return true
+		}
 	}
-	for _, c := range n.children {
-		c.finish()
+	return false
+}
+
+// writes reports whether an item without wildcards that waits at n is
+// read-write.
+func (n *node) writes() bool {
+	for _, c := range n.cands {
+		if c.tail.kind == tailEnd && c.write {
+			return true
+		}
+	}
+	return false
+}
+
+// kid is the index of the child whose prefix begins with b, or -1.
+func (n *node) kid(b byte) int {
+	for i, c := range n.children {
+		if c.prefix[0] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// finish makes every node's children slice (all of them one slab) and
+// indices (all of them one string), sets resume and segTail on every node
+// with candidates, and groups the candidates of nodes that have many.
+func (n *node) finish(a *arena) {
+	edges := 0
+	n.walk(func(x *node) { edges += x.kids })
+	a.kids = make([]*node, 0, edges)
+	var idx strings.Builder
+	idx.Grow(edges)
+	n.walk(func(x *node) {
+		start := len(a.kids)
+		for c := x.first; c != nil; c = c.next {
+			a.kids = append(a.kids, c)
+			idx.WriteByte(c.prefix[0])
+		}
+		x.children = a.kids[start:len(a.kids):len(a.kids)]
+	})
+	all := idx.String()
+	n.walk(func(x *node) {
+		x.indices, all = all[:len(x.children)], all[len(x.children):]
+		if len(x.cands) > 0 {
+			// Patterns are valid, so a literal prefix is canonical up
+			// to its last segment, which needs the check: it may be "."
+			// so far, or end inside an escaped UTF-8 sequence.
+			last := swar.LastIndexByte(x.full, '/') + 1
+			x.segTail = len(x.full) - last
+			r, _ := scope.CheckPathFrom(x.full, last, last)
+			x.resume = r == scope.Canonical
+		}
+		if len(x.cands) > groupMin {
+			x.group = newGroup(x.cands)
+		}
+	})
+}
+
+// walk calls f on n and every node under it, parents first, in the order
+// of the children lists.
+func (n *node) walk(f func(*node)) {
+	f(n)
+	for c := n.first; c != nil; c = c.next {
+		c.walk(f)
 	}
 }
 

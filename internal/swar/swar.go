@@ -3,6 +3,8 @@
 // standard library has no vector form of.
 package swar
 
+import "math/bits"
+
 // Load64 returns the eight bytes of s from i, little-endian: byte i is
 // the lowest. The compiler makes it one load. It panics, as indexing
 // does, unless i+8 <= len(s).
@@ -24,4 +26,22 @@ func Equal(x uint64, b byte) uint64 {
 	y := x ^ (ones * uint64(b)) // a zero byte where x has b
 	t := (y & lo7) + lo7        // bit 7 set where the low seven bits are not all zero
 	return ^(t | y | lo7)       // bit 7 set where the byte is zero
+}
+
+// LastIndexByte is strings.LastIndexByte, eight bytes at a time; the
+// standard library's is a byte loop.
+func LastIndexByte(s string, b byte) int {
+	i := len(s)
+	for i >= 8 {
+		if m := Equal(Load64(s, i-8), b); m != 0 {
+			return i - 8 + (63-bits.LeadingZeros64(m))>>3
+		}
+		i -= 8
+	}
+	for i--; i >= 0; i-- {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
 }

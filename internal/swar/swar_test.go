@@ -2,6 +2,7 @@ package swar
 
 import (
 	"math/bits"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -33,4 +34,15 @@ func TestLoad64(t *testing.T) {
 	if got := Load64("xabcdefgh", 1); got != 0x6867666564636261 {
 		t.Errorf("Load64 = %#x", got)
 	}
+}
+
+// LastIndexByte is strings.LastIndexByte.
+func TestLastIndexByte(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := string(rapid.SliceOfN(rapid.SampledFrom([]byte{'a', '/', 0x80, 0xaf, 0}), 0, 40).Draw(t, "s"))
+		b := rapid.SampledFrom([]byte{'/', 0x80, 0}).Draw(t, "b")
+		if got, want := LastIndexByte(s, b), strings.LastIndexByte(s, b); got != want {
+			t.Fatalf("LastIndexByte(%q, %#x) = %d, want %d", s, b, got, want)
+		}
+	})
 }
