@@ -129,8 +129,14 @@ func (m *Matcher) Allow(method, path string) bool {
 	if m == nil || len(path) == 0 || path[0] != '/' {
 		return false
 	}
-	write := !(method == "GET" || method == "HEAD")
-	if write {
+	var write bool
+	// The common tokens by name, which a switch on strings tells apart
+	// by length and a compare; the rest are checked for being tokens.
+	switch method {
+	case "GET", "HEAD":
+	case "POST", "PUT", "PATCH", "DELETE":
+		write = len(m.readExtra) == 0 || !m.isRead(method)
+	default:
 		if !scope.GrantableMethod(method) {
 			return false
 		}
