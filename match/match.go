@@ -19,6 +19,7 @@ type Matcher struct {
 	// path check. The trie holds these items too, for Decide.
 	exact exactTable
 	arena arena // the slabs that hold the trie
+	dfa   *dfa  // the DFA states of the tails' and groups' programs
 	size  int   // Size, computed by Compile
 }
 
@@ -44,6 +45,12 @@ func WithReadMethods(methods ...string) Option {
 // no part in matching, but keep their index so that Decision.Index refers
 // to set.Item.
 func Compile(set scope.Set, opts ...Option) *Matcher {
+	return compile(set, dfaMaxBytes, opts...)
+}
+
+// compile is Compile with a DFA of at most dfaBytes, which tests make
+// small to run the NFA where the DFA runs out of room.
+func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 	m := &Matcher{set: set}
 	for _, o := range opts {
 		o(m)
@@ -72,6 +79,9 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &m.arena)
 	}
 	m.root.finish(&m.arena)
+	if progs := m.root.progs(); len(progs) > 0 {
+		m.dfa = newDFA(progs, dfaBytes)
+	}
 	if literals > 0 {
 		m.exact.init(literals)
 		m.root.walk(func(n *node) {

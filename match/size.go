@@ -7,8 +7,10 @@ import (
 )
 
 // Size is the memory, in bytes, that Compile allocated for the matcher:
-// its trie nodes, tails and their bit tables, exact table and options,
-// each allocation rounded up to the allocator's size class. It does not
+// its trie nodes, tails and their bit tables, the tables its DFA fills
+// as paths need them (at most 32 KiB, allocated at Compile, so that the
+// matcher never grows), exact table and options, each allocation rounded
+// up to the allocator's size class. It does not
 // count the scope.Set the matcher was compiled from (the items and their
 // text, which the trie and tables share), since the caller made that; a
 // Cache adds it. It is computed once, at Compile, for caches that budget
@@ -32,7 +34,7 @@ func (m *Matcher) sizeOf() int {
 	n += memsize.AllocPointers(cap(a.kids) * int(unsafe.Sizeof(&node{})))
 	// Every node's indices are slices of one string, of one byte per edge.
 	n += memsize.Alloc(len(a.kids))
-	return n + m.root.sizeOf()
+	return n + m.root.sizeOf() + m.dfa.sizeOf()
 }
 
 // sizeOf is the memory that a trie node and the nodes under it hold
@@ -63,9 +65,6 @@ func (p *prog) sizeOf() int {
 	if p == nil {
 		return 0
 	}
-	n := memsize.AllocPointers(int(unsafe.Sizeof(*p)))
-	for _, t := range [][]uint64{p.lit, p.loop, p.eps, p.start, p.accept} {
-		n += memsize.Alloc(cap(t) * 8)
-	}
-	return n
+	// eps, start and accept are one allocation.
+	return memsize.AllocPointers(int(unsafe.Sizeof(*p))) + memsize.Alloc(cap(p.step)*16) + memsize.Alloc(3*p.words*8)
 }

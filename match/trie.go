@@ -184,6 +184,23 @@ func (n *node) kid(b byte) int {
 	return -1
 }
 
+// progs returns the programs that n and the nodes under it run: the
+// tails' and the groups'.
+func (n *node) progs() []*prog {
+	var out []*prog
+	n.walk(func(x *node) {
+		if x.group != nil {
+			out = append(out, x.group.prog)
+		}
+		for k := range x.cands {
+			if p := x.cands[k].tail.prog; p != nil {
+				out = append(out, p)
+			}
+		}
+	})
+	return out
+}
+
 // finish makes every node's children slice (all of them one slab) and
 // indices (all of them one string), sets resume and segTail on every node
 // with candidates, and groups the candidates of nodes that have many.
@@ -214,7 +231,12 @@ func (n *node) finish(a *arena) {
 			x.resume = r == scope.Canonical
 		}
 		if len(x.cands) > groupMin {
+			// The group's program runs the candidates' tails; their
+			// own programs would never run.
 			x.group = newGroup(x.cands)
+			for k := range x.cands {
+				x.cands[k].tail.prog = nil
+			}
 		}
 	})
 }
@@ -437,26 +459,22 @@ func (g *group) match(rest string, write, readOnly bool) (grant, ro int) {
 	if len(rest) < p.minLen {
 		return grant, ro
 	}
-	var d []uint64
 	var stack [stackWords]uint64
 	var bufp *[]uint64
-	switch {
-	case p.words == 1:
-		stack[0] = p.match1(rest)
-		d = stack[:1]
-	case p.words <= stackWords:
-		d = p.matchWide(rest, stack[:])
-	default:
+	buf := stack[:min(p.words, stackWords)]
+	if p.words > stackWords {
 		bufp = getWide(p.words)
-		d = p.matchWide(rest, *bufp)
+		buf = *bufp
 	}
-	mask := g.all
-	if write {
-		mask = g.write
-	}
-	grant = g.first(d, mask)
-	if readOnly {
-		ro = g.first(d, g.read)
+	if d := p.run(rest, buf); d != nil {
+		mask := g.all
+		if write {
+			mask = g.write
+		}
+		grant = g.first(d, mask)
+		if readOnly {
+			ro = g.first(d, g.read)
+		}
 	}
 	if bufp != nil {
 		widePool.Put(bufp)
