@@ -1,5 +1,7 @@
 package fuzz
 
+import "strings"
+
 // scopeSeeds are the examples and damaged forms of the language reference.
 var scopeSeeds = []string{
 	"*:**", "*:config/**", ".:config/**", "*:config/tokenPolicies**",
@@ -28,6 +30,19 @@ var pathSeeds = []string{
 	"/x/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "/x/aaaaaaab/aaaaaaaaac", "/x/aaaaaaa%41aaaaaaaabaaacaaad",
 	"/x/q/a/aaaaaaaaaaaaaaaaa",
 }
+
+// requestSeeds are scopes with requests made for them. The first is a
+// program that a DFA of the default size cannot hold: matching its path
+// needs a state for each of the literal's 1,520 bytes, and the matcher's
+// DFA has room for about a hundred, so the NFA goes on from where the
+// DFA stops (match's TestDFAFallbackMidPath shows that it does).
+var requestSeeds = [][3]string{
+	{"*:x/**b*c" + longLiteral, "GET", "/x/abc" + longLiteral},
+	{"*:x/**b*c" + longLiteral, "PUT", "/x/abc" + longLiteral[:len(longLiteral)-1]},
+	{"*:x/**b*c" + longLiteral + " .:x/*b**c", "GET", "/x/abbbbbbc" + longLiteral + "c"},
+}
+
+var longLiteral = strings.Repeat("abcdefgh", 190)
 
 var methodSeeds = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "get", "CONNECT", "TRACE", ""}
 

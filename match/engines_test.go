@@ -125,3 +125,20 @@ func TestEnginesAllocs(t *testing.T) {
 		}
 	}
 }
+
+// A matcher compiled as Compile makes it, whose DFA cannot hold the states
+// a path needs, goes on with the NFA from where the DFA stops, and agrees
+// with the oracle; the fuzz targets start from this scope too.
+func TestDFAFallbackMidPath(t *testing.T) {
+	lit := strings.Repeat("abcdefgh", 190)
+	set := scope.MustParse("*:x/**b*c" + lit + " .:x/*b**c")
+	m := Compile(set)
+	counts := countHits(func() {
+		for _, p := range []string{"/x/abc" + lit, "/x/abc" + lit[:len(lit)-1], "/x/abbbbbbc" + lit + "c", "/x/bc" + lit + "/c"} {
+			for _, method := range []string{"GET", "PUT"} {
+				checkAgainstOracle(t, set, m, method, p)
+			}
+		}
+	})
+	requireHits(t, counts, hitDFA, hitDFAFull, hitNFAWide)
+}
