@@ -200,6 +200,34 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 			}
 			i += 8
 		}
+		// Fewer than eight bytes left of a path of eight or more: one
+		// more block, the path's last eight bytes, of which those before
+		// i were checked already (a "/" among them ended its segment
+		// then, so only the later ones count). Most request paths end
+		// so, and a byte loop through their last bytes would cost as
+		// much as the blocks before it.
+		if i+8 > len(p) && i < len(p) && len(p) >= 8 {
+			b := p[len(p)-8:]
+			c := pathClass[b[0]] | pathClass[b[1]] | pathClass[b[2]] | pathClass[b[3]] |
+				pathClass[b[4]] | pathClass[b[5]] | pathClass[b[6]] | pathClass[b[7]]
+			if c&^pcSlash == 0 {
+				if c != 0 {
+					done := uint(8 - (len(p) - i)) // bytes of b before i: 1 to 7
+					m := swar.Equal(swar.Load64(b, 0), '/') &^ (1<<(8*done) - 1)
+					for ; m != 0; m &= m - 1 {
+						k := len(p) - 8 + bits.TrailingZeros64(m)>>3
+						if k-segStart <= 2 {
+							if r := checkSegment(p[segStart:k]); r != Canonical {
+								return r, segStart
+							}
+						}
+						segStart = k + 1
+					}
+				}
+				i = len(p)
+				break
+			}
+		}
 		// One byte at a time through the block that stopped the loop
 		// above, or the last few bytes.
 		for end := min(i+8, len(p)); i < end; {
