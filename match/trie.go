@@ -260,16 +260,24 @@ func indexByte(s string, b byte) int {
 }
 
 // hasPrefix is strings.HasPrefix for a prefix whose first byte is known to
-// match. Edges are often a few bytes long, where a loop beats the call to
-// the runtime's memequal.
+// match. Edges are often a few bytes long, where a call to the runtime's
+// memequal costs more than the comparison: a prefix of eight bytes or more
+// is compared a word at a time (the last word overlapping the one before
+// it), a shorter one a byte at a time.
 func hasPrefix(s, prefix string) bool {
-	if len(s) < len(prefix) {
+	n := len(prefix)
+	if len(s) < n {
 		return false
 	}
-	if len(prefix) > 16 {
-		return s[1:len(prefix)] == prefix[1:]
+	if n >= 8 {
+		for i := 0; i < n-8; i += 8 {
+			if swar.Load64(s, i) != swar.Load64(prefix, i) {
+				return false
+			}
+		}
+		return swar.Load64(s, n-8) == swar.Load64(prefix, n-8)
 	}
-	for i := 1; i < len(prefix); i++ {
+	for i := 1; i < n; i++ {
 		if s[i] != prefix[i] {
 			return false
 		}
