@@ -170,8 +170,12 @@ func (m *Matcher) AllowEveryMethod(path string) bool {
 // allow is Allow for a path that begins with "/", once the method is known
 // to be grantable: write says whether it is outside the read class.
 func (m *Matcher) allow(write bool, path string) bool {
-	if w, ok := m.exact.get(path[1:]); ok && (!write || w != writeUnknown) {
-		return !write || w == writeYes
+	// The table's length mask, inline: most paths of scopes without exact
+	// items, or of other lengths, need no call.
+	if m.exact.lens&(1<<((len(path)-1)&63)) != 0 {
+		if w, ok := m.exact.get(path[1:]); ok && (!write || w != writeUnknown) {
+			return !write || w == writeYes
+		}
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the

@@ -19,10 +19,15 @@ import (
 // per node and the walk is a single path; prefix is empty only at the
 // root; cands are in item order.
 type node struct {
-	prefix   string
-	indices  string
-	children []*node
-	cands    []cand
+	prefix  string
+	indices string
+	// head is a prefix of at most eight bytes as a little-endian word,
+	// and headMask has the bits of its bytes set (0 for a longer
+	// prefix), so that the walk compares such a prefix with one load
+	// where the path has eight bytes left.
+	head, headMask uint64
+	children       []*node
+	cands          []cand
 	// Where cands is not empty, full is the bytes from the root to here:
 	// the candidates' literal prefix, which a valid pattern makes
 	// canonical as far as it goes. resume says whether a path check may
@@ -221,6 +226,12 @@ func (n *node) finish(a *arena) {
 	all := idx.String()
 	n.walk(func(x *node) {
 		x.indices, all = all[:len(x.children)], all[len(x.children):]
+		if len(x.prefix) <= 8 {
+			for k := len(x.prefix) - 1; k >= 0; k-- {
+				x.head = x.head<<8 | uint64(x.prefix[k])
+				x.headMask = x.headMask<<8 | 0xff
+			}
+		}
 		if len(x.cands) > 0 {
 			// Patterns are valid, so a literal prefix is canonical up
 			// to its last segment, which needs the check: it may be "."
@@ -257,6 +268,15 @@ func indexByte(s string, b byte) int {
 		}
 	}
 	return -1
+}
+
+// prefixOf reports whether s begins with n's prefix, whose first byte is
+// known to match.
+func (n *node) prefixOf(s string) bool {
+	if n.headMask != 0 && len(s) >= 8 {
+		return (swar.Load64(s, 0)^n.head)&n.headMask == 0
+	}
+	return hasPrefix(s, n.prefix)
 }
 
 // hasPrefix is strings.HasPrefix for a prefix whose first byte is known to
@@ -321,7 +341,7 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at 
 			return grant, readOnly, nil, 0
 		}
 		n = n.children[k]
-		if !hasPrefix(rel[i:], n.prefix) {
+		if !n.prefixOf(rel[i:]) {
 			return grant, readOnly, nil, 0
 		}
 		i += len(n.prefix)
@@ -339,7 +359,7 @@ func (n *node) child(rel string, i int) *node {
 		return nil
 	}
 	c := n.children[k]
-	if !hasPrefix(rel[i:], c.prefix) {
+	if !c.prefixOf(rel[i:]) {
 		return nil
 	}
 	return c
@@ -373,7 +393,8 @@ func (n *node) try(rest string, write, first bool, grant, readOnly int32) (int32
 			readOnly = c.item
 			continue
 		}
-		if c.tail.match(rest) {
+		// "**", the usual tail, without the call.
+		if c.tail.kind == tailAny || c.tail.match(rest) {
 			return c.item, readOnly
 		}
 	}
