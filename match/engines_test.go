@@ -142,3 +142,32 @@ func TestDFAFallbackMidPath(t *testing.T) {
 	})
 	requireHits(t, counts, hitDFA, hitDFAFull, hitNFAWide)
 }
+
+// A node finds its child among the first eight by one compare and among
+// the others by a loop: scopes whose nodes have 1 to 20 children, each
+// child's path and paths that begin with no child's byte, against the
+// oracle; and "**" items, which make Allow's answer the canonical check.
+func TestChildrenAndEveryPath(t *testing.T) {
+	const bytes = "abcdefghijklmnopqrst"
+	for n := 1; n <= len(bytes); n++ {
+		var items []string
+		for k := 0; k < n; k++ {
+			items = append(items, "*:x/"+bytes[k:k+1]+"y/**", ".:"+bytes[k:k+1]+"z")
+		}
+		for _, extra := range []string{"", " .:**", " *:**", " .:** *:a/**"} {
+			set := scope.MustParse(strings.Join(items, " ") + extra)
+			m := Compile(set)
+			for k := 0; k <= len(bytes); k++ {
+				b := "u"
+				if k < len(bytes) {
+					b = bytes[k : k+1]
+				}
+				for _, p := range []string{"/x/" + b + "y/q", "/x/" + b + "z", "/" + b + "z", "/" + b + "zz", "/x/" + b + "y/../q", "/x/" + b + "y//"} {
+					for _, method := range []string{"GET", "PUT"} {
+						checkAgainstOracle(t, set, m, method, p)
+					}
+				}
+			}
+		}
+	}
+}

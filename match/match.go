@@ -20,7 +20,11 @@ type Matcher struct {
 	exact exactTable
 	arena arena // the slabs that hold the trie
 	dfa   *dfa  // the DFA states of the tails' and groups' programs
-	size  int   // Size, computed by Compile
+	// everyPath has bit 1 set if an item "**" grants every method,
+	// bit 0 if one grants the read methods: on such a scope Allow's
+	// answer is the canonical check's ("*:**", the super admin).
+	everyPath uint8
+	size      int // Size, computed by Compile
 }
 
 // Option changes how Compile builds a Matcher.
@@ -69,6 +73,12 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
 			continue
+		}
+		if it.Pattern == "**" {
+			m.everyPath |= 1
+			if it.Class == scope.ReadWrite {
+				m.everyPath |= 2
+			}
 		}
 		// The literal prefix is the pattern up to its first wildcard.
 		p := it.Pattern
@@ -170,6 +180,10 @@ func (m *Matcher) AllowEveryMethod(path string) bool {
 // allow is Allow for a path that begins with "/", once the method is known
 // to be grantable: write says whether it is outside the read class.
 func (m *Matcher) allow(write bool, path string) bool {
+	if m.everyPath != 0 && (!write || m.everyPath&2 != 0) {
+		r, _ := scope.CheckPathFrom(path, 1, 1)
+		return r == scope.Canonical
+	}
 	// The table's length mask, inline: most paths of scopes without exact
 	// items, or of other lengths, need no call.
 	if m.exact.lens&(1<<((len(path)-1)&63)) != 0 {

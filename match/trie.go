@@ -26,8 +26,12 @@ type node struct {
 	// prefix), so that the walk compares such a prefix with one load
 	// where the path has eight bytes left.
 	head, headMask uint64
-	children       []*node
-	cands          []cand
+	// kidBytes is the first eight bytes of indices as a little-endian
+	// word, the missing ones copies of the first (so that they never
+	// match before it), for finding a child without a loop.
+	kidBytes uint64
+	children []*node
+	cands    []cand
 	// Where cands is not empty, full is the bytes from the root to here:
 	// the candidates' literal prefix, which a valid pattern makes
 	// canonical as far as it goes. resume says whether a path check may
@@ -226,6 +230,13 @@ func (n *node) finish(a *arena) {
 	all := idx.String()
 	n.walk(func(x *node) {
 		x.indices, all = all[:len(x.children)], all[len(x.children):]
+		for k := 7; k >= 0 && len(x.indices) > 0; k-- {
+			b := x.indices[0]
+			if k < len(x.indices) {
+				b = x.indices[k]
+			}
+			x.kidBytes = x.kidBytes<<8 | uint64(b)
+		}
 		if len(x.prefix) <= 8 {
 			for k := len(x.prefix) - 1; k >= 0; k-- {
 				x.head = x.head<<8 | uint64(x.prefix[k])
@@ -259,6 +270,22 @@ func (n *node) walk(f func(*node)) {
 	for c := n.first; c != nil; c = c.next {
 		c.walk(f)
 	}
+}
+
+// kidOf is the index of the child whose prefix begins with b, or -1: a
+// compare of b with the first eight indices at once, and a loop through
+// the others (only nodes with more than eight children have them).
+func (n *node) kidOf(b byte) int {
+	if m := swar.Equal(n.kidBytes, b); m != 0 && len(n.indices) > 0 {
+		return bits.TrailingZeros64(m) >> 3
+	}
+	if len(n.indices) <= 8 {
+		return -1
+	}
+	if k := indexByte(n.indices[8:], b); k >= 0 {
+		return 8 + k
+	}
+	return -1
 }
 
 func indexByte(s string, b byte) int {
@@ -336,7 +363,7 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at 
 		if i == len(rel) {
 			return grant, readOnly, nil, 0
 		}
-		k := indexByte(n.indices, rel[i])
+		k := n.kidOf(rel[i])
 		if k < 0 {
 			return grant, readOnly, nil, 0
 		}
@@ -354,7 +381,7 @@ func (n *node) child(rel string, i int) *node {
 	if i == len(rel) {
 		return nil
 	}
-	k := indexByte(n.indices, rel[i])
+	k := n.kidOf(rel[i])
 	if k < 0 {
 		return nil
 	}
