@@ -10,8 +10,11 @@
 // with strings.Index, the leftmost match being the right one for such
 // chains. The rest are bit-parallel NFAs (nfa.go), run by a DFA built as
 // paths need its states (dfa.go), which skips the bytes that keep a state
-// as it is (strings.IndexByte, or eight bytes in one word) and, past its
-// budget of memory, hands over to the NFA. A node where more than a few
+// as it is (strings.IndexByte, or eight or sixteen bytes in words) and,
+// past its budget of memory (tables of eight times its NFAs' size, at
+// least 2 KiB and at most 32 KiB a matcher, allocated at Compile and
+// counted in Size, whatever paths come), hands over to the NFA from the
+// state it reached. A node where more than a few
 // items wait (items that begin with a wildcard all wait at the root) runs
 // all their tails as one program, in one pass over the path. Time is
 // therefore linear in the path length for any scope, with no
