@@ -241,15 +241,18 @@ func (d *dfa) skip(at int32, s string, i int, cls *[256]uint8) int {
 		hit(hitSkipRun)
 		run := 0x0101010101010101 * uint64(sk.b[0])
 		// Sixteen bytes a step, in two independent loads, while the
-		// run lasts; then eight.
-		for ; i+16 <= len(s); i += 16 {
-			x, y := swar.Load64(s, i)^run, swar.Load64(s, i+8)^run
+		// run lasts; then eight. The loads are of rest at 0 and 8, which
+		// the loop's condition proves in bounds, so that they need no
+		// checks of their own.
+		for rest := s[i:]; len(rest) >= 16; rest = rest[16:] {
+			x, y := swar.Load64(rest, 0)^run, swar.Load64(rest, 8)^run
 			if x|y != 0 {
 				if x != 0 {
 					return i + bits.TrailingZeros64(x)>>3
 				}
 				return i + 8 + bits.TrailingZeros64(y)>>3
 			}
+			i += 16
 		}
 		for ; i+8 <= len(s); i += 8 {
 			if x := swar.Load64(s, i) ^ run; x != 0 {
