@@ -9,7 +9,9 @@ import (
 )
 
 // contenders builds each contender for a scope; a nil Decider means the
-// contender cannot express the scope.
+// contender cannot express the scope. "glob+check" and "regexp+check" are
+// the fair peers; "regexp", "glob" and "naive" do not check paths or
+// methods (see Checked).
 var contenders = []struct {
 	name  string
 	build func(scope.Set) Decider
@@ -22,6 +24,13 @@ var contenders = []struct {
 		}
 		return nil
 	}},
+	{"glob+check", func(s scope.Set) Decider {
+		if g, err := NewGlob(s); err == nil {
+			return Checked{g}
+		}
+		return nil
+	}},
+	{"regexp+check", func(s scope.Set) Decider { return Checked{NewRegexp(s)} }},
 	{"naive", func(s scope.Set) Decider {
 		if n, err := NewNaive(s); err == nil {
 			return n

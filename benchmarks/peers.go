@@ -2,11 +2,13 @@
 // would otherwise reach for, on the same scopes and requests. It is its own
 // module so that the peers never become the library's dependencies.
 //
-// The peers match the path only: none checks that it is canonical, none
-// validates the method token. They are given the relative path (leading
-// "/" removed) and the method class, which is the work a hand-written
-// gateway does; scopecheck does the full decision, canonical check
-// included.
+// The bare peers match the path only: none checks that it is canonical,
+// none validates the method token. They are given the relative path
+// (leading "/" removed) and the method class. A gateway built on them
+// that skips those checks allows path tricks ("..;/", "%2e%2e", overlong
+// UTF-8) that its upstream routes elsewhere: a vulnerability, not a peer.
+// The fair peers (Checked) add the checks that make the decision fail
+// closed, as scopecheck does; scopecheck does the full decision.
 package benchmarks
 
 import (
@@ -194,4 +196,20 @@ func (n *Naive) Allow(method, p string) bool {
 		}
 	}
 	return false
+}
+
+// Checked is a bare peer made fail-closed the cheapest correct way: it
+// matches first, and only for a request the peer allows checks what
+// scopecheck checks, that the method is a grantable token
+// (scope.GrantableMethod) and the path canonical (scope.CheckPath, the
+// check a gateway would otherwise have to write). A denial costs it no
+// check at all.
+type Checked struct{ Peer Decider }
+
+func (c Checked) Allow(method, p string) bool {
+	if !c.Peer.Allow(method, p) || !scope.GrantableMethod(method) {
+		return false
+	}
+	r, _ := scope.CheckPath(p)
+	return r == scope.Canonical
 }

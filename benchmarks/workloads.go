@@ -103,4 +103,5 @@ var AdversarialScopes = []struct{ Name, Scope string }{
 	{"dstar-chain", "*:**a**a**a**a**b"},
 	{"star-chain", "*:*a*a*a*a*b"},
 	{"overlapping-dstars", "*:**a**a**c *:a**a**a**d *:**aa**e *:**a*a**f *:**a**b"},
+	{"mixed-chain", "*:**a*a**a*a**b"},
 }

@@ -76,6 +76,9 @@ func FuzzAllow(f *testing.F) {
 			}
 		}
 	}
+	for _, r := range requestSeeds {
+		f.Add(r[0], r[1], r[2])
+	}
 	f.Fuzz(func(t *testing.T, s, method, path string) {
 		m, err := match.CompileString(s)
 		if err != nil {

@@ -1,5 +1,7 @@
 package fuzz
 
+import "strings"
+
 // scopeSeeds are the examples and damaged forms of the language reference.
 var scopeSeeds = []string{
 	"*:**", "*:config/**", ".:config/**", "*:config/tokenPolicies**",
@@ -12,6 +14,11 @@ var scopeSeeds = []string{
 	"*:config/*", "*:webhooks/", "*:a/* *:a/*/**", "*:**a**a**a**a**b", "*:*a*a*a*a*b",
 	"", "  *:a   .:b  ", "*:", "*:/x", "*:a//b", "*:a/./b", "*:a/../b", "*:a;b", "*:a%zz", "*:a%2F", "*:a***",
 	"*:%C3%A9/*", "*:a*%A9", "x:config/**", "*:a\tb", "*:é",
+	// Each engine of the matcher's tails: chains of "**" and of "*" (a
+	// literal that takes the "/"), and programs whose DFA skips to one
+	// byte, to one of several, over a run of one byte, by classes, and
+	// to the end.
+	"*:x/**ab**c", "*:x/*ab*c .:x/*b/*c", "*:x/**b*c", "*:x/*b**c", "*:x/**a*a**a*a**b", "*:x/*b*c**d", "*:x/*/a/**",
 }
 
 // pathSeeds are ordinary and attack paths.
@@ -20,7 +27,22 @@ var pathSeeds = []string{
 	"/webhooks/", "/", "/config/loginPolicies/..;/tokenPolicies", "/config/%2F", "/config/%2e%2e/x",
 	"//config", "/config/\x00", `/config\x`, "/config/%C0%AF", "/config/%E2%80%A8", "config/x",
 	"http://host/config/x", "/a/" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "/%41",
+	"/x/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "/x/aaaaaaab/aaaaaaaaac", "/x/aaaaaaa%41aaaaaaaabaaacaaad",
+	"/x/q/a/aaaaaaaaaaaaaaaaa",
 }
+
+// requestSeeds are scopes with requests made for them. The first is a
+// program that a DFA of the default size cannot hold: matching its path
+// needs a state for each of the literal's 1,520 bytes, and the matcher's
+// DFA has room for about a hundred, so the NFA goes on from where the
+// DFA stops (match's TestDFAFallbackMidPath shows that it does).
+var requestSeeds = [][3]string{
+	{"*:x/**b*c" + longLiteral, "GET", "/x/abc" + longLiteral},
+	{"*:x/**b*c" + longLiteral, "PUT", "/x/abc" + longLiteral[:len(longLiteral)-1]},
+	{"*:x/**b*c" + longLiteral + " .:x/*b**c", "GET", "/x/abbbbbbc" + longLiteral + "c"},
+}
+
+var longLiteral = strings.Repeat("abcdefgh", 190)
 
 var methodSeeds = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "get", "CONNECT", "TRACE", ""}
 

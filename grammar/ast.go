@@ -59,7 +59,10 @@ type Elem struct {
 }
 
 // Kind is the token kind of e.
-func (e Elem) Kind() Kind { return kindOf[e.Tok.Type] }
+func (e Elem) Kind() Kind {
+	lazy.once.Do(build) // an Elem made by hand may come before any parse
+	return lazy.kinds[e.Tok.Type]
+}
 
 // Text is the bytes of e as written.
 func (e Elem) Text() string { return e.Tok.Value }

@@ -2,17 +2,27 @@ package grammar
 
 import "github.com/alecthomas/participle/v2/lexer"
 
-// scopeLexer splits a scope string into named tokens. It is total: every byte
-// string lexes, because bytes that a scope may not contain become Invalid
-// tokens rather than lexer errors. That lets the parser build a tree for a
-// damaged scope and lets the scope package report every error in it, not
-// just the first.
+// scopeLexer returns the lexer that splits a scope string into named tokens.
+// It is total: every byte string lexes, because bytes that a scope may
+// not contain become Invalid tokens rather than lexer errors. That lets
+// the parser build a tree for a damaged scope and lets the scope package
+// report every error in it, not just the first.
 //
 // The rules are tried in order. Runs of "*" are one token so that a run of
 // three or more is visible as such; "." and ":" are tokens of their own
 // because they decide what kind of item an item is; everything that is
 // neither structure nor error is a Word.
-var scopeLexer = lexer.MustSimple([]lexer.SimpleRule{
+//
+// It is built on first use, with the parser: a valid scope is parsed by
+// a hand-written scanner (package scope), so a program that only compiles
+// valid scopes never pays for participle's regular expressions and
+// reflection, at start-up or later.
+func scopeLexer() *lexer.StatefulDefinition {
+	lazy.once.Do(build)
+	return lazy.lexer
+}
+
+var lexerRules = []lexer.SimpleRule{
 	{Name: "Space", Pattern: ` +`},
 	{Name: "Stars", Pattern: `\*+`},
 	{Name: "Dot", Pattern: `\.`},
@@ -25,7 +35,7 @@ var scopeLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Word", Pattern: "[!$&'()+,\\-0-9<=>@A-Z\\[\\]^_`a-z{|}~]+"},
 	// One character (or one byte of invalid UTF-8) that no item may hold.
 	{Name: "Invalid", Pattern: `(?s:.)`},
-})
+}
 
 // Kind names a token type of Lexer.
 type Kind int
@@ -55,11 +65,11 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
-// kindOf maps the lexer's token types to Kind; built once from the lexer's
-// own symbol table so that the two cannot drift apart.
-var kindOf = func() map[lexer.TokenType]Kind {
+// kindsOf maps the lexer's token types to Kind, from the lexer's own
+// symbol table so that the two cannot drift apart.
+func kindsOf(l *lexer.StatefulDefinition) map[lexer.TokenType]Kind {
 	m := make(map[lexer.TokenType]Kind)
-	syms := scopeLexer.Symbols()
+	syms := l.Symbols()
 	for k := space; k <= Invalid; k++ {
 		t, ok := syms[k.String()]
 		if !ok {
@@ -68,4 +78,4 @@ var kindOf = func() map[lexer.TokenType]Kind {
 		m[t] = k
 	}
 	return m
-}()
+}

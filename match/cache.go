@@ -107,13 +107,12 @@ func (c *Cache) Get(s string) (*Matcher, error) {
 func entrySize(s string, m *Matcher, err error) int {
 	n := memsize.String(s)
 	if m != nil {
-		// Parse appends the items one by one and keeps that slice for up
-		// to 16 items, so its capacity is at most twice the items before
-		// duplicates are dropped; a larger set gets a slice of exactly
-		// that many. There are no more items than SP-separated fields.
-		items := fields(s)
-		if items <= 16 {
-			items *= 2
+		// A valid scope's items are one array, of one slot per SP
+		// plus one (scope.Parse allocates no more than that, since
+		// it cannot have more items than that), if it has any.
+		items := 0
+		if strings.Trim(s, " ") != "" {
+			items = strings.Count(s, " ") + 1
 		}
 		n += memsize.AllocPointers(items*int(unsafe.Sizeof(scope.Item{}))) + m.Size()
 	}
@@ -128,20 +127,6 @@ func entrySize(s string, m *Matcher, err error) int {
 		}
 	} else if err != nil {
 		n += 2 * memsize.String(err.Error())
-	}
-	return n
-}
-
-// fields counts the SP-separated fields of s.
-func fields(s string) int {
-	n, in := 0, false
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			in = false
-		} else if !in {
-			in = true
-			n++
-		}
 	}
 	return n
 }

@@ -4,14 +4,23 @@
 // literal prefixes (the bytes before their first wildcard), where each item
 // waits, with its access class, at the node where its prefix ends. Allow
 // walks the request path down the trie once and tries the tail of each item
-// it passes: most tails ("", "*", "**", a wildcard and a suffix) are decided
-// by a comparison, the rest by a bit-parallel NFA. A node where more than a
-// few items wait (items that begin with a wildcard all wait at the root)
-// runs all their tails as one bit-parallel program, in one pass over the
-// path. Time is therefore linear in the path length for any scope, with no
-// backtracking: O(len(path) × n/64) word operations for n items waiting at
-// the nodes the path reaches, and nothing for items whose prefixes the path
-// does not share.
+// it passes (tail.go). Most tails are decided without a program: "", "*"
+// and "**" by a test, and chains of one kind of wildcard between literals
+// ("**a**b", "*.json") by searching the path for each literal in turn
+// with strings.Index, the leftmost match being the right one for such
+// chains. The rest are bit-parallel NFAs (nfa.go), run by a DFA built as
+// paths need its states (dfa.go), which skips the bytes that keep a state
+// as it is (strings.IndexByte, or eight or sixteen bytes in words) and,
+// past its budget of memory (tables of eight times its NFAs' size, at
+// least 2 KiB and at most 32 KiB a matcher, allocated at Compile and
+// counted in Size, whatever paths come), hands over to the NFA from the
+// state it reached. A node where more than a few
+// items wait (items that begin with a wildcard all wait at the root) runs
+// all their tails as one program, in one pass over the path. Time is
+// therefore linear in the path length for any scope, with no
+// backtracking: O(len(path) × n/64) word operations at most for n items
+// waiting at the nodes the path reaches, and nothing for items whose
+// prefixes the path does not share.
 //
 // Before the walk, Allow looks the path up in a hash table of the items
 // without wildcards, the usual way of granting one object by its ID. Such

@@ -1,6 +1,10 @@
 package match
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/scopecheck/scopecheck/internal/swar"
+)
 
 // exactTable maps the patterns of the items without wildcards to what the
 // scope grants on them, for Allow's fast path: most policies grant by
@@ -115,18 +119,40 @@ func (t *exactTable) longestRun() int {
 
 // get reports whether key is in the table and, if so, whether the scope
 // grants the methods outside the read class on it (writeYes, writeNo or
-// writeUnknown). It is small enough to inline, so that a path whose length
-// no key has costs Allow no call.
+// writeUnknown). A path whose length no key has costs one test. A free
+// slot ends the probe before any comparison, so the empty key, which no
+// item has, is never found.
+//
+// The usual key, an object's path of tens of bytes, is hashed and
+// compared inline, a word at a time: a call to a hash function and to
+// the runtime's memequal cost as much again as the probe itself.
 func (t *exactTable) get(key string) (write uint8, ok bool) {
-	if t.lens&(1<<(len(key)&63)) != 0 {
-		write, ok = t.probe(key)
+	if t.lens&(1<<(len(key)&63)) == 0 {
+		return writeNo, false
 	}
-	return write, ok
+	if len(key) < 8 || t.full {
+		return t.probe(key)
+	}
+	for i := hashLong(key) & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if len(s.key) != len(key) {
+			if s.key == "" {
+				return writeNo, false
+			}
+			continue
+		}
+		// The last word overlaps the one before it.
+		x := swar.Load64(s.key, len(key)-8) ^ swar.Load64(key, len(key)-8)
+		for j := 0; j < len(key)-8; j += 8 {
+			x |= swar.Load64(s.key, j) ^ swar.Load64(key, j)
+		}
+		if x == 0 {
+			return s.write, true
+		}
+	}
 }
 
-// probe looks key up in a table with at least one key. A free slot ends
-// the probe before any comparison, so the empty key, which no item has,
-// is never found.
+// probe is get for short keys and tables that hash whole keys.
 func (t *exactTable) probe(key string) (write uint8, ok bool) {
 	for i := t.hash(key) & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
@@ -139,27 +165,31 @@ func (t *exactTable) probe(key string) (write uint8, ok bool) {
 	}
 }
 
+// hash is the table's hash of a key: by its length and two of its
+// words, the middle and the last eight bytes (a short key, by all its
+// bytes), or, once the table hashes whole keys, maphash.
 func (t *exactTable) hash(s string) uint64 {
-	if t.full {
+	switch {
+	case t.full:
 		return maphash.String(t.seed, s)
+	case len(s) >= 8:
+		return hashLong(s)
 	}
 	h := uint64(len(s)) * 0x9e3779b97f4a7c15
-	if len(s) >= 8 {
-		h = (h ^ load64(s[len(s)-8:])) * 0xbf58476d1ce4e5b9
-		h ^= load64(s[len(s)/2-4:])
-	} else {
-		for i := 0; i < len(s); i++ {
-			h = h<<8 | uint64(s[i])
-		}
+	for i := 0; i < len(s); i++ {
+		h = h<<8 | uint64(s[i])
 	}
-	h *= 0x94d049bb133111eb
-	return h ^ h>>32
+	return mix(h)
 }
 
-// load64 reads the first eight bytes of s, little-endian; the compiler
-// makes it one load.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+// hashLong is hash for a key of at least eight bytes, small enough to
+// inline into get.
+func hashLong(s string) uint64 {
+	h := (uint64(len(s))*0x9e3779b97f4a7c15 ^ swar.Load64(s, len(s)-8)) * 0xbf58476d1ce4e5b9
+	return mix(h ^ swar.Load64(s, len(s)/2-4))
+}
+
+func mix(h uint64) uint64 {
+	h *= 0x94d049bb133111eb
+	return h ^ h>>32
 }

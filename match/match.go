@@ -18,7 +18,13 @@ type Matcher struct {
 	// literals that make a canonical path are there, so a hit needs no
 	// path check. The trie holds these items too, for Decide.
 	exact exactTable
-	size  int // Size, computed by Compile
+	arena arena // the slabs that hold the trie
+	dfa   *dfa  // the DFA states of the tails' and groups' programs
+	// everyPath has bit 1 set if an item "**" grants every method,
+	// bit 0 if one grants the read methods: on such a scope Allow's
+	// answer is the canonical check's ("*:**", the super admin).
+	everyPath uint8
+	size      int // Size, computed by Compile
 }
 
 // Option changes how Compile builds a Matcher.
@@ -43,23 +49,36 @@ func WithReadMethods(methods ...string) Option {
 // no part in matching, but keep their index so that Decision.Index refers
 // to set.Item.
 func Compile(set scope.Set, opts ...Option) *Matcher {
+	return compile(set, dfaMaxBytes, opts...)
+}
+
+// compile is Compile with a DFA of at most dfaBytes, which tests make
+// small to run the NFA where the DFA runs out of room.
+func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 	m := &Matcher{set: set}
 	for _, o := range opts {
 		o(m)
 	}
-	literals := 0
+	access, literals := 0, 0
 	for i := 0; i < set.Len(); i++ {
-		if it := set.Item(i); it.Class != scope.Plain && strings.IndexByte(it.Pattern, '*') < 0 {
-			literals++
+		if it := set.Item(i); it.Class != scope.Plain {
+			access++
+			if strings.IndexByte(it.Pattern, '*') < 0 {
+				literals++
+			}
 		}
 	}
-	if literals > 0 {
-		m.exact.init(literals)
-	}
+	m.arena.init(access)
 	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
 			continue
+		}
+		if it.Pattern == "**" {
+			m.everyPath |= 1
+			if it.Class == scope.ReadWrite {
+				m.everyPath |= 2
+			}
 		}
 		// The literal prefix is the pattern up to its first wildcard.
 		p := it.Pattern
@@ -67,16 +86,22 @@ func Compile(set scope.Set, opts ...Option) *Matcher {
 		if cut < 0 {
 			cut = len(p)
 		}
-		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])})
-		if cut == len(p) {
-			// A literal that is a canonical path needs no path check.
-			if r, _ := scope.CheckPathFrom(p, 0, 0); r == scope.Canonical {
-				m.exact.add(p, it.Class == scope.ReadWrite)
-			}
-		}
+		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &m.arena)
 	}
-	m.root.finish()
+	m.root.finish(&m.arena)
+	if progs := m.root.progs(); len(progs) > 0 {
+		m.dfa = newDFA(progs, dfaBytes)
+	}
 	if literals > 0 {
+		m.exact.init(literals)
+		m.root.walk(func(n *node) {
+			// A literal that is a canonical path needs no path check;
+			// finish has checked it (resume), since the node's bytes
+			// from the root are the whole pattern.
+			if n.resume && n.exactItem() {
+				m.exact.add(n.full, n.writes())
+			}
+		})
 		m.exact.seal()
 		// The path of an exact item is canonical, so the whole scope's
 		// answer on it can be known now: a read-write item elsewhere
@@ -124,8 +149,14 @@ func (m *Matcher) Allow(method, path string) bool {
 	if m == nil || len(path) == 0 || path[0] != '/' {
 		return false
 	}
-	write := !(method == "GET" || method == "HEAD")
-	if write {
+	var write bool
+	// The common tokens by name, which a switch on strings tells apart
+	// by length and a compare; the rest are checked for being tokens.
+	switch method {
+	case "GET", "HEAD":
+	case "POST", "PUT", "PATCH", "DELETE":
+		write = len(m.readExtra) == 0 || !m.isRead(method)
+	default:
 		if !scope.GrantableMethod(method) {
 			return false
 		}
@@ -149,8 +180,16 @@ func (m *Matcher) AllowEveryMethod(path string) bool {
 // allow is Allow for a path that begins with "/", once the method is known
 // to be grantable: write says whether it is outside the read class.
 func (m *Matcher) allow(write bool, path string) bool {
-	if w, ok := m.exact.get(path[1:]); ok && (!write || w != writeUnknown) {
-		return !write || w == writeYes
+	if m.everyPath != 0 && (!write || m.everyPath&2 != 0) {
+		r, _ := scope.CheckPathFrom(path, 1, 1)
+		return r == scope.Canonical
+	}
+	// The table's length mask, inline: most paths of scopes without exact
+	// items, or of other lengths, need no call.
+	if m.exact.lens&(1<<((len(path)-1)&63)) != 0 {
+		if w, ok := m.exact.get(path[1:]); ok && (!write || w != writeUnknown) {
+			return !write || w == writeYes
+		}
 	}
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the

@@ -423,28 +423,34 @@ func TestWidePrograms(t *testing.T) {
 }
 
 // One Matcher serves many goroutines; run under -race, this shows that
-// Allow and Decide share no mutable state (the pooled wide-state buffers
-// included).
+// Allow and Decide share no mutable state but the DFA's, which paths
+// build as they go (the pooled wide-state buffers included), and that
+// they agree while it fills and once it is full.
 func TestConcurrentUse(t *testing.T) {
-	m, err := CompileString("*:config/** .:x/" + strings.Repeat("a*", 700) + "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	long := "/x/" + strings.Repeat("a", 1400) + "b"
-	done := make(chan bool)
-	for g := 0; g < 8; g++ {
-		go func() {
-			ok := true
-			for i := 0; i < 200; i++ {
-				ok = ok && m.Allow("PUT", "/config/a") && m.Allow("GET", long) && !m.Allow("PUT", long) &&
-					m.Decide("GET", long).Reason == Granted
+	set := scope.MustParse("*:config/** .:x/" + strings.Repeat("a*", 700) + "b .:y/**b*c*" + strings.Repeat("/*z", 70))
+	for _, m := range []*Matcher{Compile(set), compile(set, dfaMinStates*maxStateBytes(set))} {
+		long := "/x/" + strings.Repeat("a", 1400) + "b"
+		var dfaPaths []string
+		for i := 1; i < 40; i++ {
+			dfaPaths = append(dfaPaths, "/y/"+strings.Repeat("a", i)+"b"+strings.Repeat("c", i)+strings.Repeat("/z", 70))
+		}
+		done := make(chan bool)
+		for g := 0; g < 8; g++ {
+			go func() {
+				ok := true
+				for i := 0; i < 200; i++ {
+					p := dfaPaths[(i+g)%len(dfaPaths)]
+					ok = ok && m.Allow("PUT", "/config/a") && m.Allow("GET", long) && !m.Allow("PUT", long) &&
+						m.Decide("GET", long).Reason == Granted && m.Allow("GET", p) && !m.Allow("GET", p+"/") &&
+						m.Decide("PUT", p).Reason == ReadOnly
+				}
+				done <- ok
+			}()
+		}
+		for g := 0; g < 8; g++ {
+			if !<-done {
+				t.Error("a concurrent decision was wrong")
 			}
-			done <- ok
-		}()
-	}
-	for g := 0; g < 8; g++ {
-		if !<-done {
-			t.Error("a concurrent decision was wrong")
 		}
 	}
 }
@@ -453,8 +459,10 @@ func TestConcurrentUse(t *testing.T) {
 // language reference's three-object example.
 func TestCompileAllocs(t *testing.T) {
 	const s = "*:config/tokenPolicies/a123bcde-4f56-7890-gh12-i34j567k8l90 *:config/loginPolicies/1ab23c45-6789-0123-d4ef-5g678h90ijk1 *:config/clients/1ab23456-7c8d-90ef-g123-45hij6789012"
-	if n := testing.AllocsPerRun(100, func() { CompileString(s) }); n > 20 {
-		t.Errorf("CompileString of the three-object example makes %v allocations, want at most 20", n)
+	// Seven: the items, the matcher, the trie's three slabs and its
+	// indices, the exact table. The target is at most 12.
+	if n := testing.AllocsPerRun(100, func() { CompileString(s) }); n > 8 {
+		t.Errorf("CompileString of the three-object example makes %v allocations, want at most 8", n)
 	}
 }
 
@@ -531,16 +539,39 @@ func TestExactFastPath(t *testing.T) {
 // built to reach every fast path (exact items of every length, shared
 // prefixes, every tail shape, programs that fill words exactly) and on
 // paths built from their items, the empty path and "/" among them.
+//
+// The generators must reach every engine: the greedy chains, the DFA and
+// each of its ways of skipping, and the NFA where a DFA runs out of room;
+// the test counts them and fails if one was never run.
 func TestEdgesAgreeWithOracle(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		set := scopegen.EdgeSet().Draw(t, "set")
-		m := Compile(set)
-		for i := 0; i < 20; i++ {
-			method := scopegen.Method().Draw(t, "method")
-			path := scopegen.EdgePath(set).Draw(t, "path")
-			checkAgainstOracle(t, set, m, method, path)
-		}
+	counts := countHits(func() {
+		rapid.Check(t, func(t *rapid.T) {
+			set := scopegen.EdgeSet().Draw(t, "set")
+			// The matcher as Compile makes it, and one whose DFA has
+			// room for a few states only, so that the NFA goes on from
+			// where the DFA stops on most long paths.
+			m, small := Compile(set), compile(set, dfaMinStates*maxStateBytes(set))
+			for i := 0; i < 20; i++ {
+				method := scopegen.Method().Draw(t, "method")
+				path := scopegen.EdgePath(set).Draw(t, "path")
+				checkAgainstOracle(t, set, m, method, path)
+				checkAgainstOracle(t, set, small, method, path)
+			}
+		})
 	})
+	t.Log(formatHits(counts))
+	requireHits(t, counts, hitAnyChain, hitSegChain, hitDFA, hitDFAState, hitSkipAll, hitSkipByte, hitSkipBytes,
+		hitSkipRun, hitSkipMask, hitDFAFull, hitNFA1, hitNFAWide)
+}
+
+// maxStateBytes is the memory of one DFA state of the widest program of
+// set's matcher.
+func maxStateBytes(set scope.Set) int {
+	n := 0
+	for _, p := range Compile(set).root.progs() {
+		n = max(n, p.stateBytes())
+	}
+	return n
 }
 
 // Every length of an exact item from 1 to 300, alone and beside items

@@ -7,8 +7,10 @@ import (
 )
 
 // Size is the memory, in bytes, that Compile allocated for the matcher:
-// its trie nodes, tails and their bit tables, exact table and options,
-// each allocation rounded up to the allocator's size class. It does not
+// its trie nodes, tails and their bit tables, the tables its DFA fills
+// as paths need them (at most 32 KiB, allocated at Compile, so that the
+// matcher never grows), exact table and options, each allocation rounded
+// up to the allocator's size class. It does not
 // count the scope.Set the matcher was compiled from (the items and their
 // text, which the trie and tables share), since the caller made that; a
 // Cache adds it. It is computed once, at Compile, for caches that budget
@@ -26,18 +28,23 @@ func (m *Matcher) sizeOf() int {
 	n := memsize.AllocPointers(int(unsafe.Sizeof(*m)))
 	n += memsize.AllocPointers(cap(m.readExtra) * int(unsafe.Sizeof("")))
 	n += memsize.AllocPointers(len(m.exact.slots) * int(unsafe.Sizeof(exactSlot{})))
-	n += m.root.sizeOf() - memsize.AllocPointers(int(unsafe.Sizeof(node{}))) // the root is inside m
-	return n
+	a := &m.arena
+	n += memsize.AllocPointers(cap(a.nodes) * int(unsafe.Sizeof(node{})))
+	n += memsize.AllocPointers(cap(a.cands) * int(unsafe.Sizeof(cand{})))
+	n += memsize.AllocPointers(cap(a.kids) * int(unsafe.Sizeof(&node{})))
+	// Every node's indices are slices of one string, of one byte per edge.
+	n += memsize.Alloc(len(a.kids))
+	return n + m.root.sizeOf() + m.dfa.sizeOf()
 }
 
-// sizeOf is the memory of a trie node and everything under it.
+// sizeOf is the memory that a trie node and the nodes under it hold
+// beyond the arena's slabs (which hold the nodes themselves) and their
+// indices; prefix and full are slices of the patterns.
 func (n *node) sizeOf() int {
-	total := memsize.AllocPointers(int(unsafe.Sizeof(*n)))
-	// indices is built by concatenation, so it has its own bytes; prefix
-	// and full are slices of the patterns.
-	total += memsize.Alloc(len(n.indices))
-	total += memsize.AllocPointers(cap(n.children) * int(unsafe.Sizeof(n)))
-	total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
+	total := 0
+	if n.ownCands {
+		total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
+	}
 	for i := range n.cands {
 		total += n.cands[i].tail.prog.sizeOf()
 	}
@@ -58,9 +65,6 @@ func (p *prog) sizeOf() int {
 	if p == nil {
 		return 0
 	}
-	n := memsize.AllocPointers(int(unsafe.Sizeof(*p)))
-	for _, t := range [][]uint64{p.lit, p.loop, p.eps, p.start, p.accept} {
-		n += memsize.Alloc(cap(t) * 8)
-	}
-	return n
+	// eps, start and accept are one allocation.
+	return memsize.AllocPointers(int(unsafe.Sizeof(*p))) + memsize.Alloc(cap(p.step)*16) + memsize.Alloc(3*p.words*8)
 }

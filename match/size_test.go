@@ -71,3 +71,14 @@ func TestSizeMeasured(t *testing.T) {
 		t.Error("a nil matcher has a size")
 	}
 }
+
+// The DFA's tables stay within their bound in bytes, however many
+// programs a matcher has and however wide they are.
+func TestDFABound(t *testing.T) {
+	for name, s := range sizeScopes() {
+		m := Compile(scope.MustParse(s))
+		if n := m.dfa.sizeOf(); n > dfaMaxBytes {
+			t.Errorf("%s: the DFA takes %d bytes, more than %d", name, n, dfaMaxBytes)
+		}
+	}
+}

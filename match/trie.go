@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scopecheck/scopecheck/internal/swar"
 	"github.com/scopecheck/scopecheck/scope"
 )
 
@@ -18,8 +19,17 @@ import (
 // per node and the walk is a single path; prefix is empty only at the
 // root; cands are in item order.
 type node struct {
-	prefix   string
-	indices  string
+	prefix  string
+	indices string
+	// head is a prefix of at most eight bytes as a little-endian word,
+	// and headMask has the bits of its bytes set (0 for a longer
+	// prefix), so that the walk compares such a prefix with one load
+	// where the path has eight bytes left.
+	head, headMask uint64
+	// kidBytes is the first eight bytes of indices as a little-endian
+	// word, the missing ones copies of the first (so that they never
+	// match before it), for finding a child without a loop.
+	kidBytes uint64
 	children []*node
 	cands    []cand
 	// Where cands is not empty, full is the bytes from the root to here:
@@ -37,6 +47,13 @@ type node struct {
 	// however many items wait at the node (items that begin with a
 	// wildcard all wait at the root).
 	group *group
+	// first, next and kids are the children as insert links them: the
+	// first child, the next sibling, and how many there are.
+	first, next *node
+	kids        int
+	// ownCands says that cands outgrew the arena's slot and is an
+	// allocation of its own.
+	ownCands bool
 }
 
 // groupMin is the most candidates a node tries one by one.
@@ -49,35 +66,85 @@ type cand struct {
 	tail  tail
 }
 
+// arena holds a trie's nodes, candidates and children in three slabs,
+// so that Compile makes a few allocations however many items it has. A
+// radix trie of n keys has at most 2n-1 nodes besides the root; every candidate has a slot
+// of the candidate slab, which its node's cands begins at (a node whose
+// candidates outgrow it gets its own slice: ownCands); and the children
+// of every node are one slice of the children slab, which finish fills
+// from the lists that insert builds (first, next).
+type arena struct {
+	nodes []node
+	cands []cand
+	kids  []*node
+}
+
+func (a *arena) init(items int) {
+	a.nodes = make([]node, 0, max(2*items-1, 0))
+	a.cands = make([]cand, 0, items)
+}
+
+func (a *arena) node() *node {
+	if len(a.nodes) == cap(a.nodes) {
+		// Each insert adds a leaf and splits at most one edge, and the
+		// first splits none: n keys make at most 2n-1 nodes.
+		panic("match: more trie nodes than the arena holds")
+	}
+	a.nodes = a.nodes[:len(a.nodes)+1]
+	return &a.nodes[len(a.nodes)-1]
+}
+
+// addCand appends c to n's candidates.
+func (n *node) addCand(c cand, a *arena) {
+	if n.cands == nil && len(a.cands) < cap(a.cands) {
+		a.cands = append(a.cands, c)
+		n.cands = a.cands[len(a.cands)-1 : len(a.cands) : len(a.cands)]
+		return
+	}
+	n.ownCands = n.ownCands || len(n.cands) == cap(n.cands)
+	n.cands = append(n.cands, c)
+}
+
 // insert adds a candidate whose literal prefix is key, splitting edges as
-// needed. Candidates must be inserted in item order: lookup relies on each
-// node's cands being in that order.
-func (n *node) insert(key string, c cand) {
+// needed, and returns the node where it waits. Candidates must be
+// inserted in item order: lookup relies on each node's cands being in
+// that order. It links children in lists; finish makes the slices and
+// indices that lookup uses.
+func (n *node) insert(key string, c cand, a *arena) *node {
 	full := key
 	for {
 		// n.prefix has been consumed; find the child that continues key.
 		if key == "" {
-			n.cands = append(n.cands, c)
+			n.addCand(c, a)
 			n.full = full
-			return
+			return n
 		}
-		i := indexByte(n.indices, key[0])
-		if i < 0 {
-			n.indices += key[:1]
-			n.children = append(n.children, &node{prefix: key, cands: []cand{c}, full: full})
-			return
+		var prev *node
+		child := n.first
+		for child != nil && child.prefix[0] != key[0] {
+			prev, child = child, child.next
 		}
-		child := n.children[i]
+		if child == nil {
+			leaf := a.node()
+			leaf.prefix, leaf.full = key, full
+			leaf.addCand(c, a)
+			n.link(prev, leaf)
+			return leaf
+		}
 		common := commonPrefix(key, child.prefix)
 		if common < len(child.prefix) {
-			// Split child at common: the new node keeps the shared part.
-			split := &node{
-				prefix:   child.prefix[:common],
-				indices:  child.prefix[common : common+1],
-				children: []*node{child},
-			}
+			// Split child at common: the new node keeps the shared part
+			// and takes child's place in the list.
+			split := a.node()
+			split.prefix = child.prefix[:common]
+			split.next, child.next = child.next, nil
+			split.first, split.kids = child, 1
 			child.prefix = child.prefix[common:]
-			n.children[i] = split
+			if prev == nil {
+				n.first = split
+			} else {
+				prev.next = split
+			}
 			child = split
 		}
 		key = key[common:]
@@ -85,20 +152,140 @@ func (n *node) insert(key string, c cand) {
 	}
 }
 
-// finish sets resume and segTail on every node with candidates, and
-// groups the candidates of nodes that have many.
-func (n *node) finish() {
-	if len(n.cands) > 0 {
-		n.segTail = len(n.full) - (strings.LastIndexByte(n.full, '/') + 1)
-		r, _ := scope.CheckPathFrom(n.full, 0, 0)
-		n.resume = r == scope.Canonical
+// link adds c to n's children after prev, the last of them (nil if none).
+func (n *node) link(prev, c *node) {
+	if prev == nil {
+		n.first = c
+	} else {
+		prev.next = c
 	}
-	if len(n.cands) > groupMin {
-		n.group = newGroup(n.cands)
+	n.kids++
+}
+
+// exactItem reports whether an item without wildcards waits at n.
+func (n *node) exactItem() bool {
+	for _, c := range n.cands {
+		if c.tail.kind == tailEnd {
+			return true
+		}
 	}
-	for _, c := range n.children {
-		c.finish()
+	return false
+}
+
+// writes reports whether an item without wildcards that waits at n is
+// read-write.
+func (n *node) writes() bool {
+	for _, c := range n.cands {
+		if c.tail.kind == tailEnd && c.write {
+			return true
+		}
 	}
+	return false
+}
+
+// kid is the index of the child whose prefix begins with b, or -1.
+func (n *node) kid(b byte) int {
+	for i, c := range n.children {
+		if c.prefix[0] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// progs returns the programs that n and the nodes under it run: the
+// tails' and the groups'.
+func (n *node) progs() []*prog {
+	var out []*prog
+	n.walk(func(x *node) {
+		if x.group != nil {
+			out = append(out, x.group.prog)
+		}
+		for k := range x.cands {
+			if p := x.cands[k].tail.prog; p != nil {
+				out = append(out, p)
+			}
+		}
+	})
+	return out
+}
+
+// finish makes every node's children slice (all of them one slab) and
+// indices (all of them one string), sets resume and segTail on every node
+// with candidates, and groups the candidates of nodes that have many.
+func (n *node) finish(a *arena) {
+	edges := 0
+	n.walk(func(x *node) { edges += x.kids })
+	a.kids = make([]*node, 0, edges)
+	var idx strings.Builder
+	idx.Grow(edges)
+	n.walk(func(x *node) {
+		start := len(a.kids)
+		for c := x.first; c != nil; c = c.next {
+			a.kids = append(a.kids, c)
+			idx.WriteByte(c.prefix[0])
+		}
+		x.children = a.kids[start:len(a.kids):len(a.kids)]
+	})
+	all := idx.String()
+	n.walk(func(x *node) {
+		x.indices, all = all[:len(x.children)], all[len(x.children):]
+		for k := 7; k >= 0 && len(x.indices) > 0; k-- {
+			b := x.indices[0]
+			if k < len(x.indices) {
+				b = x.indices[k]
+			}
+			x.kidBytes = x.kidBytes<<8 | uint64(b)
+		}
+		if len(x.prefix) <= 8 {
+			for k := len(x.prefix) - 1; k >= 0; k-- {
+				x.head = x.head<<8 | uint64(x.prefix[k])
+				x.headMask = x.headMask<<8 | 0xff
+			}
+		}
+		if len(x.cands) > 0 {
+			// Patterns are valid, so a literal prefix is canonical up
+			// to its last segment, which needs the check: it may be "."
+			// so far, or end inside an escaped UTF-8 sequence.
+			last := swar.LastIndexByte(x.full, '/') + 1
+			x.segTail = len(x.full) - last
+			r, _ := scope.CheckPathFrom(x.full, last, last)
+			x.resume = r == scope.Canonical
+		}
+		if len(x.cands) > groupMin {
+			// The group's program runs the candidates' tails; their
+			// own programs would never run.
+			x.group = newGroup(x.cands)
+			for k := range x.cands {
+				x.cands[k].tail.prog = nil
+			}
+		}
+	})
+}
+
+// walk calls f on n and every node under it, parents first, in the order
+// of the children lists.
+func (n *node) walk(f func(*node)) {
+	f(n)
+	for c := n.first; c != nil; c = c.next {
+		c.walk(f)
+	}
+}
+
+// kidOf is the index of the child whose prefix begins with b, or -1: a
+// compare of b with the first eight indices at once, and a loop through
+// the others (only nodes with more than eight children have them).
+func (n *node) kidOf(b byte) int {
+	if m := swar.Equal(n.kidBytes, b); m != 0 && len(n.indices) > 0 {
+		return bits.TrailingZeros64(m) >> 3
+	}
+	if len(n.indices) <= 8 {
+		return -1
+	}
+	if k := indexByte(n.indices[8:], b); k >= 0 {
+		return 8 + k
+	}
+	return -1
 }
 
 func indexByte(s string, b byte) int {
@@ -110,17 +297,34 @@ func indexByte(s string, b byte) int {
 	return -1
 }
 
+// prefixOf reports whether s begins with n's prefix, whose first byte is
+// known to match.
+func (n *node) prefixOf(s string) bool {
+	if n.headMask != 0 && len(s) >= 8 {
+		return (swar.Load64(s, 0)^n.head)&n.headMask == 0
+	}
+	return hasPrefix(s, n.prefix)
+}
+
 // hasPrefix is strings.HasPrefix for a prefix whose first byte is known to
-// match. Edges are often a few bytes long, where a loop beats the call to
-// the runtime's memequal.
+// match. Edges are often a few bytes long, where a call to the runtime's
+// memequal costs more than the comparison: a prefix of eight bytes or more
+// is compared a word at a time (the last word overlapping the one before
+// it), a shorter one a byte at a time.
 func hasPrefix(s, prefix string) bool {
-	if len(s) < len(prefix) {
+	n := len(prefix)
+	if len(s) < n {
 		return false
 	}
-	if len(prefix) > 16 {
-		return s[1:len(prefix)] == prefix[1:]
+	if n >= 8 {
+		for i := 0; i < n-8; i += 8 {
+			if swar.Load64(s, i) != swar.Load64(prefix, i) {
+				return false
+			}
+		}
+		return swar.Load64(s, n-8) == swar.Load64(prefix, n-8)
 	}
-	for i := 1; i < len(prefix); i++ {
+	for i := 1; i < n; i++ {
 		if s[i] != prefix[i] {
 			return false
 		}
@@ -159,12 +363,12 @@ func (n *node) lookup(rel string, write, first bool) (grant, readOnly int32, at 
 		if i == len(rel) {
 			return grant, readOnly, nil, 0
 		}
-		k := indexByte(n.indices, rel[i])
+		k := n.kidOf(rel[i])
 		if k < 0 {
 			return grant, readOnly, nil, 0
 		}
 		n = n.children[k]
-		if !hasPrefix(rel[i:], n.prefix) {
+		if !n.prefixOf(rel[i:]) {
 			return grant, readOnly, nil, 0
 		}
 		i += len(n.prefix)
@@ -177,12 +381,12 @@ func (n *node) child(rel string, i int) *node {
 	if i == len(rel) {
 		return nil
 	}
-	k := indexByte(n.indices, rel[i])
+	k := n.kidOf(rel[i])
 	if k < 0 {
 		return nil
 	}
 	c := n.children[k]
-	if !hasPrefix(rel[i:], c.prefix) {
+	if !c.prefixOf(rel[i:]) {
 		return nil
 	}
 	return c
@@ -216,7 +420,8 @@ func (n *node) try(rest string, write, first bool, grant, readOnly int32) (int32
 			readOnly = c.item
 			continue
 		}
-		if c.tail.match(rest) {
+		// "**", the usual tail, without the call.
+		if c.tail.kind == tailAny || c.tail.match(rest) {
 			return c.item, readOnly
 		}
 	}
@@ -310,26 +515,22 @@ func (g *group) match(rest string, write, readOnly bool) (grant, ro int) {
 	if len(rest) < p.minLen {
 		return grant, ro
 	}
-	var d []uint64
 	var stack [stackWords]uint64
 	var bufp *[]uint64
-	switch {
-	case p.words == 1:
-		stack[0] = p.match1(rest)
-		d = stack[:1]
-	case p.words <= stackWords:
-		d = p.matchWide(rest, stack[:])
-	default:
+	buf := stack[:min(p.words, stackWords)]
+	if p.words > stackWords {
 		bufp = getWide(p.words)
-		d = p.matchWide(rest, *bufp)
+		buf = *bufp
 	}
-	mask := g.all
-	if write {
-		mask = g.write
-	}
-	grant = g.first(d, mask)
-	if readOnly {
-		ro = g.first(d, g.read)
+	if d := p.run(rest, buf); d != nil {
+		mask := g.all
+		if write {
+			mask = g.write
+		}
+		grant = g.first(d, mask)
+		if readOnly {
+			ro = g.first(d, g.read)
+		}
 	}
 	if bufp != nil {
 		widePool.Put(bufp)

@@ -45,11 +45,11 @@ func MustParse(s string) Set {
 }
 
 // newSet builds a Set from valid items, dropping exact duplicates, in
-// place: items is not used again.
+// place: items is not used again, and the Set keeps its array.
 func newSet(items []Item) Set {
+	out := items[:0]
 	if len(items) <= 16 {
 		// Few items: a quadratic scan beats building a map.
-		out := items[:0]
 	next:
 		for _, it := range items {
 			for _, have := range out {
@@ -61,13 +61,19 @@ func newSet(items []Item) Set {
 		}
 		return Set{items: out}
 	}
-	seen := make(map[Item]struct{}, len(items))
-	out := make([]Item, 0, len(items))
+	// An item is its class and one string (the pattern of an access item,
+	// the name of a plain one), so a map from that string to a bit per
+	// class finds duplicates without hashing whole Item structs.
+	seen := make(map[string]uint8, len(items))
 	for _, it := range items {
-		if _, dup := seen[it]; dup {
+		text, bit := it.Pattern, uint8(1)<<it.Class
+		if it.Class == Plain {
+			text = it.Name
+		}
+		if seen[text]&bit != 0 {
 			continue
 		}
-		seen[it] = struct{}{}
+		seen[text] |= bit
 		out = append(out, it)
 	}
 	return Set{items: out}

@@ -1,6 +1,11 @@
 package scope
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+
+	"github.com/scopecheck/scopecheck/internal/swar"
+)
 
 // PathRule names the rule of canonical request paths (the language
 // reference, "Request paths") that a path breaks. The zero value,
@@ -63,13 +68,14 @@ func (r PathRule) Describe() string {
 }
 
 // Byte classes for CheckPath. Zero is a byte that needs no further thought,
-// so the common case costs one table load and one compare.
+// so the common case costs one table load and one compare; the others are
+// bits, so that eight bytes' classes can be tested in one OR.
 const (
-	pcPlain = iota
-	pcSlash
-	pcPercent
-	pcBad  // outside 0x21-0x7E
-	pcChar // \ ; ? #
+	pcPlain   = 0
+	pcSlash   = 1
+	pcPercent = 2
+	pcBad     = 4 // outside 0x21-0x7E
+	pcChar    = 8 // \ ; ? #
 )
 
 var pathClass = func() (t [256]uint8) {
@@ -164,66 +170,119 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 	// A UTF-8 sequence spelled as escapes is gathered in seq until it is
 	// complete; seqAt is where its first escape starts. While one is open
 	// the next byte must begin another escape, which the escape itself
-	// checks, so plain bytes need no test of it.
+	// checks, so plain bytes need no test of it, and the block loop below
+	// never runs while one is open (it stops at the '%').
 	var seq [4]byte
 	seqLen, seqNeed, seqAt := 0, 0, 0
 	i := from
 	for i < len(p) {
-		// Most bytes are plain: this loop is the whole cost for them.
-		for i < len(p) && pathClass[p[i]] == pcPlain {
-			i++
-		}
-		if i == len(p) {
-			break
-		}
-		switch pathClass[p[i]] {
-		case pcBad:
-			return PathByte, i
-		case pcChar:
-			return PathChar, i
-		case pcSlash:
-			if r := checkSegment(p[segStart:i]); r != Canonical {
-				return r, segStart
+		// Most bytes are plain, and most of the rest are "/": eight bytes
+		// at a time, with independent loads, while a block holds nothing
+		// else. A "/" ends a segment, which is wrong only if it is empty,
+		// "." or "..": at most two bytes long.
+		for i+8 <= len(p) {
+			b := p[i : i+8]
+			c := pathClass[b[0]] | pathClass[b[1]] | pathClass[b[2]] | pathClass[b[3]] |
+				pathClass[b[4]] | pathClass[b[5]] | pathClass[b[6]] | pathClass[b[7]]
+			if c&^pcSlash != 0 {
+				break
 			}
-			segStart = i + 1
-			i++
-			continue
-		}
-		// An escape.
-		b, ok := unescape(p, i)
-		if !ok {
-			return PathBadEscape, i
-		}
-		if b < 0x80 {
-			if seqNeed > 0 {
-				return PathBadUTF8, seqAt
-			}
-			if escapedForbidden[b] {
-				return PathEscapedByte, i
-			}
-		} else {
-			if seqNeed == 0 {
-				if seqNeed = utf8Len(b); seqNeed == 0 {
-					return PathBadUTF8, i
+			if c != 0 {
+				for m := swar.Equal(swar.Load64(b, 0), '/'); m != 0; m &= m - 1 {
+					k := i + bits.TrailingZeros64(m)>>3
+					if k-segStart <= 2 {
+						if r := checkSegment(p[segStart:k]); r != Canonical {
+							return r, segStart
+						}
+					}
+					segStart = k + 1
 				}
-				seqLen, seqAt = 0, i
 			}
-			seq[seqLen] = b
-			seqLen++
-			if seqLen == seqNeed {
-				r, n := utf8.DecodeRune(seq[:seqLen])
-				if r == utf8.RuneError && n < seqLen {
+			i += 8
+		}
+		// Fewer than eight bytes left of a path of eight or more: one
+		// more block, the path's last eight bytes, of which those before
+		// i were checked already (a "/" among them ended its segment
+		// then, so only the later ones count). Most request paths end
+		// so, and a byte loop through their last bytes would cost as
+		// much as the blocks before it.
+		if i+8 > len(p) && i < len(p) && len(p) >= 8 {
+			b := p[len(p)-8:]
+			c := pathClass[b[0]] | pathClass[b[1]] | pathClass[b[2]] | pathClass[b[3]] |
+				pathClass[b[4]] | pathClass[b[5]] | pathClass[b[6]] | pathClass[b[7]]
+			if c&^pcSlash == 0 {
+				if c != 0 {
+					done := uint(8 - (len(p) - i)) // bytes of b before i: 1 to 7
+					m := swar.Equal(swar.Load64(b, 0), '/') &^ (1<<(8*done) - 1)
+					for ; m != 0; m &= m - 1 {
+						k := len(p) - 8 + bits.TrailingZeros64(m)>>3
+						if k-segStart <= 2 {
+							if r := checkSegment(p[segStart:k]); r != Canonical {
+								return r, segStart
+							}
+						}
+						segStart = k + 1
+					}
+				}
+				i = len(p)
+				break
+			}
+		}
+		// One byte at a time through the block that stopped the loop
+		// above, or the last few bytes.
+		for end := min(i+8, len(p)); i < end; {
+			switch pathClass[p[i]] {
+			case pcPlain:
+				i++
+				continue
+			case pcBad:
+				return PathByte, i
+			case pcChar:
+				return PathChar, i
+			case pcSlash:
+				if r := checkSegment(p[segStart:i]); r != Canonical {
+					return r, segStart
+				}
+				segStart = i + 1
+				i++
+				continue
+			}
+			// An escape.
+			b, ok := unescape(p, i)
+			if !ok {
+				return PathBadEscape, i
+			}
+			if b < 0x80 {
+				if seqNeed > 0 {
 					return PathBadUTF8, seqAt
 				}
-				if forbiddenRune(r) {
-					return PathControlRune, seqAt
+				if escapedForbidden[b] {
+					return PathEscapedByte, i
 				}
-				seqNeed = 0
+			} else {
+				if seqNeed == 0 {
+					if seqNeed = utf8Len(b); seqNeed == 0 {
+						return PathBadUTF8, i
+					}
+					seqLen, seqAt = 0, i
+				}
+				seq[seqLen] = b
+				seqLen++
+				if seqLen == seqNeed {
+					r, n := utf8.DecodeRune(seq[:seqLen])
+					if r == utf8.RuneError && n < seqLen {
+						return PathBadUTF8, seqAt
+					}
+					if forbiddenRune(r) {
+						return PathControlRune, seqAt
+					}
+					seqNeed = 0
+				}
 			}
-		}
-		i += 3
-		if seqNeed > 0 && (i >= len(p) || p[i] != '%') {
-			return PathBadUTF8, seqAt
+			i += 3
+			if seqNeed > 0 && (i >= len(p) || p[i] != '%') {
+				return PathBadUTF8, seqAt
+			}
 		}
 	}
 	// The last segment may be empty (one trailing "/"), not a dot segment.

@@ -1,5 +1,12 @@
 package scope
 
+import (
+	"math/bits"
+	"strings"
+
+	"github.com/scopecheck/scopecheck/internal/swar"
+)
+
 // scanValid is the fast path of Parse. It accepts exactly the scope strings
 // that the grammar and the checks of parse.go accept, and returns the same
 // items; anything else it declines, and Parse then runs the grammar, which
@@ -8,6 +15,10 @@ package scope
 // compiles on its cold path) is parsed without participle's reflection.
 // FuzzScanner and TestScannerAgrees hold the two paths to the same answers
 // on valid and invalid input alike.
+//
+// It reads each byte once, eight at a time where a block holds nothing
+// that needs a decision, and allocates once: the items, no more of them
+// than SP-separated fields.
 func scanValid(s string) ([]Item, bool) {
 	var items []Item
 	for i := 0; i < len(s); {
@@ -15,16 +26,31 @@ func scanValid(s string) ([]Item, bool) {
 			i++
 			continue
 		}
-		j := i
-		for j < len(s) && s[j] != ' ' {
-			if !itemByte[s[j]] {
+		if items == nil {
+			items = make([]Item, 0, strings.Count(s, " ")+1)
+		}
+		var it Item
+		j := 0
+		switch s[i] {
+		case ':':
+			return nil, false // missing-access
+		case '.', '*':
+			if i+1 == len(s) || s[i+1] != ':' {
+				return nil, false // missing-colon
+			}
+			var ok bool
+			if j, ok = scanPattern(s, i+2); !ok {
 				return nil, false
 			}
-			j++
-		}
-		it, ok := scanItem(s[i:j])
-		if !ok {
-			return nil, false
+			it = Item{Class: Read, Pattern: s[i+2 : j]}
+			if s[i] == '*' {
+				it.Class = ReadWrite
+			}
+		default:
+			if j = plainEnd(s, i); j < len(s) && s[j] != ' ' {
+				return nil, false // a byte no item may hold
+			}
+			it = Item{Class: Plain, Name: s[i:j]}
 		}
 		items = append(items, it)
 		i = j
@@ -32,85 +58,130 @@ func scanValid(s string) ([]Item, bool) {
 	return items, true
 }
 
-// itemByte marks the bytes an item may hold: visible ASCII but '"' and '\'.
-var itemByte = func() (t [256]bool) {
-	for c := 0x21; c <= 0x7E; c++ {
-		t[c] = c != '"' && c != '\\'
+// Byte classes of the scanner. Zero is a byte that needs no decision:
+// an item byte that is neither SP nor special in a pattern.
+const (
+	scSpace    = 1 << iota // SP: the item ends
+	scBad                  // a byte no item may hold
+	scSlash                // "/"
+	scStar                 // "*"
+	scEscape               // "%"
+	scReserved             // ';', '?', '#': no canonical path holds them
+)
+
+// itemClass classifies bytes for plain items, patternClass for patterns.
+var itemClass, patternClass = func() (item, pattern [256]uint8) {
+	for c := range item {
+		if c < 0x21 || c > 0x7E || c == '"' || c == '\\' {
+			item[c] = scBad
+		}
 	}
-	return t
+	item[' '] = scSpace
+	pattern = item
+	pattern['/'] = scSlash
+	pattern['*'] = scStar
+	pattern['%'] = scEscape
+	for _, c := range ";?#" {
+		pattern[c] = scReserved
+	}
+	return item, pattern
 }()
 
-// scanItem classifies one item of item bytes and checks an access item's
-// pattern.
-func scanItem(t string) (Item, bool) {
-	switch t[0] {
-	case ':':
-		return Item{}, false // missing-access
-	case '.', '*':
-		if len(t) < 2 || t[1] != ':' {
-			return Item{}, false // missing-colon
+// plainEnd returns the index of the first byte from i on that a plain
+// item cannot hold: SP, a bad byte, or len(s).
+func plainEnd(s string, i int) int {
+	for i+8 <= len(s) {
+		b := s[i : i+8]
+		if itemClass[b[0]]|itemClass[b[1]]|itemClass[b[2]]|itemClass[b[3]]|
+			itemClass[b[4]]|itemClass[b[5]]|itemClass[b[6]]|itemClass[b[7]] != 0 {
+			break
 		}
-		if !scanPattern(t[2:]) {
-			return Item{}, false
-		}
-		cls := Read
-		if t[0] == '*' {
-			cls = ReadWrite
-		}
-		return Item{Class: cls, Pattern: t[2:]}, true
+		i += 8
 	}
-	return Item{Class: Plain, Name: t}, true
+	for i < len(s) && itemClass[s[i]] == 0 {
+		i++
+	}
+	return i
 }
 
-// scanPattern reports whether a pattern of item bytes has none of the
-// pattern errors: empty-pattern, leading-slash, empty-segment, dot-segment,
+// scanPattern checks the pattern that begins at s[start] and ends at the
+// next SP or at the end of s, and returns where it ends. It reports
+// whether the pattern is of item bytes and has none of the pattern
+// errors: empty-pattern, leading-slash, empty-segment, dot-segment,
 // bad-char, bad-escape, star-run.
-func scanPattern(p string) bool {
-	if p == "" || p[0] == '/' {
-		return false
+func scanPattern(s string, start int) (int, bool) {
+	if start == len(s) || s[start] == ' ' || s[start] == '/' {
+		return 0, false
 	}
-	segStart := 0
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '/':
-			if !scanSegment(p[segStart:i]) {
-				return false
+	segStart, i := start, start
+scan:
+	for i < len(s) {
+		for i+8 <= len(s) {
+			b := s[i : i+8]
+			c := patternClass[b[0]] | patternClass[b[1]] | patternClass[b[2]] | patternClass[b[3]] |
+				patternClass[b[4]] | patternClass[b[5]] | patternClass[b[6]] | patternClass[b[7]]
+			if c&^scSlash != 0 {
+				break
 			}
-			segStart = i + 1
-		case ';', '?', '#':
-			return false
-		case '*':
-			if i+2 < len(p) && p[i+1] == '*' && p[i+2] == '*' {
-				return false
-			}
-		case '%':
-			b, ok := unescape(p, i)
-			if !ok || (b < 0x80 && escapedForbidden[b]) {
-				return false
-			}
-			// A run of escapes, judged as parse.go judges it.
-			j, dec := i, make([]byte, 0, 8)
-			for {
-				v, ok := unescape(p, j)
-				if !ok {
-					break
+			if c != 0 {
+				// Only "/": each ends a segment, which is wrong only if
+				// it is empty, "." or "..".
+				for m := swar.Equal(swar.Load64(b, 0), '/'); m != 0; m &= m - 1 {
+					k := i + bits.TrailingZeros64(m)>>3
+					if k-segStart <= 2 && !scanSegment(s[segStart:k]) {
+						return 0, false
+					}
+					segStart = k + 1
 				}
-				if v < 0x80 && escapedForbidden[v] {
-					return false
+			}
+			i += 8
+		}
+		for end := min(i+8, len(s)); i < end; i++ {
+			switch patternClass[s[i]] {
+			case 0:
+			case scSpace:
+				break scan
+			case scBad, scReserved:
+				return 0, false
+			case scSlash:
+				if !scanSegment(s[segStart:i]) {
+					return 0, false
 				}
-				dec = append(dec, v)
-				j += 3
+				segStart = i + 1
+			case scStar:
+				if i+2 < len(s) && s[i+1] == '*' && s[i+2] == '*' {
+					return 0, false
+				}
+			case scEscape:
+				b, ok := unescape(s, i)
+				if !ok || (b < 0x80 && escapedForbidden[b]) {
+					return 0, false
+				}
+				// A run of escapes, judged as parse.go judges it. The
+				// byte after the item, SP, is no hex digit and no "*".
+				j, dec := i, make([]byte, 0, 8)
+				for {
+					v, ok := unescape(s, j)
+					if !ok {
+						break
+					}
+					if v < 0x80 && escapedForbidden[v] {
+						return 0, false
+					}
+					dec = append(dec, v)
+					j += 3
+				}
+				openStart := s[i-1] == '*' // s[start-1] is ':'
+				openEnd := j < len(s) && s[j] == '*'
+				if badEscape(dec, openStart, openEnd) >= 0 {
+					return 0, false
+				}
+				i = j - 1
 			}
-			openStart := i > 0 && p[i-1] == '*'
-			openEnd := j < len(p) && p[j] == '*'
-			if badEscape(dec, openStart, openEnd) >= 0 {
-				return false
-			}
-			i = j - 1
 		}
 	}
 	// A trailing "/" leaves an empty last segment, which is allowed.
-	return segStart == len(p) || scanSegment(p[segStart:])
+	return i, segStart == i || scanSegment(s[segStart:i])
 }
 
 // scanSegment reports whether a segment that ends at "/" or at the end of

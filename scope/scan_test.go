@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -47,6 +48,33 @@ func TestScannerExamples(t *testing.T) {
 		"*:a/%C3", "*:a/%C3/b", "**:x", "*:a\tb", "*:é"} {
 		if d := scannerDiff(s); d != "" {
 			t.Errorf("%q: %s", s, d)
+		}
+	}
+}
+
+// TestScannerBlocks: the scanner reads eight bytes at a time; with each
+// fragment at each position of items and patterns around the block size,
+// it agrees with the grammar.
+func TestScannerBlocks(t *testing.T) {
+	frags := []string{"", " ", "  ", "/", "//", "/./", "/../", "/.", "*", "**", "***", "%41", "%2F", "%C3%A9", "%C3", "*%A9",
+		"%", "%4", ";", "?", "#", "\t", "\"", "\\", "\x7f", "\xc3\xa9", ":", ".", "*:", ".:", ":x"}
+	for _, head := range []string{"*:", ".:", "", ":", "*", "x:"} {
+		for _, n := range []int{0, 1, 6, 7, 8, 9, 15, 16, 17} {
+			body := strings.Repeat("abcdefg/", 4)[:n]
+			for _, f := range frags {
+				for k := 0; k <= n; k++ {
+					s := head + body[:k] + f + body[k:]
+					if d := scannerDiff(s); d != "" {
+						t.Fatalf("%q: %s", s, d)
+					}
+					if k%3 != 0 {
+						continue
+					}
+					if d := scannerDiff("openid " + s + " x"); d != "" {
+						t.Fatalf("%q: %s", "openid "+s+" x", d)
+					}
+				}
+			}
 		}
 	}
 }

@@ -10,6 +10,23 @@ var classes = [...]int{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 1
 	2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240,
 	10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
 
+// small is the size class of every size up to smallMax, by eighths of a
+// byte count rounded up, as the runtime's own size_to_class8 table does:
+// most objects a matcher allocates are small, and this spares them the
+// search.
+var small = func() (t [smallMax/8 + 1]uint16) {
+	c := 0
+	for i := 1; i < len(t); i++ {
+		for classes[c] < i*8 {
+			c++
+		}
+		t[i] = uint16(classes[c])
+	}
+	return t
+}()
+
+const smallMax = 1024
+
 // page is the unit that objects larger than the largest class are
 // rounded up to.
 const page = 8192
@@ -20,6 +37,9 @@ const page = 8192
 func Alloc(n int) int {
 	if n <= 0 {
 		return 0
+	}
+	if n <= smallMax {
+		return int(small[(n+7)>>3])
 	}
 	if n > classes[len(classes)-1] {
 		return (n + page - 1) / page * page

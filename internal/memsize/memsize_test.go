@@ -67,3 +67,19 @@ func TestAllocMeasured(t *testing.T) {
 }
 
 var ptrs [][]*int
+
+// The table of small sizes gives what the search over the classes gives.
+func TestAllocSmall(t *testing.T) {
+	for n := 1; n <= smallMax+64; n++ {
+		want := 0
+		for _, c := range classes {
+			if c >= n {
+				want = c
+				break
+			}
+		}
+		if got := Alloc(n); got != want {
+			t.Fatalf("Alloc(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

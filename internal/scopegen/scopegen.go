@@ -421,17 +421,24 @@ func LiteralFrom(src string, n int) string {
 	return p
 }
 
+// TailLiterals are the literals of Tail: short ones of every kind of
+// byte, ones with "/" inside and at either end, and long ones of 31, 32 and 33 bytes (a
+// matcher searches a path for literals of up to 32 bytes, and runs the
+// rest as a program).
+var TailLiterals = []string{"a", "b", "/x", "Policies", "/pushClaims", ".json", "%41", "~!$&'()+,:=@[]^`{|}<>", "ab/cd", "ab/",
+	strings.Repeat("ab", 16)[:31], strings.Repeat("ab", 16), strings.Repeat("ab", 16) + "c"}
+
 // Tail draws what follows an item's literal prefix, of each shape a
-// matcher tells apart: nothing, "**", "*", a wildcard and a literal suffix,
-// and longer programs, among them programs of 62 to 65, 127 to 129 and 191
-// to 193 positions (one literal byte or wildcard each), which fill one,
-// two and three words of a state set exactly and by one more or less.
+// matcher tells apart: nothing, "**", "*", chains of one kind of
+// wildcard (their literals short, long, or with "/"), programs of both
+// kinds ("*/pushClaims/**" among them), and long programs, among them programs of 62 to 65, 127 to 129
+// and 191 to 193 positions (one literal byte or wildcard each), which
+// fill one, two and three words of a state set exactly and by one more
+// or less.
 func Tail() *rapid.Generator[string] {
 	return rapid.Custom(func(t *rapid.T) string {
-		lit := func() string {
-			return rapid.SampledFrom([]string{"a", "b", "/x", "Policies", "/pushClaims", ".json", "%41", "~!$&'()+,:=@[]^`{|}<>"}).Draw(t, "lit")
-		}
-		switch rapid.IntRange(0, 7).Draw(t, "tail") {
+		lit := func() string { return rapid.SampledFrom(TailLiterals).Draw(t, "lit") }
+		switch rapid.IntRange(0, 10).Draw(t, "tail") {
 		case 0:
 			return ""
 		case 1:
@@ -455,6 +462,24 @@ func Tail() *rapid.Generator[string] {
 				}
 			}
 			return b.String()
+		case 6, 7:
+			// A chain: one kind of wildcard between literals.
+			w := rapid.SampledFrom([]string{"*", "**"}).Draw(t, "wildcard")
+			var b strings.Builder
+			for i := rapid.IntRange(1, 4).Draw(t, "links"); i > 0; i-- {
+				b.WriteString(w)
+				b.WriteString(lit())
+			}
+			// Open, by the same wildcard or the other (then it is a
+			// program, whose "**" outlives the "*" before it).
+			if rapid.Bool().Draw(t, "open") {
+				b.WriteString(rapid.SampledFrom([]string{w, w, "*", "**"}).Draw(t, "last"))
+			}
+			return b.String()
+		case 8:
+			// A subtree of each child: "*" dies at the "/" after it,
+			// and the last "**" takes whatever follows.
+			return "*/" + lit() + "/**"
 		default:
 			var b strings.Builder
 			b.WriteString(rapid.SampledFrom([]string{"*", "**"}).Draw(t, "lead"))
@@ -573,12 +598,36 @@ func EdgePath(set scope.Set) *rapid.Generator[string] {
 	})
 }
 
+// RunLengths are the lengths of the runs Instance fills wildcards with:
+// around the eight bytes that matchers read at a time, and around a
+// cache line.
+var RunLengths = []int{1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 128}
+
 // Instance draws a string that pattern matches: its wildcards filled with
 // bytes of every class a canonical path holds ('"' and '*', which no
-// pattern can spell, among them), "/" too for "**".
+// pattern can spell, among them), "/" too for "**"; or with a run of one
+// byte, of a length of RunLengths, with another byte, "/" (for "**") or
+// an escape at any place in it or none.
 func Instance(t *rapid.T, pattern string) string {
 	var b strings.Builder
 	fill := func(slash bool) {
+		if rapid.IntRange(0, 3).Draw(t, "run") == 0 {
+			n := rapid.SampledFrom(RunLengths).Draw(t, "length")
+			run := []byte(strings.Repeat(string(rapid.SampledFrom(PatternBytes).Draw(t, "byte")), n))
+			other := []string{string(rapid.SampledFrom(PatternBytes).Draw(t, "other")), "%41"}
+			if slash {
+				other = append(other, "/")
+			}
+			at := rapid.IntRange(-1, n-1).Draw(t, "at")
+			if at < 0 {
+				b.Write(run)
+				return
+			}
+			b.Write(run[:at])
+			b.WriteString(rapid.SampledFrom(other).Draw(t, "in"))
+			b.Write(run[at+1:])
+			return
+		}
 		for i := rapid.IntRange(0, 4).Draw(t, "fill"); i > 0; i-- {
 			switch k := rapid.IntRange(0, 9).Draw(t, "kind"); {
 			case k == 0 && slash:
