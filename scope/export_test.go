@@ -1,5 +1,7 @@
 package scope
 
+import "slices"
+
 // CanonDFAAccepts runs the canonical-path automaton over a whole path, for
 // tests that hold it to CheckPath.
 func CanonDFAAccepts(p string) bool {
@@ -11,4 +13,19 @@ func CanonDFAAccepts(p string) bool {
 		s = s.step(p[i])
 	}
 	return s.accepts()
+}
+
+// PrefixOverlaps builds the prefix index of access items with the given
+// patterns and looks up the literal prefix p in it. It returns the items
+// visited, sorted, and the work the lookup counted: bytes compared and
+// nodes entered.
+func PrefixOverlaps(patterns []string, p string) (visited []int, work int64) {
+	items := make([]Item, len(patterns))
+	for i, pat := range patterns {
+		items[i] = Item{Class: ReadWrite, Pattern: pat}
+	}
+	x := newPrefixIndex(items)
+	x.overlapping(p, func(j int32) { visited = append(visited, int(j)) })
+	slices.Sort(visited)
+	return visited, x.work
 }
