@@ -29,3 +29,10 @@ func PrefixOverlaps(patterns []string, p string) (visited []int, work int64) {
 	slices.Sort(visited)
 	return visited, x.work
 }
+
+// LintWork lints s and returns what its containment questions spent
+// together, and the limit of that.
+func LintWork(s string) (findings []Finding, spent, limit Budget) {
+	findings, p := lint(s)
+	return findings, Budget{Steps: p.steps, Bytes: p.held}, p.limit
+}
