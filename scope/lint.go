@@ -145,11 +145,8 @@ func lint(s string) ([]Finding, *pass) {
 	if f, ok := oversized(s); ok {
 		return []Finding{f}, work
 	}
-	tree, err := grammar.Parse(s)
+	tree := grammar.Scan(s)
 	_, errs := parse(s, true)
-	if err != nil {
-		return []Finding{{Code: Internal, Severity: SeverityError, Column: 1, Item: s, Message: err.Error()}}, work
-	}
 	l := linter{src: s, damaged: len(errs) > 0, work: work}
 	if !l.damaged {
 		l.set = MustParse(s)
