@@ -283,9 +283,13 @@ func (l *linter) undecidedProofs() {
 		return
 	}
 	f := l.unprovenAt
+	which := fmt.Sprintf("%d findings, the first %s at column %d, are", l.unproven, f.Code, f.Offset+1)
+	if l.unproven == 1 {
+		which = fmt.Sprintf("1 finding, %s at column %d, is", f.Code, f.Offset+1)
+	}
 	l.addProven(Finding{Code: Undecided, Offset: f.Offset, Item: f.Item,
-		Message: fmt.Sprintf("%d findings, the first %s at column %d, are reported without the fix or example they would have: proving it is undecided (%s)",
-			l.unproven, f.Code, f.Offset+1, undecidedWhy(l.unprovenWhy))})
+		Message: fmt.Sprintf("%s reported without the fix or example it would have: proving it was undecided (%s)",
+			which, undecidedWhy(l.unprovenWhy))})
 }
 
 // addProven reports a finding whose suggestion, if any, is proven already.
