@@ -20,6 +20,7 @@ var lazy struct {
 	once   sync.Once
 	lexer  *lexer.StatefulDefinition
 	kinds  map[lexer.TokenType]Kind
+	types  [Invalid + 1]lexer.TokenType // of each Kind, for Scanner
 	parser *participle.Parser[Scope]
 }
 
@@ -31,6 +32,9 @@ func build() {
 	built.Store(true)
 	lazy.lexer = lexer.MustSimple(lexerRules)
 	lazy.kinds = kindsOf(lazy.lexer)
+	for tt, k := range lazy.kinds {
+		lazy.types[k] = tt
+	}
 	lazy.parser = participle.MustBuild[Scope](
 		participle.Lexer(lazy.lexer),
 		participle.Union[Item](&AccessItem{}, &MissingAccess{}, &MissingColon{}, &PlainItem{}),

@@ -55,60 +55,70 @@ var claims = map[Code][]Relation{
 	TrailingSlash: {Wider, Same},
 }
 
-// relate compares what b allows with what a allows. ok is false when
-// either containment question is undecided, or when neither holds (the
-// two scopes differ both ways).
-func relate(a, b Set) (rel Relation, ok bool) {
-	aCoversB, w1 := Covers(a, b)
-	bCoversA, w2 := Covers(b, a)
-	if w1.Err != nil || w2.Err != nil {
-		return NoSuggestion, false
+// relate compares what b allows with what a allows, two questions of the
+// lint's pass. ok is false when neither containment holds (the two
+// scopes differ both ways), or when either question is undecided, and
+// then err says why.
+func (l *linter) relate(a, b Set) (rel Relation, ok bool, err error) {
+	aCoversB, w1 := l.work.covers(a, b)
+	if w1.Err != nil {
+		return NoSuggestion, false, w1.Err
+	}
+	bCoversA, w2 := l.work.covers(b, a)
+	if w2.Err != nil {
+		return NoSuggestion, false, w2.Err
 	}
 	switch {
 	case aCoversB && bCoversA:
-		return Same, true
+		return Same, true, nil
 	case aCoversB:
-		return Narrower, true
+		return Narrower, true, nil
 	case bCoversA:
-		return Wider, true
+		return Wider, true, nil
 	}
-	return NoSuggestion, false
+	return NoSuggestion, false, nil
 }
 
 // prove checks a fix for a finding of code against the scope: the scope
 // it makes must parse and stand in a relation to the scope that code may
 // claim. It returns the fix, the scope it makes when that is short enough
 // to show, and their relation; or nil, "" and NoSuggestion when there is
-// no fix, when it fails, when the question is undecided, or when the
-// scope is damaged (no fix of one lint finding makes a damaged scope
-// parse). A fix that leaves the canonical text as it is (a duplicate or
-// blanks dropped) allows the same requests without asking Covers.
-func (l *linter) prove(code Code, fix Edit) (*Edit, string, Relation) {
+// no fix, when it fails, when the question is undecided (then err says
+// why), or when the scope is damaged (no fix of one lint finding makes a
+// damaged scope parse). A fix that leaves the canonical text as it is (a
+// duplicate or blanks dropped) allows the same requests without asking
+// Covers.
+func (l *linter) prove(code Code, fix Edit) (*Edit, string, Relation, error) {
 	if fix == (Edit{}) || l.damaged {
-		return nil, "", NoSuggestion
+		return nil, "", NoSuggestion, nil
 	}
 	sugg := fix.Apply(l.src)
 	set, err := Parse(sugg)
 	if err != nil {
-		return nil, "", NoSuggestion
+		return nil, "", NoSuggestion, nil
 	}
 	rel, ok := Same, true
 	if set.String() != l.canon {
-		rel, ok = relate(l.set, set)
+		if rel, ok, err = l.relate(l.set, set); err != nil {
+			return nil, "", NoSuggestion, err
+		}
 	}
 	if !ok || !slices.Contains(claims[code], rel) {
-		return nil, "", NoSuggestion
+		return nil, "", NoSuggestion, nil
 	}
-	return &fix, shown(sugg), rel
+	return &fix, shown(sugg), rel, nil
 }
 
 // differ returns a request that a allows and b denies, as a witness of
-// Covers(b, a); ok is false when there is none or the question is
-// undecided.
-func differ(a, b Set) (w Witness, ok bool) {
-	covered, w := Covers(b, a)
-	if covered || w.Err != nil || w.Method == "" {
-		return Witness{}, false
+// Covers(b, a), a question of the lint's pass; ok is false when there is
+// none or the question is undecided (then err says why).
+func (l *linter) differ(a, b Set) (w Witness, ok bool, err error) {
+	covered, w := l.work.covers(b, a)
+	if w.Err != nil {
+		return Witness{}, false, w.Err
 	}
-	return w, true
+	if covered || w.Method == "" {
+		return Witness{}, false, nil
+	}
+	return w, true, nil
 }

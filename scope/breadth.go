@@ -15,15 +15,18 @@ var (
 // every path), ReadAll when it covers ".:**" (every read) but not "*:**",
 // and "" otherwise. "*:* *:*/**" is SuperAdmin as "*:**" is. When Covers
 // cannot decide, it returns "" and Covers' error.
-func Breadth(s Set) (Code, error) {
-	all, w := Covers(s, everything)
+func Breadth(s Set) (Code, error) { return breadthBy(s, Covers) }
+
+// breadthBy is Breadth with covers asking the containment questions.
+func breadthBy(s Set, covers func(allowed, requested Set) (bool, Witness)) (Code, error) {
+	all, w := covers(s, everything)
 	if w.Err != nil {
 		return "", w.Err
 	}
 	if all {
 		return SuperAdmin, nil
 	}
-	reads, w := Covers(s, everyRead)
+	reads, w := covers(s, everyRead)
 	if w.Err != nil {
 		return "", w.Err
 	}
@@ -53,7 +56,7 @@ func (l *linter) breadth(valid []int) {
 	if len(items) == 0 {
 		return
 	}
-	code, err := Breadth(Set{items: items})
+	code, err := breadthBy(Set{items: items}, l.work.covers)
 	if err != nil {
 		l.add(TooLarge, l.spans[idx[0]].start, "", Edit{},
 			"whether the access items together grant every request is undecided (%s), so the scope is not reported clean; write it with fewer wildcards", undecidedWhy(err))
@@ -63,7 +66,7 @@ func (l *linter) breadth(valid []int) {
 		return
 	}
 	for k, it := range items {
-		if alone, err := Breadth(Set{items: []Item{it}}); err == nil && alone == code {
+		if alone, err := breadthBy(Set{items: []Item{it}}, l.work.covers); err == nil && alone == code {
 			text := l.text(idx[k])
 			if code == SuperAdmin {
 				l.add(code, l.spans[idx[k]].start, text, Edit{}, "%s grants every method on every path (super admin); grant the paths and methods the client needs", brief(text))
@@ -88,7 +91,7 @@ func (l *linter) breadth(valid []int) {
 			for _, k := range try {
 				set = append(set, items[k])
 			}
-			if got, err := Breadth(Set{items: set}); err == nil && got == code {
+			if got, err := breadthBy(Set{items: set}, l.work.covers); err == nil && got == code {
 				cover = try
 			} else {
 				c++

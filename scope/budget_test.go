@@ -2,6 +2,7 @@ package scope_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -108,6 +109,85 @@ func TestBudgetChargesEveryState(t *testing.T) {
 			}
 			if diff := cmp.Diff([]work(nil), short); diff != "" {
 				t.Errorf("steps charged for the states stored (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// heavyLint is a scope of n items "*:**/W/*X*b/", W twelve picks of a, b,
+// a*, b* and %41 and X one of a, ab and ba: every item is a trailing-slash
+// finding whose proof is a costly question over the whole scope.
+func heavyLint(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, 10))
+	picks, mids := []string{"a", "b", "a*", "b*", "%41"}, []string{"a", "ab", "ba"}
+	items := make([]string, n)
+	for i := range items {
+		var w strings.Builder
+		for k := 0; k < 12; k++ {
+			w.WriteString(picks[r.IntN(len(picks))])
+		}
+		items[i] = "*:**/" + w.String() + "/*" + mids[r.IntN(len(mids))] + "*b/"
+	}
+	return strings.Join(items, " ")
+}
+
+// TestLintWorkBounded holds every containment question of one Lint — the
+// proofs of fixes and examples as much as breadth and redundant — to one
+// total, 16 times DefaultBudget, in steps and in bytes held. A finding
+// whose fix or example is undecided is reported without it and says so,
+// and one undecided finding counts them.
+func TestLintWorkBounded(t *testing.T) {
+	var slashes, ids []string
+	for i := 0; i < 300; i++ {
+		slashes = append(slashes, fmt.Sprintf("*:**/a%d/", i))
+		ids = append(ids, fmt.Sprintf(".:config/clients/%08x/", i))
+	}
+	tests := []struct {
+		name  string
+		scope string
+		// unproven is whether some findings must be reported without
+		// their fix or example.
+		unproven bool
+	}{
+		{"random wildcard items", heavyLint(1, 300), true},
+		{"trailing slashes after a leading wildcard", strings.Join(slashes, " "), true},
+		{"object IDs with trailing slashes", strings.Join(ids, " "), false},
+		{"a small scope", "*:config/tokenPolicies** *:webhooks/ openid", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			findings, spent, limit := scope.LintWork(tc.scope)
+			want := scope.Budget{Steps: 16 * scope.DefaultBudget.Steps, Bytes: 16 * scope.DefaultBudget.Bytes}
+			if limit != want {
+				t.Errorf("limit %+v; want %+v, 16 times DefaultBudget", limit, want)
+			}
+			if spent.Steps > limit.Steps || spent.Bytes > limit.Bytes {
+				t.Errorf("spent %+v, more than the limit %+v", spent, limit)
+			}
+			unproven, counted := 0, 0
+			for _, f := range findings {
+				switch {
+				case f.Code == scope.Undecided && strings.Contains(f.Message, "without the fix or example"):
+					if _, err := fmt.Sscanf(f.Message, "%d findings", &counted); err != nil {
+						t.Errorf("undecided finding %q does not count", f.Message)
+					}
+				case f.Code == scope.Undecided:
+				case strings.Contains(f.Message, "no fix is offered: proving it is undecided"):
+					unproven++
+					if f.Fix != nil {
+						t.Errorf("%s at column %d offers a fix although its proof is undecided", f.Code, f.Column)
+					}
+				case strings.Contains(f.Message, "no example or fix is given: proving them is undecided"):
+					unproven++
+					if f.Fix != nil || len(f.Examples) > 0 {
+						t.Errorf("%s at column %d offers a fix or example although their proof is undecided", f.Code, f.Column)
+					}
+				case f.Code == scope.TrailingSlash && f.Fix == nil:
+					t.Errorf("trailing-slash at column %d has no fix and does not say why: %s", f.Column, f.Message)
+				}
+			}
+			if tc.unproven != (unproven > 0) || unproven > 0 && counted < unproven {
+				t.Errorf("%d findings say their proof is undecided, %d counted; want some: %v", unproven, counted, tc.unproven)
 			}
 		})
 	}

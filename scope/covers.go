@@ -54,6 +54,25 @@ func Covers(allowed, requested Set) (bool, Witness) { return DefaultBudget.Cover
 
 // Covers is scope.Covers within budget b.
 func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
+	plan := planCovers(allowed, requested)
+	if plan.decided {
+		return plan.covered, plan.witness
+	}
+	return plan.run(newMeter(b))
+}
+
+// coversPlan is a containment question made ready for its search: the
+// items of its automaton, and which of them request and which allow; or
+// its answer, when no search is needed.
+type coversPlan struct {
+	decided bool
+	covered bool
+	witness Witness
+	items   []Item
+	q       question
+}
+
+func planCovers(allowed, requested Set) coversPlan {
 	have := make(map[string]bool)
 	for _, it := range allowed.items {
 		if it.Class == Plain {
@@ -62,7 +81,7 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 	}
 	for _, it := range requested.items {
 		if it.Class == Plain && !have[it.Name] {
-			return false, Witness{Plain: it.Name}
+			return coversPlan{decided: true, witness: Witness{Plain: it.Name}}
 		}
 	}
 	// A requested item that allowed holds verbatim, in a class that
@@ -73,17 +92,16 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 	// nearly equal scopes small.
 	req := uncovered(allowed.items, requested.items)
 	if len(req) == 0 {
-		return true, Witness{}
+		return coversPlan{decided: true, covered: true}
 	}
 	use := overlapping(allowed.items, req)
 	// One automaton holds both sides' items, so that positions with the
 	// same pattern suffix are shared. Read requests: every access item
 	// grants them; other methods: only read-write items do.
-	var items []Item
-	var q question
+	var p coversPlan
 	add := func(it Item, classes *[2][]int32) {
-		k := int32(len(items))
-		items = append(items, it)
+		k := int32(len(p.items))
+		p.items = append(p.items, it)
 		classes[0] = append(classes[0], k)
 		if it.Class == ReadWrite {
 			classes[1] = append(classes[1], k)
@@ -91,20 +109,24 @@ func (b Budget) Covers(allowed, requested Set) (bool, Witness) {
 	}
 	for j, it := range allowed.items {
 		if use[j] {
-			add(it, &q.allowed)
+			add(it, &p.q.allowed)
 		}
 	}
 	for _, it := range req {
-		add(it, &q.requested)
+		add(it, &p.q.requested)
 	}
-	m := newMeter(b)
-	a, ok := buildNFA(items, m)
+	return p
+}
+
+// run builds the plan's automaton and searches it, metered by m.
+func (p *coversPlan) run(m *meter) (bool, Witness) {
+	a, ok := buildNFA(p.items, m)
 	if !ok {
 		return false, Witness{Err: m.err}
 	}
 	x := newInclusion(a, newSimulation(a))
 	x.reset(m)
-	path, class, found, err := x.run(q)
+	path, class, found, err := x.run(p.q)
 	switch {
 	case err != nil:
 		return false, Witness{Err: err}
@@ -185,10 +207,7 @@ func overlapping(allowed, requested []Item) []bool {
 // buildNFA builds the automaton of items if its positions fit the search's
 // keys and the budget's bytes.
 func buildNFA(items []Item, m *meter) (*nfa, bool) {
-	size := 0
-	for _, it := range items {
-		size += len(it.Pattern) + 1
-	}
+	size := nfaSize(items)
 	if size >= maxPositions {
 		m.err = &BudgetError{Bound: "bytes", Limit: m.limit.Bytes}
 		return nil, false
@@ -199,6 +218,16 @@ func buildNFA(items []Item, m *meter) (*nfa, bool) {
 		return nil, false
 	}
 	return newNFA(items), true
+}
+
+// nfaSize is the number of positions of the automaton of items: a byte
+// of their patterns is one.
+func nfaSize(items []Item) int {
+	size := 0
+	for _, it := range items {
+		size += len(it.Pattern) + 1
+	}
+	return size
 }
 
 // Equal reports whether a and b allow the same requests and hold the same

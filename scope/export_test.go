@@ -1,5 +1,7 @@
 package scope
 
+import "slices"
+
 // CanonDFAAccepts runs the canonical-path automaton over a whole path, for
 // tests that hold it to CheckPath.
 func CanonDFAAccepts(p string) bool {
@@ -16,7 +18,7 @@ func CanonDFAAccepts(p string) bool {
 // MinimizeWork asks Minimize's questions of s, each within b, and returns
 // how many search states they stored and how many steps they spent.
 func MinimizeWork(s Set, b Budget) (states int, steps int64) {
-	r, err := newRedundancy(s.items, b)
+	r, err := newRedundancy(s.items, newPass(b))
 	if err != nil {
 		return 0, 0
 	}
@@ -28,11 +30,33 @@ func MinimizeWork(s Set, b Budget) (states int, steps int64) {
 		if s.items[i].Class == Plain {
 			continue
 		}
-		before := r.spent
+		before := r.work.steps
 		r.covered(i, keep)
-		if r.spent > before {
+		if r.work.steps > before {
 			states += len(r.x.pos)
 		}
 	}
-	return states, r.spent
+	return states, r.work.steps
+}
+
+// PrefixOverlaps builds the prefix index of access items with the given
+// patterns and looks up the literal prefix p in it. It returns the items
+// visited, sorted, and the work the lookup counted: bytes compared and
+// nodes entered.
+func PrefixOverlaps(patterns []string, p string) (visited []int, work int64) {
+	items := make([]Item, len(patterns))
+	for i, pat := range patterns {
+		items[i] = Item{Class: ReadWrite, Pattern: pat}
+	}
+	x := newPrefixIndex(items)
+	x.overlapping(p, func(j int32) { visited = append(visited, int(j)) })
+	slices.Sort(visited)
+	return visited, x.work
+}
+
+// LintWork lints s and returns what its containment questions spent
+// together, and the limit of that.
+func LintWork(s string) (findings []Finding, spent, limit Budget) {
+	findings, p := lint(s)
+	return findings, Budget{Steps: p.steps, Bytes: p.held}, p.limit
 }

@@ -46,6 +46,8 @@ const (
 	TooLarge Code = "too-large"
 	// Undecided: whether an item is covered by the others needs more
 	// work than the budget allows; it is kept and not reported redundant.
+	// Or the proofs of findings' fixes or examples were undecided, and
+	// they are not given.
 	Undecided Code = "undecided"
 )
 
@@ -122,16 +124,30 @@ type Finding struct {
 // MaxLintItemBytes gets one TooLarge finding instead, and at most
 // MaxLintFindings findings are listed, with a TooLarge finding that
 // counts the rest.
+//
+// Every containment question Lint asks — whether the scope grants
+// everything, whether an item is redundant, and the proof of each fix
+// and example — is charged to one budget: together they spend at most 16
+// times DefaultBudget, in steps and in bytes held, added up question by
+// question (64,000,000 steps and 128 MiB by default, under a second on
+// the project's machine), and each at most DefaultBudget. A question the
+// budget cannot pay for is undecided: a finding whose fix or example is
+// undecided is still reported, without it, and says so, and one
+// Undecided finding counts them.
 func Lint(s string) []Finding {
+	out, _ := lint(s)
+	return out
+}
+
+// lint is Lint, and the pass its questions were charged to.
+func lint(s string) ([]Finding, *pass) {
+	work := newPass(DefaultBudget)
 	if f, ok := oversized(s); ok {
-		return []Finding{f}
+		return []Finding{f}, work
 	}
-	tree, err := grammar.Parse(s)
+	tree := grammar.Scan(s)
 	_, errs := parse(s, true)
-	if err != nil {
-		return []Finding{{Code: Internal, Severity: SeverityError, Column: 1, Item: s, Message: err.Error()}}
-	}
-	l := linter{src: s, damaged: len(errs) > 0}
+	l := linter{src: s, damaged: len(errs) > 0, work: work}
 	if !l.damaged {
 		l.set = MustParse(s)
 		l.canon = l.set.String()
@@ -151,6 +167,7 @@ func Lint(s string) []Finding {
 	}
 	l.whitespace()
 	l.items(tree)
+	l.undecidedProofs()
 	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Offset < l.out[j].Offset })
 	if len(l.out) > MaxLintFindings {
 		rest := l.out[MaxLintFindings:]
@@ -158,7 +175,7 @@ func Lint(s string) []Finding {
 			Offset: rest[0].Offset, Column: rest[0].Offset + 1,
 			Message: fmt.Sprintf("%d more findings in this scope are not listed (at most %d are); fix these and lint it again", len(rest), MaxLintFindings)})
 	}
-	return l.out
+	return l.out, work
 }
 
 // oversized is the TooLarge finding of a scope past Lint's bounds.
@@ -224,14 +241,55 @@ type linter struct {
 	set     Set    // the scope, when it is not damaged
 	canon   string // its canonical text
 	out     []Finding
+	// work is the one budget of all the containment questions.
+	work *pass
+	// unproven counts the findings whose fix or example was not given
+	// because its question was undecided; the first is at unprovenAt.
+	unproven    int
+	unprovenAt  Finding
+	unprovenWhy error
 }
 
 // add reports a finding, offering its fix only when prove holds. A zero
 // fix is none.
 func (l *linter) add(code Code, off int, item string, fix Edit, format string, args ...any) {
 	f := Finding{Code: code, Severity: LintCodes[code], Offset: off, Column: off + 1, Item: item, Message: fmt.Sprintf(format, args...)}
-	f.Fix, f.Suggestion, f.Relation = l.prove(code, fix)
+	var err error
+	f.Fix, f.Suggestion, f.Relation, err = l.prove(code, fix)
+	l.unprovenFix(&f, err)
 	l.out = append(l.out, f)
+}
+
+// unprovenFix notes in f that its fix is not offered because its proof is
+// undecided (err), and counts it.
+func (l *linter) unprovenFix(f *Finding, err error) {
+	if err == nil {
+		return
+	}
+	f.Message += fmt.Sprintf("; no fix is offered: proving it is undecided (%s)", undecidedWhy(err))
+	l.noteUnproven(*f, err)
+}
+
+func (l *linter) noteUnproven(f Finding, err error) {
+	if l.unproven++; l.unproven == 1 {
+		l.unprovenAt, l.unprovenWhy = f, err
+	}
+}
+
+// undecidedProofs reports, in one Undecided finding, the findings whose
+// fix or example was not given because its question was undecided.
+func (l *linter) undecidedProofs() {
+	if l.unproven == 0 {
+		return
+	}
+	f := l.unprovenAt
+	which := fmt.Sprintf("%d findings, the first %s at column %d, are", l.unproven, f.Code, f.Offset+1)
+	if l.unproven == 1 {
+		which = fmt.Sprintf("1 finding, %s at column %d, is", f.Code, f.Offset+1)
+	}
+	l.addProven(Finding{Code: Undecided, Offset: f.Offset, Item: f.Item,
+		Message: fmt.Sprintf("%s reported without the fix or example it would have: proving it was undecided (%s)",
+			which, undecidedWhy(l.unprovenWhy))})
 }
 
 // addProven reports a finding whose suggestion, if any, is proven already.
@@ -283,6 +341,10 @@ func (l *linter) whitespace() {
 func (l *linter) items(tree *grammar.Scope) {
 	seen := map[string]int{}
 	var valid []int // indexes of valid items, first copies only
+	// The findings of valid access items alone are made after breadth's,
+	// whose questions decide whether the scope is reported clean and so
+	// come first in the budget that the proofs of fixes share.
+	var access []int
 	for i, node := range tree.Items {
 		text, off := l.text(i), l.spans[i].start
 		if j, dup := seen[text]; dup {
@@ -291,13 +353,13 @@ func (l *linter) items(tree *grammar.Scope) {
 		}
 		seen[text] = i
 		l.placeholder(i, text)
-		switch n := node.(type) {
+		switch node.(type) {
 		case *grammar.AccessItem:
 			if !isAccessItem(text) {
 				continue // parse errors are reported already
 			}
 			valid = append(valid, i)
-			l.access(i, text, n)
+			access = append(access, i)
 		case *grammar.PlainItem:
 			if isPlain(text) {
 				valid = append(valid, i)
@@ -311,6 +373,9 @@ func (l *linter) items(tree *grammar.Scope) {
 		}
 	}
 	l.breadth(valid)
+	for _, i := range access {
+		l.access(i, l.text(i), tree.Items[i].(*grammar.AccessItem))
+	}
 	l.redundant(valid)
 }
 
@@ -347,11 +412,20 @@ func (l *linter) trailingSlash(i int, text string) {
 	off, wide := l.spans[i].start, text+"**"
 	item := MustParse(text)
 	subtree, err := Parse(wide)
-	in, okIn := differ(item, Set{})
-	under, okUnder := differ(subtree, item)
+	in, okIn, why := l.differ(item, Set{})
+	var under Witness
+	okUnder := false
+	if why == nil && err == nil {
+		under, okUnder, why = l.differ(subtree, item)
+	}
 	if err != nil || !okIn || !okUnder {
-		// Undecided: no claim about paths is made.
+		// No claim about paths is made, and no fix is offered.
 		l.add(TrailingSlash, off, text, Edit{}, "%s matches only paths that end in \"/\", not what is under them", brief(text))
+		if why != nil {
+			f := &l.out[len(l.out)-1]
+			f.Message += fmt.Sprintf("; no example or fix is given: proving them is undecided (%s)", undecidedWhy(why))
+			l.noteUnproven(*f, why)
+		}
 		return
 	}
 	f := Finding{Code: TrailingSlash, Offset: off, Item: text, Examples: []Example{
@@ -364,9 +438,10 @@ func (l *linter) trailingSlash(i int, text string) {
 	} else {
 		f.Message = fmt.Sprintf("%s matches only paths that end in \"/\" (such as %s), not what is under them (such as %s)", brief(text), brief(in.Path), brief(under.Path))
 	}
-	if f.Fix, f.Suggestion, f.Relation = l.prove(TrailingSlash, l.replace(i, wide)); f.Fix != nil {
+	if f.Fix, f.Suggestion, f.Relation, err = l.prove(TrailingSlash, l.replace(i, wide)); f.Fix != nil {
 		f.Message += fmt.Sprintf("; write %s for the subtree, which grants more", brief(wide))
 	}
+	l.unprovenFix(&f, err)
 	l.addProven(f)
 }
 
@@ -412,21 +487,33 @@ func (l *linter) prefixBleed(i int, text string, n *grammar.AccessItem) {
 		if err != nil {
 			continue
 		}
-		bled, ok := differ(item, cut)
-		if !ok {
-			continue // nothing bleeds, or undecided: no claim
-		}
 		seg := lit[strings.LastIndexByte(lit, '/')+1:]
+		bled, ok, why := l.differ(item, cut)
+		if why != nil {
+			// The wildcard is glued all the same; only the example path
+			// and the fix, which need the question, are not given.
+			f := Finding{Code: PrefixBleed, Offset: e.Offset(), Item: text,
+				Message: fmt.Sprintf("the wildcard of %s is glued to %s and extends that segment; no example or fix is given: proving them is undecided (%s)", brief(text), briefq(seg), undecidedWhy(why))}
+			l.noteUnproven(f, why)
+			l.addProven(f)
+			return
+		}
+		if !ok {
+			continue // nothing bleeds: no claim
+		}
 		f := Finding{Code: PrefixBleed, Offset: e.Offset(), Item: text, Examples: []Example{
 			{Scope: text, Method: bled.Method, Path: bled.Path, Allowed: true},
 			{Scope: whole, Method: bled.Method, Path: bled.Path, Allowed: false},
 		}}
 		f.Message = fmt.Sprintf("%s also matches %s: the wildcard is glued to %s and extends that segment", brief(text), brief(bled.Path), briefq(seg))
-		if narrower, _ := Covers(item, cut); narrower {
-			if f.Fix, f.Suggestion, f.Relation = l.prove(PrefixBleed, l.replace(i, whole)); f.Fix != nil {
+		narrower, w := l.work.covers(item, cut)
+		err = w.Err
+		if narrower {
+			if f.Fix, f.Suggestion, f.Relation, err = l.prove(PrefixBleed, l.replace(i, whole)); f.Fix != nil {
 				f.Message += fmt.Sprintf("; to match %s only as a whole segment, write %s", briefq(seg), brief(whole))
 			}
 		}
+		l.unprovenFix(&f, err)
 		l.addProven(f)
 		return
 	}
@@ -470,7 +557,7 @@ func (l *linter) redundant(valid []int) {
 	for k, i := range valid {
 		items[k] = MustParse(l.text(i)).items[0]
 	}
-	r, err := newRedundancy(items, DefaultBudget)
+	r, err := newRedundancy(items, l.work)
 	if err != nil {
 		if len(valid) > 0 {
 			l.add(Undecided, l.spans[valid[0]].start, "", Edit{}, "whether items are covered by the others is undecided: %s", undecidedWhy(err))
@@ -556,7 +643,7 @@ var codeHelp = map[Code]string{
 	Whitespace:    "Items are separated by one space, with none before the first or after the last.",
 	Empty:         "A scope with no items grants nothing.",
 	TooLarge:      "The scope (or input) exceeds a bound of lint (bytes, items, findings), or a containment question about it is too large to decide; what was not linted is not reported clean. Split or simplify it.",
-	Undecided:     "Whether the item is covered by the others needs more work than scope.DefaultBudget allows, so it was not decided, and no redundant finding is made for it; simplify its wildcards, or decide with a larger scope.Budget.",
+	Undecided:     "Whether the item is covered by the others, or a finding's fix or example holds, needs more work than lint's budget allows (scope.DefaultBudget a question, 16 times it in all), so it was not decided: no redundant finding is made for the item, and the fix or example is not given; simplify the wildcards, or decide with a larger scope.Budget.",
 }
 
 // Describe is a sentence on what a code means and what to do about it, or

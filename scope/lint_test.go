@@ -490,15 +490,20 @@ func TestLintBounds(t *testing.T) {
 }
 
 // Messages quote at most a bounded part of a long item, so that the
-// errors of one long damaged item do not each hold a copy of it.
+// errors of one long damaged item do not each hold a copy of it; and at
+// most MaxErrors are listed, the last counting the rest.
 func TestParseMessagesAreBounded(t *testing.T) {
 	s := "*:" + strings.Repeat(";", 4000)
 	_, err := scope.Parse(s)
 	total := 0
-	for _, e := range err.(scope.ErrorList) {
+	errs := err.(scope.ErrorList)
+	for _, e := range errs {
 		total += len(e.Message)
 	}
-	if n := len(err.(scope.ErrorList)); n != 4000 || total > 300*n {
+	if n := len(errs); n != scope.MaxErrors || total > 300*n {
 		t.Errorf("%d errors with %d bytes of messages", n, total)
+	}
+	if last := errs[len(errs)-1]; !strings.HasSuffix(last.Message, "; at least 3000 more errors in this scope are not listed (at most 1000 are)") {
+		t.Errorf("last error %q does not count the 3000 not listed", last.Message)
 	}
 }

@@ -11,17 +11,17 @@ import (
 // kept, so an earlier item is never dropped in favour of a later
 // equivalent one.
 //
-// Each item's question gets DefaultBudget, and all of them together
-// passBudgets times its steps. An item whose question is undecided, or is
-// not asked once that is spent, is kept, so the result still allows
-// exactly what s allows, and the error (matching ErrTooComplex) says how
-// many items were kept so.
+// Each item's question gets DefaultBudget, and all of them together 16
+// times it. An item whose question is undecided, or is not asked
+// once that is spent, is kept, so the result still allows exactly what s
+// allows, and the error (matching ErrTooComplex) says how many items were
+// kept so.
 func Minimize(s Set) (Set, error) { return DefaultBudget.Minimize(s) }
 
 // Minimize is scope.Minimize with budget b for each item's question (and
-// passBudgets times b's steps for all of them).
+// 16 times b's steps for all of them).
 func (b Budget) Minimize(s Set) (Set, error) {
-	r, err := newRedundancy(s.items, b)
+	r, err := newRedundancy(s.items, newPass(b))
 	if err != nil {
 		return s, fmt.Errorf("scope: no item of %d could be tried: %w", len(s.items), err)
 	}
@@ -61,22 +61,24 @@ func (b Budget) Minimize(s Set) (Set, error) {
 // is asked of the items whose literal prefix overlaps the item's only
 // (see prefixIndex), which leaves its answer unchanged.
 type redundancy struct {
-	items  []Item
-	budget Budget
-	// spent is the steps of all the questions asked so far, which may not
-	// pass passBudgets times the budget's.
-	spent    int64
+	items []Item
+	// work is the pass the questions are charged to, which may be shared
+	// with other questions (Lint's).
+	work     *pass
 	x        *inclusion
 	prefixes *prefixIndex
 }
 
-func newRedundancy(items []Item, b Budget) (*redundancy, error) {
-	m := newMeter(b)
-	a, ok := buildNFA(items, m)
-	if !ok {
-		return nil, m.err
+func newRedundancy(items []Item, work *pass) (*redundancy, error) {
+	m, err := work.meter()
+	if err != nil {
+		return nil, err
 	}
-	return &redundancy{items: items, budget: b.orDefault(), x: newInclusion(a, newSimulation(a)), prefixes: newPrefixIndex(items)}, nil
+	a, ok := buildNFA(items, m)
+	if err := work.charge(m, m.err); !ok {
+		return nil, err
+	}
+	return &redundancy{items: items, work: work, x: newInclusion(a, newSimulation(a)), prefixes: newPrefixIndex(items)}, nil
 }
 
 // candidates lists, in item order, the access items other than i that
@@ -92,41 +94,15 @@ func (r *redundancy) candidates(i int, keep []bool) []int32 {
 	return out
 }
 
-// passBudgets is how many questions' steps one Minimize or Lint may spend
-// in all, so that a scope of many costly items costs a bounded time too.
-const passBudgets = 16
-
-// meter returns the meter of a new question of the pass, or the error
-// that the pass has spent its steps.
-func (r *redundancy) meter() (*meter, error) {
-	left := passBudgets*r.budget.Steps - r.spent
-	if left <= 0 {
-		return nil, &BudgetError{Bound: "steps", Limit: passBudgets * r.budget.Steps, Pass: true}
-	}
-	b := r.budget
-	b.Steps = min(b.Steps, left)
-	return newMeter(b), nil
-}
-
-// charge counts a question's steps against the pass, and tells a question
-// cut short by the pass's limit from one cut short by its own.
-func (r *redundancy) charge(m *meter, err error) error {
-	r.spent += m.steps
-	if be, ok := err.(*BudgetError); ok && be.Bound == "steps" && m.limit.Steps < r.budget.Steps {
-		return &BudgetError{Bound: "steps", Limit: passBudgets * r.budget.Steps, Pass: true}
-	}
-	return err
-}
-
 // covered reports whether the items that keep holds, other than i, cover
 // item i, within the budget.
 func (r *redundancy) covered(i int, keep []bool) (bool, error) {
-	m, err := r.meter()
+	m, err := r.work.meter()
 	if err != nil {
 		return false, err
 	}
 	covered, err := r.coveredBy(i, r.candidates(i, keep), m)
-	return covered, r.charge(m, err)
+	return covered, r.work.charge(m, err)
 }
 
 // coveredBy reports whether the items by cover item i, metered by m.
@@ -157,11 +133,11 @@ func (r *redundancy) coveredBy(i int, by []int32, m *meter) (bool, error) {
 // it runs out, the cover found so far is named, which is a cover still.
 func (r *redundancy) cover(i int, keep []bool) []int32 {
 	cands := r.candidates(i, keep)
-	m, err := r.meter()
+	m, err := r.work.meter()
 	if err != nil {
 		return cands
 	}
-	defer r.charge(m, nil)
+	defer r.work.charge(m, nil)
 	for k := len(cands) - 1; k >= 0 && m.err == nil; k-- {
 		if ok, _ := r.coveredBy(i, cands[k:k+1], m); ok {
 			return cands[k : k+1]

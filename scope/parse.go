@@ -12,22 +12,39 @@ import (
 //
 // On success it returns the Set of the string's items, exact duplicates
 // dropped. On failure it returns the empty Set and an ErrorList holding
-// every problem in the string, in order; no item of a damaged scope grants
-// anything, so that a caller who ignores the error still fails closed.
-// Parse never panics.
+// every problem in the string, in order (at most MaxErrors of them); no
+// item of a damaged scope grants anything, so that a caller who ignores
+// the error still fails closed. Parse never panics, and its time and
+// memory are linear in len(s), damaged or not.
 func Parse(s string) (Set, error) {
 	if items, ok := scanValid(s); ok {
 		return newSet(items), nil
 	}
-	return ParseGrammar(s)
+	items, errs := parse(s, true)
+	if len(errs) > 0 {
+		return Set{}, errs
+	}
+	return newSet(items), nil
 }
 
 // ParseGrammar is Parse by the participle grammar alone, without the
 // scanner that Parse tries first for speed. It gives the same result as
 // Parse on every input (a differential fuzz target holds them to it); it
 // is there for that proof and for tools that want the grammar's path.
+// Participle's cost is large (kilobytes a token) and it fails, with an
+// Internal error, past a million tokens: Parse does not use it.
 func ParseGrammar(s string) (Set, error) {
-	items, errs := parse(s, true)
+	tree, err := grammar.Parse(s)
+	if err != nil {
+		return Set{}, ErrorList{{Code: Internal, Offset: 0, Column: 1, Item: s,
+			Message: err.Error() + "; the scope grants nothing"}}
+	}
+	items, errs := checkItems(s, true, func(i int) (grammar.Item, bool) {
+		if i < len(tree.Items) {
+			return tree.Items[i], true
+		}
+		return nil, false
+	})
 	if len(errs) > 0 {
 		return Set{}, errs
 	}
@@ -80,22 +97,12 @@ func newSet(items []Item) Set {
 }
 
 // parse returns the valid items of s, in order, with duplicates, and every
-// error in s. With hints, errors carry suggested replacements, each checked
-// by parsing it without hints.
+// error in s (at most MaxErrors). With hints, errors carry suggested
+// replacements, each checked by parsing it without hints. The tree is
+// grammar.Scanner's, built one item at a time.
 func parse(s string, hints bool) ([]Item, ErrorList) {
-	tree, err := grammar.Parse(s)
-	if err != nil {
-		return nil, ErrorList{{Code: Internal, Offset: 0, Column: 1, Item: s,
-			Message: err.Error() + "; the scope grants nothing"}}
-	}
-	c := checker{src: s, hints: hints}
-	var items []Item
-	for _, node := range tree.Items {
-		if it, ok := c.item(node); ok {
-			items = append(items, it)
-		}
-	}
-	return items, c.errs
+	sc := grammar.NewScanner(s)
+	return checkItems(s, hints, func(int) (grammar.Item, bool) { return sc.Next() })
 }
 
 // checker collects the errors of one scope string.
@@ -104,9 +111,14 @@ type checker struct {
 	errs  ErrorList
 	text  string // the item being checked, as written
 	hints bool   // whether to suggest replacements
+	more  int    // errors found past MaxErrors, not listed
 }
 
 func (c *checker) add(code Code, off int, suggestion, format string, args ...any) {
+	if len(c.errs) >= MaxErrors {
+		c.more++
+		return
+	}
 	if !c.hints || !isAccessItem(suggestion) {
 		suggestion = ""
 	}
@@ -131,10 +143,7 @@ func (c *checker) item(node grammar.Item) (Item, bool) {
 		c.pattern(n.Pattern, n.Colon.Pos.Offset+1)
 		it = Item{Class: cls, Pattern: c.src[n.Colon.Pos.Offset+1 : end]}
 	case *grammar.MissingAccess:
-		rest := c.src[start+1 : end]
-		c.add(MissingAccess, start, ".:"+rest,
-			"item %q has no access class before \":\": write %q to read (GET, HEAD) or %q to read and write",
-			brief(c.text), brief("."+c.text), brief("*"+c.text))
+		c.missingAccess(start, end)
 		c.pattern(n.Rest, start+1)
 	case *grammar.MissingColon:
 		c.bytes(n.Rest)
@@ -153,6 +162,14 @@ func (c *checker) item(node grammar.Item) (Item, bool) {
 	}
 	c.sort(before)
 	return it, len(c.errs) == before
+}
+
+// missingAccess reports the item c.text, from start to end, that begins
+// with ":".
+func (c *checker) missingAccess(start, end int) {
+	c.add(MissingAccess, start, ".:"+c.src[start+1:end],
+		"item %q has no access class before \":\": write %q to read (GET, HEAD) or %q to read and write",
+		brief(c.text), brief("."+c.text), brief("*"+c.text))
 }
 
 // sort orders the errors of the current item by offset. Each item's
@@ -175,9 +192,18 @@ func (c *checker) bytes(elems []grammar.Elem) {
 		}
 		t := e.Text()
 		for i := 0; i < len(t); i++ {
-			c.add(BadByte, e.Offset()+i, "", "%s is not allowed in a scope: items are visible ASCII except '\"' and '\\'", describeByte(t, i))
+			c.badByte(e.Offset()+i, t, i)
 		}
 	}
+}
+
+// badByte reports byte i of the Invalid token t, at offset off.
+func (c *checker) badByte(off int, t string, i int) {
+	if len(c.errs) >= MaxErrors {
+		c.more++ // without describing it
+		return
+	}
+	c.add(BadByte, off, "", "%s is not allowed in a scope: items are visible ASCII except '\"' and '\\'", describeByte(t, i))
 }
 
 // describeByte names byte i of an Invalid token for a person.
@@ -202,12 +228,13 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 		return
 	}
 	text := c.src[at : elems[len(elems)-1].Offset()+len(elems[len(elems)-1].Text())]
+	bt := brief(text) // once: a long pattern may have an error at every byte
 	if elems[0].Kind() == grammar.Slash {
 		fix := c.text[:len(c.text)-len(text)] + strings.TrimLeft(text, "/")
 		if strings.TrimLeft(text, "/") == "" {
 			fix = ""
 		}
-		c.add(LeadingSlash, at, fix, "path pattern %q begins with \"/\", but patterns are relative to the customer root and match paths without their leading \"/\"", brief(text))
+		c.add(LeadingSlash, at, fix, "path pattern %q begins with \"/\", but patterns are relative to the customer root and match paths without their leading \"/\"", bt)
 	}
 	lead := leadingSlashes(elems)
 	segStart := 0 // index in elems of the current segment's first element
@@ -215,27 +242,27 @@ func (c *checker) pattern(elems []grammar.Elem, at int) {
 		switch e.Kind() {
 		case grammar.Slash:
 			if i >= lead && elems[i-1].Kind() == grammar.Slash {
-				c.add(EmptySegment, e.Offset(), "", "path pattern %q has an empty segment \"//\", which no canonical request path has", brief(text))
+				c.add(EmptySegment, e.Offset(), "", "path pattern %q has an empty segment \"//\", which no canonical request path has", bt)
 			}
-			c.dotSegment(elems[segStart:i], text)
+			c.dotSegment(elems[segStart:i], bt)
 			segStart = i + 1
 		case grammar.Stars:
 			if n := len(e.Text()); n > 2 {
-				c.add(StarRun, e.Offset(), "", "path pattern %q has a run of %d '*': \"*\" matches within one segment, \"**\" across segments", brief(text), n)
+				c.add(StarRun, e.Offset(), "", "path pattern %q has a run of %d '*': \"*\" matches within one segment, \"**\" across segments", bt, n)
 			}
 		case grammar.Reserved:
-			c.add(BadChar, e.Offset(), "", "path pattern %q has %q, which no canonical request path has (a path ends before '?' and '#', and ';' is refused)", brief(text), e.Text())
+			c.add(BadChar, e.Offset(), "", "path pattern %q has %q, which no canonical request path has (a path ends before '?' and '#', and ';' is refused)", bt, e.Text())
 		case grammar.Percent:
-			c.add(BadEscape, e.Offset(), "", "'%%' in path pattern %q is not followed by two hex digits; a literal '%%' is written %%25 in paths, and canonical paths never escape it", brief(text))
+			c.add(BadEscape, e.Offset(), "", "'%%' in path pattern %q is not followed by two hex digits; a literal '%%' is written %%25 in paths, and canonical paths never escape it", bt)
 		case grammar.Escape:
 			b, _ := unescape(e.Text(), 0)
 			if b < 0x80 && escapedForbidden[b] {
-				c.add(BadEscape, e.Offset(), "", "escape %s in path pattern %q encodes a byte that canonical request paths never escape (/, \\, ., %%, ;, ?, #, control bytes)", e.Text(), brief(text))
+				c.add(BadEscape, e.Offset(), "", "escape %s in path pattern %q encodes a byte that canonical request paths never escape (/, \\, ., %%, ;, ?, #, control bytes)", e.Text(), bt)
 			}
 		}
 	}
-	c.dotSegment(elems[segStart:], text)
-	c.escapeRuns(elems, text)
+	c.dotSegment(elems[segStart:], bt)
+	c.escapeRuns(elems, bt)
 }
 
 // leadingSlashes counts the "/" elements at the start of a pattern; they
@@ -248,15 +275,16 @@ func leadingSlashes(elems []grammar.Elem) int {
 	return n
 }
 
-// dotSegment reports a segment that is exactly "." or "..".
-func (c *checker) dotSegment(seg []grammar.Elem, text string) {
+// dotSegment reports a segment that is exactly "." or "..", in the
+// pattern whose brief text is bt.
+func (c *checker) dotSegment(seg []grammar.Elem, bt string) {
 	for _, e := range seg {
 		if e.Kind() != grammar.Dot {
 			return
 		}
 	}
 	if len(seg) == 1 || len(seg) == 2 {
-		c.add(DotSegment, seg[0].Offset(), "", "path pattern %q has a %q segment, which no canonical request path has", brief(text), strings.Repeat(".", len(seg)))
+		c.add(DotSegment, seg[0].Offset(), "", "path pattern %q has a %q segment, which no canonical request path has", bt, strings.Repeat(".", len(seg)))
 	}
 }
 
@@ -265,7 +293,7 @@ func (c *checker) dotSegment(seg []grammar.Elem, text string) {
 // U+2028, U+2029. A run next to a wildcard may be the end or the start of a
 // sequence that the wildcard completes, so only the part it cannot complete
 // is judged.
-func (c *checker) escapeRuns(elems []grammar.Elem, text string) {
+func (c *checker) escapeRuns(elems []grammar.Elem, bt string) {
 	for i := 0; i < len(elems); {
 		if elems[i].Kind() != grammar.Escape {
 			i++
@@ -283,7 +311,7 @@ func (c *checker) escapeRuns(elems []grammar.Elem, text string) {
 		if bad := badEscape(dec, openStart, openEnd); bad >= 0 {
 			at := elems[i+bad].Offset()
 			c.add(BadEscape, at, "", "escapes from %s in path pattern %q do not decode to valid UTF-8 free of C1 controls, U+2028 and U+2029, so no canonical request path has them",
-				brief(c.src[at:elems[j-1].Offset()+3]), brief(text))
+				brief(c.src[at:elems[j-1].Offset()+3]), bt)
 		}
 		i = j
 	}
@@ -323,11 +351,8 @@ func badEscape(b []byte, openStart, openEnd bool) int {
 
 // isAccessItem reports whether s is exactly one valid access item.
 func isAccessItem(s string) bool {
-	if s == "" {
-		return false
-	}
-	items, errs := parse(s, false)
-	return len(errs) == 0 && len(items) == 1 && items[0].Class != Plain
+	items, ok := scanValid(s)
+	return ok && len(items) == 1 && items[0].Class != Plain
 }
 
 // colonHint suggests the access item that the item with a missing colon

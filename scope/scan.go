@@ -17,8 +17,9 @@ import (
 // on valid and invalid input alike.
 //
 // It reads each byte once, eight at a time where a block holds nothing
-// that needs a decision, and allocates once: the items, no more of them
-// than SP-separated fields.
+// that needs a decision, and allocates once for scopes of up to
+// maxItemsUpFront items: the items, no more of them than SP-separated
+// fields.
 func scanValid(s string) ([]Item, bool) {
 	var items []Item
 	for i := 0; i < len(s); {
@@ -27,7 +28,10 @@ func scanValid(s string) ([]Item, bool) {
 			continue
 		}
 		if items == nil {
-			items = make([]Item, 0, strings.Count(s, " ")+1)
+			// Room for the SP-separated fields, but no more than a small
+			// scope's up front: a damaged scope is declined at its first
+			// bad byte, and must not cost what its length could hold.
+			items = make([]Item, 0, min(strings.Count(s, " ")+1, maxItemsUpFront))
 		}
 		var it Item
 		j := 0
@@ -57,6 +61,11 @@ func scanValid(s string) ([]Item, bool) {
 	}
 	return items, true
 }
+
+// maxItemsUpFront is how many items scanValid makes room for before it
+// has read them: every scope of that many items or fewer is parsed with one
+// allocation, and larger ones grow as they are read.
+const maxItemsUpFront = 256
 
 // Byte classes of the scanner. Zero is a byte that needs no decision:
 // an item byte that is neither SP nor special in a pattern.
