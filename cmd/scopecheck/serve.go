@@ -371,7 +371,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), ready)
+		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), hook, ready)
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server

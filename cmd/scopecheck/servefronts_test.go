@@ -15,13 +15,16 @@ import (
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/scopecheck/scopecheck/internal/envoytest"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
@@ -345,4 +348,62 @@ type outcome struct {
 	Code      code.Code
 	Status    int
 	Challenge string
+}
+
+// Every CheckRequest serve receives is a logged, counted decision: one
+// that protobuf-go refuses (a header value, the path or the body not
+// UTF-8) is denied 403 with reason undecodable, never a gRPC error, and
+// one over the receive limit is logged and counted as too-large.
+func TestServeGRPCUndecodable(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--grpc", "127.0.0.1:0", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--tenant-claim", "tenant", "--metrics", "127.0.0.1:0")
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": ".:config/**"})
+	bearer := "authorization: Bearer " + tok
+	withBody := envoytest.Check("GET", "/acme/config/x", bearer)
+	withBody.Attributes.Request.Http.Body = "binXXXX"
+	denied := outcome{code.Code_PERMISSION_DENIED, 403, ""}
+	for _, tc := range []struct {
+		name    string
+		req     envoytest.Raw
+		want    outcome
+		wantErr codes.Code
+	}{
+		{"a header value", envoytest.Mangle(envoytest.Check("GET", "/acme/config/x", bearer, "x-filename: cafXXXX"), "cafXXXX", "caf\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"the path", envoytest.Mangle(envoytest.Check("GET", "/acme/config/XXXX", bearer), "XXXX", "\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"the body", envoytest.Mangle(withBody, "binXXXX", "bin\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"over the receive limit", envoytest.Mangle(envoytest.Check("GET", "/acme/config/x", bearer, "x-big: "+strings.Repeat("b", 2<<20))), outcome{}, codes.ResourceExhausted},
+	} {
+		resp := new(authv3.CheckResponse)
+		err := conn.Invoke(context.Background(), authv3.Authorization_Check_FullMethodName, tc.req, resp, grpc.ForceCodec(envoytest.Codec{}))
+		var got outcome
+		if err == nil {
+			got = outcomeOf(t, resp, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" || status.Code(err) != tc.wantErr {
+			t.Errorf("%s: error %v, want %v; outcome (-want +got):\n%s", tc.name, err, tc.wantErr, diff)
+		}
+	}
+	s.awaitDecision(t, 403, 3)
+	for deadline := time.Now().Add(5 * time.Second); len(s.decisions(t)) < 4 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	var reasons []any
+	for _, d := range s.decisions(t) {
+		reasons = append(reasons, d["reason"])
+	}
+	if diff := cmp.Diff([]any{"undecodable", "undecodable", "undecodable", "too-large"}, reasons); diff != "" {
+		t.Errorf("decisions logged (-want +got):\n%s", diff)
+	}
+	m := s.scrape(t)
+	for reason, want := range map[string]float64{"undecodable": 3, "too-large": 1} {
+		if got := value(m, "scopecheck_decisions_total", "outcome", "deny", "reason", reason); got != want {
+			t.Errorf("scopecheck_decisions_total{deny,%s} = %v, want %v", reason, got, want)
+		}
+	}
+	s.stop(t, tok)
 }

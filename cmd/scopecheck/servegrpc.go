@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/extauthz"
 )
 
@@ -28,9 +29,11 @@ type grpcFront struct {
 	done   chan struct{} // closed when the readiness watch has ended
 }
 
-func newGRPCFront(auth http.Handler, ready func() error) *grpcFront {
-	g := &grpcFront{srv: grpc.NewServer(grpc.MaxRecvMsgSize(1 << 20)), health: health.NewServer(), ready: ready, done: make(chan struct{})}
-	extauthz.New(auth).Register(g.srv)
+// newGRPCFront decides with auth, and has hook observe the CheckRequests
+// that never reach it (they do not decode, or are too large).
+func newGRPCFront(auth http.Handler, hook func(*http.Request, gateway.Decision), ready func() error) *grpcFront {
+	g := &grpcFront{srv: grpc.NewServer(extauthz.ServerCodec(), grpc.MaxRecvMsgSize(1<<20)), health: health.NewServer(), ready: ready, done: make(chan struct{})}
+	extauthz.New(auth, extauthz.WithHook(hook)).Register(g.srv)
 	healthpb.RegisterHealthServer(g.srv, g.health)
 	g.setStatus()
 	return g
