@@ -236,7 +236,8 @@ func (s *keySet) ready() error {
 // the set does not hold makes the set refresh, if the unknown-kid rate
 // allows (or waits for a refresh under way), and is looked up again; an
 // error of that refresh wraps gateway.ErrUnavailable, as does a set that never
-// loaded. Any other error is the token's.
+// loaded, and, while the last load failed, a kid the rate keeps from
+// refreshing. Any other error is the token's.
 func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string) (*verifyKey, error) {
 	t := s.table.Load()
 	if t == nil {
@@ -271,6 +272,12 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		// A fetch may have ended since t was read.
 		if k, _ := s.table.Load().find(kid, alg); k != nil {
 			return k, nil
+		}
+		// While the last load failed, the key may be one the source has
+		// published since: the token cannot be checked, which is an
+		// outage, not the token's fault, until a load succeeds.
+		if msg := s.failed.Load(); msg != nil {
+			return nil, fmt.Errorf("%w: key id %q not in the key set held, and %s", gateway.ErrUnavailable, gateway.Clip(kid), *msg)
 		}
 		return nil, refuse(CauseUnknownKey, fmt.Errorf("unknown key id %q", gateway.Clip(kid)))
 	}
