@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
@@ -73,7 +75,46 @@ the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}); flags given
 on the command line override it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
 budgets plus 48 MiB, so that the resident memory stays under the budgets
-plus 64 MiB whatever tokens and scopes arrive.`
+plus 64 MiB whatever tokens and scopes arrive.
+
+Requests in flight are bounded within that allowance. Each listener
+accepts at most --max-connections connections (128; more wait to be
+accepted), an HTTP one holding at most 92 KiB. The gRPC listener takes
+at most --grpc-max-calls calls in flight (64, across its connections;
+more are refused with RESOURCE_EXHAUSTED, which Envoy answers with
+status_on_error), each reading at most --grpc-max-message-bytes (128 KiB;
+a larger CheckRequest is refused unread) plus a 64 KiB window, each cut
+at --write-timeout from its headers; a connection also holds 64 KiB, and
+is closed after --idle-timeout without calls and after 30 minutes. With
+the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC); higher limits
+raise the soft memory limit by what they let in beyond. Keep the gRPC
+listener reachable by Envoy alone.`
+
+// The defaults of the limits of the listeners: what they let requests in
+// flight hold (inflightBytes) is within memoryAllowance.
+const (
+	defaultMaxConns         = 128
+	defaultGRPCCalls        = 64
+	defaultGRPCMessageBytes = 128 << 10
+	// grpcMaxAge closes a gRPC connection after this long (once its calls
+	// are answered), so that none is held for ever.
+	grpcMaxAge = 30 * time.Minute
+)
+
+// httpConnBytes is what one HTTP connection holds at most: its headers
+// (MaxHeaderBytes and the 4 KiB net/http allows beyond), its buffers and
+// its goroutine.
+const httpConnBytes = 64<<10 + 4<<10 + 24<<10
+
+// inflightBytes is the most that requests in flight hold on the HTTP
+// listener (conns connections) and, with grpc, on the gRPC listener.
+func inflightBytes(conns int, grpc bool, l grpcLimits) int64 {
+	n := int64(conns) * httpConnBytes
+	if grpc {
+		n += l.bytes(conns)
+	}
+	return n
+}
 
 // memoryAllowance is what serve allows itself beyond its cache budgets
 // (the runtime, buffers, requests in flight, garbage not yet collected)
@@ -96,6 +137,8 @@ type serveFlags struct {
 	logLevel                                     slog.LevelVar
 	logAllowedSample                             *int
 	config                                       *string
+	maxConns, grpcCalls                          *int
+	grpcMessageBytes                             byteSize
 }
 
 func addServeFlags(fs *flag.FlagSet) *serveFlags {
@@ -125,10 +168,14 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		shutdownDelay:     fs.Duration("shutdown-delay", 0, "on SIGTERM, how long readiness answers 503 before the listeners close"),
 		shutdownTimeout:   fs.Duration("shutdown-timeout", 10*time.Second, "after the delay, longest to wait for requests in flight before closing their connections"),
 		logAllowedSample:  fs.Int("log-allowed-sample", 1, "log one allowed decision in N (1: every one, 0: none); denials are always logged"),
+		maxConns:          fs.Int("max-connections", defaultMaxConns, "most connections open at once on the HTTP listener, and on the gRPC one; more wait to be accepted"),
+		grpcCalls:         fs.Int("grpc-max-calls", defaultGRPCCalls, "most gRPC calls in flight, across connections and on one; more are refused with RESOURCE_EXHAUSTED"),
+		grpcMessageBytes:  byteSize(defaultGRPCMessageBytes),
 		config:            fs.String("config", "", "read these settings from a JSON file of flags; flags on the command line override it"),
 	}
 	fs.Var(&f.cacheBytes, "cache-bytes", "memory for compiled scopes")
 	fs.Var(&f.tokenBytes, "token-cache-bytes", "memory for verified tokens or introspection answers")
+	fs.Var(&f.grpcMessageBytes, "grpc-max-message-bytes", "receive limit of one CheckRequest; a larger one is refused with RESOURCE_EXHAUSTED")
 	fs.Var(logLevel{&f.logLevel}, "log-level", "least level logged: debug, info, warn or error (denials are warn, allowed decisions info)")
 	return f
 }
@@ -190,7 +237,13 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
 	case *f.logAllowedSample < 0:
 		return usageErr("--log-allowed-sample must be at least 0")
+	case *f.maxConns < 1 || *f.grpcCalls < 1:
+		return usageErr("--max-connections and --grpc-max-calls must be at least 1")
+	case f.grpcMessageBytes > 64<<20:
+		return usageErr("--grpc-max-message-bytes must be at most 64MiB")
 	}
+	limits := grpcLimits{calls: *f.grpcCalls, messageBytes: int(f.grpcMessageBytes), callTimeout: *f.writeTimeout,
+		idle: *f.idleTimeout, maxAge: grpcMaxAge}
 	proxy, reqOpts, err := reqFlags.setup(fs, *f.grpc != "")
 	if err != nil {
 		return usageErr(err.Error())
@@ -208,7 +261,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance)
+		// The allowance holds the requests in flight that the default
+		// limits let in; higher limits add what they let in beyond.
+		extra := max(0, inflightBytes(*f.maxConns, *f.grpc != "", limits)-inflightBytes(defaultMaxConns, true, defaultGRPCLimits))
+		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
 	}
 	var m *serveMetrics
 	if *f.metrics != "" {
@@ -237,12 +293,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr(err.Error())
 	}
+	ln = netutil.LimitListener(ln, *f.maxConns)
 	var grpcLn, metricsLn net.Listener
 	if *f.grpc != "" {
 		if grpcLn, err = net.Listen("tcp", *f.grpc); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
+		grpcLn = netutil.LimitListener(grpcLn, *f.maxConns)
 	}
 	if *f.metrics != "" {
 		if metricsLn, err = net.Listen("tcp", *f.metrics); err != nil {
@@ -371,7 +429,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), hook, ready)
+		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), hook, ready, limits, m.grpcRefused(log))
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server

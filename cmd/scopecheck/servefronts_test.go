@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +21,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -404,6 +408,94 @@ func TestServeGRPCUndecodable(t *testing.T) {
 		if got := value(m, "scopecheck_decisions_total", "outcome", "deny", "reason", reason); got != want {
 			t.Errorf("scopecheck_decisions_total{deny,%s} = %v, want %v", reason, got, want)
 		}
+	}
+	s.stop(t, tok)
+}
+
+// The listeners are bounded: a CheckRequest over --grpc-max-message-bytes
+// is refused unread, a call over --grpc-max-calls in flight is refused,
+// calls that never finish their message are cut at --write-timeout and
+// free their places, and a connection over --max-connections waits to be
+// accepted until another closes.
+func TestServeLimits(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--grpc", "127.0.0.1:0", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--grpc-max-message-bytes", "4KiB", "--grpc-max-calls", "2", "--max-connections", "3", "--write-timeout", "1s")
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/**"})
+	check := func(lines ...string) codes.Code {
+		resp, err := authv3.NewAuthorizationClient(conn).Check(context.Background(), envoytest.Check("GET", "/config/x", append(lines, "authorization: Bearer "+tok)...))
+		if err == nil && resp.GetStatus().GetCode() != int32(code.Code_OK) {
+			return codes.Code(resp.GetStatus().GetCode())
+		}
+		return status.Code(err)
+	}
+	var raw []net.Conn // closed before serve stops
+	// hold opens a Check call on a connection of its own that declares a
+	// message of 1000 bytes and sends 10 of them, as a client that holds
+	// the server's memory would.
+	hold := func() {
+		c, err := net.Dial("tcp", s.grpc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, c)
+		c.Write([]byte(http2.ClientPreface))
+		fr := http2.NewFramer(c, c)
+		fr.WriteSettings()
+		var hb bytes.Buffer
+		enc := hpack.NewEncoder(&hb)
+		for _, kv := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", authv3.Authorization_Check_FullMethodName},
+			{":authority", s.grpc}, {"content-type", "application/grpc"}, {"te", "trailers"}} {
+			enc.WriteField(hpack.HeaderField{Name: kv[0], Value: kv[1]})
+		}
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true})
+		fr.WriteData(1, false, append([]byte{0, 0, 0, 0x03, 0xe8}, make([]byte, 10)...))
+	}
+	// dial opens a connection to the HTTP listener and sends nothing.
+	var idle []net.Conn
+	dial := func() {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	httpGet := func() string {
+		c := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get("http://" + s.addr + "/healthz")
+		if err != nil {
+			return "no answer"
+		}
+		resp.Body.Close()
+		return resp.Status
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func()
+		got   func() string
+		want  string
+	}{
+		{"a call under the limits", nil, func() string { return check().String() }, "OK"},
+		{"a message over --grpc-max-message-bytes", nil, func() string { return check("x-big: " + strings.Repeat("b", 8<<10)).String() }, "ResourceExhausted"},
+		{"a call over --grpc-max-calls", func() { hold(); hold(); time.Sleep(100 * time.Millisecond) }, func() string { return check().String() }, "ResourceExhausted"},
+		{"held calls are cut at --write-timeout, and free their places", func() { time.Sleep(1500 * time.Millisecond) }, func() string { return check().String() }, "OK"},
+		{"a connection over --max-connections", func() { dial(); dial(); dial(); time.Sleep(100 * time.Millisecond) }, httpGet, "no answer"},
+		{"accepted once another closes", func() { idle[0].Close() }, httpGet, "200 OK"},
+	} {
+		if tc.setup != nil {
+			tc.setup()
+		}
+		if diff := cmp.Diff(tc.want, tc.got()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	for _, c := range append(raw, idle...) {
+		c.Close()
 	}
 	s.stop(t, tok)
 }
