@@ -230,9 +230,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *f.introspect != "" && *f.clientID == "":
 		return usageErr("--introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
 	case *f.introspect != "" && !isURL(*f.introspect):
-		return usageErr(fmt.Sprintf("--introspect %q is not an http or https URL", *f.introspect))
+		return usageErr(fmt.Sprintf("--introspect %s is not an http or https URL", token.RedactURL(*f.introspect)))
 	case jwksURL && !isURL(*f.jwks):
-		return usageErr(fmt.Sprintf("--jwks %q is not an http or https URL", *f.jwks))
+		return usageErr(fmt.Sprintf("--jwks %s is not an http or https URL", token.RedactURL(*f.jwks)))
 	case slices.ContainsFunc(positive, func(d *time.Duration) bool { return *d <= 0 }) || *f.shutdownDelay < 0 || *f.leeway < 0:
 		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
 	case *f.logAllowedSample < 0:
@@ -493,13 +493,15 @@ func (f *httpFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthMux answers /healthz while the process runs and /readyz while
-// ready says so, and 404 elsewhere.
+// ready says so, and 404 elsewhere. Whoever reaches the listener may ask:
+// /readyz says "not ready", never why (the why names internal addresses
+// and errors; the log has it).
 func healthMux(ready func() error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := ready(); err != nil {
-			http.Error(w, gateway.Clip(err.Error()), http.StatusServiceUnavailable)
+		if ready() != nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

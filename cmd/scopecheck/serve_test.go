@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/internal/testjwt"
 )
@@ -274,5 +276,41 @@ func TestServeLogsClient(t *testing.T) {
 	want := []any{"reviewer", "svc-7", nil, "svc-8", clipped, nil}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("clients logged %v, want %v", got, want)
+	}
+}
+
+// Credentials in a JWKS or introspection URL (userinfo, a query's API
+// key) are printed nowhere: not in /readyz, which says "not ready" and
+// never why, not in a decision line's error, not in any other line.
+func TestServeRedactsURLs(t *testing.T) {
+	bin := serveBinary(t)
+	const url = "http://user:s3cretpw@127.0.0.1:1/x.json?api_key=k3y"
+	tok := testjwt.New(t).Token(t, claims("*:**"))
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"jwks", nil, []string{"--jwks", url}},
+		{"introspect", []string{"SCOPECHECK_CLIENT_SECRET=x"}, []string{"--introspect", url, "--client-id", "gw"}},
+	} {
+		s := startServe(t, bin, tc.env, append([]string{"--proxy", "nginx", "--issuer", "https://idp.example", "--audience", "config-api"}, tc.args...)...)
+		resp, err := http.Get("http://" + s.addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if diff := cmp.Diff("503 not ready\n", fmt.Sprintf("%d %s", resp.StatusCode, body)); diff != "" {
+			t.Errorf("%s: /readyz (-want +got):\n%s", tc.name, diff)
+		}
+		if code, _ := s.auth(t, tok, "GET", "/x"); code != 503 {
+			t.Errorf("%s: a decision = %d, want 503", tc.name, code)
+		}
+		s.awaitDecision(t, 503, 0)
+		out := s.stop(t, "s3cretpw", "k3y", "user:", tok)
+		if !strings.Contains(out, `"reason":"unavailable"`) || !strings.Contains(out, "xxxxx@127.0.0.1:1") && tc.name == "jwks" {
+			t.Errorf("%s: the log lacks the decision or the redacted URL:\n%s", tc.name, out)
+		}
 	}
 }

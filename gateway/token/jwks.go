@@ -42,7 +42,7 @@ const filePoll = time.Second
 // refresh replaces it whole, so a key removed from the document stops
 // verifying at once.
 type keySet struct {
-	source string                                // the file or URL, for messages; "" for a fixed set
+	source string                                // the file or URL (RedactURL), for messages; "" for a fixed set
 	fetch  func(context.Context) ([]byte, error) // nil for a fixed set
 	table  atomic.Pointer[keyTable]              // nil until a set has loaded
 	failed atomic.Pointer[string]                // why the last load failed, or nil
@@ -352,12 +352,12 @@ func fetchURL(url string, client *http.Client) func(context.Context) ([]byte, er
 	return func(ctx context.Context) ([]byte, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
-			return nil, err
+			return nil, withoutURL(err)
 		}
 		req.Header.Set("Accept", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
-			return nil, err
+			return nil, withoutURL(err)
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
