@@ -71,8 +71,10 @@ one in --log-allowed-sample. SIGINT or SIGTERM shut the server down
 gracefully, after --shutdown-delay with readiness answering 503.
 
 --config FILE reads the same settings from a JSON object whose keys are
-the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}); flags given
-on the command line override it. Sizes take a suffix KiB, MiB or GiB.
+the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}), each value of
+its flag's type: true or false, a number, a size as a number or a string,
+else a string (durations too); flags given on the command line override
+it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
 budgets plus 48 MiB, so that the resident memory stays under the budgets
 plus 64 MiB whatever tokens and scopes arrive.
