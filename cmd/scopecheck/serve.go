@@ -324,6 +324,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *f.issuer, "audience", *f.audience)
 	}
+	if n := *reqFlags.unsafeStrip; n > 0 {
+		log.Warn("--unsafe-strip-segments: leading segments are removed and bound to no token, so a token of one tenant gets its scope on every other's API",
+			"segments", n)
+	}
 	if *reqFlags.tenant != "" && *reqFlags.tenantClaim == "" {
 		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
 			"tenant", *reqFlags.tenant)

@@ -314,3 +314,42 @@ func TestServeRedactsURLs(t *testing.T) {
 		}
 	}
 }
+
+// Every unsafe option logs a warning at the start, from a flag or from
+// the configuration file alike.
+func TestServeUnsafeWarnings(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	cfg := filepath.Join(t.TempDir(), "serve.json")
+	os.WriteFile(cfg, []byte(`{"unsafe-strip-segments": 1, "unsafe-skip-issuer-audience": true}`), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"strip segments", []string{"--unsafe-strip-segments", "2", "--issuer", "https://idp.example", "--audience", "config-api"},
+			[]string{"--unsafe-strip-segments: leading segments are removed and bound to no token"}},
+		{"skip issuer and audience", []string{"--unsafe-skip-issuer-audience"},
+			[]string{"tokens are accepted whatever their issuer or audience"}},
+		{"both from the file", []string{"--config", cfg},
+			[]string{"tokens are accepted whatever their issuer or audience", "--unsafe-strip-segments: leading segments are removed and bound to no token"}},
+		{"none", []string{"--issuer", "https://idp.example", "--audience", "config-api"}, nil},
+	} {
+		s := startServe(t, bin, nil, append([]string{"--proxy", "nginx", "--jwks", jwksFile}, tc.args...)...)
+		out := s.stop(t)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["level"] == "WARN" {
+				msg, _ := m["msg"].(string)
+				for _, w := range []string{"--unsafe-strip-segments: leading segments are removed and bound to no token", "tokens are accepted whatever their issuer or audience"} {
+					if strings.HasPrefix(msg, w) {
+						got = append(got, w)
+					}
+				}
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: warnings (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
