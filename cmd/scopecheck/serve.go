@@ -68,7 +68,9 @@ decision line never holds a token (it names the client,
 the token's client_id or else sub, once the token has verified), and fields a client controls are cut
 to 512 bytes. Denials are logged at level warn, allowed decisions at info,
 one in --log-allowed-sample. SIGINT or SIGTERM shut the server down
-gracefully, after --shutdown-delay with readiness answering 503.
+gracefully, after --shutdown-delay with readiness answering 503; a
+decision still under way after --shutdown-timeout is cut, logged as
+"decision cut by shutdown", and serve then exits with 2.
 
 --config FILE reads the same settings from a JSON object whose keys are
 the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}), each value of
@@ -417,9 +419,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Both verifiers return claims, so the log can name the client.
 	named := clientTokens{tokens.(gateway.ClaimTokens)}
+	fl := newFlights()
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
-		fr.auth = m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...)))
+		fr.auth = fl.wrap("http", m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...))))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
 	srv := &http.Server{
@@ -435,7 +438,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), hook, ready, limits, m.grpcRefused(log))
+		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log))
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
@@ -457,18 +460,24 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), *f.shutdownTimeout)
 	defer cancel()
-	g.stop(shutdown)
+	// Both fronts alike: what --shutdown-timeout could not wait for is
+	// cut, each decision cut is logged, and the exit says so.
 	failed := false
+	if err := g.stop(shutdown); err != nil {
+		log.Error("shutdown", "front", "grpc", "error", err.Error())
+		failed = true
+	}
 	for _, s := range []*http.Server{srv, msrv} {
 		if s == nil {
 			continue
 		}
 		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("shutdown", "error", err.Error())
+			log.Error("shutdown", "front", "http", "error", err.Error())
 			failed = true
 		}
 	}
-	if failed {
+	if n := fl.cut(log); n > 0 || failed {
+		log.Error("stopped before every decision was answered", "cut", n)
 		return exitUsage
 	}
 	log.Info("stopped")

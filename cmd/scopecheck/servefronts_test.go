@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -498,4 +501,81 @@ func TestServeLimits(t *testing.T) {
 		c.Close()
 	}
 	s.stop(t, tok)
+}
+
+// A decision still under way when --shutdown-timeout ends is cut: serve
+// logs it as cut, and exits with 2, on either front alike.
+func TestServeShutdownCuts(t *testing.T) {
+	bin := serveBinary(t)
+	release := make(chan struct{})
+	var slow atomic.Bool // the introspection endpoint stops answering
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write([]byte(`{"active": false}`))
+	}))
+	defer idp.Close()
+	defer close(release) // before idp.Close, which waits for its handlers
+	type result struct {
+		Exit int
+		Cut  []string // front, method and target of each decision logged as cut
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		call func(s *server)
+		want result
+	}{
+		{"grpc", []string{"--grpc", "127.0.0.1:0"}, func(s *server) {
+			conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			authv3.NewAuthorizationClient(conn).Check(context.Background(), envoytest.Check("GET", "/config/x", "authorization: Bearer slow-token"))
+		}, result{2, []string{"grpc GET /config/x"}}},
+		{"http", []string{"--proxy", "nginx"}, func(s *server) {
+			req, _ := http.NewRequest("GET", "http://"+s.addr+"/auth", nil)
+			req.Header.Set("Authorization", "Bearer slow-token")
+			req.Header.Set("X-Original-Method", "GET")
+			req.Header.Set("X-Original-URI", "/config/x")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}, result{2, []string{"http GET /auth"}}},
+	} {
+		slow.Store(false)
+		s := startServe(t, bin, []string{"SCOPECHECK_CLIENT_SECRET=x"}, append([]string{"--introspect", idp.URL, "--client-id", "gw",
+			"--unsafe-skip-issuer-audience", "--introspect-timeout", "20s", "--shutdown-timeout", "1s"}, tc.args...)...)
+		s.waitStatus(t, "/readyz", 200)
+		slow.Store(true)
+		go tc.call(s)
+		time.Sleep(300 * time.Millisecond) // the decision waits on introspection
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		exited := make(chan struct{})
+		go func() { s.cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			<-exited
+			t.Errorf("%s: serve did not exit within 10 s of SIGTERM with --shutdown-timeout 1s:\n%s", tc.name, s.logs.String())
+		}
+		got := result{Exit: s.cmd.ProcessState.ExitCode()}
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "decision cut by shutdown" {
+				got.Cut = append(got.Cut, fmt.Sprint(m["front"], " ", m["method"], " ", m["target"]))
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s\n%s", tc.name, diff, s.logs.String())
+		}
+	}
 }

@@ -158,16 +158,20 @@ func (g *grpcFront) stopping() {
 	g.health.Shutdown()
 }
 
-// stop ends the calls in flight gracefully, and at ctx's end at once.
-func (g *grpcFront) stop(ctx context.Context) {
+// stop ends the calls in flight gracefully, and at ctx's end at once,
+// returning ctx's error then, as http.Server.Shutdown does. A nil front
+// does nothing.
+func (g *grpcFront) stop(ctx context.Context) error {
 	if g == nil {
-		return
+		return nil
 	}
 	stopped := make(chan struct{})
 	go func() { g.srv.GracefulStop(); close(stopped) }()
 	select {
 	case <-stopped:
+		return nil
 	case <-ctx.Done():
 		g.srv.Stop()
+		return ctx.Err()
 	}
 }
