@@ -234,9 +234,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *f.introspect != "" && *f.clientID == "":
 		return usageErr("--introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
 	case *f.introspect != "" && !isURL(*f.introspect):
-		return usageErr(fmt.Sprintf("--introspect %s is not an http or https URL", token.RedactURL(*f.introspect)))
+		return usageErr("--introspect is not an http or https URL with a host: " + token.RedactURL(*f.introspect))
 	case jwksURL && !isURL(*f.jwks):
-		return usageErr(fmt.Sprintf("--jwks %s is not an http or https URL", token.RedactURL(*f.jwks)))
+		return usageErr("--jwks is not an http or https URL with a host: " + token.RedactURL(*f.jwks))
 	case slices.ContainsFunc(positive, func(d *time.Duration) bool { return *d <= 0 }) || *f.shutdownDelay < 0 || *f.leeway < 0:
 		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
 	case *f.logAllowedSample < 0:
