@@ -57,9 +57,18 @@ const (
 	// Authorization's that the upstream might act under (RFC 6750 §2
 	// allows a client one way to send its token).
 	QueryToken
+	// Undecodable: the proxy's description of the request could not be
+	// read: a gRPC CheckRequest that is not protobuf, or that holds a
+	// string field (a header value, the path, the body) that is not UTF-8,
+	// which protobuf-go refuses. No part of it is believed.
+	Undecodable
+	// TooLarge: the proxy's description of the request is over the
+	// receiver's size limit (a gRPC CheckRequest over the server's
+	// receive limit); it is not read.
+	TooLarge
 )
 
-var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade", "query-token"}
+var refusalNames = [...]string{"decided", "no-target", "no-mount", "no-tenant", "wrong-tenant", "conflicting-source", "too-many-sources", "upgrade", "query-token", "undecodable", "too-large"}
 
 // String is the refusal's stable name, such as "wrong-tenant".
 func (r Refusal) String() string {

@@ -6,8 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // headRevision is the revision of the checkout's HEAD.
@@ -218,5 +221,45 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if err := applyConfig(serveFlagSet(), "../../deploy/serve.json"); err != nil {
 		t.Errorf("deploy/serve.json: %v", err)
+	}
+}
+
+// The unit's dynamic user can read its configuration: systemd creates
+// ConfigurationDirectory owned by root and does not hand it to a
+// DynamicUser (systemd.exec(5)), so the directory must let others in and
+// serve.json be readable by all (it holds no secret), while the client
+// secret is an EnvironmentFile, which the service manager reads as root
+// before it drops to the dynamic user, and stays 0600.
+func TestSystemdUnitReadsItsConfiguration(t *testing.T) {
+	unit, err := os.ReadFile("../../deploy/scopecheck.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{}
+	for _, line := range strings.Split(string(unit), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			set[k] = v
+		}
+	}
+	mode, err := strconv.ParseUint(set["ConfigurationDirectoryMode"], 8, 32)
+	if err != nil {
+		t.Fatalf("ConfigurationDirectoryMode %q: %v", set["ConfigurationDirectoryMode"], err)
+	}
+	for _, tc := range []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"a dynamic user", set["DynamicUser"], "yes"},
+		{"its configuration under /etc/scopecheck", set["ConfigurationDirectory"], "scopecheck"},
+		{"which others may enter and list", mode & 0o005, uint64(0o005)},
+		{"which no one but root may write", mode & 0o022, uint64(0)},
+		{"the secret read by the service manager", set["EnvironmentFile"], "-/etc/scopecheck/secret.env"},
+		{"the install steps make serve.json readable by all", strings.Contains(string(unit), "install -m 0644 serve.json /etc/scopecheck/serve.json"), true},
+		{"and the secret by root alone", strings.Contains(string(unit), "install -m 0600 secret.env /etc/scopecheck/secret.env"), true},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
@@ -66,14 +68,57 @@ decision line never holds a token (it names the client,
 the token's client_id or else sub, once the token has verified), and fields a client controls are cut
 to 512 bytes. Denials are logged at level warn, allowed decisions at info,
 one in --log-allowed-sample. SIGINT or SIGTERM shut the server down
-gracefully, after --shutdown-delay with readiness answering 503.
+gracefully, after --shutdown-delay with readiness answering 503; a
+decision still under way after --shutdown-timeout is cut, logged as
+"decision cut by shutdown", and serve then exits with 2.
 
 --config FILE reads the same settings from a JSON object whose keys are
-the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}); flags given
-on the command line override it. Sizes take a suffix KiB, MiB or GiB.
+the flags' names ({"proxy": "nginx", "jwks-refresh": "5m"}), each value of
+its flag's type: true or false, a number, a size as a number or a string,
+else a string (durations too); flags given on the command line override
+it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
 budgets plus 48 MiB, so that the resident memory stays under the budgets
-plus 64 MiB whatever tokens and scopes arrive.`
+plus 64 MiB whatever tokens and scopes arrive.
+
+Requests in flight are bounded within that allowance. Each listener
+accepts at most --max-connections connections (128; more wait to be
+accepted), an HTTP one holding at most 92 KiB. The gRPC listener takes
+at most --grpc-max-calls calls in flight (64, across its connections;
+more are refused with RESOURCE_EXHAUSTED, which Envoy answers with
+status_on_error), each reading at most --grpc-max-message-bytes (128 KiB;
+a larger CheckRequest is refused unread) plus a 64 KiB window, each cut
+at --write-timeout from its headers; a connection also holds 64 KiB, and
+is closed after --idle-timeout without calls and after 30 minutes. With
+the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC); higher limits
+raise the soft memory limit by what they let in beyond. Keep the gRPC
+listener reachable by Envoy alone.`
+
+// The defaults of the limits of the listeners: what they let requests in
+// flight hold (inflightBytes) is within memoryAllowance.
+const (
+	defaultMaxConns         = 128
+	defaultGRPCCalls        = 64
+	defaultGRPCMessageBytes = 128 << 10
+	// grpcMaxAge closes a gRPC connection after this long (once its calls
+	// are answered), so that none is held for ever.
+	grpcMaxAge = 30 * time.Minute
+)
+
+// httpConnBytes is what one HTTP connection holds at most: its headers
+// (MaxHeaderBytes and the 4 KiB net/http allows beyond), its buffers and
+// its goroutine.
+const httpConnBytes = 64<<10 + 4<<10 + 24<<10
+
+// inflightBytes is the most that requests in flight hold on the HTTP
+// listener (conns connections) and, with grpc, on the gRPC listener.
+func inflightBytes(conns int, grpc bool, l grpcLimits) int64 {
+	n := int64(conns) * httpConnBytes
+	if grpc {
+		n += l.bytes(conns)
+	}
+	return n
+}
 
 // memoryAllowance is what serve allows itself beyond its cache budgets
 // (the runtime, buffers, requests in flight, garbage not yet collected)
@@ -96,6 +141,8 @@ type serveFlags struct {
 	logLevel                                     slog.LevelVar
 	logAllowedSample                             *int
 	config                                       *string
+	maxConns, grpcCalls                          *int
+	grpcMessageBytes                             byteSize
 }
 
 func addServeFlags(fs *flag.FlagSet) *serveFlags {
@@ -125,10 +172,14 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		shutdownDelay:     fs.Duration("shutdown-delay", 0, "on SIGTERM, how long readiness answers 503 before the listeners close"),
 		shutdownTimeout:   fs.Duration("shutdown-timeout", 10*time.Second, "after the delay, longest to wait for requests in flight before closing their connections"),
 		logAllowedSample:  fs.Int("log-allowed-sample", 1, "log one allowed decision in N (1: every one, 0: none); denials are always logged"),
+		maxConns:          fs.Int("max-connections", defaultMaxConns, "most connections open at once on the HTTP listener, and on the gRPC one; more wait to be accepted"),
+		grpcCalls:         fs.Int("grpc-max-calls", defaultGRPCCalls, "most gRPC calls in flight, across connections and on one; more are refused with RESOURCE_EXHAUSTED"),
+		grpcMessageBytes:  byteSize(defaultGRPCMessageBytes),
 		config:            fs.String("config", "", "read these settings from a JSON file of flags; flags on the command line override it"),
 	}
 	fs.Var(&f.cacheBytes, "cache-bytes", "memory for compiled scopes")
 	fs.Var(&f.tokenBytes, "token-cache-bytes", "memory for verified tokens or introspection answers")
+	fs.Var(&f.grpcMessageBytes, "grpc-max-message-bytes", "receive limit of one CheckRequest; a larger one is refused with RESOURCE_EXHAUSTED")
 	fs.Var(logLevel{&f.logLevel}, "log-level", "least level logged: debug, info, warn or error (denials are warn, allowed decisions info)")
 	return f
 }
@@ -183,14 +234,20 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *f.introspect != "" && *f.clientID == "":
 		return usageErr("--introspect needs --client-id (and SCOPECHECK_CLIENT_SECRET)")
 	case *f.introspect != "" && !isURL(*f.introspect):
-		return usageErr(fmt.Sprintf("--introspect %q is not an http or https URL", *f.introspect))
+		return usageErr("--introspect is not an http or https URL with a host: " + token.RedactURL(*f.introspect))
 	case jwksURL && !isURL(*f.jwks):
-		return usageErr(fmt.Sprintf("--jwks %q is not an http or https URL", *f.jwks))
+		return usageErr("--jwks is not an http or https URL with a host: " + token.RedactURL(*f.jwks))
 	case slices.ContainsFunc(positive, func(d *time.Duration) bool { return *d <= 0 }) || *f.shutdownDelay < 0 || *f.leeway < 0:
 		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
 	case *f.logAllowedSample < 0:
 		return usageErr("--log-allowed-sample must be at least 0")
+	case *f.maxConns < 1 || *f.grpcCalls < 1:
+		return usageErr("--max-connections and --grpc-max-calls must be at least 1")
+	case f.grpcMessageBytes > 64<<20:
+		return usageErr("--grpc-max-message-bytes must be at most 64MiB")
 	}
+	limits := grpcLimits{calls: *f.grpcCalls, messageBytes: int(f.grpcMessageBytes), callTimeout: *f.writeTimeout,
+		idle: *f.idleTimeout, maxAge: grpcMaxAge}
 	proxy, reqOpts, err := reqFlags.setup(fs, *f.grpc != "")
 	if err != nil {
 		return usageErr(err.Error())
@@ -208,7 +265,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance)
+		// The allowance holds the requests in flight that the default
+		// limits let in; higher limits add what they let in beyond.
+		extra := max(0, inflightBytes(*f.maxConns, *f.grpc != "", limits)-inflightBytes(defaultMaxConns, true, defaultGRPCLimits))
+		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
 	}
 	var m *serveMetrics
 	if *f.metrics != "" {
@@ -237,12 +297,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr(err.Error())
 	}
+	ln = netutil.LimitListener(ln, *f.maxConns)
 	var grpcLn, metricsLn net.Listener
 	if *f.grpc != "" {
 		if grpcLn, err = net.Listen("tcp", *f.grpc); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
+		grpcLn = netutil.LimitListener(grpcLn, *f.maxConns)
 	}
 	if *f.metrics != "" {
 		if metricsLn, err = net.Listen("tcp", *f.metrics); err != nil {
@@ -263,6 +325,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *f.issuer == "" || *f.audience == "" {
 		log.Warn("tokens are accepted whatever their issuer or audience (--unsafe-skip-issuer-audience)",
 			"issuer", *f.issuer, "audience", *f.audience)
+	}
+	if n := *reqFlags.unsafeStrip; n > 0 {
+		log.Warn("--unsafe-strip-segments: leading segments are removed and bound to no token, so a token of one tenant gets its scope on every other's API",
+			"segments", n)
 	}
 	if *reqFlags.tenant != "" && *reqFlags.tenantClaim == "" {
 		log.Warn("--tenant without --tenant-claim: a token of any tenant the issuer serves for this audience gets its scope on this tenant's API",
@@ -357,9 +423,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Both verifiers return claims, so the log can name the client.
 	named := clientTokens{tokens.(gateway.ClaimTokens), *reqFlags.tenantClaim}
+	fl := newFlights()
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
-		fr.auth = m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...)))
+		fr.auth = fl.wrap("http", m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...))))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
 	srv := &http.Server{
@@ -375,7 +442,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...))), ready)
+		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log))
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
@@ -397,18 +464,24 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), *f.shutdownTimeout)
 	defer cancel()
-	g.stop(shutdown)
+	// Both fronts alike: what --shutdown-timeout could not wait for is
+	// cut, each decision cut is logged, and the exit says so.
 	failed := false
+	if err := g.stop(shutdown); err != nil {
+		log.Error("shutdown", "front", "grpc", "error", err.Error())
+		failed = true
+	}
 	for _, s := range []*http.Server{srv, msrv} {
 		if s == nil {
 			continue
 		}
 		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("shutdown", "error", err.Error())
+			log.Error("shutdown", "front", "http", "error", err.Error())
 			failed = true
 		}
 	}
-	if failed {
+	if n := fl.cut(log); n > 0 || failed {
+		log.Error("stopped before every decision was answered", "cut", n)
 		return exitUsage
 	}
 	log.Info("stopped")
@@ -439,13 +512,15 @@ func (f *httpFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthMux answers /healthz while the process runs and /readyz while
-// ready says so, and 404 elsewhere.
+// ready says so, and 404 elsewhere. Whoever reaches the listener may ask:
+// /readyz says "not ready", never why (the why names internal addresses
+// and errors; the log has it).
 func healthMux(ready func() error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := ready(); err != nil {
-			http.Error(w, gateway.Clip(err.Error()), http.StatusServiceUnavailable)
+		if ready() != nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

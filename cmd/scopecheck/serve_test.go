@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -340,5 +341,80 @@ func TestServeLogsTenant(t *testing.T) {
 	want := []client{{"reporter", "acme", ".:config/clients"}, {"reporter", "othercorp", "*:config/clients/c9"}}
 	if diff := cmp.Diff(want, clients); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
+	}
+}
+
+// Credentials in a JWKS or introspection URL (userinfo, a query's API
+// key) are printed nowhere: not in /readyz, which says "not ready" and
+// never why, not in a decision line's error, not in any other line.
+func TestServeRedactsURLs(t *testing.T) {
+	bin := serveBinary(t)
+	const url = "http://user:s3cretpw@127.0.0.1:1/x.json?api_key=k3y"
+	tok := testjwt.New(t).Token(t, claims("*:**"))
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"jwks", nil, []string{"--jwks", url}},
+		{"introspect", []string{"SCOPECHECK_CLIENT_SECRET=x"}, []string{"--introspect", url, "--client-id", "gw"}},
+	} {
+		s := startServe(t, bin, tc.env, append([]string{"--proxy", "nginx", "--issuer", "https://idp.example", "--audience", "config-api"}, tc.args...)...)
+		resp, err := http.Get("http://" + s.addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if diff := cmp.Diff("503 not ready\n", fmt.Sprintf("%d %s", resp.StatusCode, body)); diff != "" {
+			t.Errorf("%s: /readyz (-want +got):\n%s", tc.name, diff)
+		}
+		if code, _ := s.auth(t, tok, "GET", "/x"); code != 503 {
+			t.Errorf("%s: a decision = %d, want 503", tc.name, code)
+		}
+		s.awaitDecision(t, 503, 0)
+		out := s.stop(t, "s3cretpw", "k3y", "user:", tok)
+		if !strings.Contains(out, `"reason":"unavailable"`) || !strings.Contains(out, "xxxxx@127.0.0.1:1") && tc.name == "jwks" {
+			t.Errorf("%s: the log lacks the decision or the redacted URL:\n%s", tc.name, out)
+		}
+	}
+}
+
+// Every unsafe option logs a warning at the start, from a flag or from
+// the configuration file alike.
+func TestServeUnsafeWarnings(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	cfg := filepath.Join(t.TempDir(), "serve.json")
+	os.WriteFile(cfg, []byte(`{"unsafe-strip-segments": 1, "unsafe-skip-issuer-audience": true}`), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"strip segments", []string{"--unsafe-strip-segments", "2", "--issuer", "https://idp.example", "--audience", "config-api"},
+			[]string{"--unsafe-strip-segments: leading segments are removed and bound to no token"}},
+		{"skip issuer and audience", []string{"--unsafe-skip-issuer-audience"},
+			[]string{"tokens are accepted whatever their issuer or audience"}},
+		{"both from the file", []string{"--config", cfg},
+			[]string{"tokens are accepted whatever their issuer or audience", "--unsafe-strip-segments: leading segments are removed and bound to no token"}},
+		{"none", []string{"--issuer", "https://idp.example", "--audience", "config-api"}, nil},
+	} {
+		s := startServe(t, bin, nil, append([]string{"--proxy", "nginx", "--jwks", jwksFile}, tc.args...)...)
+		out := s.stop(t)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["level"] == "WARN" {
+				msg, _ := m["msg"].(string)
+				for _, w := range []string{"--unsafe-strip-segments: leading segments are removed and bound to no token", "tokens are accepted whatever their issuer or audience"} {
+					if strings.HasPrefix(msg, w) {
+						got = append(got, w)
+					}
+				}
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: warnings (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }

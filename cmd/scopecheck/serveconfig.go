@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -28,7 +29,7 @@ func (e *configError) Error() string {
 
 // applyConfig sets serve's flags from a configuration file: one JSON
 // object whose keys are the flags' names without dashes, each with the
-// value the flag would take, as a string, a number or a boolean
+// value the flag would take, of the flag's JSON type (valueKinds)
 // ({"jwks-refresh": "5m", "cache-bytes": "64MiB", "log-allowed-sample":
 // 100, "unsafe-skip-issuer-audience": false}). A flag given on the command
 // line keeps its value: flags override the file. A key that names no flag
@@ -102,16 +103,17 @@ func applyConfig(fs *flag.FlagSet, path string) error {
 		}
 		valueAt += int64(len(leadingSpace(data[valueAt:])))
 		valueAt += int64(bytes.IndexByte(data[valueAt:], v[0]))
+		kinds, want := valueKinds(fl)
+		if !strings.ContainsRune(kinds, rune(v.Kind())) {
+			return at(valueAt, "%q: want %s", name, want)
+		}
 		var text string
-		switch v.Kind() {
-		case '"':
+		if v.Kind() == '"' {
 			if err := jsonUnquote(v, &text); err != nil {
 				return at(valueAt, "%q: %v", name, err)
 			}
-		case '0', 't', 'f':
+		} else {
 			text = string(v)
-		default:
-			return at(valueAt, "%q: want a string, a number or a boolean", name)
 		}
 		if onCommandLine[name] {
 			continue
@@ -127,6 +129,28 @@ func applyConfig(fs *flag.FlagSet, path string) error {
 		return at(int64(len(data)-len(rest)), "more after the JSON object")
 	}
 	return nil
+}
+
+// valueKinds are the JSON kinds (jsontext.Kind: '"', '0', 't', 'f') that
+// a flag's value takes in the file, and how to say so: a boolean for a
+// boolean flag, a number for a number (an integer in decimal), a number of
+// bytes or a string for a size, and a string for everything else,
+// durations ("5m") included. No value of one type is read as another:
+// "issuer": true is not the issuer "true", nor "log-allowed-sample": "0x10"
+// the number 16.
+func valueKinds(fl *flag.Flag) (kinds, want string) {
+	if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return "tf", "true or false"
+	}
+	if _, ok := fl.Value.(*byteSize); ok {
+		return "0\"", "a number of bytes or a string such as \"64MiB\""
+	}
+	if g, ok := fl.Value.(flag.Getter); ok {
+		if _, ok := g.Get().(int); ok {
+			return "0", "a number"
+		}
+	}
+	return "\"", "a string"
 }
 
 // jsonUnquote reads a JSON string token with jsontext's own rules.

@@ -1,27 +1,37 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/scopecheck/scopecheck/internal/envoytest"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
@@ -345,4 +355,227 @@ type outcome struct {
 	Code      code.Code
 	Status    int
 	Challenge string
+}
+
+// Every CheckRequest serve receives is a logged, counted decision: one
+// that protobuf-go refuses (a header value, the path or the body not
+// UTF-8) is denied 403 with reason undecodable, never a gRPC error, and
+// one over the receive limit is logged and counted as too-large.
+func TestServeGRPCUndecodable(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--grpc", "127.0.0.1:0", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--tenant-claim", "tenant", "--metrics", "127.0.0.1:0")
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "scope": ".:config/**"})
+	bearer := "authorization: Bearer " + tok
+	withBody := envoytest.Check("GET", "/acme/config/x", bearer)
+	withBody.Attributes.Request.Http.Body = "binXXXX"
+	denied := outcome{code.Code_PERMISSION_DENIED, 403, ""}
+	for _, tc := range []struct {
+		name    string
+		req     envoytest.Raw
+		want    outcome
+		wantErr codes.Code
+	}{
+		{"a header value", envoytest.Mangle(envoytest.Check("GET", "/acme/config/x", bearer, "x-filename: cafXXXX"), "cafXXXX", "caf\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"the path", envoytest.Mangle(envoytest.Check("GET", "/acme/config/XXXX", bearer), "XXXX", "\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"the body", envoytest.Mangle(withBody, "binXXXX", "bin\xff\xfe\xfd\xfc"), denied, codes.OK},
+		{"over the receive limit", envoytest.Mangle(envoytest.Check("GET", "/acme/config/x", bearer, "x-big: "+strings.Repeat("b", 2<<20))), outcome{}, codes.ResourceExhausted},
+	} {
+		resp := new(authv3.CheckResponse)
+		err := conn.Invoke(context.Background(), authv3.Authorization_Check_FullMethodName, tc.req, resp, grpc.ForceCodec(envoytest.Codec{}))
+		var got outcome
+		if err == nil {
+			got = outcomeOf(t, resp, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" || status.Code(err) != tc.wantErr {
+			t.Errorf("%s: error %v, want %v; outcome (-want +got):\n%s", tc.name, err, tc.wantErr, diff)
+		}
+	}
+	s.awaitDecision(t, 403, 3)
+	for deadline := time.Now().Add(5 * time.Second); len(s.decisions(t)) < 4 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	var reasons []any
+	for _, d := range s.decisions(t) {
+		reasons = append(reasons, d["reason"])
+	}
+	if diff := cmp.Diff([]any{"undecodable", "undecodable", "undecodable", "too-large"}, reasons); diff != "" {
+		t.Errorf("decisions logged (-want +got):\n%s", diff)
+	}
+	m := s.scrape(t)
+	for reason, want := range map[string]float64{"undecodable": 3, "too-large": 1} {
+		if got := value(m, "scopecheck_decisions_total", "outcome", "deny", "reason", reason); got != want {
+			t.Errorf("scopecheck_decisions_total{deny,%s} = %v, want %v", reason, got, want)
+		}
+	}
+	s.stop(t, tok)
+}
+
+// The listeners are bounded: a CheckRequest over --grpc-max-message-bytes
+// is refused unread, a call over --grpc-max-calls in flight is refused,
+// calls that never finish their message are cut at --write-timeout and
+// free their places, and a connection over --max-connections waits to be
+// accepted until another closes.
+func TestServeLimits(t *testing.T) {
+	bin, keys, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--grpc", "127.0.0.1:0", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--grpc-max-message-bytes", "4KiB", "--grpc-max-calls", "2", "--max-connections", "3", "--write-timeout", "1s")
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tok := keys.Token(t, jwt.MapClaims{"iss": e2eIssuer, "aud": e2eAudience, "exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/**"})
+	check := func(lines ...string) codes.Code {
+		resp, err := authv3.NewAuthorizationClient(conn).Check(context.Background(), envoytest.Check("GET", "/config/x", append(lines, "authorization: Bearer "+tok)...))
+		if err == nil && resp.GetStatus().GetCode() != int32(code.Code_OK) {
+			return codes.Code(resp.GetStatus().GetCode())
+		}
+		return status.Code(err)
+	}
+	var raw []net.Conn // closed before serve stops
+	// hold opens a Check call on a connection of its own that declares a
+	// message of 1000 bytes and sends 10 of them, as a client that holds
+	// the server's memory would.
+	hold := func() {
+		c, err := net.Dial("tcp", s.grpc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, c)
+		c.Write([]byte(http2.ClientPreface))
+		fr := http2.NewFramer(c, c)
+		fr.WriteSettings()
+		var hb bytes.Buffer
+		enc := hpack.NewEncoder(&hb)
+		for _, kv := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", authv3.Authorization_Check_FullMethodName},
+			{":authority", s.grpc}, {"content-type", "application/grpc"}, {"te", "trailers"}} {
+			enc.WriteField(hpack.HeaderField{Name: kv[0], Value: kv[1]})
+		}
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true})
+		fr.WriteData(1, false, append([]byte{0, 0, 0, 0x03, 0xe8}, make([]byte, 10)...))
+	}
+	// dial opens a connection to the HTTP listener and sends nothing.
+	var idle []net.Conn
+	dial := func() {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	httpGet := func() string {
+		c := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get("http://" + s.addr + "/healthz")
+		if err != nil {
+			return "no answer"
+		}
+		resp.Body.Close()
+		return resp.Status
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func()
+		got   func() string
+		want  string
+	}{
+		{"a call under the limits", nil, func() string { return check().String() }, "OK"},
+		{"a message over --grpc-max-message-bytes", nil, func() string { return check("x-big: " + strings.Repeat("b", 8<<10)).String() }, "ResourceExhausted"},
+		{"a call over --grpc-max-calls", func() { hold(); hold(); time.Sleep(100 * time.Millisecond) }, func() string { return check().String() }, "ResourceExhausted"},
+		{"held calls are cut at --write-timeout, and free their places", func() { time.Sleep(1500 * time.Millisecond) }, func() string { return check().String() }, "OK"},
+		{"a connection over --max-connections", func() { dial(); dial(); dial(); time.Sleep(100 * time.Millisecond) }, httpGet, "no answer"},
+		{"accepted once another closes", func() { idle[0].Close() }, httpGet, "200 OK"},
+	} {
+		if tc.setup != nil {
+			tc.setup()
+		}
+		if diff := cmp.Diff(tc.want, tc.got()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	for _, c := range append(raw, idle...) {
+		c.Close()
+	}
+	s.stop(t, tok)
+}
+
+// A decision still under way when --shutdown-timeout ends is cut: serve
+// logs it as cut, and exits with 2, on either front alike.
+func TestServeShutdownCuts(t *testing.T) {
+	bin := serveBinary(t)
+	release := make(chan struct{})
+	var slow atomic.Bool // the introspection endpoint stops answering
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write([]byte(`{"active": false}`))
+	}))
+	defer idp.Close()
+	defer close(release) // before idp.Close, which waits for its handlers
+	type result struct {
+		Exit int
+		Cut  []string // front, method and target of each decision logged as cut
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		call func(s *server)
+		want result
+	}{
+		{"grpc", []string{"--grpc", "127.0.0.1:0"}, func(s *server) {
+			conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			authv3.NewAuthorizationClient(conn).Check(context.Background(), envoytest.Check("GET", "/config/x", "authorization: Bearer slow-token"))
+		}, result{2, []string{"grpc GET /config/x"}}},
+		{"http", []string{"--proxy", "nginx"}, func(s *server) {
+			req, _ := http.NewRequest("GET", "http://"+s.addr+"/auth", nil)
+			req.Header.Set("Authorization", "Bearer slow-token")
+			req.Header.Set("X-Original-Method", "GET")
+			req.Header.Set("X-Original-URI", "/config/x")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}, result{2, []string{"http GET /auth"}}},
+	} {
+		slow.Store(false)
+		s := startServe(t, bin, []string{"SCOPECHECK_CLIENT_SECRET=x"}, append([]string{"--introspect", idp.URL, "--client-id", "gw",
+			"--unsafe-skip-issuer-audience", "--introspect-timeout", "20s", "--shutdown-timeout", "1s"}, tc.args...)...)
+		s.waitStatus(t, "/readyz", 200)
+		slow.Store(true)
+		go tc.call(s)
+		time.Sleep(300 * time.Millisecond) // the decision waits on introspection
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		exited := make(chan struct{})
+		go func() { s.cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			<-exited
+			t.Errorf("%s: serve did not exit within 10 s of SIGTERM with --shutdown-timeout 1s:\n%s", tc.name, s.logs.String())
+		}
+		got := result{Exit: s.cmd.ProcessState.ExitCode()}
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "decision cut by shutdown" {
+				got.Cut = append(got.Cut, fmt.Sprint(m["front"], " ", m["method"], " ", m["target"]))
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s\n%s", tc.name, diff, s.logs.String())
+		}
+	}
 }

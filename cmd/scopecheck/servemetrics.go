@@ -1,7 +1,9 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +26,7 @@ type serveMetrics struct {
 	introspection       prometheus.Histogram
 	introspectionErrors prometheus.Counter
 	inflight            *prometheus.GaugeVec
+	grpcRefusals        prometheus.Counter
 	// stats send the figures read from Stats, source by source; they are
 	// added at start, before the metrics are served.
 	stats []func(chan<- prometheus.Metric)
@@ -44,8 +47,10 @@ func newServeMetrics() *serveMetrics {
 			Help: "Requests to the introspection endpoint that failed: unreachable, timed out, not 200, or not a well-formed answer."}),
 		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "scopecheck_requests_in_flight",
 			Help: "Decisions under way, by front (http, grpc)."}, []string{"front"}),
+		grpcRefusals: prometheus.NewCounter(prometheus.CounterOpts{Name: "scopecheck_grpc_calls_refused_total",
+			Help: "gRPC calls refused with RESOURCE_EXHAUSTED because --grpc-max-calls were in flight."}),
 	}
-	m.reg.MustRegister(m.decisions, m.tokenFailures, m.inflight,
+	m.reg.MustRegister(m.decisions, m.tokenFailures, m.inflight, m.grpcRefusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		statsCollector{append([]*prometheus.Desc{jwksRefreshes, jwksKeys}, cacheDescs...), func(ch chan<- prometheus.Metric) {
 			for _, send := range m.stats {
@@ -83,6 +88,22 @@ func (m *serveMetrics) inFlight(front string, h http.Handler) http.Handler {
 		return h
 	}
 	return promhttp.InstrumentHandlerInFlight(m.inflight.WithLabelValues(front), h)
+}
+
+// grpcRefused returns what the gRPC front calls on each call it refuses
+// because too many are in flight: it counts the call, and logs a warning
+// at most once a second.
+func (m *serveMetrics) grpcRefused(log *slog.Logger) func() {
+	var last atomic.Int64
+	return func() {
+		if m != nil {
+			m.grpcRefusals.Inc()
+		}
+		now := time.Now().Unix()
+		if old := last.Load(); old != now && last.CompareAndSwap(old, now) {
+			log.Warn("gRPC calls refused: --grpc-max-calls are in flight")
+		}
+	}
 }
 
 // introspected is the introspection client's OnRequest.

@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/scope"
 )
+
+// ownPaths are the paths that serve's HTTP listener answers itself, which
+// --auth-path may not take over.
+var ownPaths = []string{"/healthz", "/readyz"}
 
 // requestFlags are serve's flags for the request side of a decision: the
 // proxy in front, the path that answers decisions, and the mount.
@@ -56,8 +61,8 @@ func (f *requestFlags) setup(fs *flag.FlagSet, grpc bool) (gateway.Proxy, []gate
 	default:
 		return proxy, nil, fmt.Errorf("unknown --proxy %q: give nginx, ingress-nginx, traefik, caddy or envoy", *f.proxy)
 	}
-	if p := *f.authPath; !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "{}") || p == "/healthz" {
-		return proxy, nil, fmt.Errorf("--auth-path %q must begin with /, not end with /, and not be /healthz", p)
+	if p := *f.authPath; !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "{}") || slices.Contains(ownPaths, p) {
+		return proxy, nil, fmt.Errorf("--auth-path %q must begin with /, not end with /, and not be %s", p, strings.Join(ownPaths, " or "))
 	} else if r, _ := scope.CheckPath(p); r != scope.Canonical {
 		return proxy, nil, fmt.Errorf("--auth-path %q is not a canonical path: %s", p, r.Describe())
 	}

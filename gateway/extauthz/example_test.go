@@ -26,7 +26,7 @@ func Example() {
 	}
 	defer tokens.Close()
 	cache, _ := match.NewCache(64 << 20)
-	g := grpc.NewServer()
+	g := grpc.NewServer(extauthz.ServerCodec()) // a CheckRequest that is not UTF-8 is denied, not failed
 	extauthz.New(gateway.AuthRequest(cache, tokens, gateway.Envoy(""), gateway.TenantClaim("tenant"))).Register(g)
 	hs := health.NewServer() // NOT_SERVING until the key set has loaded: tokens.Ready()
 	healthpb.RegisterHealthServer(g, hs)

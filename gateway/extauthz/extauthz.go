@@ -17,6 +17,17 @@
 // could not be checked). An outage is answered as a denial, not as a gRPC
 // error, so that Envoy sends the client 503 even where failure_mode_allow
 // would let a failed check through.
+//
+// A CheckRequest that protobuf-go refuses to decode gets a CheckResponse
+// all the same, on a server made with ServerCodec: one that is not
+// protobuf, or has a string field that is not UTF-8 (Envoy sends header
+// values, the path and the body as they came), is denied with 403 and
+// PERMISSION_DENIED and reported to the hook (WithHook) as a
+// gateway.Decision with Refusal gateway.Undecodable. Envoy's
+// encode_raw_headers sends header values as bytes, which decode whatever
+// they hold. One over the server's receive limit (grpc.MaxRecvMsgSize) is
+// refused by gRPC before any code of this package runs, with
+// RESOURCE_EXHAUSTED; it is reported to the hook as gateway.TooLarge.
 package extauthz
 
 import (
@@ -30,22 +41,138 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	protocodec "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	grpcstatus "google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // Server is an envoy.service.auth.v3.Authorization server.
 type Server struct {
 	authv3.UnimplementedAuthorizationServer
-	h http.Handler
+	h    http.Handler
+	hook func(*http.Request, gateway.Decision)
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithHook has hook observe the CheckRequests that never reach the
+// handler because they do not decode (their Refusal is
+// gateway.Undecodable or gateway.TooLarge, and their request has the
+// call's context and nothing else), as gateway.WithHook observes those
+// the handler decides: give both the same hook, and every CheckRequest
+// is seen once.
+func WithHook(hook func(*http.Request, gateway.Decision)) Option {
+	return func(s *Server) { s.hook = hook }
 }
 
 // New returns a Server that decides with h, which is meant to be
 // gateway.AuthRequest(cache, tokens, gateway.Envoy(""), opts...), perhaps
 // wrapped for logs or metrics. A request is allowed only when h answers
 // it with a 2xx status; a handler that writes no status denies.
-func New(h http.Handler) *Server { return &Server{h: h} }
+func New(h http.Handler, opts ...Option) *Server {
+	s := &Server{h: h}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
-// Register registers s on g as the Authorization service.
-func (s *Server) Register(g *grpc.Server) { authv3.RegisterAuthorizationServer(g, s) }
+// Register registers s on g as the Authorization service. Its Check
+// decodes the CheckRequest itself, so that one gRPC cannot decode is
+// answered with a denial rather than a gRPC error: g must have been made
+// with ServerCodec among its options for this to cover a message that is
+// not protobuf or not UTF-8; without it such a message, like one over the
+// receive limit whatever the codec, is still reported to the hook but
+// answered with a gRPC error (INTERNAL, RESOURCE_EXHAUSTED), which gRPC
+// has sent before Check could answer.
+func (s *Server) Register(g *grpc.Server) { g.RegisterService(&serviceDesc, s) }
+
+// ServerCodec is the option of a grpc.Server on which Register puts a
+// Server: a codec that decodes messages as gRPC's proto codec does, but
+// hands Check a CheckRequest that protobuf-go refuses (not protobuf, a
+// string field not UTF-8) as one to deny, where the proto codec fails the
+// call. It changes nothing for other services and other messages.
+func ServerCodec() grpc.ServerOption {
+	return grpc.ForceServerCodecV2(codec{encoding.GetCodecV2(protocodec.Name)})
+}
+
+// codec is ServerCodec's: proto's, but for a checkMessage.
+type codec struct{ encoding.CodecV2 }
+
+func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
+	m, ok := v.(*checkMessage)
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	if err := proto.Unmarshal(buf.ReadOnlyData(), m.CheckRequest); err != nil {
+		m.err = err
+	}
+	return nil
+}
+
+// checkMessage is what Check's handler decodes: the CheckRequest, and,
+// when it came through ServerCodec, the error that decoding it gave.
+type checkMessage struct {
+	*authv3.CheckRequest // a proto.Message, for any other codec
+	err                  error
+}
+
+// serviceDesc is authv3's Authorization service with a Check handler of
+// its own: the generated one returns the decoding's error.
+var serviceDesc = grpc.ServiceDesc{
+	ServiceName: authv3.Authorization_ServiceDesc.ServiceName,
+	HandlerType: authv3.Authorization_ServiceDesc.HandlerType,
+	Methods:     []grpc.MethodDesc{{MethodName: "Check", Handler: checkHandler}},
+	Metadata:    authv3.Authorization_ServiceDesc.Metadata,
+}
+
+// checkHandler decodes a CheckRequest and decides it with s.Check, through
+// the server's interceptor as the generated handler does. A message that
+// ServerCodec could not decode is denied. One that gRPC refused before any
+// codec (over the receive limit: ResourceExhausted) or that another codec
+// could not decode (Internal) has been answered by gRPC with that error
+// already; it is reported to the hook all the same. Any other error (the
+// call cancelled, the client gone) is the call's end, with no request.
+func checkHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	s := srv.(*Server)
+	in := &checkMessage{CheckRequest: new(authv3.CheckRequest)}
+	if err := dec(in); err != nil {
+		switch grpcstatus.Code(err) {
+		case codes.ResourceExhausted:
+			s.refuse(ctx, gateway.TooLarge)
+		case codes.Internal:
+			s.refuse(ctx, gateway.Undecodable)
+		}
+		return nil, err
+	}
+	if in.err != nil {
+		return s.refuse(ctx, gateway.Undecodable), nil
+	}
+	if interceptor == nil {
+		return s.Check(ctx, in.CheckRequest)
+	}
+	info := &grpc.UnaryServerInfo{Server: s, FullMethod: authv3.Authorization_Check_FullMethodName}
+	return interceptor(ctx, in.CheckRequest, info, func(ctx context.Context, req any) (any, error) {
+		return s.Check(ctx, req.(*authv3.CheckRequest))
+	})
+}
+
+// refuse denies a CheckRequest that could not be read, and reports it to
+// the hook.
+func (s *Server) refuse(ctx context.Context, why gateway.Refusal) *authv3.CheckResponse {
+	if s.hook != nil {
+		s.hook((&http.Request{Header: http.Header{}}).WithContext(ctx), gateway.Decision{Refusal: why})
+	}
+	return (&answer{status: http.StatusForbidden}).response()
+}
 
 // Check decides one request. It never returns an error: every answer,
 // an outage's included, is a CheckResponse.

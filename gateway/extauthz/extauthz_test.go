@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	grpcstatus "google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"pgregory.net/rapid"
 
@@ -35,8 +37,14 @@ import (
 // the calls go through gRPC's whole stack, encoding included.
 func dial(t testing.TB, s *Server) authv3.AuthorizationClient {
 	t.Helper()
+	return authv3.NewAuthorizationClient(dialConn(t, s))
+}
+
+// dialConn is dial's connection, to a server with opts.
+func dialConn(t testing.TB, s *Server, opts ...grpc.ServerOption) *grpc.ClientConn {
+	t.Helper()
 	ln := bufconn.Listen(1 << 20)
-	g := grpc.NewServer()
+	g := grpc.NewServer(opts...)
 	s.Register(g)
 	go g.Serve(ln)
 	t.Cleanup(g.Stop)
@@ -47,7 +55,7 @@ func dial(t testing.TB, s *Server) authv3.AuthorizationClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return authv3.NewAuthorizationClient(conn)
+	return conn
 }
 
 // outcomeOf reads a CheckResponse as Envoy does, failing on an error.
@@ -264,4 +272,75 @@ func headerMap(headers map[string]string, more ...string) *corev3.HeaderMap {
 		m.Headers = append(m.Headers, &corev3.HeaderValue{Key: more[i], RawValue: []byte(more[i+1])})
 	}
 	return m
+}
+
+// Every CheckRequest that reaches Check gets a CheckResponse: one that
+// protobuf-go cannot decode (a string field that is not UTF-8: a header
+// value, the path, the body; not protobuf at all) is a 403 denial, never a
+// gRPC error that Envoy would answer with status_on_error or, failing
+// open, let through. One over the receive limit, which gRPC refuses with
+// RESOURCE_EXHAUSTED before Check runs, is seen by the hook all the same.
+// Each has its own reason.
+func TestCheckUndecodable(t *testing.T) {
+	keys := testjwt.New(t)
+	tokens, err := token.NewJWT(keys.JWKS, token.JWTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := "authorization: Bearer " + keys.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": ".:config/**"})
+	cache, _ := match.NewCache(1 << 20)
+	// The hook of a message gRPC refused runs after gRPC has answered.
+	seen := make(chan string, 16)
+	hook := func(r *http.Request, d gateway.Decision) { seen <- d.Why() }
+	s := New(gateway.AuthRequest(cache, tokens, gateway.Envoy(""), gateway.WithHook(hook)), WithHook(hook))
+	conn := dialConn(t, s, ServerCodec(), grpc.MaxRecvMsgSize(4<<10))
+	withBody := envoyCheck("GET", "/config/x", acme)
+	withBody.Attributes.Request.Http.Body = "binXXXX"
+	rawHeader := envoyCheck("GET", "/config/x", acme)
+	rawHeader.Attributes.Request.Http.HeaderMap = headerMap(rawHeader.Attributes.Request.Http.Headers, "x-filename", "cafXXXX")
+	rawHeader.Attributes.Request.Http.Headers = nil
+	denied := outcome{code.Code_PERMISSION_DENIED, 403, ""}
+	type result struct {
+		Err     codes.Code
+		Outcome outcome
+		Reasons []string
+	}
+	for _, tc := range []struct {
+		name string
+		req  envoytest.Raw
+		want result
+	}{
+		{"a header value", envoytest.Mangle(envoyCheck("GET", "/config/x", acme, "x-filename: cafXXXX"), "cafXXXX", "caf\xff\xfe\xfd\xfc"),
+			result{codes.OK, denied, []string{"undecodable"}}},
+		{"a header value of a denied request", envoytest.Mangle(envoyCheck("DELETE", "/config/x", acme, "x-filename: cafXXXX"), "cafXXXX", "caf\xff\xfe\xfd\xfc"),
+			result{codes.OK, denied, []string{"undecodable"}}},
+		{"the path", envoytest.Mangle(envoyCheck("GET", "/config/XXXX", acme), "XXXX", "\xff\xfe\xfd\xfc"), result{codes.OK, denied, []string{"undecodable"}}},
+		{"the body", envoytest.Mangle(withBody, "binXXXX", "bin\xff\xfe\xfd\xfc"), result{codes.OK, denied, []string{"undecodable"}}},
+		{"not protobuf", envoytest.Raw("\xff\xff\xff"), result{codes.OK, denied, []string{"undecodable"}}},
+		{"a raw header value (bytes)", envoytest.Mangle(rawHeader, "cafXXXX", "caf\xff\xfe\xfd\xfc"), result{codes.OK, outcome{code.Code_OK, 0, ""}, []string{"granted"}}},
+		{"over the receive limit", envoytest.Mangle(envoyCheck("GET", "/config/x", acme, "x-big: "+strings.Repeat("b", 8<<10))),
+			result{codes.ResourceExhausted, outcome{}, []string{"too-large"}}},
+	} {
+		resp := new(authv3.CheckResponse)
+		err := conn.Invoke(context.Background(), authv3.Authorization_Check_FullMethodName, tc.req, resp, grpc.ForceCodec(envoytest.Codec{}))
+		got := result{Err: grpcstatus.Code(err)}
+		for range tc.want.Reasons {
+			select {
+			case r := <-seen:
+				got.Reasons = append(got.Reasons, r)
+			case <-time.After(5 * time.Second):
+			}
+		}
+		if err == nil {
+			got.Outcome = outcomeOf(t, resp, err)
+		}
+		select {
+		case r := <-seen:
+			got.Reasons = append(got.Reasons, r)
+		default:
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
 }

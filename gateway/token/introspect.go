@@ -128,7 +128,7 @@ func (e *introspected) size() int64 {
 func NewIntrospection(endpoint string, opts IntrospectionOptions) (*Introspection, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("token: introspection endpoint %q is not an http or https URL", endpoint)
+		return nil, fmt.Errorf("token: introspection endpoint %s is not an http or https URL", RedactURL(endpoint))
 	}
 	if opts.CacheTTL < 0 || opts.InactiveTTL < 0 || opts.CacheBytes < 0 || opts.Leeway < 0 || opts.Timeout < 0 {
 		return nil, errors.New("token: introspection options must not be negative")
@@ -264,14 +264,14 @@ func (in *Introspection) ask(ctx context.Context, token string) (e *introspected
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, withoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(url.QueryEscape(in.opts.ClientID), url.QueryEscape(in.opts.ClientSecret))
 	resp, err := in.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: introspection: %v", gateway.ErrUnavailable, withoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

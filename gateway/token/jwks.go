@@ -42,7 +42,7 @@ const filePoll = time.Second
 // refresh replaces it whole, so a key removed from the document stops
 // verifying at once.
 type keySet struct {
-	source string                                // the file or URL, for messages; "" for a fixed set
+	source string                                // the file or URL (RedactURL), for messages; "" for a fixed set
 	fetch  func(context.Context) ([]byte, error) // nil for a fixed set
 	table  atomic.Pointer[keyTable]              // nil until a set has loaded
 	failed atomic.Pointer[string]                // why the last load failed, or nil
@@ -236,7 +236,8 @@ func (s *keySet) ready() error {
 // the set does not hold makes the set refresh, if the unknown-kid rate
 // allows (or waits for a refresh under way), and is looked up again; an
 // error of that refresh wraps gateway.ErrUnavailable, as does a set that never
-// loaded. Any other error is the token's.
+// loaded, and, while the last load failed, a kid the rate keeps from
+// refreshing. Any other error is the token's.
 func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string) (*verifyKey, error) {
 	t := s.table.Load()
 	if t == nil {
@@ -271,6 +272,12 @@ func (s *keySet) lookup(ctx context.Context, kid string, hasKID bool, alg string
 		// A fetch may have ended since t was read.
 		if k, _ := s.table.Load().find(kid, alg); k != nil {
 			return k, nil
+		}
+		// While the last load failed, the key may be one the source has
+		// published since: the token cannot be checked, which is an
+		// outage, not the token's fault, until a load succeeds.
+		if msg := s.failed.Load(); msg != nil {
+			return nil, fmt.Errorf("%w: key id %q not in the key set held, and %s", gateway.ErrUnavailable, gateway.Clip(kid), *msg)
 		}
 		return nil, refuse(CauseUnknownKey, fmt.Errorf("unknown key id %q", gateway.Clip(kid)))
 	}
@@ -345,12 +352,12 @@ func fetchURL(url string, client *http.Client) func(context.Context) ([]byte, er
 	return func(ctx context.Context) ([]byte, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
-			return nil, err
+			return nil, withoutURL(err)
 		}
 		req.Header.Set("Accept", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
-			return nil, err
+			return nil, withoutURL(err)
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {

@@ -176,10 +176,10 @@ func NewJWTFromFile(ctx context.Context, path string, opts JWTOptions) (*JWT, er
 func NewJWTFromURL(ctx context.Context, jwksURL string, opts JWTOptions) (*JWT, error) {
 	u, err := url.Parse(jwksURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("token: JWKS URL %q is not an http or https URL", jwksURL)
+		return nil, fmt.Errorf("token: JWKS URL %s is not an http or https URL", RedactURL(jwksURL))
 	}
 	client, own := noRedirectClient(opts.Client)
-	keys := &keySet{source: jwksURL, fetch: fetchURL(jwksURL, client)}
+	keys := &keySet{source: RedactURL(jwksURL), fetch: fetchURL(jwksURL, client)}
 	j, err := newJWT(keys, opts)
 	if err != nil {
 		return nil, err

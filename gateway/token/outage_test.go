@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,3 +137,65 @@ func TestTokenMiddleware(t *testing.T) {
 }
 
 var ok200 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+
+// While the JWKS URL fails, a token whose kid the set does not hold could
+// be signed by a key the IdP has just published: every such token is an
+// outage (503), the first that fetches and every other one the unknown-kid
+// rate keeps from fetching, until a fetch succeeds; then an unknown kid
+// is the token's fault again.
+func TestUnknownKIDDuringOutage(t *testing.T) {
+	k1, k2, k3 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2"), testjwt.NewKID(t, "k3")
+	var mu sync.Mutex
+	status, body := http.StatusOK, k1.JWKS
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+		w.Write(body)
+	}))
+	defer idp.Close()
+	serve := func(st int, b []byte) { mu.Lock(); status, body = st, b; mu.Unlock() }
+	ctx := context.Background()
+	j, err := NewJWTFromURL(ctx, idp.URL, JWTOptions{Logger: discard(), RefreshInterval: time.Hour, UnknownKIDInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for deadline := time.Now().Add(5 * time.Second); j.Ready() != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the key set never loaded")
+		}
+	}
+	claims := jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "scope": "*:**"}
+	tok1, tok2, tok3 := k1.Token(t, claims), k2.Token(t, claims), k3.Token(t, claims)
+	type result struct {
+		Unavailable bool
+		Cause       string
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func()
+		token string
+		want  result
+	}{
+		{"a known kid", nil, tok1, result{false, ""}},
+		{"the IdP fails", func() { serve(http.StatusInternalServerError, []byte("down")); j.Reload(ctx) }, tok1, result{false, ""}},
+		{"an unknown kid: the rate lets it fetch", nil, tok2, result{true, CauseUnavailable}},
+		{"an unknown kid the rate keeps from fetching", nil, tok2, result{true, CauseUnavailable}},
+		{"another unknown kid", nil, tok3, result{true, CauseUnavailable}},
+		{"a fetch succeeds", func() { serve(http.StatusOK, testjwt.Set(t, k1, k2)); j.Reload(ctx) }, tok2, result{false, ""}},
+		{"an unknown kid after it", nil, tok3, result{false, CauseUnknownKey}},
+	} {
+		if tc.setup != nil {
+			tc.setup()
+		}
+		_, err := j.Scope(ctx, tc.token)
+		got := result{errors.Is(err, gateway.ErrUnavailable), ""}
+		if err != nil {
+			got.Cause = Cause(err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

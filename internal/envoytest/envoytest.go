@@ -4,11 +4,14 @@
 package envoytest
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/protobuf/proto"
 )
 
 // Check is the CheckRequest Envoy sends for a request: the method and the
@@ -64,3 +67,42 @@ func OutcomeOf(resp *authv3.CheckResponse, err error) (Outcome, error) {
 	}
 	return o, nil
 }
+
+// Raw is a CheckRequest as bytes on the wire, which Codec sends as they
+// are: what Envoy may send and protobuf-go would refuse to encode, a
+// string field that is not UTF-8 among them.
+type Raw []byte
+
+// Mangle encodes req, then replaces each old of pairs (old, new ...) in
+// the encoding with the new of the same length, so that a test can put
+// bytes into a string field that protobuf-go would not encode. It panics
+// when an old is not found or the lengths differ.
+func Mangle(req *authv3.CheckRequest, pairs ...string) Raw {
+	b, err := proto.Marshal(req)
+	if err != nil {
+		panic(err)
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		old, repl := pairs[i], pairs[i+1]
+		if len(old) != len(repl) || !bytes.Contains(b, []byte(old)) {
+			panic(fmt.Sprintf("envoytest.Mangle: %q is not in the request, or %q is not as long", old, repl))
+		}
+		b = bytes.ReplaceAll(b, []byte(old), []byte(repl))
+	}
+	return Raw(b)
+}
+
+// Codec is a client's gRPC codec (grpc.ForceCodec) that sends a Raw as it
+// is and every other message as proto does.
+type Codec struct{}
+
+func (Codec) Marshal(v any) ([]byte, error) {
+	if r, ok := v.(Raw); ok {
+		return r, nil
+	}
+	return proto.Marshal(v.(proto.Message))
+}
+
+func (Codec) Unmarshal(data []byte, v any) error { return proto.Unmarshal(data, v.(proto.Message)) }
+
+func (Codec) Name() string { return "proto" }
