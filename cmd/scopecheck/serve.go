@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
@@ -83,7 +81,8 @@ plus 64 MiB whatever tokens and scopes arrive.
 
 Requests in flight are bounded within that allowance. Each listener
 accepts at most --max-connections connections (128; more wait to be
-accepted), an HTTP one holding at most 92 KiB. The gRPC listener takes
+accepted, counted and logged, and an open connection with no request in
+flight is closed in their favour), an HTTP one holding at most 92 KiB. The gRPC listener takes
 at most --grpc-max-calls calls in flight (64, across its connections;
 more are refused with RESOURCE_EXHAUSTED, which Envoy answers with
 status_on_error), each reading at most --grpc-max-message-bytes (128 KiB;
@@ -165,7 +164,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		inactiveTTL:       fs.Duration("inactive-cache-ttl", token.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept"),
 		cacheBytes:        byteSize(64 << 20),
 		tokenBytes:        byteSize(token.DefaultTokenCacheBytes),
-		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers"),
+		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers, and the gRPC listener for a connection's preface"),
 		readTimeout:       fs.Duration("read-timeout", 10*time.Second, "longest the HTTP listener reads one request"),
 		writeTimeout:      fs.Duration("write-timeout", 15*time.Second, "longest from a request's headers to the end of its answer"),
 		idleTimeout:       fs.Duration("idle-timeout", 60*time.Second, "longest a kept-alive connection waits for its next request"),
@@ -247,7 +246,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--grpc-max-message-bytes must be at most 64MiB")
 	}
 	limits := grpcLimits{calls: *f.grpcCalls, messageBytes: int(f.grpcMessageBytes), callTimeout: *f.writeTimeout,
-		idle: *f.idleTimeout, maxAge: grpcMaxAge}
+		idle: *f.idleTimeout, maxAge: grpcMaxAge, handshake: *f.readHeaderTimeout}
 	proxy, reqOpts, err := reqFlags.setup(fs, *f.grpc != "")
 	if err != nil {
 		return usageErr(err.Error())
@@ -297,20 +296,27 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	ln = netutil.LimitListener(ln, *f.maxConns)
 	var grpcLn, metricsLn net.Listener
 	if *f.grpc != "" {
 		if grpcLn, err = net.Listen("tcp", *f.grpc); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
-		grpcLn = netutil.LimitListener(grpcLn, *f.maxConns)
 	}
 	if *f.metrics != "" {
 		if metricsLn, err = net.Listen("tcp", *f.metrics); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
+	}
+	// The data listeners share no cap with the metrics listener, so that
+	// the metrics still answer when they are at theirs.
+	httpCap := m.capped(ln, *f.maxConns, "http", log)
+	ln = httpCap
+	var grpcCap *capListener
+	if grpcLn != nil {
+		grpcCap = m.capped(grpcLn, *f.maxConns, "grpc", log)
+		grpcLn = grpcCap
 	}
 	attrs := []any{"addr", ln.Addr().String()}
 	if grpcLn != nil {
@@ -435,6 +441,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ReadTimeout:       *f.readTimeout,
 		WriteTimeout:      *f.writeTimeout,
 		IdleTimeout:       *f.idleTimeout,
+		ConnState:         httpConnState,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -442,7 +449,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log))
+		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
