@@ -90,7 +90,12 @@ a larger CheckRequest is refused unread) plus a 64 KiB window, each cut
 at --write-timeout from its headers; a connection also holds 64 KiB, and
 is closed after --idle-timeout without calls and after 30 minutes. With
 the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC); higher limits
-raise the soft memory limit by what they let in beyond. Keep the gRPC
+raise the soft memory limit by what they let in beyond. A call's place
+is free when it ends, but an introspection request it started runs on
+until --introspect-timeout (other callers may share it): at most 16 run
+at once, holding 12.5 MiB with the gRPC listener's defaults (8.5 MiB
+without it), which is added to the soft memory limit with --introspect;
+a JWKS URL is loaded once at a time (at most 1 MiB). Keep the gRPC
 listener reachable by Envoy alone.`
 
 // The defaults of the limits of the listeners: what they let requests in
@@ -117,6 +122,21 @@ func inflightBytes(conns int, grpc bool, l grpcLimits) int64 {
 		n += l.bytes(conns)
 	}
 	return n
+}
+
+// introspectBytes is the most that introspection requests hold that
+// outlive the calls that started them (their callers gave up; the
+// request is shared and runs until --introspect-timeout): at most
+// token.DefaultIntrospectMaxRequests of them, each its token (at most a
+// CheckRequest, with grpc, or an HTTP request's headers), the token
+// form-encoded (at most three times as long), the answer (256 KiB) and the
+// client's buffers.
+func introspectBytes(grpc bool, l grpcLimits) int64 {
+	tok := int64(64 << 10)
+	if grpc {
+		tok = max(tok, int64(l.messageBytes))
+	}
+	return token.DefaultIntrospectMaxRequests * (4*tok + 256<<10 + 32<<10)
 }
 
 // memoryAllowance is what serve allows itself beyond its cache budgets
@@ -267,6 +287,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The allowance holds the requests in flight that the default
 		// limits let in; higher limits add what they let in beyond.
 		extra := max(0, inflightBytes(*f.maxConns, *f.grpc != "", limits)-inflightBytes(defaultMaxConns, true, defaultGRPCLimits))
+		if *f.introspect != "" {
+			extra += introspectBytes(*f.grpc != "", limits)
+		}
 		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
 	}
 	var m *serveMetrics
