@@ -101,14 +101,23 @@ func (m *serveMetrics) inFlight(front string, h http.Handler) http.Handler {
 // because too many are in flight: it counts the call, and logs a warning
 // at most once a second.
 func (m *serveMetrics) grpcRefused(log *slog.Logger) func() {
-	var last atomic.Int64
+	warn := oncePerSecond(func() { log.Warn("gRPC calls refused: --grpc-max-calls are in flight") })
 	return func() {
 		if m != nil {
 			m.grpcRefusals.Inc()
 		}
+		warn()
+	}
+}
+
+// oncePerSecond returns a function that calls f, at most once a second
+// however often it is called: for warnings that a flood would repeat.
+func oncePerSecond(f func()) func() {
+	var last atomic.Int64
+	return func() {
 		now := time.Now().Unix()
 		if old := last.Load(); old != now && last.CompareAndSwap(old, now) {
-			log.Warn("gRPC calls refused: --grpc-max-calls are in flight")
+			f()
 		}
 	}
 }
@@ -123,15 +132,11 @@ func (m *serveMetrics) capped(ln net.Listener, max int, listener string, log *sl
 		open, waited := m.connsOpen.WithLabelValues(listener), m.connsWaited.WithLabelValues(listener)
 		opened, closed, count = open.Inc, open.Dec, waited.Inc
 	}
-	var last atomic.Int64
-	return newCapListener(ln, max, opened, closed, func() {
-		count()
-		now := time.Now().Unix()
-		if old := last.Load(); old != now && last.CompareAndSwap(old, now) {
-			log.Warn("connections wait: the listener is at --max-connections; idle ones are closed in their favour",
-				"listener", listener, "max", max)
-		}
+	warn := oncePerSecond(func() {
+		log.Warn("connections wait: the listener is at --max-connections; idle ones are closed in their favour",
+			"listener", listener, "max", max)
 	})
+	return newCapListener(ln, max, opened, closed, func() { count(); warn() })
 }
 
 // introspected is the introspection client's OnRequest.
