@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/gateway/token"
 	"github.com/scopecheck/scopecheck/match"
@@ -83,7 +81,8 @@ plus 64 MiB whatever tokens and scopes arrive.
 
 Requests in flight are bounded within that allowance. Each listener
 accepts at most --max-connections connections (128; more wait to be
-accepted), an HTTP one holding at most 92 KiB. The gRPC listener takes
+accepted, counted and logged, and an open connection with no request in
+flight is closed in their favour), an HTTP one holding at most 92 KiB. The gRPC listener takes
 at most --grpc-max-calls calls in flight (64, across its connections;
 more are refused with RESOURCE_EXHAUSTED, which Envoy answers with
 status_on_error), each reading at most --grpc-max-message-bytes (128 KiB;
@@ -91,7 +90,12 @@ a larger CheckRequest is refused unread) plus a 64 KiB window, each cut
 at --write-timeout from its headers; a connection also holds 64 KiB, and
 is closed after --idle-timeout without calls and after 30 minutes. With
 the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC); higher limits
-raise the soft memory limit by what they let in beyond. Keep the gRPC
+raise the soft memory limit by what they let in beyond. A call's place
+is free when it ends, but an introspection request it started runs on
+until --introspect-timeout (other callers may share it): at most 16 run
+at once, holding 12.5 MiB with the gRPC listener's defaults (8.5 MiB
+without it), which is added to the soft memory limit with --introspect;
+a JWKS URL is loaded once at a time (at most 1 MiB). Keep the gRPC
 listener reachable by Envoy alone.`
 
 // The defaults of the limits of the listeners: what they let requests in
@@ -118,6 +122,21 @@ func inflightBytes(conns int, grpc bool, l grpcLimits) int64 {
 		n += l.bytes(conns)
 	}
 	return n
+}
+
+// introspectBytes is the most that introspection requests hold that
+// outlive the calls that started them (their callers gave up; the
+// request is shared and runs until --introspect-timeout): at most
+// token.DefaultIntrospectMaxRequests of them, each its token (at most a
+// CheckRequest, with grpc, or an HTTP request's headers), the token
+// form-encoded (at most three times as long), the answer (256 KiB) and the
+// client's buffers.
+func introspectBytes(grpc bool, l grpcLimits) int64 {
+	tok := int64(64 << 10)
+	if grpc {
+		tok = max(tok, int64(l.messageBytes))
+	}
+	return token.DefaultIntrospectMaxRequests * (4*tok + 256<<10 + 32<<10)
 }
 
 // memoryAllowance is what serve allows itself beyond its cache budgets
@@ -165,7 +184,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		inactiveTTL:       fs.Duration("inactive-cache-ttl", token.DefaultInactiveTTL, "how long an introspection answer that refuses a token is kept"),
 		cacheBytes:        byteSize(64 << 20),
 		tokenBytes:        byteSize(token.DefaultTokenCacheBytes),
-		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers"),
+		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers, and the gRPC listener for a connection's preface"),
 		readTimeout:       fs.Duration("read-timeout", 10*time.Second, "longest the HTTP listener reads one request"),
 		writeTimeout:      fs.Duration("write-timeout", 15*time.Second, "longest from a request's headers to the end of its answer"),
 		idleTimeout:       fs.Duration("idle-timeout", 60*time.Second, "longest a kept-alive connection waits for its next request"),
@@ -247,7 +266,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--grpc-max-message-bytes must be at most 64MiB")
 	}
 	limits := grpcLimits{calls: *f.grpcCalls, messageBytes: int(f.grpcMessageBytes), callTimeout: *f.writeTimeout,
-		idle: *f.idleTimeout, maxAge: grpcMaxAge}
+		idle: *f.idleTimeout, maxAge: grpcMaxAge, handshake: *f.readHeaderTimeout}
 	proxy, reqOpts, err := reqFlags.setup(fs, *f.grpc != "")
 	if err != nil {
 		return usageErr(err.Error())
@@ -268,6 +287,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The allowance holds the requests in flight that the default
 		// limits let in; higher limits add what they let in beyond.
 		extra := max(0, inflightBytes(*f.maxConns, *f.grpc != "", limits)-inflightBytes(defaultMaxConns, true, defaultGRPCLimits))
+		if *f.introspect != "" {
+			extra += introspectBytes(*f.grpc != "", limits)
+		}
 		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
 	}
 	var m *serveMetrics
@@ -297,20 +319,27 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	ln = netutil.LimitListener(ln, *f.maxConns)
 	var grpcLn, metricsLn net.Listener
 	if *f.grpc != "" {
 		if grpcLn, err = net.Listen("tcp", *f.grpc); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
-		grpcLn = netutil.LimitListener(grpcLn, *f.maxConns)
 	}
 	if *f.metrics != "" {
 		if metricsLn, err = net.Listen("tcp", *f.metrics); err != nil {
 			ln.Close()
 			return usageErr(err.Error())
 		}
+	}
+	// The data listeners share no cap with the metrics listener, so that
+	// the metrics still answer when they are at theirs.
+	httpCap := m.capped(ln, *f.maxConns, "http", log)
+	ln = httpCap
+	var grpcCap *capListener
+	if grpcLn != nil {
+		grpcCap = m.capped(grpcLn, *f.maxConns, "grpc", log)
+		grpcLn = grpcCap
 	}
 	attrs := []any{"addr", ln.Addr().String()}
 	if grpcLn != nil {
@@ -435,6 +464,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ReadTimeout:       *f.readTimeout,
 		WriteTimeout:      *f.writeTimeout,
 		IdleTimeout:       *f.idleTimeout,
+		ConnState:         httpConnState,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -442,7 +472,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log))
+		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -578,4 +579,99 @@ func TestServeShutdownCuts(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s\n%s", tc.name, diff, s.logs.String())
 		}
 	}
+}
+
+// TestServeConnectionCap holds each listener at --max-connections with
+// connections that send a request (HTTP) or only the preface (gRPC) and
+// then nothing, as a client that would deny service does: a new
+// connection is still answered, because an idle one is closed in its
+// favour, and the metrics and the log say that the cap was reached.
+func TestServeConnectionCap(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--grpc", "127.0.0.1:0", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--max-connections", "2", "--metrics", "127.0.0.1:0")
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	// keepAlive sends one GET /healthz on a connection of its own and
+	// keeps the connection open, idle.
+	keepAlive := func() {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// preface opens a gRPC connection that sends the preface and its
+	// SETTINGS, and no call.
+	preface := func() {
+		c, err := net.Dial("tcp", s.grpc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		c.Write([]byte(http2.ClientPreface))
+		http2.NewFramer(c, c).WriteSettings()
+	}
+	keepAlive()
+	keepAlive()
+	preface()
+	preface()
+	time.Sleep(200 * time.Millisecond)
+	atCap := s.scrape(t)
+	httpGet := func() string {
+		c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get("http://" + s.addr + "/healthz")
+		if err != nil {
+			return "no answer"
+		}
+		resp.Body.Close()
+		return resp.Status
+	}
+	grpcHealth := func() string {
+		conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return resp.GetStatus().String()
+	}
+	type result struct {
+		HTTP, GRPC             string
+		OpenHTTP, OpenGRPC     float64
+		WaitedHTTP, WaitedGRPC bool
+		Warned                 bool
+	}
+	got := result{HTTP: httpGet(), GRPC: grpcHealth(),
+		OpenHTTP: value(atCap, "scopecheck_connections_open", "listener", "http"),
+		OpenGRPC: value(atCap, "scopecheck_connections_open", "listener", "grpc")}
+	after := s.scrape(t)
+	got.WaitedHTTP = value(after, "scopecheck_connections_waited_total", "listener", "http") >= 1
+	got.WaitedGRPC = value(after, "scopecheck_connections_waited_total", "listener", "grpc") >= 1
+	time.Sleep(200 * time.Millisecond) // the log's flush
+	got.Warned = strings.Contains(s.logs.String(), `"listener":"http"`) && strings.Contains(s.logs.String(), `"listener":"grpc"`)
+	want := result{HTTP: "200 OK", GRPC: "SERVING", OpenHTTP: 2, OpenGRPC: 2, WaitedHTTP: true, WaitedGRPC: true, Warned: true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("at the cap (-want +got):\n%s", diff)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	held = nil
+	s.stop(t)
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 
@@ -51,6 +52,9 @@ type grpcLimits struct {
 	// calls for that long; maxAge closes any connection after that long,
 	// once its calls are answered (at most callTimeout more).
 	callTimeout, idle, maxAge time.Duration
+	// handshake bounds a new connection's preface and SETTINGS (gRPC's
+	// default is 2 minutes, a long hold at the connection cap).
+	handshake time.Duration
 }
 
 // defaultGRPCLimits are the limits that serve's defaults give.
@@ -81,14 +85,15 @@ type grpcFront struct {
 
 // newGRPCFront decides with auth, and has hook observe the CheckRequests
 // that never reach it (they do not decode, or are too large).
-func newGRPCFront(auth http.Handler, hook func(*http.Request, gateway.Decision), ready func() error, limits grpcLimits, refused func()) *grpcFront {
+func newGRPCFront(auth http.Handler, hook func(*http.Request, gateway.Decision), ready func() error, limits grpcLimits, refused func(), conns stats.Handler) *grpcFront {
 	g := &grpcFront{health: health.NewServer(), ready: ready, done: make(chan struct{}), limits: limits, refused: refused}
 	g.srv = grpc.NewServer(extauthz.ServerCodec(),
 		grpc.MaxRecvMsgSize(limits.messageBytes),
 		grpc.MaxConcurrentStreams(uint32(limits.calls)),
 		grpc.StaticStreamWindowSize(grpcWindow), grpc.StaticConnWindowSize(grpcWindow),
 		grpc.MaxHeaderListSize(grpcHeaderBytes),
-		grpc.InTapHandle(g.admit),
+		grpc.InTapHandle(g.admit), grpc.StatsHandler(conns),
+		grpc.ConnectionTimeout(limits.handshake),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: limits.idle,
 			MaxConnectionAge: limits.maxAge, MaxConnectionAgeGrace: limits.callTimeout}),
 		// Envoy's HTTP/2 keepalive may ping every few seconds, with or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,8 @@ type serveMetrics struct {
 	introspectionErrors prometheus.Counter
 	inflight            *prometheus.GaugeVec
 	grpcRefusals        prometheus.Counter
+	connsOpen           *prometheus.GaugeVec
+	connsWaited         *prometheus.CounterVec
 	// stats send the figures read from Stats, source by source; they are
 	// added at start, before the metrics are served.
 	stats []func(chan<- prometheus.Metric)
@@ -49,8 +52,12 @@ func newServeMetrics() *serveMetrics {
 			Help: "Decisions under way, by front (http, grpc)."}, []string{"front"}),
 		grpcRefusals: prometheus.NewCounter(prometheus.CounterOpts{Name: "scopecheck_grpc_calls_refused_total",
 			Help: "gRPC calls refused with RESOURCE_EXHAUSTED because --grpc-max-calls were in flight."}),
+		connsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "scopecheck_connections_open",
+			Help: "Connections open, by listener (http, grpc); each listener accepts at most --max-connections."}, []string{"listener"}),
+		connsWaited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scopecheck_connections_waited_total",
+			Help: "Connections that arrived while their listener was at --max-connections, and waited to be accepted, by listener."}, []string{"listener"}),
 	}
-	m.reg.MustRegister(m.decisions, m.tokenFailures, m.inflight, m.grpcRefusals,
+	m.reg.MustRegister(m.decisions, m.tokenFailures, m.inflight, m.grpcRefusals, m.connsOpen, m.connsWaited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		statsCollector{append([]*prometheus.Desc{jwksRefreshes, jwksKeys}, cacheDescs...), func(ch chan<- prometheus.Metric) {
 			for _, send := range m.stats {
@@ -94,16 +101,42 @@ func (m *serveMetrics) inFlight(front string, h http.Handler) http.Handler {
 // because too many are in flight: it counts the call, and logs a warning
 // at most once a second.
 func (m *serveMetrics) grpcRefused(log *slog.Logger) func() {
-	var last atomic.Int64
+	warn := oncePerSecond(func() { log.Warn("gRPC calls refused: --grpc-max-calls are in flight") })
 	return func() {
 		if m != nil {
 			m.grpcRefusals.Inc()
 		}
+		warn()
+	}
+}
+
+// oncePerSecond returns a function that calls f, at most once a second
+// however often it is called: for warnings that a flood would repeat.
+func oncePerSecond(f func()) func() {
+	var last atomic.Int64
+	return func() {
 		now := time.Now().Unix()
 		if old := last.Load(); old != now && last.CompareAndSwap(old, now) {
-			log.Warn("gRPC calls refused: --grpc-max-calls are in flight")
+			f()
 		}
 	}
+}
+
+// capped puts ln under the cap of max connections, named listener in the
+// metrics and the log: its open connections are a gauge, each connection
+// that arrives at the cap is counted, and a warning is logged at most
+// once a second while connections arrive at the cap.
+func (m *serveMetrics) capped(ln net.Listener, max int, listener string, log *slog.Logger) *capListener {
+	opened, closed, count := func() {}, func() {}, func() {}
+	if m != nil {
+		open, waited := m.connsOpen.WithLabelValues(listener), m.connsWaited.WithLabelValues(listener)
+		opened, closed, count = open.Inc, open.Dec, waited.Inc
+	}
+	warn := oncePerSecond(func() {
+		log.Warn("connections wait: the listener is at --max-connections; idle ones are closed in their favour",
+			"listener", listener, "max", max)
+	})
+	return newCapListener(ln, max, opened, closed, func() { count(); warn() })
 }
 
 // introspected is the introspection client's OnRequest.

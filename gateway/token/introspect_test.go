@@ -16,6 +16,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/scopecheck/scopecheck/gateway"
 )
 
@@ -351,5 +353,49 @@ func TestValueSizeMeasured(t *testing.T) {
 			}
 			keepValues = nil
 		}
+	}
+}
+
+// Callers that give up before a slow endpoint answers leave their
+// requests running (they are shared), but never more than MaxRequests of
+// them: a caller that finds them all taken gets an outage once its
+// context ends, and no request is made for it.
+func TestIntrospectionMaxRequests(t *testing.T) {
+	const max, callers = 3, 12
+	release := make(chan struct{})
+	var running, most atomic.Int32
+	srv, calls := introspectionServer(t, func(string) (int, string) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		return 200, `{"active": true, "scope": ".:a"}`
+	})
+	in := newTestIntrospection(t, srv.URL, IntrospectionOptions{MaxRequests: max, Timeout: 10 * time.Second})
+	// The callers whose requests run wait for them: let them end once
+	// every other caller has given up.
+	time.AfterFunc(time.Second, func() { close(release) })
+	var wg sync.WaitGroup
+	var unavailable atomic.Int32
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			if _, err := in.Scope(ctx, fmt.Sprintf("tok-%d", i)); errors.Is(err, gateway.ErrUnavailable) {
+				unavailable.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	type result struct {
+		Most, Calls, Unavailable int32
+	}
+	got := result{most.Load(), calls.Load(), unavailable.Load()}
+	want := result{Most: max, Calls: max, Unavailable: callers - max}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%d callers of %d ms against a stalled endpoint (-want +got):\n%s", callers, 200, diff)
 	}
 }
