@@ -65,11 +65,14 @@ With the granted scope (--within SCOPE, or --within-from INPUT in any form
 lint reads, such as a token policy; an input of several policies is
 refused, never united), every item is proved to lie within it with
 scope.Covers; one that does not falls back to the literal forms of the
-paths it stands for, and those to the granted items that allowed them. The suggestion is minimised, then proved: every distinct request is
+paths it stands for, and those to the granted items that allowed them.
+The suggestion is minimised, then proved: every distinct request is
 decided again by the matcher, and every item proved within the granted
 scope. A suggestion that fails a proof is never printed. Requests the
 gateway denied, or that the granted scope does not allow (the log and the
-scope disagree), are listed apart. The granted scope's plain items
+scope disagree), are listed apart; so are requests on a path no item
+allows alone, one holding "*" (a pattern reads it as a wildcard) or the
+root "/": they are never written as a pattern. The granted scope's plain items
 (openid) are kept: no log shows their use.
 
 Findings, like lint's: unused-item (a granted item no request used),
@@ -130,7 +133,7 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeUnusedOperation: {Severity: scope.SeverityInfo, Help: "An operation of the API description that the granted scope allows, which the client never called in the time the logs span."},
 	codeLeastScope:      {Severity: scope.SeverityInfo, Help: "The least scope proved to allow every request of the client that was seen, and to lie within the granted scope; narrower than it when the message says so."},
 	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
-	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
+	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants), or no item allows them alone (a path holding \"*\", which a pattern reads as a wildcard, or the root \"/\")."},
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
 	codeNoRequests:      {Severity: scope.SeverityError, Help: "A log from which no request was read: empty, or not of the format it was read as (give --log, and --fields for JSON lines); nothing of it is in the analysis."},
 	codeSkippedLines:    {Severity: scope.SeverityWarning, Help: "A log whose lines that hold no request (blank lines, serve's lines other than decisions) outnumber its requests: it may not be of the format it was read as."},

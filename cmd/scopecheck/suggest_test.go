@@ -52,6 +52,10 @@ func TestSuggestGolden(t *testing.T) {
 		// beside it (/items/export, /items/purge, /files/secret.json),
 		// which the client never called: those stay as seen.
 		{"serve-api-params", "", []string{"--within", "*:**", "--api", "testdata/suggest/items.openapi.yaml", "testdata/suggest/items.log"}},
+		// A path holding "*", or the root, is allowed by serve but no item
+		// allows it alone: listed apart, never written as a pattern, and
+		// it excuses no operation of the API.
+		{"serve-unwritable", "", []string{"--within", "*:**", "--api", apiFile, "testdata/suggest/unwritable.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}

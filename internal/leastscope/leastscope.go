@@ -23,8 +23,9 @@
 // With a granted scope (Options.Within), every item is proved to lie
 // within it with scope.Covers; one that does not falls back to the
 // narrower literal forms of the paths it stands for, and a literal form
-// that does not either (a path holding "*", the root) to the granted
-// items that allowed those requests. The items are then minimised
+// that does not either to the granted items that allowed those requests.
+// A request on a path that no item allows alone (one holding "*", the
+// root "/") is listed apart, never written as a pattern. The items are then minimised
 // (scope.Minimize), and the whole suggestion is proved again: each
 // distinct request seen is decided with the matcher
 // (match.Compile(…).Decide), what was summarised past a bound is proved

@@ -376,6 +376,13 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 			}
 		}
 	}
+	if why == "" {
+		for _, r := range reqs {
+			if why = unwritable(r.path); why != "" {
+				break
+			}
+		}
+	}
 	if why != "" {
 		target := path
 		if target == "" {
@@ -489,6 +496,26 @@ func (o *Observer) sourcePath(rec accesslog.Record, target string) (string, stri
 		return "", fmt.Sprintf("a source's path is longer than %d bytes, and is not analysed", MaxPathLen)
 	}
 	return p, ""
+}
+
+// unwritable says why no item allows path without allowing other paths
+// too, "" when its form as a pattern allows it alone: a path holding
+// "*", which a pattern reads as a wildcard, or the root "/", which only
+// patterns that match more ("*", "**") match. The gateway may have
+// allowed such a request (the path is canonical), but the least scope is
+// never made wider for it: written as a pattern, one junk request such as
+// "DELETE /*/*/*" would keep write access to every path of that shape,
+// and with an API description it would excuse the operations that shape
+// grants. It is listed apart, for a person to judge.
+func unwritable(path string) string {
+	const tail = ": no item allows it alone, so the least scope is not made for it (an upstream seldom has such a path; grant it by hand if the client needs it)"
+	switch {
+	case path == "/":
+		return `allowed, but it is the root "/", which a pattern matches only with others ("*" matches every one-segment path)` + tail
+	case strings.Contains(path, "*"):
+		return `allowed, but its path holds "*", which a pattern reads as a wildcard` + tail
+	}
+	return ""
 }
 
 // isClipped reports whether s is a string gateway.Clip cut short.

@@ -108,6 +108,9 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 			err = fmt.Errorf("%d distinct requests are not proved to be allowed", len(failed))
 		}
 	}
+	if c.apart > 0 && len(out.Checks) > 0 {
+		out.Checks[0].Detail += fmt.Sprintf("; not the requests listed apart (%d)", c.apart)
+	}
 	if err != nil {
 		out.Checks = append(out.Checks, Check{Name: "suggestion", Passed: false, Detail: "no suggestion is made: " + err.Error()})
 		return out
