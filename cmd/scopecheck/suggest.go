@@ -40,7 +40,11 @@ line):
             means --log json):
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
-            method=request.method,uri=request.uri,time=ts,client=user_id)
+            method=request.method,uri=request.uri,time=ts,client=user_id,status=status);
+            only the members named are read (method and uri must be);
+            without --fields, each KEY is read from the member KEY. A
+            line where allowed and status disagree (true with 403) is
+            unreadable
 In the combined and json formats a request passed the gateway only when
 its status is one of --allowed-status (200-299,304: statuses only an
 upstream answers); one of --denied-status (401,403) was refused; any

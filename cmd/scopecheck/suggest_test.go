@@ -56,7 +56,12 @@ func TestSuggestGolden(t *testing.T) {
 		// allows it alone: listed apart, never written as a pattern, and
 		// it excuses no operation of the API.
 		{"serve-unwritable", "", []string{"--within", "*:**", "--api", apiFile, "testdata/suggest/unwritable.log"}},
-		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
+		// With --fields only the members named are read: an allowed member
+		// left out of the mapping does not make a 403 allowed; named, one
+		// that disagrees with the status makes the line unreadable.
+		{"json-fields-unmapped", "", []string{"--fields", "method=method,uri=uri,client=client,status=status", "--within", "*:**", "testdata/suggest/mapped.json"}},
+		{"json-fields-disagree", "", []string{"--fields", "method=method,uri=uri,client=client,status=status,allowed=allowed", "--within", "*:**", "testdata/suggest/mapped.json"}},
+		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id,status=status",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}
 	for _, tc := range tests {
