@@ -49,7 +49,14 @@ In the combined and json formats a request passed the gateway only when
 its status is one of --allowed-status (200-299,304: statuses only an
 upstream answers); one of --denied-status (401,403) was refused; any
 other (413, 503 ...) says nothing of the gateway's decision, and the
-request is listed apart.
+request is listed apart. These formats hold only the request line, read
+as serve reads it: the upper-case method, and each method override of
+the query (_method, __METHOD_OVERRIDE__, in every spelling serve reads)
+are requests the suggestion must allow too; a POST, or an override that
+does not decode, may mean any method. A method or target a header gave
+(X-HTTP-Method-Override, X-Original-URL ...) is not in such a log: the
+first check says how many requests were seen only by their line, and
+serve's own log, which names every source, is the one to read.
 For logs that hold the whole target, --strip-segments N removes its first
 N segments (the /{customerId} mount) after checking that the whole target
 is canonical.

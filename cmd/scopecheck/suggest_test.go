@@ -61,6 +61,11 @@ func TestSuggestGolden(t *testing.T) {
 		// that disagrees with the status makes the line unreadable.
 		{"json-fields-unmapped", "", []string{"--fields", "method=method,uri=uri,client=client,status=status", "--within", "*:**", "testdata/suggest/mapped.json"}},
 		{"json-fields-disagree", "", []string{"--fields", "method=method,uri=uri,client=client,status=status,allowed=allowed", "--within", "*:**", "testdata/suggest/mapped.json"}},
+		// A method override in the logged query is a request serve
+		// decided too: GET /k?_method=DELETE needs *:config/k. Header
+		// sources are not in these logs, and the first check says so.
+		{"json-overrides", "", []string{"--log", "json", "--generalize-after", "-1", "--within", "*:**", "testdata/suggest/overrides.json"}},
+		{"combined-overrides", "", []string{"--strip-segments", "1", "--within", ".:config/** *:config/k", "testdata/suggest/overrides.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id,status=status",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}

@@ -258,6 +258,38 @@ func TestUnwritablePaths(t *testing.T) {
 	}
 }
 
+// A log that holds only the request line (combined, JSON lines) is read
+// as serve reads that line: a method override in its query is a request
+// serve decided too (it allowed GET /k?_method=DELETE only because the
+// scope allows DELETE /k), and a POST or an override that does not decode
+// may mean any method.
+func TestRequestLineOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, target string
+		want                 string
+	}{
+		{"no override", "GET", "/config/k?x=1", ".:config/k"},
+		{"_method", "GET", "/config/k?_method=DELETE", "*:config/k"},
+		{"__METHOD_OVERRIDE__", "GET", "/config/k?__METHOD_OVERRIDE__=put", "*:config/k"},
+		{"an override after ';'", "GET", "/config/k?x=1;_method=PATCH", "*:config/k"},
+		{"an override that does not decode", "HEAD", "/config/k?_method=%ZZ", "*:config/k"},
+		{"an override to GET", "GET", "/config/k?_method=GET", ".:config/k"},
+		{"an override to get, which only a read-write item grants", "GET", "/config/k?_method=get", "*:config/k"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewObserver(within("*:**"))
+			o.Add("log", accesslog.Record{Line: 1, Client: "c", Method: tc.method, Target: tc.target, Outcome: accesslog.Allowed})
+			c := o.Suggest().Clients[0]
+			if !c.HasSuggestion || c.Suggestion.String() != tc.want {
+				t.Errorf("suggestion %q (%v), want %q: %+v", c.Suggestion, c.HasSuggestion, tc.want, c.Checks)
+			}
+			if !strings.Contains(c.Checks[0].Detail, "only the request line was seen") {
+				t.Errorf("the first check does not say that header sources were not seen: %q", c.Checks[0].Detail)
+			}
+		})
+	}
+}
+
 // What each granted item allowed, with reads and writes apart; and, with
 // an API, the operations the granted scope allows that were not called.
 func TestUse(t *testing.T) {

@@ -184,10 +184,13 @@ type client struct {
 	name, tenant             string
 	root                     *node
 	requests, allowed, apart uint64
-	first, last              int64
-	aparts                   map[apartKey]int // index in apartList
-	apartList                []Apart
-	opUsed                   []uint64 // by index into Options.API
+	// lineOnly counts the allowed requests of logs that hold only the
+	// request line, whose header sources cannot be seen.
+	lineOnly    uint64
+	first, last int64
+	aparts      map[apartKey]int // index in apartList
+	apartList   []Apart
+	opUsed      []uint64 // by index into Options.API
 }
 
 type apartKey struct{ method, target, why string }
@@ -392,6 +395,9 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		return
 	}
 	c.allowed++
+	if !rec.HasPath {
+		c.lineOnly++
+	}
 	for _, r := range reqs {
 		o.observe(c, r)
 	}
@@ -410,16 +416,16 @@ type request struct {
 }
 
 // requestsOf returns the requests a gateway allowed when it allowed rec,
-// whose own path is path: its own; and, in serve's log, the upper-case
-// form of its method and every method any of its sources gives on every
-// target any gives (every method, when one may mean any), for serve
-// allows a request only when the scope allows all of them together. It
-// says why when they cannot be read back from the log.
+// whose own path is path: its own, the upper-case form of its method, and
+// every method any of its sources gives on every target any gives (every
+// method, when one may mean any), for serve allows a request only when
+// the scope allows all of them together. serve's log names the sources;
+// from a log that holds only the request line they are read as serve
+// reads that line (gateway.RequestLineMethods: the method overrides of
+// the query, a POST's body), and the sources a header gave are not seen.
+// It says why when they cannot be read back from the log.
 func (o *Observer) requestsOf(rec accesslog.Record, path string) ([]request, string) {
-	reqs := []request{{method: rec.Method, path: path}}
-	if !rec.HasPath {
-		return reqs, ""
-	}
+	var reqs []request
 	methods := []string{rec.Method}
 	paths := []string{path}
 	every := false
@@ -431,6 +437,16 @@ func (o *Observer) requestsOf(rec accesslog.Record, path string) ([]request, str
 		}
 	}
 	addMethod(rec.Method)
+	if !rec.HasPath {
+		ms, anyMethod, tooMany := gateway.RequestLineMethods(rec.Method, rec.Target)
+		if tooMany {
+			return nil, fmt.Sprintf("its method and the method overrides of its query give more than %d methods, a request serve refuses (too-many-sources)", gateway.MaxSources)
+		}
+		for _, m := range ms {
+			addMethod(m)
+		}
+		every = anyMethod
+	}
 	for _, src := range rec.Sources {
 		if src.AnyMethod {
 			every = true
