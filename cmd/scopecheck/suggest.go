@@ -817,7 +817,7 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 				who += " (tenant " + printable(e.Tenant) + ")"
 			}
 			unit := map[string]string{"paths": "paths (--max-paths)", "values": "values of a segment (--max-values)", "memory": "bytes kept (--max-memory)"}[e.Bound]
-			msg = fmt.Sprintf("%s: the bound of %d %s was reached below /%s: %d requests were kept as a pattern", who, e.Limit, unit, printable(gateway.Clip(e.Where)), e.Requests)
+			msg = fmt.Sprintf("%s: the bound of %d %s was reached below %s: %d requests were kept as a pattern", who, e.Limit, unit, boundPlace(e.Where), e.Requests)
 		}
 		add(codeBoundExceeded, logStart, "", msg)
 	}
@@ -844,6 +844,12 @@ func scopeShown(s scope.Set) string {
 	}
 	return fmt.Sprintf("%d items (%d bytes; the client's suggestion lists them)", s.Len(), len(s.String()))
 }
+
+// boundPlace writes the place where a bound was reached, a path prefix
+// without its leading "/", as a path: whole, clipped (gateway.Clip), and
+// quoted when it holds a byte that is not visible ASCII, as the clip's
+// own mark does.
+func boundPlace(where string) string { return printable("/" + gateway.Clip(where)) }
 
 // addApart adds the findings of a client's requests listed apart: each
 // distinct one kept, and how many more there were.

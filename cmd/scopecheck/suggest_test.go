@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // TestSuggestGolden runs suggest on a log of each format (serve's, gzip
@@ -501,6 +504,25 @@ func TestSuggestLogGivesNoRequests(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The place where a bound was reached is written as a path: the root as
+// "/", a long prefix clipped and quoted whole, never a "/" outside the
+// quotes.
+func TestBoundPlace(t *testing.T) {
+	long := strings.Repeat("s", gateway.MaxLogField+10)
+	for _, tc := range []struct{ name, where, want string }{
+		{"the root", "", "/"},
+		{"a prefix", "config/clients", "/config/clients"},
+		{"a long prefix", long, strconv.Quote("/" + gateway.Clip(long))},
+		{"a space", "a b", `"/a b"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := boundPlace(tc.where); got != tc.want {
+				t.Errorf("boundPlace(%q) = %s, want %s", tc.where, got, tc.want)
 			}
 		})
 	}
