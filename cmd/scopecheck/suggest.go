@@ -103,7 +103,11 @@ answers remembered; and in counts by --max-clients, --max-paths
 (distinct path prefixes over all clients) and --max-values (distinct
 values of one segment). Past a bound a new client is only counted and a
 request is kept as a pattern (and proved with scope.Covers), and a
-bound-exceeded finding says where. All the containment work of the run
+bound-exceeded finding says where. The bounds of paths and memory are
+shared by all clients, first come first served: one client's many paths
+can use them up, and a later client's suggestion may then be as wide as
+its grant (still proved within it); --client NAME analyses one client
+alone, with the whole of each bound. All the containment work of the run
 (scope.Covers, ReachesTemplate, Minimize) is bounded by --max-steps
 (scope.Budget's steps, about 4 ns each, and 32 for each byte of a
 question's patterns); once spent, every later question is undecided,
@@ -148,7 +152,7 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
 	codeNoRequests:      {Severity: scope.SeverityError, Help: "A log from which no request was read: empty, or not of the format it was read as (give --log, and --fields for JSON lines); nothing of it is in the analysis."},
 	codeSkippedLines:    {Severity: scope.SeverityWarning, Help: "A log whose lines that hold no request (blank lines, serve's lines other than decisions) outnumber its requests: it may not be of the format it was read as."},
-	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted; or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
+	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted (the bounds of paths and memory are shared by all clients, first come first served: --client NAME analyses one alone); or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
 	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide, or the run's containment work spent); none is printed."},
 }
 
@@ -818,6 +822,13 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 			}
 			unit := map[string]string{"paths": "paths (--max-paths)", "values": "values of a segment (--max-values)", "memory": "bytes kept (--max-memory)"}[e.Bound]
 			msg = fmt.Sprintf("%s: the bound of %d %s was reached below %s: %d requests were kept as a pattern", who, e.Limit, unit, boundPlace(e.Where), e.Requests)
+			if e.Bound != "values" && e.ClientPaths < e.Paths {
+				// Shared by all clients: others may have used it up.
+				msg += fmt.Sprintf("; the bound is shared by all clients, and this one held %d of the %d path prefixes kept then", e.ClientPaths, e.Paths)
+				if e.Client != "" {
+					msg += fmt.Sprintf(": --client %s analyses it alone, with the whole bound", printable(gateway.Clip(e.Client)))
+				}
+			}
 		}
 		add(codeBoundExceeded, logStart, "", msg)
 	}

@@ -69,6 +69,10 @@ func TestSuggestGolden(t *testing.T) {
 		// sources are not in these logs, and the first check says so.
 		{"json-overrides", "", []string{"--log", "json", "--generalize-after", "-1", "--within", "*:**", "testdata/suggest/overrides.json"}},
 		{"combined-overrides", "", []string{"--strip-segments", "1", "--within", ".:config/** *:config/k", "testdata/suggest/overrides.log"}},
+		// The bounds of paths and memory are shared: a client that used
+		// them up first leaves a later one's requests kept as patterns,
+		// and the finding says how little of the bound that one held.
+		{"serve-shared-bounds", "", []string{"--max-paths", "5", "--within", "*:config/** *:webhooks/**", "testdata/suggest/flood.log"}},
 		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id,status=status",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}

@@ -158,6 +158,11 @@ type Exceeded struct {
 	// the clients bound), and Requests how many were.
 	Where    string `json:"where,omitempty"`
 	Requests uint64 `json:"requests"`
+	// For the bounds of paths and memory, which all clients share:
+	// ClientPaths is how many path prefixes the client held when the
+	// bound was first reached there, and Paths how many all clients did.
+	ClientPaths int `json:"clientPaths,omitempty"`
+	Paths       int `json:"paths,omitempty"`
 }
 
 // Client is what Suggest says about one client.

@@ -341,6 +341,21 @@ func TestBounds(t *testing.T) {
 	}
 }
 
+// The bounds of paths and memory are shared by all clients: where one is
+// reached, the report says how many path prefixes the client held, of
+// all kept, so that a client starved by another is told apart.
+func TestSharedBoundsSayWhoHeldThem(t *testing.T) {
+	reqs := append(times(5, "attacker", "GET", "/webhooks/x%d"), "victim DELETE /config/clients/c1")
+	rep := observe(Options{MaxPaths: 4}, reqs...)
+	want := []Exceeded{
+		{Bound: "paths", Limit: 4, Client: "attacker", Where: "webhooks", Requests: 2, ClientPaths: 4, Paths: 4},
+		{Bound: "paths", Limit: 4, Client: "victim", Requests: 1, ClientPaths: 0, Paths: 4},
+	}
+	if diff := cmp.Diff(want, rep.Exceeded); diff != "" {
+		t.Errorf("exceeded (-want +got):\n%s", diff)
+	}
+}
+
 func TestTemplateMatch(t *testing.T) {
 	a := newAPIIndex([]Operation{{"GET", "/a/{id}", ""}, {"GET", "/a/me", ""}, {"GET", "/f/{n}.{ext}", ""}, {"GET", "/g/x{a}y{b}z", ""}, {"GET", "/bad/{x", ""}})
 	for path, want := range map[string]string{

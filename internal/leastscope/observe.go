@@ -191,6 +191,7 @@ type client struct {
 	aparts      map[apartKey]int // index in apartList
 	apartList   []Apart
 	opUsed      []uint64 // by index into Options.API
+	nodes       int      // path prefixes kept
 }
 
 type apartKey struct{ method, target, why string }
@@ -785,6 +786,7 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 			return nil
 		}
 		o.nodes++
+		c.nodes++
 		n.other = &node{seg: "*", parent: n, plen: n.plen + 2}
 		o.exceed("values", o.opts.MaxValues, c, n, 1)
 		return n.other
@@ -793,6 +795,7 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 		return nil
 	}
 	o.nodes++
+	c.nodes++
 	if n.kids == nil {
 		n.kids = map[string]*node{}
 	}
@@ -818,6 +821,9 @@ func (o *Observer) exceed(bound string, limit int, c *client, at *node, requests
 	e := Exceeded{Bound: bound, Limit: limit, Requests: requests}
 	if c != nil {
 		e.Client, e.Tenant = c.name, c.tenant
+		if bound == "paths" || bound == "memory" {
+			e.ClientPaths, e.Paths = c.nodes, o.nodes
+		}
 	}
 	if at != nil {
 		e.Where = prefixOf(at)
