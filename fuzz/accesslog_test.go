@@ -60,7 +60,10 @@ func FuzzAccessLog(f *testing.F) {
 						if !r.HasPath {
 							p = oracle.TargetPath(r.Target)
 						}
-						if oracle.Canonical(p) && oracle.Grantable(r.Method) && oracle.Decide(within, r.Method, p).Allowed {
+						// A path no item allows alone (one holding "*", the
+						// root) is listed apart, never in a suggestion.
+						unwritable := p == "/" || strings.Contains(p, "*")
+						if oracle.Canonical(p) && oracle.Grantable(r.Method) && oracle.Decide(within, r.Method, p).Allowed && !unwritable {
 							allowed = append(allowed, req{strings.Clone(r.Client), strings.Clone(r.Method), strings.Clone(p)})
 						}
 					default:

@@ -159,3 +159,23 @@ func hexAt(s string, i, n int) (rune, bool) {
 	}
 	return v, true
 }
+
+// RequestLineMethods returns the methods the gateway reads from a
+// request's line alone as it decides it: method and its upper-case form,
+// then each method override of target's query ("_method" and the names
+// queryParam reads as one) and its upper-case form; anyMethod when one
+// may mean any method (a POST, whose body may carry "_method"; an
+// override whose value does not decode); and tooMany when they are more
+// than MaxSources, a request the gateway refuses (TooManySources). The
+// request's headers, which may give more methods and targets
+// (X-HTTP-Method-Override, X-Original-URL …), are not read: it is for
+// logs that hold only the request line.
+func RequestLineMethods(method, target string) (methods []string, anyMethod, tooMany bool) {
+	var s sources
+	s.addMethod("", method)
+	s.addTarget("", target)
+	for _, m := range s.methods[:s.nm] {
+		methods = append(methods, m.value)
+	}
+	return methods, s.every != "", s.overflow
+}

@@ -95,6 +95,35 @@ func TestQueryParam(t *testing.T) {
 
 // formName is url.QueryUnescape on every name that decodes strictly, and
 // keeps what does not.
+// RequestLineMethods reads a request line as the gateway does: its
+// method, the method overrides of its query in every spelling queryParam
+// reads, each with its upper-case form; a POST or an override that does
+// not decode may mean any method.
+func TestRequestLineMethods(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, target string
+		want                 []string
+		anyMethod, tooMany   bool
+	}{
+		{"no query", "GET", "/acme/config/a", []string{"GET"}, false, false},
+		{"own method in lower case", "get", "/acme/config/a", []string{"get", "GET"}, false, false},
+		{"_method", "GET", "/acme/config/j?_method=DELETE", []string{"GET", "DELETE"}, false, false},
+		{"__METHOD_OVERRIDE__, lower-case value", "GET", "/a?x=1&__METHOD_OVERRIDE__=put", []string{"GET", "put", "PUT"}, false, false},
+		{"a PHP spelling after ';'", "GET", "/a?x=1;_Method=PATCH", []string{"GET", "PATCH"}, false, false},
+		{"an override that does not decode", "HEAD", "/a?_method=%ZZ", []string{"HEAD"}, true, false},
+		{"an override to POST", "GET", "/a?_method=POST", []string{"GET", "POST"}, true, false},
+		{"a POST", "POST", "/a", []string{"POST"}, true, false},
+		{"more than MaxSources", "GET", "/a?_method=A&_method=B&_method=C&_method=D&_method=E&_method=F&_method=G&_method=H", []string{"GET", "A", "B", "C", "D", "E", "F", "G"}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, anyMethod, tooMany := RequestLineMethods(tc.method, tc.target)
+			if diff := cmp.Diff(tc.want, got); diff != "" || anyMethod != tc.anyMethod || tooMany != tc.tooMany {
+				t.Errorf("any %v, too many %v, methods (-want +got):\n%s", anyMethod, tooMany, diff)
+			}
+		})
+	}
+}
+
 func TestFormName(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"a%zz", "a%zz"},

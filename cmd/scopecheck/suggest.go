@@ -40,12 +40,23 @@ line):
             means --log json):
             method=NAME,uri=NAME,client=NAME,time=NAME,status=NAME,allowed=NAME
             (dots reach into objects: Caddy's access log is
-            method=request.method,uri=request.uri,time=ts,client=user_id)
+            method=request.method,uri=request.uri,time=ts,client=user_id,status=status);
+            only the members named are read (method and uri must be);
+            without --fields, each KEY is read from the member KEY. A
+            line where allowed and status disagree (true with 403) is
+            unreadable
 In the combined and json formats a request passed the gateway only when
 its status is one of --allowed-status (200-299,304: statuses only an
 upstream answers); one of --denied-status (401,403) was refused; any
 other (413, 503 ...) says nothing of the gateway's decision, and the
-request is listed apart.
+request is listed apart. These formats hold only the request line, read
+as serve reads it: the upper-case method, and each method override of
+the query (_method, __METHOD_OVERRIDE__, in every spelling serve reads)
+are requests the suggestion must allow too; a POST, or an override that
+does not decode, may mean any method. A method or target a header gave
+(X-HTTP-Method-Override, X-Original-URL ...) is not in such a log: the
+first check says how many requests were seen only by their line, and
+serve's own log, which names every source, is the one to read.
 For logs that hold the whole target, --strip-segments N removes its first
 N segments (the /{customerId} mount) after checking that the whole target
 is canonical.
@@ -65,11 +76,14 @@ With the granted scope (--within SCOPE, or --within-from INPUT in any form
 lint reads, such as a token policy; an input of several policies is
 refused, never united), every item is proved to lie within it with
 scope.Covers; one that does not falls back to the literal forms of the
-paths it stands for, and those to the granted items that allowed them. The suggestion is minimised, then proved: every distinct request is
+paths it stands for, and those to the granted items that allowed them.
+The suggestion is minimised, then proved: every distinct request is
 decided again by the matcher, and every item proved within the granted
 scope. A suggestion that fails a proof is never printed. Requests the
 gateway denied, or that the granted scope does not allow (the log and the
-scope disagree), are listed apart. The granted scope's plain items
+scope disagree), are listed apart; so are requests on a path no item
+allows alone, one holding "*" (a pattern reads it as a wildcard) or the
+root "/": they are never written as a pattern. The granted scope's plain items
 (openid) are kept: no log shows their use.
 
 Findings, like lint's: unused-item (a granted item no request used),
@@ -89,7 +103,11 @@ answers remembered; and in counts by --max-clients, --max-paths
 (distinct path prefixes over all clients) and --max-values (distinct
 values of one segment). Past a bound a new client is only counted and a
 request is kept as a pattern (and proved with scope.Covers), and a
-bound-exceeded finding says where. All the containment work of the run
+bound-exceeded finding says where. The bounds of paths and memory are
+shared by all clients, first come first served: one client's many paths
+can use them up, and a later client's suggestion may then be as wide as
+its grant (still proved within it); --client NAME analyses one client
+alone, with the whole of each bound. All the containment work of the run
 (scope.Covers, ReachesTemplate, Minimize) is bounded by --max-steps
 (scope.Budget's steps, about 4 ns each, and 32 for each byte of a
 question's patterns); once spent, every later question is undecided,
@@ -130,11 +148,11 @@ var suggestCodes = map[scope.Code]scopefile.CodeInfo{
 	codeUnusedOperation: {Severity: scope.SeverityInfo, Help: "An operation of the API description that the granted scope allows, which the client never called in the time the logs span."},
 	codeLeastScope:      {Severity: scope.SeverityInfo, Help: "The least scope proved to allow every request of the client that was seen, and to lie within the granted scope; narrower than it when the message says so."},
 	codeScopeDisagrees:  {Severity: scope.SeverityWarning, Help: "The log says the gateway allowed requests that the granted scope does not allow, or denied some that it allows: the scope given is not the one the gateway decided with."},
-	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants)."},
+	codeListedApart:     {Severity: scope.SeverityInfo, Help: "Requests the least scope is not for: the gateway denied them, or no scope can allow them (a path that is not canonical, a method no scope grants), or no item allows them alone (a path holding \"*\", which a pattern reads as a wildcard, or the root \"/\")."},
 	codeUnreadableLine:  {Severity: scope.SeverityWarning, Help: "Lines of a log that could not be read (not of its format, too long); their requests are not in the analysis."},
 	codeNoRequests:      {Severity: scope.SeverityError, Help: "A log from which no request was read: empty, or not of the format it was read as (give --log, and --fields for JSON lines); nothing of it is in the analysis."},
 	codeSkippedLines:    {Severity: scope.SeverityWarning, Help: "A log whose lines that hold no request (blank lines, serve's lines other than decisions) outnumber its requests: it may not be of the format it was read as."},
-	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted; or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
+	codeBoundExceeded:   {Severity: scope.SeverityWarning, Help: "A bound was reached: of memory (bytes kept, clients, paths, values of a segment), where requests past it were summarised as a pattern or, past the bound of clients, only counted (the bounds of paths and memory are shared by all clients, first come first served: --client NAME analyses one alone); or of containment work (--max-steps), after which every question was undecided and the items it was asked of fell back to narrower ones."},
 	codeNoSuggestion:    {Severity: scope.SeverityError, Help: "No suggestion could be proved for a client (a containment question too large to decide, or the run's containment work spent); none is printed."},
 }
 
@@ -803,7 +821,14 @@ func suggestFindings(rep *leastscope.Report, g *granted, api []leastscope.Operat
 				who += " (tenant " + printable(e.Tenant) + ")"
 			}
 			unit := map[string]string{"paths": "paths (--max-paths)", "values": "values of a segment (--max-values)", "memory": "bytes kept (--max-memory)"}[e.Bound]
-			msg = fmt.Sprintf("%s: the bound of %d %s was reached below /%s: %d requests were kept as a pattern", who, e.Limit, unit, printable(gateway.Clip(e.Where)), e.Requests)
+			msg = fmt.Sprintf("%s: the bound of %d %s was reached below %s: %d requests were kept as a pattern", who, e.Limit, unit, boundPlace(e.Where), e.Requests)
+			if e.Bound != "values" && e.ClientPaths < e.Paths {
+				// Shared by all clients: others may have used it up.
+				msg += fmt.Sprintf("; the bound is shared by all clients, and this one held %d of the %d path prefixes kept then", e.ClientPaths, e.Paths)
+				if e.Client != "" {
+					msg += fmt.Sprintf(": --client %s analyses it alone, with the whole bound", printable(gateway.Clip(e.Client)))
+				}
+			}
 		}
 		add(codeBoundExceeded, logStart, "", msg)
 	}
@@ -830,6 +855,12 @@ func scopeShown(s scope.Set) string {
 	}
 	return fmt.Sprintf("%d items (%d bytes; the client's suggestion lists them)", s.Len(), len(s.String()))
 }
+
+// boundPlace writes the place where a bound was reached, a path prefix
+// without its leading "/", as a path: whole, clipped (gateway.Clip), and
+// quoted when it holds a byte that is not visible ASCII, as the clip's
+// own mark does.
+func boundPlace(where string) string { return printable("/" + gateway.Clip(where)) }
 
 // addApart adds the findings of a client's requests listed apart: each
 // distinct one kept, and how many more there were.

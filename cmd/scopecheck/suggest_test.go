@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scopecheck/scopecheck/gateway"
 )
 
 // TestSuggestGolden runs suggest on a log of each format (serve's, gzip
@@ -52,7 +55,25 @@ func TestSuggestGolden(t *testing.T) {
 		// beside it (/items/export, /items/purge, /files/secret.json),
 		// which the client never called: those stay as seen.
 		{"serve-api-params", "", []string{"--within", "*:**", "--api", "testdata/suggest/items.openapi.yaml", "testdata/suggest/items.log"}},
-		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id",
+		// A path holding "*", or the root, is allowed by serve but no item
+		// allows it alone: listed apart, never written as a pattern, and
+		// it excuses no operation of the API.
+		{"serve-unwritable", "", []string{"--within", "*:**", "--api", apiFile, "testdata/suggest/unwritable.log"}},
+		// With --fields only the members named are read: an allowed member
+		// left out of the mapping does not make a 403 allowed; named, one
+		// that disagrees with the status makes the line unreadable.
+		{"json-fields-unmapped", "", []string{"--fields", "method=method,uri=uri,client=client,status=status", "--within", "*:**", "testdata/suggest/mapped.json"}},
+		{"json-fields-disagree", "", []string{"--fields", "method=method,uri=uri,client=client,status=status,allowed=allowed", "--within", "*:**", "testdata/suggest/mapped.json"}},
+		// A method override in the logged query is a request serve
+		// decided too: GET /k?_method=DELETE needs *:config/k. Header
+		// sources are not in these logs, and the first check says so.
+		{"json-overrides", "", []string{"--log", "json", "--generalize-after", "-1", "--within", "*:**", "testdata/suggest/overrides.json"}},
+		{"combined-overrides", "", []string{"--strip-segments", "1", "--within", ".:config/** *:config/k", "testdata/suggest/overrides.log"}},
+		// The bounds of paths and memory are shared: a client that used
+		// them up first leaves a later one's requests kept as patterns,
+		// and the finding says how little of the bound that one held.
+		{"serve-shared-bounds", "", []string{"--max-paths", "5", "--within", "*:config/** *:webhooks/**", "testdata/suggest/flood.log"}},
+		{"caddy-json", "", []string{"--log", "json", "--fields", "method=request.method,uri=request.uri,time=ts,client=user_id,status=status",
 			"--strip-segments", "1", "--api", apiFile, "testdata/suggest/caddy.json"}},
 	}
 	for _, tc := range tests {
@@ -487,6 +508,25 @@ func TestSuggestLogGivesNoRequests(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The place where a bound was reached is written as a path: the root as
+// "/", a long prefix clipped and quoted whole, never a "/" outside the
+// quotes.
+func TestBoundPlace(t *testing.T) {
+	long := strings.Repeat("s", gateway.MaxLogField+10)
+	for _, tc := range []struct{ name, where, want string }{
+		{"the root", "", "/"},
+		{"a prefix", "config/clients", "/config/clients"},
+		{"a long prefix", long, strconv.Quote("/" + gateway.Clip(long))},
+		{"a space", "a b", `"/a b"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := boundPlace(tc.where); got != tc.want {
+				t.Errorf("boundPlace(%q) = %s, want %s", tc.where, got, tc.want)
 			}
 		})
 	}

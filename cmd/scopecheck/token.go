@@ -56,6 +56,11 @@ policy or scope: a file of several is refused, never united), whether
 the granted scope lies inside what the policy allows. With --check METHOD
 PATH, whether the granted scope allows that request.
 
+An answer that names a member twice (JSON's scope, expires_in or
+access_token, also in a spelling some parsers take for it; any field of a
+form-encoded answer) is refused as duplicate-key: readers disagree on
+which copy wins.
+
 An OAuth error answer (invalid_client, invalid_scope, unauthorized_client,
 invalid_request, invalid_grant, unsupported_grant_type) is reported with
 its code and description.
@@ -64,8 +69,8 @@ Exit status: 0 when the token was granted within what was asked (equal or
 narrower), inside the policy, and the checked request is allowed; 1 when
 the granted scope is wider than asked, outside the policy, or the request
 is denied; 2 on a usage error, an OAuth error, an endpoint that cannot be
-reached or answers what is not a token, a scope that does not parse, or a
-question too large to decide.`
+reached or answers what is not a token (or names a member twice), a scope
+that does not parse, or a question too large to decide.`
 
 // maxSecretFile bounds a secret file: a secret is short, and reading a
 // large file by mistake should fail rather than send it.
@@ -195,6 +200,9 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("token-error", "%s", oauthError(err, redact.text))
 	}
 
+	if dup := answer.duplicate(); dup != "" {
+		return fail(string(scopefile.DuplicateKey), "%s", dup)
+	}
 	extra := tok.Extra
 	var formExpires *int64
 	if form, ok := answer.form(); ok {
@@ -383,6 +391,40 @@ func (a *answerRecorder) form() (url.Values, bool) {
 	}
 	vals, err := url.ParseQuery(string(a.body))
 	return vals, err == nil
+}
+
+// duplicate says which member the answer names twice, "" when none: in
+// JSON, any member lint reads (scopefile.Read's duplicate-key, which also
+// catches a spelling some parsers take for the member); in a form, any
+// field. Readers disagree on which copy wins (x/oauth2 takes JSON's last
+// and a form's first), so what was granted, or until when, cannot be
+// told: the answer is refused, never resolved.
+func (a *answerRecorder) duplicate() string {
+	if form, ok := a.form(); ok {
+		var names []string
+		for k, v := range form {
+			if len(v) > 1 {
+				names = append(names, k)
+			}
+		}
+		if len(names) == 0 {
+			return ""
+		}
+		sort.Strings(names)
+		return fmt.Sprintf("the form-encoded answer holds %s %d times: readers disagree on which copy wins, so what was granted cannot be told: not a token",
+			strconv.Quote(gateway.Clip(names[0])), len(form[names[0]]))
+	}
+	in, err := scopefile.Read(a.body)
+	if err != nil {
+		return "" // x/oauth2 read it; scopefile knows no such form
+	}
+	for _, f := range in.Findings {
+		if f.Code == scopefile.DuplicateKey {
+			msg, _, _ := strings.Cut(f.Message, ": servers disagree")
+			return fmt.Sprintf("the answer, at %d:%d: %s: readers disagree on which copy wins, so what was granted cannot be told: not a token", f.Pos.Line, f.Pos.Column, msg)
+		}
+	}
+	return ""
 }
 
 // checkEndpoint accepts an https URL, or an http one on a loopback

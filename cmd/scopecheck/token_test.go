@@ -485,3 +485,49 @@ func TestTokenRedactsEchoedSecret(t *testing.T) {
 		})
 	}
 }
+
+// An answer that names a member twice is refused as duplicate-key (exit
+// 2), JSON and form alike, as lint refuses it: x/oauth2 takes JSON's last
+// copy and a form's first, a gateway may take the other, and either way
+// the copy read could say "narrower" of a token that is wider.
+func TestTokenDuplicateMembers(t *testing.T) {
+	t.Setenv("SCOPECHECK_CLIENT_SECRET", "dup-s3cret")
+	const form = "application/x-www-form-urlencoded"
+	for _, tc := range []struct {
+		name, contentType, body string
+		want                    string
+	}{
+		{"JSON scope twice, the wide one first", "application/json",
+			`{"access_token":"t","token_type":"Bearer","scope":"*:**","scope":".:config/clients"}`,
+			`scopecheck token: the answer, at 1:58: duplicate key "scope" (first at 1:43): readers disagree on which copy wins, so what was granted cannot be told: not a token [duplicate-key]`},
+		{"JSON scope in a loose spelling", "application/json",
+			`{"access_token":"t","token_type":"Bearer","scope":".:config/clients","Scope":"*:**"}`,
+			`scopecheck token: the answer, at 1:70: key "Scope" is "scope" to servers that match names loosely (case, Unicode folding, '-' and '_', a NUL) (first at 1:43): readers disagree on which copy wins, so what was granted cannot be told: not a token [duplicate-key]`},
+		{"JSON expires_in twice", "application/json",
+			`{"access_token":"t","token_type":"Bearer","expires_in":-1,"expires_in":3600,"scope":".:config/clients"}`,
+			`scopecheck token: the answer, at 1:59: duplicate key "expires_in" (first at 1:43): readers disagree on which copy wins, so what was granted cannot be told: not a token [duplicate-key]`},
+		{"form scope twice, the narrow one first", form,
+			"access_token=t&token_type=bearer&scope=.:config/clients&scope=*:**",
+			`scopecheck token: the form-encoded answer holds "scope" 2 times: readers disagree on which copy wins, so what was granted cannot be told: not a token [duplicate-key]`},
+		{"form expires_in twice", form,
+			"access_token=t&token_type=bearer&expires_in=-1&expires_in=3600&scope=.:config/clients",
+			`scopecheck token: the form-encoded answer holds "expires_in" 2 times: readers disagree on which copy wins, so what was granted cannot be told: not a token [duplicate-key]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			args := []string{"token", "--token-url", srv.URL + "/acme/login/token", "--client-id", "c", "--scope", ".:config/**"}
+			got := runCLI("", args...)
+			if diff := cmp.Diff(cliResult{exitUsage, "", tc.want + "\n"}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			got = runCLI("", append(args, "--format", "json")...)
+			if got.Code != exitUsage || !strings.Contains(got.Stdout, `"duplicate-key"`) {
+				t.Errorf("--format json: exit %d, stdout %q, stderr %q", got.Code, got.Stdout, got.Stderr)
+			}
+		})
+	}
+}

@@ -70,8 +70,11 @@ type Fields struct {
 	Client string // the client: a token's client_id or sub, a user
 	Time   string // the time: RFC 3339, nginx's $time_local, or Unix seconds as a number or a string of digits
 	// Status is the HTTP status answered; Allowed, when the line has it,
-	// is a boolean that says whether the gateway allowed the request and
-	// is believed over Status.
+	// is a boolean that says whether the gateway allowed the request, and
+	// is believed over a Status that says nothing of the gateway's
+	// decision (Unknown). A line where the two disagree (allowed true with
+	// a denied status, false with an allowed one) is Malformed: which one
+	// the gateway meant cannot be told.
 	Status  string
 	Allowed string
 }
@@ -83,9 +86,12 @@ var DefaultFields = Fields{Method: "method", URI: "uri", Client: "client", Time:
 // ParseFields reads a field mapping such as
 // "method=request.method,uri=request.uri,time=ts": comma-separated
 // KEY=NAME pairs, KEY one of method, uri, client, time, status, allowed.
-// Keys not named keep their DefaultFields name; "KEY=" leaves one unread.
+// Only the keys named are read: a key not named (or "KEY=") is not, so
+// that a member the mapping leaves out, such as an "allowed" that some
+// other component wrote, never decides a line. method and uri must be
+// named.
 func ParseFields(spec string) (Fields, error) {
-	f := DefaultFields
+	var f Fields
 	slots := map[string]*string{"method": &f.Method, "uri": &f.URI, "client": &f.Client, "time": &f.Time, "status": &f.Status, "allowed": &f.Allowed}
 	seen := map[string]bool{}
 	for _, pair := range strings.Split(spec, ",") {

@@ -90,7 +90,7 @@ not a log line
 			{Line: 8, Outcome: Malformed, Reason: "not a combined log line: no status after the request"},
 		}, Stats{Format: Combined, Lines: 8, Records: 6, Malformed: 2}},
 
-		{"json caddy", Options{Format: JSON, Fields: mustFields("method=request.method,uri=request.uri,time=ts,client=user_id")},
+		{"json caddy", Options{Format: JSON, Fields: mustFields("method=request.method,uri=request.uri,time=ts,client=user_id,status=status")},
 			`{"level":"info","ts":1777629601.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"192.0.2.7","method":"GET","host":"api","uri":"/acme/config/clients","headers":{"Authorization":["REDACTED"]}},"user_id":"svc-7","status":200}
 {"ts":1777629602,"request":{"method":"POST","uri":"/acme/config/clients"},"status":403}
 {"ts":"1777629603","request":{"method":"GET","uri":"/x"},"status":"204","user_id":7}
@@ -105,7 +105,8 @@ not a log line
 				{Line: 3, Outcome: Malformed, Reason: "the client is not a string (see the field mapping)"},
 				{Line: 4, Outcome: Malformed, Reason: "no uri string (see the field mapping)"},
 				{Line: 5, Outcome: Malformed, Reason: "the status is not an HTTP status"},
-				{Line: 6, Method: "GET", Target: "/x", Outcome: Denied, Reason: "200"},
+				// allowed is not in the mapping, so it is not read.
+				{Line: 6, Method: "GET", Target: "/x", Outcome: Allowed, Reason: "200"},
 				{Line: 7, Outcome: Malformed, Reason: "no method string (see the field mapping)"},
 				{Line: 8, Outcome: Malformed, Reason: "not a JSON object"},
 			}, Stats{Format: JSON, Lines: 8, Records: 3, Malformed: 5}},
@@ -195,14 +196,15 @@ func mustFields(s string) Fields {
 func TestParseFields(t *testing.T) {
 	for _, tc := range []struct{ spec, err string }{
 		{"method=m,uri=u", ""},
-		{"client=", ""},
+		{"method=m,uri=u,client=", ""},
+		{"client=c", "field mapping: method and uri must name a member"},
 		{"method=request.method,uri=request.uri", ""},
 		{"verb=m", `field mapping "verb=m": "verb=m" is not KEY=NAME with KEY one of method, uri, client, time, status, allowed`},
 		{"method", `field mapping "method": "method" is not KEY=NAME with KEY one of method, uri, client, time, status, allowed`},
 		{"method=a,method=b", `field mapping "method=a,method=b" names method twice`},
 		{"uri=", "field mapping: method and uri must name a member"},
 		{"method=request,uri=request.uri", `field mapping "method=request,uri=request.uri": "request" and "request.uri" overlap; each key needs a member of its own`},
-		{"client=method", `field mapping "client=method": "method" and "method" overlap; each key needs a member of its own`},
+		{"method=method,uri=u,client=method", `field mapping "method=method,uri=u,client=method": "method" and "method" overlap; each key needs a member of its own`},
 		{"time=a..b", `field mapping "time=a..b": "a..b" is not a member name (names with dots descend into objects)`},
 	} {
 		_, err := ParseFields(tc.spec)
@@ -212,6 +214,20 @@ func TestParseFields(t *testing.T) {
 		}
 		if got != tc.err {
 			t.Errorf("ParseFields(%q): %q, want %q", tc.spec, got, tc.err)
+		}
+	}
+}
+
+// A mapping reads only the keys it names: the others are not read, not
+// read under their default names.
+func TestParseFieldsReadsOnlyWhatItNames(t *testing.T) {
+	for spec, want := range map[string]Fields{
+		"method=m,uri=u":                   {Method: "m", URI: "u"},
+		"method=m,uri=u,status=s":          {Method: "m", URI: "u", Status: "s"},
+		"method=m,uri=u,client=,allowed=a": {Method: "m", URI: "u", Allowed: "a"},
+	} {
+		if diff := cmp.Diff(want, mustFields(spec)); diff != "" {
+			t.Errorf("ParseFields(%q) (-want +got):\n%s", spec, diff)
 		}
 	}
 }
@@ -376,6 +392,14 @@ func TestJSONMemberTypes(t *testing.T) {
 		{"no status and no allowed", `{"method":"DELETE","uri":"/a"}`,
 			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Unknown, Reason: "no status and no allowed (see the field mapping)"}},
 		{"allowed null", `{"method":"DELETE","uri":"/a","status":200,"allowed":null}`, Record{Line: 1, Outcome: Malformed, Reason: "allowed is not a boolean"}},
+		{"allowed true, status denied", `{"method":"DELETE","uri":"/a","status":403,"allowed":true}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "status 403 and allowed true disagree: whether the gateway allowed the request cannot be told"}},
+		{"allowed false, status allowed", `{"method":"DELETE","uri":"/a","status":"204","allowed":false}`,
+			Record{Line: 1, Outcome: Malformed, Reason: "status 204 and allowed false disagree: whether the gateway allowed the request cannot be told"}},
+		{"allowed true, a status that says nothing of the gateway", `{"method":"DELETE","uri":"/a","status":503,"allowed":true}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Allowed, Reason: "503"}},
+		{"allowed false, status 401", `{"method":"DELETE","uri":"/a","status":401,"allowed":false}`,
+			Record{Line: 1, Method: "DELETE", Target: "/a", Outcome: Denied, Reason: "401"}},
 		{"serve client number", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/a","path":"/a","allowed":true,"client":7}`,
 			Record{Line: 1, Outcome: Malformed, Reason: "a decision line whose client is not a string"}},
 		{"serve tenant", `{"time":"2026-05-01T12:00:01Z","level":"INFO","msg":"decision","method":"GET","target":"/acme/a","path":"/a","allowed":true,"client":"c","tenant":"acme"}`,

@@ -418,9 +418,14 @@ func (p *parser) jsonLine(l []byte, rec *Record) {
 		rec.Reason, rec.Outcome = s, p.cfg.status[status]
 	}
 	if v := p.vals[sAllowed]; v != nil {
+		byStatus := rec.Outcome
 		var isBool bool
 		if rec.Outcome, isBool = outcomeOf(v); !isBool {
 			rec.Outcome, rec.Reason = Malformed, "allowed is not a boolean"
+			return
+		}
+		if byStatus == Allowed && rec.Outcome == Denied || byStatus == Denied && rec.Outcome == Allowed {
+			rec.Outcome, rec.Reason = Malformed, fmt.Sprintf("status %s and allowed %s disagree: whether the gateway allowed the request cannot be told", rec.Reason, v)
 		}
 	}
 }

@@ -66,12 +66,24 @@ func wideLog(depth int) []accesslog.Record {
 // that containment finds hard ("tp4x.log").
 func starLog(n int) []accesslog.Record {
 	var out []accesslog.Record
+	for _, op := range starAPI(n) {
+		out = append(out, get(strings.NewReplacer("{", "", "}", "").Replace(op.Template)))
+	}
+	return out
+}
+
+// starAPI: n templates, each a segment of about 100 parameters, which a
+// suggestion writes as a pattern of as many "*" (a path holding "*" is
+// never written as a pattern, so an API's templates are what make such
+// items).
+func starAPI(n int) []Operation {
+	var out []Operation
 	for i := range n {
 		var b strings.Builder
-		for j := 0; b.Len() < 500; j++ {
-			b.WriteString([]string{"a*", "b*"}[(i+j*j)%2])
+		for j := 0; b.Len() < 400; j++ {
+			fmt.Fprintf(&b, "{%s}%s", []string{"a", "b"}[(i+j*j)%2], []string{"a", "b"}[(i+j)%2])
 		}
-		out = append(out, get("/config/tokenPolicies"+b.String()))
+		out = append(out, Operation{Method: "GET", Template: "/config/tokenPolicies" + b.String()})
 	}
 	return out
 }
@@ -126,10 +138,10 @@ func TestAdversarialBounds(t *testing.T) {
 		{"deep prefixes, never generalised", deepLog(40, 50), Options{GeneralizeAfter: -1}, false, true},
 		{"a wide tree below a long prefix", wideLog(5), Options{}, false, true},
 		{"a wide tree, never generalised", wideLog(5), Options{GeneralizeAfter: -1, MaxValues: 1 << 20, MaxPaths: 1 << 20}, false, true},
-		{"stars in paths, within a granted scope", starLog(8),
-			Options{Within: scope.MustParse(".:config/** *:config/tokenPolicies** *:webhooks/subscriptions/*"), HasWithin: true}, false, false},
-		{"stars in paths, a small work budget", starLog(8),
-			Options{Within: scope.MustParse(".:config/** *:config/tokenPolicies** *:webhooks/subscriptions/*"), HasWithin: true, MaxSteps: 200_000}, true, false},
+		{"stars in templates, within a granted scope", starLog(8),
+			Options{Within: scope.MustParse(".:config/** *:config/tokenPolicies** *:webhooks/subscriptions/*"), HasWithin: true, API: starAPI(8)}, false, false},
+		{"stars in templates, a small work budget", starLog(8),
+			Options{Within: scope.MustParse(".:config/** *:config/tokenPolicies** *:webhooks/subscriptions/*"), HasWithin: true, API: starAPI(8), MaxSteps: 200_000}, true, false},
 		{"many places past the bound of values", placesLog(30, 40), Options{MaxValues: 1}, false, true},
 		{"many clients", placesLog(3000, 1), Options{}, false, true},
 	}

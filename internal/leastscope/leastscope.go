@@ -23,8 +23,9 @@
 // With a granted scope (Options.Within), every item is proved to lie
 // within it with scope.Covers; one that does not falls back to the
 // narrower literal forms of the paths it stands for, and a literal form
-// that does not either (a path holding "*", the root) to the granted
-// items that allowed those requests. The items are then minimised
+// that does not either to the granted items that allowed those requests.
+// A request on a path that no item allows alone (one holding "*", the
+// root "/") is listed apart, never written as a pattern. The items are then minimised
 // (scope.Minimize), and the whole suggestion is proved again: each
 // distinct request seen is decided with the matcher
 // (match.Compile(…).Decide), what was summarised past a bound is proved
@@ -157,6 +158,11 @@ type Exceeded struct {
 	// the clients bound), and Requests how many were.
 	Where    string `json:"where,omitempty"`
 	Requests uint64 `json:"requests"`
+	// For the bounds of paths and memory, which all clients share:
+	// ClientPaths is how many path prefixes the client held when the
+	// bound was first reached there, and Paths how many all clients did.
+	ClientPaths int `json:"clientPaths,omitempty"`
+	Paths       int `json:"paths,omitempty"`
 }
 
 // Client is what Suggest says about one client.

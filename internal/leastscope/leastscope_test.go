@@ -76,10 +76,6 @@ func TestSuggest(t *testing.T) {
 			Options{Within: scope.MustParse(".:config/clients/c1 .:config/clients/c2 *:webhooks/**"), HasWithin: true, GeneralizeAfter: 1},
 			[]string{"a GET /config/clients/c1", "a GET /config/clients/c2"}, ".:config/clients/c1 .:config/clients/c2",
 			[]string{"as seen: .:config/clients/* is not within the granted scope", "as seen: .:config/clients/* is not within the granted scope"}},
-		{"stars in a path", Options{}, []string{"a GET /a/x**y"}, ".:a/x*y", nil},
-		{"stars in a path, covered", Options{}, []string{"a GET /a/x**y", "a GET /a/*"}, ".:a/*", nil},
-		{"the root path", Options{}, []string{"a GET /"}, ".:*", nil},
-		{"the root path within a scope that allows only it", within(".:* .:a/b"), []string{"a GET /"}, ".:*", nil},
 		{"past the bound of paths: the granted items that allowed them",
 			Options{Within: scope.MustParse(".:a/b/c .:a/b/d .:x"), HasWithin: true, MaxPaths: 2},
 			[]string{"a GET /a/b/c", "a GET /a/b/d"}, ".:a/b/c .:a/b/d",
@@ -201,6 +197,99 @@ func TestApart(t *testing.T) {
 	}
 }
 
+// A path holding "*", or the root "/", is canonical, so a gateway may
+// allow it; but no item allows it alone, and written as a pattern it
+// would grant every path of its shape. It is listed apart, never written
+// as seen, and never excuses an operation of the API the client did not
+// call.
+func TestUnwritablePaths(t *testing.T) {
+	const star = `allowed, but its path holds "*", which a pattern reads as a wildcard: no item allows it alone, so the least scope is not made for it (an upstream seldom has such a path; grant it by hand if the client needs it)`
+	const root = `allowed, but it is the root "/", which a pattern matches only with others ("*" matches every one-segment path): no item allows it alone, so the least scope is not made for it (an upstream seldom has such a path; grant it by hand if the client needs it)`
+	api := []Operation{{"GET", "/config/clients/{id}", "getClient"}, {"PUT", "/config/clients/{id}", "updateClient"},
+		{"DELETE", "/config/clients/{id}", "deleteClient"}, {"GET", "/config/p", "listP"}, {"POST", "/config/p", "createP"},
+		{"GET", "/config/p/{id}", "getP"}, {"PUT", "/config/p/{id}", "updateP"}}
+	withAPI := within("*:**")
+	withAPI.API = api
+	tests := []struct {
+		name  string
+		opts  Options
+		reqs  []string
+		want  string
+		apart []string // method, path and why of each request listed apart
+	}{
+		{"stars in a path", Options{}, []string{"a GET /a/x**y", "a GET /a/b"}, ".:a/b", []string{"GET /a/x**y " + star}},
+		{"a path of stars", within("*:**"), []string{"a DELETE /*/*/*", "a GET /*"}, "", []string{"DELETE /*/*/* " + star, "GET /* " + star}},
+		{"the root path", Options{}, []string{"a GET /"}, "", []string{"GET / " + root}},
+		{"the root path within a scope that allows only it", within(".:* .:a/b"), []string{"a GET /", "a GET /a/b"}, ".:a/b", []string{"GET / " + root}},
+		{"a path of stars excuses no operation", withAPI, []string{"a DELETE /config/clients/*", "a GET /config/clients/c1"},
+			".:config/clients/*", []string{"DELETE /config/clients/* " + star}},
+		{"a path of stars excuses no operation of a subtree", withAPI, []string{"a PUT /config/*", "a PUT /config/p/1", "a GET /config/p/2"},
+			"*:config/p/1 .:config/p/2", []string{"PUT /config/* " + star}},
+		{"generalised paths still cover the star's shape", Options{GeneralizeAfter: 1}, []string{"a GET /c/1", "a GET /c/2", "a GET /c/*"},
+			".:c/*", []string{"GET /c/* " + star}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := observe(tc.opts, tc.reqs...).Clients[0]
+			if !c.HasSuggestion {
+				t.Fatalf("no suggestion: %+v", c.Checks)
+			}
+			if got := c.Suggestion.String(); got != tc.want {
+				t.Errorf("suggestion %q, want %q", got, tc.want)
+			}
+			var apart []string
+			for _, a := range c.ApartList {
+				apart = append(apart, a.Method+" "+a.Target+" "+a.Why)
+			}
+			if diff := cmp.Diff(tc.apart, apart); diff != "" {
+				t.Errorf("listed apart (-want +got):\n%s", diff)
+			}
+			for _, o := range c.Items {
+				if strings.HasPrefix(o.Why, "as seen") && strings.Contains(strings.TrimLeft(o.Item, ".*:"), "*") {
+					t.Errorf("%s written as seen: %s", o.Item, o.Why)
+				}
+			}
+			for _, ch := range c.Checks {
+				if !ch.Passed {
+					t.Errorf("check failed: %+v", ch)
+				}
+			}
+		})
+	}
+}
+
+// A log that holds only the request line (combined, JSON lines) is read
+// as serve reads that line: a method override in its query is a request
+// serve decided too (it allowed GET /k?_method=DELETE only because the
+// scope allows DELETE /k), and a POST or an override that does not decode
+// may mean any method.
+func TestRequestLineOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, target string
+		want                 string
+	}{
+		{"no override", "GET", "/config/k?x=1", ".:config/k"},
+		{"_method", "GET", "/config/k?_method=DELETE", "*:config/k"},
+		{"__METHOD_OVERRIDE__", "GET", "/config/k?__METHOD_OVERRIDE__=put", "*:config/k"},
+		{"an override after ';'", "GET", "/config/k?x=1;_method=PATCH", "*:config/k"},
+		{"an override that does not decode", "HEAD", "/config/k?_method=%ZZ", "*:config/k"},
+		{"an override to GET", "GET", "/config/k?_method=GET", ".:config/k"},
+		{"an override to get, which only a read-write item grants", "GET", "/config/k?_method=get", "*:config/k"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewObserver(within("*:**"))
+			o.Add("log", accesslog.Record{Line: 1, Client: "c", Method: tc.method, Target: tc.target, Outcome: accesslog.Allowed})
+			c := o.Suggest().Clients[0]
+			if !c.HasSuggestion || c.Suggestion.String() != tc.want {
+				t.Errorf("suggestion %q (%v), want %q: %+v", c.Suggestion, c.HasSuggestion, tc.want, c.Checks)
+			}
+			if !strings.Contains(c.Checks[0].Detail, "only the request line was seen") {
+				t.Errorf("the first check does not say that header sources were not seen: %q", c.Checks[0].Detail)
+			}
+		})
+	}
+}
+
 // What each granted item allowed, with reads and writes apart; and, with
 // an API, the operations the granted scope allows that were not called.
 func TestUse(t *testing.T) {
@@ -249,6 +338,21 @@ func TestBounds(t *testing.T) {
 	}
 	if rep.ClientsOverBound != 1 || len(rep.Clients) != 2 || rep.Clients[0].Summarised != 1 {
 		t.Errorf("report %+v", rep)
+	}
+}
+
+// The bounds of paths and memory are shared by all clients: where one is
+// reached, the report says how many path prefixes the client held, of
+// all kept, so that a client starved by another is told apart.
+func TestSharedBoundsSayWhoHeldThem(t *testing.T) {
+	reqs := append(times(5, "attacker", "GET", "/webhooks/x%d"), "victim DELETE /config/clients/c1")
+	rep := observe(Options{MaxPaths: 4}, reqs...)
+	want := []Exceeded{
+		{Bound: "paths", Limit: 4, Client: "attacker", Where: "webhooks", Requests: 2, ClientPaths: 4, Paths: 4},
+		{Bound: "paths", Limit: 4, Client: "victim", Requests: 1, ClientPaths: 0, Paths: 4},
+	}
+	if diff := cmp.Diff(want, rep.Exceeded); diff != "" {
+		t.Errorf("exceeded (-want +got):\n%s", diff)
 	}
 }
 

@@ -184,10 +184,14 @@ type client struct {
 	name, tenant             string
 	root                     *node
 	requests, allowed, apart uint64
-	first, last              int64
-	aparts                   map[apartKey]int // index in apartList
-	apartList                []Apart
-	opUsed                   []uint64 // by index into Options.API
+	// lineOnly counts the allowed requests of logs that hold only the
+	// request line, whose header sources cannot be seen.
+	lineOnly    uint64
+	first, last int64
+	aparts      map[apartKey]int // index in apartList
+	apartList   []Apart
+	opUsed      []uint64 // by index into Options.API
+	nodes       int      // path prefixes kept
 }
 
 type apartKey struct{ method, target, why string }
@@ -376,6 +380,13 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 			}
 		}
 	}
+	if why == "" {
+		for _, r := range reqs {
+			if why = unwritable(r.path); why != "" {
+				break
+			}
+		}
+	}
 	if why != "" {
 		target := path
 		if target == "" {
@@ -385,6 +396,9 @@ func (o *Observer) Add(file string, rec accesslog.Record) {
 		return
 	}
 	c.allowed++
+	if !rec.HasPath {
+		c.lineOnly++
+	}
 	for _, r := range reqs {
 		o.observe(c, r)
 	}
@@ -403,16 +417,16 @@ type request struct {
 }
 
 // requestsOf returns the requests a gateway allowed when it allowed rec,
-// whose own path is path: its own; and, in serve's log, the upper-case
-// form of its method and every method any of its sources gives on every
-// target any gives (every method, when one may mean any), for serve
-// allows a request only when the scope allows all of them together. It
-// says why when they cannot be read back from the log.
+// whose own path is path: its own, the upper-case form of its method, and
+// every method any of its sources gives on every target any gives (every
+// method, when one may mean any), for serve allows a request only when
+// the scope allows all of them together. serve's log names the sources;
+// from a log that holds only the request line they are read as serve
+// reads that line (gateway.RequestLineMethods: the method overrides of
+// the query, a POST's body), and the sources a header gave are not seen.
+// It says why when they cannot be read back from the log.
 func (o *Observer) requestsOf(rec accesslog.Record, path string) ([]request, string) {
-	reqs := []request{{method: rec.Method, path: path}}
-	if !rec.HasPath {
-		return reqs, ""
-	}
+	var reqs []request
 	methods := []string{rec.Method}
 	paths := []string{path}
 	every := false
@@ -424,6 +438,16 @@ func (o *Observer) requestsOf(rec accesslog.Record, path string) ([]request, str
 		}
 	}
 	addMethod(rec.Method)
+	if !rec.HasPath {
+		ms, anyMethod, tooMany := gateway.RequestLineMethods(rec.Method, rec.Target)
+		if tooMany {
+			return nil, fmt.Sprintf("its method and the method overrides of its query give more than %d methods, a request serve refuses (too-many-sources)", gateway.MaxSources)
+		}
+		for _, m := range ms {
+			addMethod(m)
+		}
+		every = anyMethod
+	}
 	for _, src := range rec.Sources {
 		if src.AnyMethod {
 			every = true
@@ -489,6 +513,26 @@ func (o *Observer) sourcePath(rec accesslog.Record, target string) (string, stri
 		return "", fmt.Sprintf("a source's path is longer than %d bytes, and is not analysed", MaxPathLen)
 	}
 	return p, ""
+}
+
+// unwritable says why no item allows path without allowing other paths
+// too, "" when its form as a pattern allows it alone: a path holding
+// "*", which a pattern reads as a wildcard, or the root "/", which only
+// patterns that match more ("*", "**") match. The gateway may have
+// allowed such a request (the path is canonical), but the least scope is
+// never made wider for it: written as a pattern, one junk request such as
+// "DELETE /*/*/*" would keep write access to every path of that shape,
+// and with an API description it would excuse the operations that shape
+// grants. It is listed apart, for a person to judge.
+func unwritable(path string) string {
+	const tail = ": no item allows it alone, so the least scope is not made for it (an upstream seldom has such a path; grant it by hand if the client needs it)"
+	switch {
+	case path == "/":
+		return `allowed, but it is the root "/", which a pattern matches only with others ("*" matches every one-segment path)` + tail
+	case strings.Contains(path, "*"):
+		return `allowed, but its path holds "*", which a pattern reads as a wildcard` + tail
+	}
+	return ""
 }
 
 // isClipped reports whether s is a string gateway.Clip cut short.
@@ -742,6 +786,7 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 			return nil
 		}
 		o.nodes++
+		c.nodes++
 		n.other = &node{seg: "*", parent: n, plen: n.plen + 2}
 		o.exceed("values", o.opts.MaxValues, c, n, 1)
 		return n.other
@@ -750,6 +795,7 @@ func (o *Observer) child(c *client, n *node, seg string) *node {
 		return nil
 	}
 	o.nodes++
+	c.nodes++
 	if n.kids == nil {
 		n.kids = map[string]*node{}
 	}
@@ -775,6 +821,9 @@ func (o *Observer) exceed(bound string, limit int, c *client, at *node, requests
 	e := Exceeded{Bound: bound, Limit: limit, Requests: requests}
 	if c != nil {
 		e.Client, e.Tenant = c.name, c.tenant
+		if bound == "paths" || bound == "memory" {
+			e.ClientPaths, e.Paths = c.nodes, o.nodes
+		}
 	}
 	if at != nil {
 		e.Where = prefixOf(at)

@@ -108,6 +108,12 @@ func (o *Observer) suggest(c *client, reachable []int) Client {
 			err = fmt.Errorf("%d distinct requests are not proved to be allowed", len(failed))
 		}
 	}
+	if c.apart > 0 && len(out.Checks) > 0 {
+		out.Checks[0].Detail += fmt.Sprintf("; not the requests listed apart (%d)", c.apart)
+	}
+	if c.lineOnly > 0 && len(out.Checks) > 0 {
+		out.Checks[0].Detail += fmt.Sprintf("; of %d requests only the request line was seen (its method overrides in the query read as serve reads them): a method or target a header gave (X-HTTP-Method-Override, X-Original-URL …) is not in such a log, and a request that carried one needs more", c.lineOnly)
+	}
 	if err != nil {
 		out.Checks = append(out.Checks, Check{Name: "suggestion", Passed: false, Detail: "no suggestion is made: " + err.Error()})
 		return out

@@ -33,7 +33,8 @@ func (r leafRef) path() string { return "/" + prefixOf(r.n) }
 // segments (a "*" for values past the bound), each run of "*" in a
 // segment one "*" (which matches the run, and more); "/**" below it for
 // a deep leaf; and "*" for the root path "/", which no pattern matches
-// alone.
+// alone. A literal leaf never holds "*" nor is the root (unwritable):
+// those forms are for leaves that stand for many paths.
 func (r leafRef) pattern() string {
 	var segs []string
 	for n := r.n; n != nil && n.parent != nil; n = n.parent {
