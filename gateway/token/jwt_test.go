@@ -215,8 +215,13 @@ func TestJWTStructuralChecksSpendNoRefresh(t *testing.T) {
 	srv := newJWKSServer(t, k1.JWKS)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour, UnknownKIDInterval: 300 * time.Millisecond})
+	const interval = time.Second
+	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour, UnknownKIDInterval: interval})
 	good := goodClaims("*:**")
+	// Made before the clock matters: making an RSA key can take longer
+	// than the interval on a loaded machine.
+	ky := testjwt.NewKID(t, "ky")
+	kyTok := ky.Token(t, good)
 	with := func(k string, val any) jwt.MapClaims {
 		c := goodClaims("*:**")
 		if val == nil {
@@ -265,8 +270,7 @@ func TestJWTStructuralChecksSpendNoRefresh(t *testing.T) {
 		t.Errorf("after a sound token with an unknown kid, %d fetches, want 2", n)
 	}
 	// Another at once is refused without a fetch.
-	ky := testjwt.NewKID(t, "ky")
-	if _, err := j.Scope(ctx, ky.Token(t, good)); err == nil {
+	if _, err := j.Scope(ctx, kyTok); err == nil {
 		t.Error("a token of an unknown key verified")
 	}
 	if n := srv.fetches.Load(); n != 2 {
@@ -274,8 +278,8 @@ func TestJWTStructuralChecksSpendNoRefresh(t *testing.T) {
 	}
 	// A key published since is found once the interval has passed.
 	srv.set(http.StatusOK, testjwt.Set(t, k1, ky))
-	time.Sleep(350 * time.Millisecond)
-	if got, err := j.Scope(ctx, ky.Token(t, good)); err != nil || got != "*:**" {
+	time.Sleep(interval + 50*time.Millisecond)
+	if got, err := j.Scope(ctx, kyTok); err != nil || got != "*:**" {
 		t.Errorf("a token of a newly published key: %q, %v", got, err)
 	}
 	if n := srv.fetches.Load(); n != 3 {
