@@ -194,8 +194,8 @@ func (m *Matcher) allow(write bool, path string) bool {
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the
 	// granting item's literal prefix took need no second look.
-	g, _, at, took := m.root.lookup(path[1:], write, true)
-	if g < 0 {
+	at, took := m.root.allowAt(path[1:], write)
+	if at == nil {
 		return false
 	}
 	from, segStart := 1, 1
@@ -279,7 +279,7 @@ func (m *Matcher) Decide(method, path string) Decision {
 	if m == nil {
 		return Decision{Reason: NoMatch}
 	}
-	g, ro, _, _ := m.root.lookup(path[1:], !m.isRead(method), false)
+	g, ro := m.root.lookup(path[1:], !m.isRead(method))
 	switch {
 	case g >= 0:
 		return Decision{Allowed: true, Reason: Granted, Item: m.set.Item(int(g)), Index: int(g)}
