@@ -36,8 +36,8 @@ type node struct {
 	// escaped UTF-8 sequence ("%C3" before a wildcard) or in a segment
 	// that is "." so far.
 	full    string
+	segTail int32
 	resume  bool
-	segTail int
 	// anyGrant says that a candidate here whose tail is "**" grants a
 	// request whatever the rest of its path is: bit 0 (anyRead) a read,
 	// bit 1 (anyWrite) any other method. Allow then needs no tail run.
@@ -47,10 +47,9 @@ type node struct {
 	// however many items wait at the node (items that begin with a
 	// wildcard all wait at the root).
 	group *group
-	// first, next and kids are the children as insert links them: the
-	// first child, the next sibling, and how many there are.
+	// first and next are the children as insert links them: the first
+	// child and the next sibling.
 	first, next *node
-	kids        int
 	// ownCands says that cands outgrew the arena's slot and is an
 	// allocation of its own.
 	ownCands bool
@@ -144,7 +143,7 @@ func (n *node) insert(key string, c cand, a *arena) *node {
 			split := a.node()
 			split.prefix = child.prefix[:common]
 			split.next, child.next = child.next, nil
-			split.first, split.kids = child, 1
+			split.first = child
 			child.prefix = child.prefix[common:]
 			if prev == nil {
 				n.first = split
@@ -165,7 +164,6 @@ func (n *node) link(prev, c *node) {
 	} else {
 		prev.next = c
 	}
-	n.kids++
 }
 
 // exactItem reports whether an item without wildcards waits at n.
@@ -210,9 +208,12 @@ func (n *node) progs() []*prog {
 // indices (all of them one string), sets resume and segTail on every node
 // with candidates, and groups the candidates of nodes that have many.
 func (n *node) finish(a *arena) {
-	edges := 0
-	n.walk(func(x *node) { edges += x.kids })
+	// Every node but the root is one node's child: one edge each.
+	edges := len(a.nodes)
 	a.kids = make([]*node, 0, edges)
+	// The indices are views of idx's buffer, which holds every edge's
+	// byte from the start (Grow), so that a view made before the last
+	// byte is written stays valid.
 	var idx strings.Builder
 	idx.Grow(edges)
 	n.walk(func(x *node) {
@@ -222,10 +223,7 @@ func (n *node) finish(a *arena) {
 			idx.WriteByte(c.prefix[0])
 		}
 		x.children = a.kids[start:len(a.kids):len(a.kids)]
-	})
-	all := idx.String()
-	n.walk(func(x *node) {
-		x.indices, all = all[:len(x.children)], all[len(x.children):]
+		x.indices = idx.String()[start:]
 		if len(x.prefix) <= 8 {
 			for k := len(x.prefix) - 1; k >= 0; k-- {
 				x.head = x.head<<8 | uint64(x.prefix[k])
@@ -243,11 +241,18 @@ func (n *node) finish(a *arena) {
 		if len(x.cands) > 0 {
 			// Patterns are valid, so a literal prefix is canonical up
 			// to its last segment, which needs the check: it may be "."
-			// so far, or end inside an escaped UTF-8 sequence.
+			// or ".." so far, or end inside an escaped UTF-8 sequence.
+			// A pattern holds no byte that a canonical path may not,
+			// so a last segment of three bytes or more without "%" is
+			// canonical so far, and needs no check.
 			last := swar.LastIndexByte(x.full, '/') + 1
-			x.segTail = len(x.full) - last
-			r, _ := scope.CheckPathFrom(x.full, last, last)
-			x.resume = r == scope.Canonical
+			seg := x.full[last:]
+			x.segTail = int32(len(seg))
+			x.resume = true
+			if len(seg) <= 2 || strings.IndexByte(seg, '%') >= 0 {
+				r, _ := scope.CheckPathFrom(x.full, last, last)
+				x.resume = r == scope.Canonical
+			}
 		}
 		if len(x.cands) > groupMin {
 			// The group's program runs the candidates' tails; their
