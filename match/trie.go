@@ -385,8 +385,13 @@ func (n *node) allowAt(rel string, write bool) (at *node, took int) {
 		if k < 0 {
 			return nil, 0
 		}
+		// n.prefixOf, by hand: the compiler does not inline it.
 		n = n.children[k]
-		if !n.prefixOf(rel[i:]) {
+		if rest := rel[i:]; n.headMask != 0 && len(rest) >= 8 {
+			if (swar.Load64(rest, 0)^n.head)&n.headMask != 0 {
+				return nil, 0
+			}
+		} else if !hasPrefix(rest, n.prefix) {
 			return nil, 0
 		}
 		i += len(n.prefix)
