@@ -145,9 +145,9 @@ func TestDFAFallbackMidPath(t *testing.T) {
 }
 
 // A node finds its child by a loop through its indices: scopes whose
-// nodes have 1 to 20 children, each
-// child's path and paths that begin with no child's byte, against the
-// oracle; and "**" items, which make Allow's answer the canonical check.
+// nodes have 1 to 20 children, each child's path and paths that begin
+// with no child's byte, against the oracle; and "**" items, which make
+// Allow's answer the canonical check.
 func TestChildrenAndEveryPath(t *testing.T) {
 	const bytes = "abcdefghijklmnopqrst"
 	for n := 1; n <= len(bytes); n++ {

@@ -351,7 +351,16 @@ func (n *node) lookup(rel string, write bool) (grant, readOnly int32) {
 		if len(n.cands) > 0 {
 			grant, readOnly = n.try(rel[i:], write, false, grant, readOnly)
 		}
-		if n = n.child(rel, i); n == nil {
+		// n.child, by hand: Decide's walk is a hot path too.
+		if i == len(rel) {
+			return grant, readOnly
+		}
+		k := n.kidOf(rel[i])
+		if k < 0 {
+			return grant, readOnly
+		}
+		n = n.children[k]
+		if !n.prefixOf(rel[i:]) {
 			return grant, readOnly
 		}
 		i += len(n.prefix)
