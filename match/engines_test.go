@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,10 +144,10 @@ func TestDFAFallbackMidPath(t *testing.T) {
 	requireHits(t, counts, hitDFA, hitDFAFull, hitNFAWide)
 }
 
-// A node finds its child among the first eight by one compare and among
-// the others by a loop: scopes whose nodes have 1 to 20 children, each
-// child's path and paths that begin with no child's byte, against the
-// oracle; and "**" items, which make Allow's answer the canonical check.
+// A node finds its child by a loop through its indices: scopes whose
+// nodes have 1 to 20 children, each child's path and paths that begin
+// with no child's byte, against the oracle; and "**" items, which make
+// Allow's answer the canonical check.
 func TestChildrenAndEveryPath(t *testing.T) {
 	const bytes = "abcdefghijklmnopqrst"
 	for n := 1; n <= len(bytes); n++ {
@@ -166,6 +167,41 @@ func TestChildrenAndEveryPath(t *testing.T) {
 					for _, method := range []string{"GET", "PUT"} {
 						checkAgainstOracle(t, set, m, method, p)
 					}
+				}
+			}
+		}
+	}
+}
+
+// Allow takes a node's "**" candidate as a grant without trying the
+// candidates (node.anyGrant), for reads if any such candidate waits
+// there, for other methods only if a read-write one does. Every subset
+// of the candidates a node can hold beside such items, at prefixes that
+// end at a "/", inside a segment, and in a "." segment, with the paths
+// that end there, go on, break the canonical rules after it, or miss.
+func TestAnyTailFastPath(t *testing.T) {
+	tails := []string{".:%s**", "*:%s**", ".:%s*", "*:%s*x", "*:%sq", ".:%s", "*:%s"}
+	for _, prefix := range []string{"a/", "a", "a/b", "a/.", "%41/"} {
+		var paths []string
+		for _, rest := range []string{"", "q", "x", "y/x", "y/../z", "y//", "%2e", "./q"} {
+			paths = append(paths, "/"+prefix+rest)
+		}
+		paths = append(paths, "/b/q", "/"+prefix[:len(prefix)-1])
+		for subset := 1; subset < 1<<len(tails); subset++ {
+			var items []string
+			for k, tl := range tails {
+				if subset&(1<<k) != 0 {
+					items = append(items, fmt.Sprintf(tl, prefix))
+				}
+			}
+			set, err := scope.Parse(strings.Join(items, " ") + " .:a/bz/**")
+			if err != nil {
+				continue // "a/." and the like are not valid prefixes of every item
+			}
+			m := Compile(set)
+			for _, p := range paths {
+				for _, method := range []string{"GET", "PUT"} {
+					checkAgainstOracle(t, set, m, method, p)
 				}
 			}
 		}

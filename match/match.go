@@ -18,8 +18,7 @@ type Matcher struct {
 	// literals that make a canonical path are there, so a hit needs no
 	// path check. The trie holds these items too, for Decide.
 	exact exactTable
-	arena arena // the slabs that hold the trie
-	dfa   *dfa  // the DFA states of the tails' and groups' programs
+	dfa   *dfa // the DFA states of the tails' and groups' programs
 	// everyPath has bit 1 set if an item "**" grants every method,
 	// bit 0 if one grants the read methods: on such a scope Allow's
 	// answer is the canonical check's ("*:**", the super admin).
@@ -68,7 +67,8 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 			}
 		}
 	}
-	m.arena.init(access)
+	var a arena // the slabs that hold the trie
+	a.init(access)
 	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
@@ -86,9 +86,9 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 		if cut < 0 {
 			cut = len(p)
 		}
-		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &m.arena)
+		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &a)
 	}
-	m.root.finish(&m.arena)
+	m.root.finish(&a)
 	if progs := m.root.progs(); len(progs) > 0 {
 		m.dfa = newDFA(progs, dfaBytes)
 	}
@@ -122,7 +122,7 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 			}
 		}
 	}
-	m.size = m.sizeOf()
+	m.size = m.sizeOf(&a)
 	return m
 }
 
@@ -194,14 +194,14 @@ func (m *Matcher) allow(write bool, path string) bool {
 	// Matching first lets a path that no item matches be denied in one
 	// pass. A match still has to be on a canonical path, but the bytes the
 	// granting item's literal prefix took need no second look.
-	g, _, at, took := m.root.lookup(path[1:], write, true)
-	if g < 0 {
+	at, took := m.root.allowAt(path[1:], write)
+	if at == nil {
 		return false
 	}
 	from, segStart := 1, 1
 	if at.resume {
 		from = 1 + took
-		segStart = from - at.segTail
+		segStart = from - int(at.segTail)
 	}
 	r, _ := scope.CheckPathFrom(path, from, segStart)
 	return r == scope.Canonical
@@ -279,7 +279,7 @@ func (m *Matcher) Decide(method, path string) Decision {
 	if m == nil {
 		return Decision{Reason: NoMatch}
 	}
-	g, ro, _, _ := m.root.lookup(path[1:], !m.isRead(method), false)
+	g, ro := m.root.lookup(path[1:], !m.isRead(method))
 	switch {
 	case g >= 0:
 		return Decision{Allowed: true, Reason: Granted, Item: m.set.Item(int(g)), Index: int(g)}

@@ -23,12 +23,12 @@ func (m *Matcher) Size() int {
 	return m.size
 }
 
-// sizeOf walks a compiled matcher for Size.
-func (m *Matcher) sizeOf() int {
+// sizeOf walks a compiled matcher for Size; a holds the slabs Compile
+// built its trie in.
+func (m *Matcher) sizeOf(a *arena) int {
 	n := memsize.AllocPointers(int(unsafe.Sizeof(*m)))
 	n += memsize.AllocPointers(cap(m.readExtra) * int(unsafe.Sizeof("")))
 	n += memsize.AllocPointers(len(m.exact.slots) * int(unsafe.Sizeof(exactSlot{})))
-	a := &m.arena
 	n += memsize.AllocPointers(cap(a.nodes) * int(unsafe.Sizeof(node{})))
 	n += memsize.AllocPointers(cap(a.cands) * int(unsafe.Sizeof(cand{})))
 	n += memsize.AllocPointers(cap(a.kids) * int(unsafe.Sizeof(&node{})))
