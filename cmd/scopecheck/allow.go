@@ -111,18 +111,11 @@ func runAllow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	audience := fs.String("audience", "", "with --jwks: the aud the token must hold")
 	unsafeIssAud := fs.Bool("unsafe-skip-issuer-audience", false, "with --jwks: verify without --issuer or --audience (unsafe)")
 	pos, code, flagErr, ok := parseFormatFlags(fs, args)
-	asJSON := *format == "json"
-	usage := func(msgFormat string, args ...any) int {
-		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck allow: " + fmt.Sprintf(msgFormat, args...)})
-		return exitUsage
-	}
+	u := usageReport{command: "allow", format: format, stdout: stdout, stderr: stderr}
 	if !ok {
-		if flagErr == "" {
-			return code
-		}
-		asJSON = formatArg(args) == "json"
-		return usage("%s", flagErr)
+		return u.flagError(args, code, flagErr)
 	}
+	usage, asJSON := u.errorf, *format == "json"
 	switch {
 	case *format != "text" && *format != "json":
 		return usage("--format must be text or json, not %q", *format)

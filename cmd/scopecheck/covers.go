@@ -47,18 +47,11 @@ func runCovers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxSteps := fs.Int64("max-steps", scope.DefaultBudget.Steps, "the work budget of the question, in steps (scope.Budget)")
 	maxBytes := fs.Int64("max-bytes", scope.DefaultBudget.Bytes, "the memory budget of the question, in bytes (scope.Budget)")
 	pos, code, flagErr, ok := parseFormatFlags(fs, args)
-	asJSON := *format == "json"
-	usage := func(msgFormat string, args ...any) int {
-		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck covers: " + fmt.Sprintf(msgFormat, args...)})
-		return exitUsage
-	}
+	u := usageReport{command: "covers", format: format, stdout: stdout, stderr: stderr}
 	if !ok {
-		if flagErr == "" {
-			return code
-		}
-		asJSON = formatArg(args) == "json"
-		return usage("%s", flagErr)
+		return u.flagError(args, code, flagErr)
 	}
+	usage, asJSON := u.errorf, *format == "json"
 	switch {
 	case *format != "text" && *format != "json":
 		return usage("--format must be text or json, not %q", *format)

@@ -73,18 +73,11 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text or json")
 	scopeText := fs.String("scope", "", "a scope string")
 	inputs, code, flagErr, ok := parseFormatFlags(fs, args)
-	asJSON := *format == "json"
-	usage := func(msgFormat string, args ...any) int {
-		report(stdout, stderr, asJSON, diagnostic{Code: usageCode, Message: "scopecheck explain: " + fmt.Sprintf(msgFormat, args...)})
-		return exitUsage
-	}
+	u := usageReport{command: "explain", format: format, stdout: stdout, stderr: stderr}
 	if !ok {
-		if flagErr == "" {
-			return code
-		}
-		asJSON = formatArg(args) == "json"
-		return usage("%s", flagErr)
+		return u.flagError(args, code, flagErr)
 	}
+	usage, asJSON := u.errorf, *format == "json"
 	switch {
 	case *format != "text" && *format != "json":
 		return usage("--format must be text or json, not %q", *format)

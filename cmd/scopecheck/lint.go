@@ -109,27 +109,11 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	scopeText := fs.String("scope", "", "a scope string to lint")
 	api := fs.String("api", "", "an OpenAPI 3 description: report items that grant none of its operations")
 	inputs, code, flagErr, ok := parseFormatFlags(fs, args)
-	usage := func(msgFormat string, args ...any) int {
-		msg := "scopecheck lint: " + fmt.Sprintf(msgFormat, args...)
-		switch *format {
-		case "json":
-			report(stdout, stderr, true, diagnostic{Code: usageCode, Message: msg})
-		case "sarif":
-			// A log even now, so that an upload step finds a valid one.
-			writeSARIF(stdout, nil, []lintFinding{{Code: usageCode, Message: msg, incomplete: true}})
-			fmt.Fprintln(stderr, msg)
-		default:
-			fmt.Fprintln(stderr, msg)
-		}
-		return exitUsage
-	}
+	u := usageReport{command: "lint", format: format, sarif: true, stdout: stdout, stderr: stderr}
 	if !ok {
-		if flagErr == "" {
-			return code
-		}
-		*format = formatArg(args)
-		return usage("%s", flagErr)
+		return u.flagError(args, code, flagErr)
 	}
+	usage := u.errorf
 	threshold, okSev := severities[*failOn]
 	switch {
 	case *format != "text" && *format != "json" && *format != "sarif":

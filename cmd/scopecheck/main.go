@@ -165,6 +165,43 @@ func parseFormatFlags(fs *flag.FlagSet, args []string) (pos []string, code int, 
 	return pos, code, "", ok
 }
 
+// usageReport writes the usage errors of one command in the form its
+// --format asks for: JSON on stdout; for a command that writes SARIF, a
+// SARIF log on stdout (so that an upload step still finds a valid one)
+// and the message on stderr; otherwise a line on stderr.
+type usageReport struct {
+	command        string
+	format         *string
+	sarif          bool // the command writes SARIF
+	stdout, stderr io.Writer
+}
+
+// errorf reports a usage error and returns exitUsage.
+func (u usageReport) errorf(msgFormat string, args ...any) int {
+	msg := "scopecheck " + u.command + ": " + fmt.Sprintf(msgFormat, args...)
+	switch {
+	case *u.format == "json":
+		report(u.stdout, u.stderr, true, diagnostic{Code: usageCode, Message: msg})
+	case *u.format == "sarif" && u.sarif:
+		writeSARIF(u.stdout, nil, []lintFinding{{Code: usageCode, Message: msg, incomplete: true}})
+		fmt.Fprintln(u.stderr, msg)
+	default:
+		fmt.Fprintln(u.stderr, msg)
+	}
+	return exitUsage
+}
+
+// flagError is the exit status of a parse by parseFormatFlags that did
+// not succeed: code for -h, else the usage error msg, in the form the
+// last --format among args asks for (the flags were not all read).
+func (u usageReport) flagError(args []string, code int, msg string) int {
+	if msg == "" {
+		return code
+	}
+	*u.format = formatArg(args)
+	return u.errorf("%s", msg)
+}
+
 // formatArg is the value of the last --format among args, as the flag
 // package reads it, or "text".
 func formatArg(args []string) string {

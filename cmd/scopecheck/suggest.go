@@ -199,19 +199,7 @@ func runSuggest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	threshold, okSev := severities[*failOn]
-	usage := func(msgFormat string, args ...any) int {
-		msg := "scopecheck suggest: " + fmt.Sprintf(msgFormat, args...)
-		switch *format {
-		case "json":
-			report(stdout, stderr, true, diagnostic{Code: usageCode, Message: msg})
-		case "sarif":
-			writeSARIF(stdout, nil, []lintFinding{{Code: usageCode, Message: msg, incomplete: true}})
-			fmt.Fprintln(stderr, msg)
-		default:
-			fmt.Fprintln(stderr, msg)
-		}
-		return exitUsage
-	}
+	usage := usageReport{command: "suggest", format: format, sarif: true, stdout: stdout, stderr: stderr}.errorf
 	switch {
 	case *format != "text" && *format != "json" && *format != "sarif":
 		bad := *format
