@@ -167,13 +167,11 @@ func CheckPath(p string) (PathRule, int) {
 // a valid pattern's literals are canonical. It checks the rest, and the
 // segment that spans from.
 func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
-	// A UTF-8 sequence spelled as escapes is gathered in seq until it is
-	// complete; seqAt is where its first escape starts. While one is open
-	// the next byte must begin another escape, which the escape itself
-	// checks, so plain bytes need no test of it, and the block loop below
-	// never runs while one is open (it stops at the '%').
-	var seq [4]byte
-	seqLen, seqNeed, seqAt := 0, 0, 0
+	// While a UTF-8 sequence spelled as escapes is open the next byte
+	// must begin another escape, which the escape itself checks, so plain
+	// bytes need no test of it, and the block loop below never runs while
+	// one is open (it stops at the '%').
+	var esc escapeRun
 	i := from
 	for i < len(p) {
 		// Most bytes are plain, and most of the rest are "/": eight bytes
@@ -248,41 +246,10 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 				continue
 			}
 			// An escape.
-			b, ok := unescape(p, i)
-			if !ok {
-				return PathBadEscape, i
-			}
-			if b < 0x80 {
-				if seqNeed > 0 {
-					return PathBadUTF8, seqAt
-				}
-				if escapedForbidden[b] {
-					return PathEscapedByte, i
-				}
-			} else {
-				if seqNeed == 0 {
-					if seqNeed = utf8Len(b); seqNeed == 0 {
-						return PathBadUTF8, i
-					}
-					seqLen, seqAt = 0, i
-				}
-				seq[seqLen] = b
-				seqLen++
-				if seqLen == seqNeed {
-					r, n := utf8.DecodeRune(seq[:seqLen])
-					if r == utf8.RuneError && n < seqLen {
-						return PathBadUTF8, seqAt
-					}
-					if forbiddenRune(r) {
-						return PathControlRune, seqAt
-					}
-					seqNeed = 0
-				}
+			if r, at := esc.step(p, i); r != Canonical {
+				return r, at
 			}
 			i += 3
-			if seqNeed > 0 && (i >= len(p) || p[i] != '%') {
-				return PathBadUTF8, seqAt
-			}
 		}
 	}
 	// The last segment may be empty (one trailing "/"), not a dot segment.
@@ -301,4 +268,54 @@ func checkSegment(seg string) PathRule {
 		return PathDotSeg
 	}
 	return Canonical
+}
+
+// escapeRun follows the escapes of a path as CheckPathFrom meets them: a
+// UTF-8 sequence spelled as escapes is gathered in seq until it is
+// complete; at is where its first escape starts.
+type escapeRun struct {
+	seq        [4]byte
+	have, need int
+	at         int
+}
+
+// step checks the escape at p[i] (p[i] is '%') and what it adds to the
+// sequence open, and returns the rule it breaks and where, or Canonical.
+// A sequence still open must go on with an escape at p[i+3].
+func (e *escapeRun) step(p string, i int) (PathRule, int) {
+	b, ok := unescape(p, i)
+	if !ok {
+		return PathBadEscape, i
+	}
+	if b < 0x80 {
+		if e.need > 0 {
+			return PathBadUTF8, e.at
+		}
+		if escapedForbidden[b] {
+			return PathEscapedByte, i
+		}
+		return Canonical, 0
+	}
+	if e.need == 0 {
+		if e.need = utf8Len(b); e.need == 0 {
+			return PathBadUTF8, i
+		}
+		e.have, e.at = 0, i
+	}
+	e.seq[e.have] = b
+	e.have++
+	if e.have == e.need {
+		r, n := utf8.DecodeRune(e.seq[:e.have])
+		if r == utf8.RuneError && n < e.have {
+			return PathBadUTF8, e.at
+		}
+		if forbiddenRune(r) {
+			return PathControlRune, e.at
+		}
+		e.need = 0
+	}
+	if next := i + 3; e.need > 0 && (next >= len(p) || p[next] != '%') {
+		return PathBadUTF8, e.at
+	}
+	return Canonical, 0
 }
