@@ -63,6 +63,9 @@ type keySet struct {
 	// timeout bounds a fetch; loads and failures count them.
 	timeout         time.Duration
 	loads, failures atomic.Uint64
+	// begun numbers the fetches as they begin, so that a load can tell a
+	// fetch begun after it was asked for from one begun before.
+	begun atomic.Uint64
 }
 
 type fileVersion struct{ os.FileInfo }
@@ -169,9 +172,27 @@ func newFixedKeys(jwks []byte) (*keySet, error) {
 }
 
 // load fetches and parses the document and, if it parses, publishes it.
-// Concurrent loads share one fetch. The error wraps gateway.ErrUnavailable.
+// Concurrent loads share one fetch, begun after each of them was asked
+// for. The error wraps gateway.ErrUnavailable.
 func (s *keySet) load(ctx context.Context) error {
-	_, err, _ := s.group.Do("", func() (any, error) {
+	// A fetch under way may have read the set before it changed (a key
+	// rotated, then Reload): share only a fetch begun after this call, so
+	// wait for an earlier one and fetch again. Two rounds at most: any
+	// fetch begun after the first round's is later than the call.
+	asked := s.begun.Load()
+	for {
+		n, err := s.loadShared(ctx)
+		if n > asked {
+			return err
+		}
+	}
+}
+
+// loadShared fetches and swaps in the set, sharing one fetch among
+// concurrent callers, and returns the number of the fetch it shared.
+func (s *keySet) loadShared(ctx context.Context) (uint64, error) {
+	v, err, _ := s.group.Do("", func() (any, error) {
+		n := s.begun.Add(1)
 		s.loading.Store(true)
 		defer s.loading.Store(false)
 		ctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -186,7 +207,7 @@ func (s *keySet) load(ctx context.Context) error {
 			s.failed.Store(&msg)
 			s.failures.Add(1)
 			s.log.Error("key set not loaded", "source", s.source, "error", gateway.Clip(err.Error()))
-			return nil, fmt.Errorf("%w: %s", gateway.ErrUnavailable, msg)
+			return n, fmt.Errorf("%w: %s", gateway.ErrUnavailable, msg)
 		}
 		old := s.table.Swap(t)
 		s.failed.Store(nil)
@@ -194,9 +215,9 @@ func (s *keySet) load(ctx context.Context) error {
 		if added, removed := diffKeys(old, t); old == nil || added+removed > 0 {
 			s.log.Info("key set loaded", "source", s.source, "keys", len(t.keys), "added", added, "removed", removed)
 		}
-		return nil, nil
+		return n, nil
 	})
-	return err
+	return v.(uint64), err
 }
 
 // diffKeys counts the keys of b that a lacks, and of a that b lacks.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scopecheck/scopecheck/gateway"
 	"github.com/scopecheck/scopecheck/internal/testjwt"
@@ -573,5 +574,61 @@ func TestJWTUnknownKIDJoinsFetch(t *testing.T) {
 	}
 	if n := srv.fetches.Load(); n != 2 {
 		t.Errorf("%d fetches, want 2", n)
+	}
+}
+
+// Reload fetches a set published after it was called, even while a fetch
+// that read the set before is still under way: it does not share that
+// fetch's answer. So a key rotated and then reloaded (SIGHUP) is held
+// when Reload returns, and Stats that follow a Reload count it.
+func TestReloadSharesNoEarlierFetch(t *testing.T) {
+	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
+	var mu sync.Mutex
+	body := testjwt.Set(t, k1)
+	read, release := make(chan struct{}), make(chan struct{})
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		b := body
+		mu.Unlock()
+		if fetches.Add(1) == 1 {
+			close(read) // the first fetch has read the old set...
+			<-release   // ...and answers only once Reload has been called
+		}
+		w.Write(b)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j, err := NewJWTFromURL(ctx, srv.URL, JWTOptions{Issuer: testIssuer, Audience: testAudience, Logger: discard(), RefreshInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	<-read
+	mu.Lock()
+	body = testjwt.Set(t, k1, k2) // k2 published
+	mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- j.Reload(ctx) }()
+	// Give Reload time to join the first fetch if it would; either way
+	// the first fetch must then answer.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	// Errors: the token was refused, or verifying it needed a fetch.
+	type state struct {
+		Keys   int
+		Scope  string
+		Errors bool
+	}
+	keys := j.KeySetStats().Keys // before a token could make it fetch
+	fetched := fetches.Load()
+	s, err := j.Scope(ctx, k2.Token(t, goodClaims("*:a")))
+	got := state{keys, s, err != nil || fetches.Load() != fetched}
+	if diff := cmp.Diff(state{2, "*:a", false}, got); diff != "" {
+		t.Errorf("after Reload (-want +got):\n%s", diff)
 	}
 }
