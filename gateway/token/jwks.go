@@ -172,13 +172,18 @@ func newFixedKeys(jwks []byte) (*keySet, error) {
 }
 
 // load fetches and parses the document and, if it parses, publishes it.
-// Concurrent loads share one fetch, begun after each of them was asked
-// for. The error wraps gateway.ErrUnavailable.
+// Concurrent loads share one fetch. The error wraps gateway.ErrUnavailable.
 func (s *keySet) load(ctx context.Context) error {
-	// A fetch under way may have read the set before it changed (a key
-	// rotated, then Reload): share only a fetch begun after this call, so
-	// wait for an earlier one and fetch again. Two rounds at most: any
-	// fetch begun after the first round's is later than the call.
+	_, err := s.loadShared(ctx)
+	return err
+}
+
+// reload is load sharing only a fetch begun after it was called: a fetch
+// under way may have read the set before the change a reload is asked
+// for (a key rotated, then SIGHUP), so it waits for an earlier fetch and
+// fetches again. Two rounds at most: any fetch begun after the first
+// round's is later than the call.
+func (s *keySet) reload(ctx context.Context) error {
 	asked := s.begun.Load()
 	for {
 		n, err := s.loadShared(ctx)

@@ -271,13 +271,15 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 func (j *JWT) Ready() error { return j.keys.ready() }
 
 // Reload reads the JWKS file, or fetches the JWKS URL, now, as on a
-// change; it does nothing for a fixed set. On an error (which wraps
+// change, with a fetch begun after the call (never the answer of one
+// already under way, which may predate the change); it does nothing for
+// a fixed set. On an error (which wraps
 // gateway.ErrUnavailable) the keys stay as they were.
 func (j *JWT) Reload(ctx context.Context) error {
 	if j.keys.fetch == nil {
 		return nil
 	}
-	return j.keys.load(ctx)
+	return j.keys.reload(ctx)
 }
 
 // CacheStats returns the figures of the cache of verified tokens.
