@@ -2,6 +2,7 @@ package scope
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/scopecheck/scopecheck/grammar"
@@ -96,34 +97,17 @@ func damagedItems(s string) int {
 			i++
 			continue
 		}
-		j, ok := i, true
-		for j < len(s) && s[j] != ' ' {
-			ok = ok && itemClass[s[j]]&scBad == 0
-			j++
-		}
-		if ok {
-			ok = validItem(s[i:j])
-		}
+		_, j, ok := scanItem(s, i)
 		if !ok {
 			n++
+			// The item ends at the next SP; scanItem said nothing of where.
+			if j = strings.IndexByte(s[i:], ' '); j < 0 {
+				j = len(s)
+			} else {
+				j += i
+			}
 		}
 		i = j
 	}
 	return n
-}
-
-// validItem reports whether t, an item of item bytes, is valid: it is
-// plain, or an access item whose pattern scanPattern accepts.
-func validItem(t string) bool {
-	switch t[0] {
-	case ':':
-		return false // missing-access
-	case '.', '*':
-		if len(t) < 2 || t[1] != ':' {
-			return false // missing-colon
-		}
-		end, ok := scanPattern(t, 2)
-		return ok && end == len(t)
-	}
-	return true
 }

@@ -33,33 +33,40 @@ func scanValid(s string) ([]Item, bool) {
 			// bad byte, and must not cost what its length could hold.
 			items = make([]Item, 0, min(strings.Count(s, " ")+1, maxItemsUpFront))
 		}
-		var it Item
-		j := 0
-		switch s[i] {
-		case ':':
-			return nil, false // missing-access
-		case '.', '*':
-			if i+1 == len(s) || s[i+1] != ':' {
-				return nil, false // missing-colon
-			}
-			var ok bool
-			if j, ok = scanPattern(s, i+2); !ok {
-				return nil, false
-			}
-			it = Item{Class: Read, Pattern: s[i+2 : j]}
-			if s[i] == '*' {
-				it.Class = ReadWrite
-			}
-		default:
-			if j = plainEnd(s, i); j < len(s) && s[j] != ' ' {
-				return nil, false // a byte no item may hold
-			}
-			it = Item{Class: Plain, Name: s[i:j]}
+		it, j, ok := scanItem(s, i)
+		if !ok {
+			return nil, false
 		}
 		items = append(items, it)
 		i = j
 	}
 	return items, true
+}
+
+// scanItem reads the item that begins at s[i] (not SP) and returns it
+// and where it ends, at the next SP or the end of s; ok is false when the
+// item is not valid, and then j is meaningless.
+func scanItem(s string, i int) (it Item, j int, ok bool) {
+	switch s[i] {
+	case ':':
+		return it, 0, false // missing-access
+	case '.', '*':
+		if i+1 == len(s) || s[i+1] != ':' {
+			return it, 0, false // missing-colon
+		}
+		if j, ok = scanPattern(s, i+2); !ok {
+			return it, 0, false
+		}
+		it = Item{Class: Read, Pattern: s[i+2 : j]}
+		if s[i] == '*' {
+			it.Class = ReadWrite
+		}
+		return it, j, true
+	}
+	if j = plainEnd(s, i); j < len(s) && s[j] != ' ' {
+		return it, 0, false // a byte no item may hold
+	}
+	return Item{Class: Plain, Name: s[i:j]}, j, true
 }
 
 // maxItemsUpFront is how many items scanValid makes room for before it
