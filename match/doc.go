@@ -18,9 +18,19 @@
 // items wait (items that begin with a wildcard all wait at the root) runs
 // all their tails as one program, in one pass over the path. Time is
 // therefore linear in the path length for any scope, with no
-// backtracking: O(len(path) × n/64) word operations at most for n items
-// waiting at the nodes the path reaches, and nothing for items whose
-// prefixes the path does not share.
+// backtracking, and grows with the part of the scope the path reaches.
+// Each node the walk passes where items wait makes one pass over the rest
+// of the path for each of its tails (a test, or searches for a chain's
+// literals), at most eight, or one pass of its group's program, which
+// costs m/64 words a byte for tails m bytes long (the NFA's rate, once
+// the DFA's budget is spent). A request therefore costs
+// O(len(path) × (p + m/64)) word operations at most, for p passes and m
+// bytes of tails at the nodes the path reaches, and nothing for items
+// whose prefixes the path does not share. Those nodes' prefixes differ in
+// length, so there are fewer than √(2·len(scope)) + 1 of them, p is at
+// most eight times that, and m at most the scope's length: a gateway
+// that bounds the length of the scopes it accepts bounds the work per
+// byte of path.
 //
 // Before the walk, Allow looks the path up in a hash table of the items
 // without wildcards, the usual way of granting one object by its ID. Such
