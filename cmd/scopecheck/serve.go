@@ -404,39 +404,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	sample := decisionSample(*f.logAllowedSample)
-	hook := func(r *http.Request, d gateway.Decision) {
-		m.decided(d)
-		level := slog.LevelWarn
-		if d.Allowed {
-			level = slog.LevelInfo
-		}
-		if !log.Enabled(r.Context(), level) || d.Allowed && !sample() {
-			return
-		}
-		// Typed attributes, on the stack: a decision line allocates little.
-		attrs := append(requestAttrs(make([]slog.Attr, 0, 12), d), slog.Bool("allowed", d.Allowed), slog.String("reason", d.Why()))
-		switch {
-		case d.TokenErr != nil: // unavailable, invalid-token
-			attrs = append(attrs, slog.String("error", gateway.Clip(d.TokenErr.Error())))
-		case d.NoToken:
-		default:
-			c, tenant := clientOf(r)
-			if c != "" {
-				attrs = append(attrs, slog.String("client", gateway.Clip(c)))
-			}
-			if tenant != "" {
-				attrs = append(attrs, slog.String("tenant", gateway.Clip(tenant)))
-			}
-			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
-				attrs = append(attrs, slog.String("item", gateway.Clip(d.Item.String())))
-			}
-			if d.ScopeErr != nil {
-				attrs = append(attrs, slog.String("scope_error", gateway.Clip(d.ScopeErr.Error())))
-			}
-		}
-		log.LogAttrs(r.Context(), level, "decision", attrs...)
-	}
+	hook := decisionHook(log, m, decisionSample(*f.logAllowedSample))
 	opts := append(reqOpts, gateway.WithHook(hook))
 
 	// Ready: the token check can decide, and no shutdown has begun.
@@ -455,7 +423,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := newFlights()
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
-		fr.auth = fl.wrap("http", m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...))))
+		fr.auth = authHandler("http", fl, m, gateway.AuthRequest(cache, named, proxy, opts...))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
 	srv := &http.Server{
@@ -472,7 +440,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
+		g = newGRPCFront(authHandler("grpc", fl, m, gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
@@ -591,4 +559,11 @@ func (b *byteSize) Set(s string) error {
 	}
 	*b = byteSize(n * mult)
 	return nil
+}
+
+// authHandler is what answers a front's decisions: auth (AuthRequest),
+// each decision counted in flight (m), noted for a shutdown that cuts it
+// (fl), with a place for the client of its token (withClientNote).
+func authHandler(front string, fl *flights, m *serveMetrics, auth http.Handler) http.Handler {
+	return fl.wrap(front, m.inFlight(front, withClientNote(auth)))
 }

@@ -3,8 +3,13 @@ package main
 import (
 	"bufio"
 	"io"
+	"log/slog"
+	"net/http"
 	"sync"
 	"time"
+
+	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/match"
 )
 
 // logFlushEvery is how long a log line may wait in the buffer.
@@ -61,4 +66,43 @@ func (b *logBuffer) Close() error {
 	close(b.stop)
 	<-b.done
 	return b.Flush()
+}
+
+// decisionHook returns the hook that counts every decision (m) and logs
+// it: a denial at level warn, an allowed decision at info when sample
+// says so. A line never holds a token; it names the client of a token
+// that verified, and each field a client controls is clipped.
+func decisionHook(log *slog.Logger, m *serveMetrics, sample func() bool) func(*http.Request, gateway.Decision) {
+	return func(r *http.Request, d gateway.Decision) {
+		m.decided(d)
+		level := slog.LevelWarn
+		if d.Allowed {
+			level = slog.LevelInfo
+		}
+		if !log.Enabled(r.Context(), level) || d.Allowed && !sample() {
+			return
+		}
+		// Typed attributes, on the stack: a decision line allocates little.
+		attrs := append(requestAttrs(make([]slog.Attr, 0, 12), d), slog.Bool("allowed", d.Allowed), slog.String("reason", d.Why()))
+		switch {
+		case d.TokenErr != nil: // unavailable, invalid-token
+			attrs = append(attrs, slog.String("error", gateway.Clip(d.TokenErr.Error())))
+		case d.NoToken:
+		default:
+			c, tenant := clientOf(r)
+			if c != "" {
+				attrs = append(attrs, slog.String("client", gateway.Clip(c)))
+			}
+			if tenant != "" {
+				attrs = append(attrs, slog.String("tenant", gateway.Clip(tenant)))
+			}
+			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
+				attrs = append(attrs, slog.String("item", gateway.Clip(d.Item.String())))
+			}
+			if d.ScopeErr != nil {
+				attrs = append(attrs, slog.String("scope_error", gateway.Clip(d.ScopeErr.Error())))
+			}
+		}
+		log.LogAttrs(r.Context(), level, "decision", attrs...)
+	}
 }
