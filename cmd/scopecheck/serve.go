@@ -404,7 +404,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	hook := decisionHook(log, m, decisionSample(*f.logAllowedSample))
+	decisions := &decisionLog{out: logs, level: &f.logLevel, sample: decisionSample(*f.logAllowedSample), m: m, tenantClaim: *reqFlags.tenantClaim}
+	hook := decisions.hook
 	opts := append(reqOpts, gateway.WithHook(hook))
 
 	// Ready: the token check can decide, and no shutdown has begun.
@@ -418,12 +419,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return nil
 	}
-	// Both verifiers return claims, so the log can name the client.
-	named := clientTokens{tokens.(gateway.ClaimTokens), *reqFlags.tenantClaim}
 	fl := newFlights()
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
-		fr.auth = authHandler("http", fl, m, gateway.AuthRequest(cache, named, proxy, opts...))
+		fr.auth = authHandler("http", fl, m, gateway.AuthRequest(cache, tokens, proxy, opts...))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
 	srv := &http.Server{
@@ -440,7 +439,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(authHandler("grpc", fl, m, gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
+		g = newGRPCFront(authHandler("grpc", fl, m, gateway.AuthRequest(cache, tokens, gateway.Envoy(""), opts...)), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
@@ -562,8 +561,8 @@ func (b *byteSize) Set(s string) error {
 }
 
 // authHandler is what answers a front's decisions: auth (AuthRequest),
-// each decision counted in flight (m), noted for a shutdown that cuts it
-// (fl), with a place for the client of its token (withClientNote).
+// each decision counted in flight (m) and noted for a shutdown that cuts
+// it (fl).
 func authHandler(front string, fl *flights, m *serveMetrics, auth http.Handler) http.Handler {
-	return fl.wrap(front, m.inFlight(front, withClientNote(auth)))
+	return fl.wrap(front, m.inFlight(front, auth))
 }

@@ -28,10 +28,10 @@ const benchScope = ".:config/clients/0a1b2c3d-0000-4000-8000-000000000000 *:conf
 
 // decisionFront is serve's HTTP front as runServe builds it: nginx in
 // front, JWTs verified against a key file, the mount bound to the
-// "tenant" claim, and every decision counted and logged (one allowed
-// decision in sample) to log. It returns the handler and a subrequest
+// "tenant" claim, and every decision counted (m, when not nil) and logged
+// (one allowed decision in sample) to log. It returns the handler and a subrequest
 // that the token's scope allows, as nginx sends it.
-func decisionFront(tb testing.TB, log io.Writer, sample int) (http.Handler, *http.Request) {
+func decisionFront(tb testing.TB, log io.Writer, sample int, m *serveMetrics) (http.Handler, *http.Request) {
 	tb.Helper()
 	keys := testjwt.New(tb)
 	jwks := filepath.Join(tb.TempDir(), "jwks.json")
@@ -50,10 +50,9 @@ func decisionFront(tb testing.TB, log io.Writer, sample int) (http.Handler, *htt
 		tb.Fatal(err)
 	}
 	tok := keys.Token(tb, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "tenant": "acme", "client_id": "reporter", "scope": benchScope})
-	hook := decisionHook(logger, nil, decisionSample(sample))
-	named := clientTokens{v, "tenant"}
+	decisions := &decisionLog{out: log, level: &level, sample: decisionSample(sample), m: m, tenantClaim: "tenant"}
 	fr := &httpFront{other: healthMux(func() error { return nil }), path: "/auth",
-		auth: authHandler("http", newFlights(), nil, gateway.AuthRequest(cache, named, gateway.Nginx(), gateway.TenantClaim("tenant"), gateway.WithHook(hook)))}
+		auth: authHandler("http", newFlights(), m, gateway.AuthRequest(cache, v, gateway.Nginx(), gateway.TenantClaim("tenant"), gateway.WithHook(decisions.hook)))}
 	r, err := http.NewRequest("GET", "http://127.0.0.1/auth", nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -78,16 +77,21 @@ func (w *statusWriter) WriteHeader(status int)      { w.status = status }
 // BenchmarkServeDecision is one allowed decision of serve's HTTP front,
 // from the request net/http has read to the status written (the work a
 // do-nothing server does not do), with every decision logged (the
-// default), one in a hundred, and none.
+// default), one in a hundred, and none; and with --metrics.
 func BenchmarkServeDecision(b *testing.B) {
 	for _, bc := range []struct {
-		name   string
-		sample int
-	}{{"log-all", 1}, {"log-1-in-100", 100}, {"log-none", 0}} {
+		name    string
+		sample  int
+		metrics bool
+	}{{"log-all", 1, false}, {"log-1-in-100", 100, false}, {"log-none", 0, false}, {"log-all-metrics", 1, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			logs := newLogBuffer(io.Discard)
 			defer logs.Close()
-			h, r := decisionFront(b, logs, bc.sample)
+			var m *serveMetrics
+			if bc.metrics {
+				m = newServeMetrics()
+			}
+			h, r := decisionFront(b, logs, bc.sample, m)
 			w := &statusWriter{h: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -98,5 +102,24 @@ func BenchmarkServeDecision(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// An allowed decision of serve's HTTP front allocates nothing beyond what
+// net/http does for every request: not the token's verification (a cache
+// hit), the decision, its line in the log, nor its metrics.
+func TestServeDecisionAllocs(t *testing.T) {
+	for _, metrics := range []bool{false, true} {
+		logs := newLogBuffer(io.Discard)
+		var m *serveMetrics
+		if metrics {
+			m = newServeMetrics()
+		}
+		h, r := decisionFront(t, logs, 1, m)
+		w := &statusWriter{h: http.Header{}}
+		if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != 0 || w.status != http.StatusOK {
+			t.Errorf("metrics %v: status %d, %v allocations a decision, want 200 and 0", metrics, w.status, n)
+		}
+		logs.Close()
 	}
 }
