@@ -77,7 +77,10 @@ else a string (durations too); flags given on the command line override
 it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
 budgets plus 48 MiB, so that the resident memory stays under the budgets
-plus 64 MiB whatever tokens and scopes arrive.
+plus 64 MiB whatever tokens and scopes arrive; unless GOGC is set, the
+collector lets the heap grow to at least 16 MiB between cycles (GOGC is
+set after each cycle: up to 400 while the live heap is small, 100 once it
+is past 8 MiB), trading some memory below that limit for CPU.
 
 Requests in flight are bounded within that allowance. Each listener
 accepts at most --max-connections connections (128; more wait to be
@@ -291,6 +294,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			extra += introspectBytes(*f.grpc != "", limits)
 		}
 		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
+	}
+	if os.Getenv("GOGC") == "" {
+		keepMinHeap(serveMinHeap)
 	}
 	var m *serveMetrics
 	if *f.metrics != "" {
