@@ -55,7 +55,7 @@ func TestServeMemory(t *testing.T) {
 	jwksFile := filepath.Join(dir, "jwks.json")
 	os.WriteFile(jwksFile, jwks, 0o600)
 	budget := []string{"--cache-bytes", strconv.Itoa(cacheBytes), "--token-cache-bytes", strconv.Itoa(tokenBytes),
-		"--issuer", "https://idp.example", "--audience", "config-api"}
+		"--issuer", "https://idp.example", "--audience", "config-api", "--proxy", "nginx"}
 
 	t.Run("jwt", func(t *testing.T) {
 		sign := func(i int) string {

@@ -13,7 +13,7 @@ type guard struct {
 	config
 	cache  *match.Cache
 	tokens Tokens
-	claims ClaimTokens // tokens, when TenantClaim needs their claims
+	claims ClaimTokens // tokens, when they have claims (TenantClaim, Decision.Claims)
 	text   bool        // answer denials with a text body, as Middleware does
 }
 
@@ -25,11 +25,9 @@ func newGuard(cache *match.Cache, tokens Tokens, opts []Option, text bool) *guar
 		o(&g.config)
 	}
 	g.check()
-	if g.claim != "" {
-		var ok bool
-		if g.claims, ok = tokens.(ClaimTokens); !ok {
-			panic("gateway: TenantClaim needs Tokens that are ClaimTokens")
-		}
+	g.claims, _ = tokens.(ClaimTokens)
+	if g.claim != "" && g.claims == nil {
+		panic("gateway: TenantClaim needs Tokens that are ClaimTokens")
 	}
 	return g
 }
@@ -67,7 +65,7 @@ func (g *guard) serve(w http.ResponseWriter, r *http.Request, rq request, next h
 	var d Decision
 	g.decide(&d, m, r.Header, rq, g.hook != nil)
 	if g.hook != nil {
-		d.ScopeErr = scopeErr
+		d.ScopeErr, d.Claims = scopeErr, claims
 		g.hook(r, d)
 	}
 	switch {

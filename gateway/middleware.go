@@ -48,6 +48,13 @@ type Decision struct {
 	// ScopeErr is set when the token's scope does not parse; such a scope
 	// grants nothing.
 	ScopeErr error
+	// Claims are the verified token's claims when the Tokens of
+	// TokenMiddleware or AuthRequest are ClaimTokens (a JWT's payload, an
+	// introspection answer's members), so that a hook can name the client
+	// without a second verification; nil before a token has verified.
+	// They are shared with the verifier's cache: read them, never change
+	// them.
+	Claims map[string]any
 	// Refusal is why the request side denied the request whatever the
 	// scope; Decided when it did not.
 	Refusal Refusal

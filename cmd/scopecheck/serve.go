@@ -77,7 +77,10 @@ else a string (durations too); flags given on the command line override
 it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
 budgets plus 48 MiB, so that the resident memory stays under the budgets
-plus 64 MiB whatever tokens and scopes arrive.
+plus 64 MiB whatever tokens and scopes arrive; unless GOGC is set, the
+collector lets the heap grow to at least 16 MiB between cycles (GOGC is
+set after each cycle: up to 400 while the live heap is small, 100 once it
+is past 8 MiB), trading some memory below that limit for CPU.
 
 Requests in flight are bounded within that allowance. Each listener
 accepts at most --max-connections connections (128; more wait to be
@@ -292,6 +295,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		debug.SetMemoryLimit(int64(f.cacheBytes) + int64(f.tokenBytes) + memoryAllowance + extra)
 	}
+	if os.Getenv("GOGC") == "" {
+		keepMinHeap(serveMinHeap)
+	}
 	var m *serveMetrics
 	if *f.metrics != "" {
 		m = newServeMetrics()
@@ -404,39 +410,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	sample := decisionSample(*f.logAllowedSample)
-	hook := func(r *http.Request, d gateway.Decision) {
-		m.decided(d)
-		level := slog.LevelWarn
-		if d.Allowed {
-			level = slog.LevelInfo
-		}
-		if !log.Enabled(r.Context(), level) || d.Allowed && !sample() {
-			return
-		}
-		// Typed attributes, on the stack: a decision line allocates little.
-		attrs := append(requestAttrs(make([]slog.Attr, 0, 12), d), slog.Bool("allowed", d.Allowed), slog.String("reason", d.Why()))
-		switch {
-		case d.TokenErr != nil: // unavailable, invalid-token
-			attrs = append(attrs, slog.String("error", gateway.Clip(d.TokenErr.Error())))
-		case d.NoToken:
-		default:
-			c, tenant := clientOf(r)
-			if c != "" {
-				attrs = append(attrs, slog.String("client", gateway.Clip(c)))
-			}
-			if tenant != "" {
-				attrs = append(attrs, slog.String("tenant", gateway.Clip(tenant)))
-			}
-			if d.Reason == match.Granted || d.Reason == match.ReadOnly {
-				attrs = append(attrs, slog.String("item", gateway.Clip(d.Item.String())))
-			}
-			if d.ScopeErr != nil {
-				attrs = append(attrs, slog.String("scope_error", gateway.Clip(d.ScopeErr.Error())))
-			}
-		}
-		log.LogAttrs(r.Context(), level, "decision", attrs...)
-	}
+	decisions := &decisionLog{out: logs, level: &f.logLevel, sample: decisionSample(*f.logAllowedSample), m: m, tenantClaim: *reqFlags.tenantClaim}
+	hook := decisions.hook
 	opts := append(reqOpts, gateway.WithHook(hook))
 
 	// Ready: the token check can decide, and no shutdown has begun.
@@ -450,12 +425,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return nil
 	}
-	// Both verifiers return claims, so the log can name the client.
-	named := clientTokens{tokens.(gateway.ClaimTokens), *reqFlags.tenantClaim}
 	fl := newFlights()
 	fr := &httpFront{other: healthMux(ready)}
 	if reqFlags.answersHTTP() {
-		fr.auth = fl.wrap("http", m.inFlight("http", withClientNote(gateway.AuthRequest(cache, named, proxy, opts...))))
+		fr.auth = authHandler("http", fl, m, gateway.AuthRequest(cache, tokens, proxy, opts...))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
 	srv := &http.Server{
@@ -472,7 +445,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
 	if grpcLn != nil {
-		g = newGRPCFront(fl.wrap("grpc", m.inFlight("grpc", withClientNote(gateway.AuthRequest(cache, named, gateway.Envoy(""), opts...)))), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
+		g = newGRPCFront(authHandler("grpc", fl, m, gateway.AuthRequest(cache, tokens, gateway.Envoy(""), opts...)), hook, ready, limits, m.grpcRefused(log), grpcConnStats{grpcCap})
 		go func() { done <- g.serve(ctx, grpcLn) }()
 	}
 	var msrv *http.Server
@@ -591,4 +564,11 @@ func (b *byteSize) Set(s string) error {
 	}
 	*b = byteSize(n * mult)
 	return nil
+}
+
+// authHandler is what answers a front's decisions: auth (AuthRequest),
+// each decision counted in flight (m) and noted for a shutdown that cuts
+// it (fl).
+func authHandler(front string, fl *flights, m *serveMetrics, auth http.Handler) http.Handler {
+	return fl.wrap(front, m.inFlight(front, auth))
 }

@@ -1,64 +1,21 @@
 package main
 
 import (
-	"context"
-	"net/http"
-
 	"github.com/scopecheck/scopecheck/gateway"
 )
 
-// clientTokens passes tokens to a verifier and notes, for the decision
-// log, which client a verified token was issued to, so that a log can be
-// read per client ("scopecheck suggest") without ever holding a token.
-// The note travels in the request's context, which withClientNote adds.
-// With a tenant claim (--tenant-claim) it notes the token's tenant too:
-// one client_id may be a client of several tenants, each with its own
-// tokens and scope.
-type clientTokens struct {
-	inner gateway.ClaimTokens
-	// tenantClaim is the claim that names a token's tenant, or "".
-	tenantClaim string
-}
-
-// clientNote is where clientTokens writes the client of one request's
-// token, and its tenant, for the decision hook to read.
-type clientNote struct{ client, tenant string }
-
-type clientNoteKey struct{}
-
-// withClientNote gives each request a place for its token's client.
-func withClientNote(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientNoteKey{}, &clientNote{})))
-	})
-}
-
-// clientOf is the client noted for r and its tenant, "" when its token
-// did not verify or named none.
-func clientOf(r *http.Request) (client, tenant string) {
-	if n, ok := r.Context().Value(clientNoteKey{}).(*clientNote); ok {
-		return n.client, n.tenant
+// clientOf names, for the decision log, the client that a decision's
+// verified token was issued to, so that a log can be read per client
+// ("scopecheck suggest") without ever holding a token; and, with a tenant
+// claim (--tenant-claim, tenantClaim), the token's tenant too: one
+// client_id may be a client of several tenants, each with its own tokens
+// and scope. Both are "" when no token verified or it names none.
+func clientOf(d *gateway.Decision, tenantClaim string) (client, tenant string) {
+	client = tokenClient(d.Claims)
+	if t, ok := d.Claims[tenantClaim].(string); ok && tenantClaim != "" && gateway.ValidTenant(t) {
+		tenant = t
 	}
-	return "", ""
-}
-
-func (c clientTokens) Scope(ctx context.Context, token string) (string, error) {
-	s, _, err := c.Claims(ctx, token)
-	return s, err
-}
-
-func (c clientTokens) Claims(ctx context.Context, token string) (string, map[string]any, error) {
-	s, claims, err := c.inner.Claims(ctx, token)
-	if err != nil {
-		return s, claims, err
-	}
-	if n, ok := ctx.Value(clientNoteKey{}).(*clientNote); ok {
-		n.client = tokenClient(claims)
-		if t, ok := claims[c.tenantClaim].(string); ok && c.tenantClaim != "" && gateway.ValidTenant(t) {
-			n.tenant = t
-		}
-	}
-	return s, claims, nil
+	return client, tenant
 }
 
 // tokenClient names the client a verified token was issued to: its

@@ -88,6 +88,29 @@ next:
 	return 0
 }
 
+// serve runs its collector at GOGC=400 under a soft memory limit of its
+// cache budgets plus 48 MiB, and GOGC and GOMEMLIMIT, when set, override
+// each: Go's own metrics show what the runtime runs with.
+func TestServeGCSettings(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	for _, tc := range []struct {
+		name          string
+		env, args     []string
+		gogc, limitMB float64
+	}{
+		{"defaults", []string{"GOGC=", "GOMEMLIMIT="}, nil, 400, 64 + 16 + 48},
+		{"budgets", []string{"GOGC=", "GOMEMLIMIT="}, []string{"--cache-bytes", "32MiB", "--token-cache-bytes", "8MiB"}, 400, 32 + 8 + 48},
+		{"environment", []string{"GOGC=150", "GOMEMLIMIT=300MiB"}, nil, 150, 300},
+	} {
+		s := startServe(t, bin, tc.env, append([]string{"--proxy", "nginx", "--jwks", jwksFile, "--unsafe-skip-issuer-audience", "--metrics", "127.0.0.1:0"}, tc.args...)...)
+		m := s.scrape(t)
+		if gogc, limit := value(m, "go_gc_gogc_percent"), value(m, "go_gc_gomemlimit_bytes")/(1<<20); gogc != tc.gogc || limit != tc.limitMB {
+			t.Errorf("%s: GOGC %v and a limit of %v MiB, want %v and %v", tc.name, gogc, limit, tc.gogc, tc.limitMB)
+		}
+		s.stop(t)
+	}
+}
+
 // TestServeMetrics scrapes --metrics before and after requests and checks
 // that each figure moves as the requests say: decisions by outcome and
 // reason, token failures by cause, the caches' hits and misses, the key

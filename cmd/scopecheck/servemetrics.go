@@ -75,7 +75,7 @@ func (m *serveMetrics) handler() http.Handler {
 }
 
 // decided counts a decision, and a token's failure by its cause.
-func (m *serveMetrics) decided(d gateway.Decision) {
+func (m *serveMetrics) decided(d *gateway.Decision) {
 	if m == nil {
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -106,39 +105,6 @@ func (f *requestFlags) setup(fs *flag.FlagSet, grpc bool) (gateway.Proxy, []gate
 // does behind every --proxy; with --grpc and no --proxy it serves health
 // only.
 func (f *requestFlags) answersHTTP() bool { return *f.proxy != "" }
-
-// requestAttrs appends the log attributes of a decision's request side: the
-// whole target as received, the path decided on, every other source that
-// took part and the request it means (sources), and, for a refusal that
-// names one, the source that refused it. Each is the client's, so each is
-// clipped (gateway.Clip), and there are at most 2*gateway.MaxSources-1
-// sources.
-func requestAttrs(attrs []slog.Attr, d gateway.Decision) []slog.Attr {
-	clip := gateway.Clip
-	attrs = append(attrs, slog.String("method", clip(d.Method)), slog.String("target", clip(d.Target)), slog.String("path", clip(d.Path)))
-	if src := d.Sources(); len(src) > 0 {
-		logged := make([]loggedSource, len(src))
-		for i, x := range src {
-			logged[i] = loggedSource{clip(x.Name), clip(anyMethod(x.Method)), clip(x.Target)}
-		}
-		attrs = append(attrs, slog.Any("sources", logged))
-	}
-	switch d.Refusal {
-	case gateway.Conflict:
-		attrs = append(attrs, slog.String("source", clip(d.Other.Name)), slog.String("source_method", clip(anyMethod(d.Other.Method))),
-			slog.String("source_target", clip(d.Other.Target)))
-	case gateway.QueryToken:
-		attrs = append(attrs, slog.String("source", clip(d.Other.Name)))
-	}
-	return attrs
-}
-
-// loggedSource is a source as the log shows it.
-type loggedSource struct {
-	Name   string `json:"name"`
-	Method string `json:"method"`
-	Target string `json:"target"`
-}
 
 // anyMethod names the method of a source that may mean any.
 func anyMethod(m string) string {
