@@ -61,7 +61,7 @@ func (g *guard) serve(w http.ResponseWriter, r *http.Request, rq request, next h
 		return
 	}
 	g.bindTenants(r, claims, &rq)
-	m, scopeErr := g.cache.Get(s)
+	m, scopeErr := g.matcher(g.cache, s)
 	var d Decision
 	g.decide(&d, m, r.Header, rq, g.hook != nil)
 	if g.hook != nil {

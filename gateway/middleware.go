@@ -45,8 +45,9 @@ type Decision struct {
 	// A TokenErr that wraps ErrUnavailable is an outage (answered 503).
 	NoToken  bool
 	TokenErr error
-	// ScopeErr is set when the token's scope does not parse; such a scope
-	// grants nothing.
+	// ScopeErr is set when the token's scope does not parse, or is longer
+	// than the gateway compiles (a *ScopeTooLongError, MaxScopeBytes);
+	// such a scope grants nothing.
 	ScopeErr error
 	// Claims are the verified token's claims when the Tokens of
 	// TokenMiddleware or AuthRequest are ClaimTokens (a JWT's payload, an
@@ -114,6 +115,9 @@ type config struct {
 	hook  func(*http.Request, Decision)
 	// upgrades are the protocols that AllowUpgrade names.
 	upgrades []string
+	// maxScope is the longest scope compiled (MaxScopeBytes).
+	maxScope    int
+	maxScopeSet bool
 }
 
 // mountSegments is how many segments the mount removes.
@@ -137,6 +141,7 @@ func (c *config) check() {
 		panic("gateway: UnsafeStripSegments and a tenant binding (TenantSegment, TenantClaim) exclude each other")
 	}
 	checkUpgrades(c.upgrades)
+	c.checkMaxScope()
 }
 
 // TenantSegment mounts the API under "/{tenant}" and binds that segment to
@@ -214,7 +219,7 @@ func Middleware(cache *match.Cache, scopeOf ScopeFunc, opts ...Option) func(http
 			}
 			rq := request{method: r.Method, target: r.RequestURI}
 			c.bindTenants(r, nil, &rq)
-			m, err := cache.Get(s) // a nil matcher denies everything
+			m, err := c.matcher(cache, s) // a nil matcher denies everything
 			var d Decision
 			c.decide(&d, m, r.Header, rq, c.hook != nil)
 			if c.hook != nil {

@@ -279,6 +279,36 @@ func TestServeLogsClient(t *testing.T) {
 	}
 }
 
+// A token whose scope is longer than --max-scope-bytes grants nothing,
+// and its denial says why; one at the bound is decided as ever.
+func TestServeMaxScopeBytes(t *testing.T) {
+	keys := testjwt.New(t)
+	jwks := filepath.Join(t.TempDir(), "jwks.json")
+	os.WriteFile(jwks, keys.JWKS, 0o600)
+	s := startServe(t, serveBinary(t), nil, "--proxy", "nginx", "--jwks", jwks, "--issuer", "https://idp.example", "--audience", "config-api", "--max-scope-bytes", "64")
+	scopeOf := func(n int) string { return ".:a/** .:" + strings.Repeat("b", n-len(".:a/** .:")) }
+	tests := []struct {
+		name  string
+		scope string
+		want  int
+	}{
+		{"at the bound", scopeOf(64), http.StatusOK},
+		{"past the bound", scopeOf(65), http.StatusForbidden},
+	}
+	var toks []string
+	for _, tc := range tests {
+		tk := keys.Token(t, claims(tc.scope))
+		toks = append(toks, tk)
+		if got, _ := s.auth(t, tk, "GET", "/a/x"); got != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	out := s.stop(t, toks...)
+	if !strings.Contains(out, `"scope_error":"gateway: the token's scope is 65 bytes long, longer than the 64 this gateway compiles"`) {
+		t.Errorf("no scope_error for the scope past the bound in:\n%s", out)
+	}
+}
+
 // Under --tenant-claim each decision on a verified token names the
 // token's tenant beside its client, and suggest groups a client by
 // (tenant, client): the same client_id in two tenants is two clients,

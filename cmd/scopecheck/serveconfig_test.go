@@ -70,6 +70,7 @@ func TestServeConfigEveryKey(t *testing.T) {
 		"unsafe-strip-segments":       {`2`, "2"},
 		"strip-segments":              {`1`, "1"},
 		"allow-upgrade":               {`"websocket"`, "websocket"},
+		"max-scope-bytes":             {`"4KiB"`, "4096"},
 	}
 	fs := serveFlagSet()
 	var lines []string

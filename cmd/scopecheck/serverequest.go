@@ -24,10 +24,11 @@ type requestFlags struct {
 	unsafeStrip         *int
 	strip               *int // gone; kept to say what replaced it
 	upgrades            *string
+	maxScope            byteSize
 }
 
 func addRequestFlags(fs *flag.FlagSet) *requestFlags {
-	return &requestFlags{
+	f := &requestFlags{
 		proxy:       fs.String("proxy", "", "the proxy in front of the HTTP listener (required unless --grpc): nginx, ingress-nginx, traefik, caddy or envoy"),
 		authPath:    fs.String("auth-path", "/auth", "the one path that answers decisions; for envoy, the http_service's path_prefix"),
 		tenantClaim: fs.String("tenant-claim", "", "the API is under /{tenant}: that segment must equal this claim of the token (a string)"),
@@ -35,7 +36,10 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 		unsafeStrip: fs.Int("unsafe-strip-segments", 0, "remove this many leading segments and bind none to the token: a token then reaches every tenant"),
 		strip:       fs.Int("strip-segments", 0, "replaced by --tenant-claim, --tenant and --unsafe-strip-segments"),
 		upgrades:    fs.String("allow-upgrade", "", "protocols, comma-separated, that a request may ask to switch to (such as websocket; never h2c); by default every protocol switch is refused"),
+		maxScope:    byteSize(gateway.DefaultMaxScopeBytes),
 	}
+	fs.Var(&f.maxScope, "max-scope-bytes", "longest token scope compiled; a token whose scope is longer grants nothing (its requests are denied)")
+	return f
 }
 
 // setup checks the request-side flags and returns the proxy and the
@@ -69,7 +73,10 @@ func (f *requestFlags) setup(fs *flag.FlagSet, grpc bool) (gateway.Proxy, []gate
 		return proxy, nil, errors.New("--strip-segments is gone: it let a token of one tenant reach every other; " +
 			"bind the segment with --tenant-claim NAME or --tenant VALUE, or say --unsafe-strip-segments N")
 	}
-	var opts []gateway.Option
+	if f.maxScope < 1 || f.maxScope > 1<<30 {
+		return proxy, nil, fmt.Errorf("--max-scope-bytes %d must be from 1 to 1GiB", f.maxScope)
+	}
+	opts := []gateway.Option{gateway.MaxScopeBytes(int(f.maxScope))}
 	if *f.upgrades != "" {
 		protocols := strings.Split(*f.upgrades, ",")
 		for i, p := range protocols {
