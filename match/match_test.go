@@ -568,9 +568,17 @@ func TestEdgesAgreeWithOracle(t *testing.T) {
 // set's matcher.
 func maxStateBytes(set scope.Set) int {
 	n := 0
-	for _, p := range Compile(set).root.progs() {
-		n = max(n, p.stateBytes())
-	}
+	m := Compile(set)
+	m.root.walk(func(x *node) {
+		if x.group != nil {
+			n = max(n, x.group.prog.stateBytes())
+		}
+		for k := range x.cands {
+			if p := x.cands[k].tail.prog; p != nil {
+				n = max(n, p.stateBytes())
+			}
+		}
+	})
 	return n
 }
 
