@@ -178,6 +178,9 @@ func (a *arena) grow(x *node, set scope.Set, keys []keyed, lo, hi, depth int) {
 	if end := len(a.nodes); end > start {
 		x.children = a.nodes[start:end:end]
 		x.indices = a.idx.String()[start:end]
+		if end-start > 8 {
+			hit(hitWideNode)
+		}
 		for k, j := 0, e; j < hi; k++ {
 			end := groupEnd(keys, j, hi, depth)
 			c := &x.children[k]
@@ -228,6 +231,7 @@ func arrange(keys []keyed, depth int) {
 	case i == len(keys):
 		return
 	case len(keys) > sortMin:
+		hit(hitKeysSort)
 		slices.SortFunc(keys, func(x, y keyed) int {
 			if c := strings.Compare(x.prefix[depth:], y.prefix[depth:]); c != 0 {
 				return c
@@ -236,6 +240,7 @@ func arrange(keys []keyed, depth int) {
 		})
 		return
 	}
+	hit(hitKeysInsert)
 	for ; i < len(keys); i++ {
 		k, b := keys[i], at(keys[i])
 		j := i
