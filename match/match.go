@@ -60,19 +60,13 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 	}
 	access, literals := 0, 0
 	for i := 0; i < set.Len(); i++ {
-		if it := set.Item(i); it.Class != scope.Plain {
-			access++
-			if strings.IndexByte(it.Pattern, '*') < 0 {
-				literals++
-			}
-		}
-	}
-	var a arena // the slabs that hold the trie
-	a.init(access)
-	for i := 0; i < set.Len(); i++ {
 		it := set.Item(i)
 		if it.Class == scope.Plain {
 			continue
+		}
+		access++
+		if strings.IndexByte(it.Pattern, '*') < 0 {
+			literals++
 		}
 		if it.Pattern == "**" {
 			m.everyPath |= 1
@@ -80,28 +74,17 @@ func compile(set scope.Set, dfaBytes int, opts ...Option) *Matcher {
 				m.everyPath |= 2
 			}
 		}
-		// The literal prefix is the pattern up to its first wildcard.
-		p := it.Pattern
-		cut := strings.IndexByte(p, '*')
-		if cut < 0 {
-			cut = len(p)
-		}
-		m.root.insert(p[:cut], cand{item: int32(i), write: it.Class == scope.ReadWrite, tail: newTail(p[cut:])}, &a)
 	}
-	m.root.finish(&a)
-	if progs := m.root.progs(); len(progs) > 0 {
-		m.dfa = newDFA(progs, dfaBytes)
-	}
+	var a arena // the slabs that hold the trie
 	if literals > 0 {
 		m.exact.init(literals)
-		m.root.walk(func(n *node) {
-			// A literal that is a canonical path needs no path check;
-			// finish has checked it (resume), since the node's bytes
-			// from the root are the whole pattern.
-			if n.resume && n.exactItem() {
-				m.exact.add(n.full, n.writes())
-			}
-		})
+		a.exact = &m.exact
+	}
+	a.buildTrie(&m.root, set, access)
+	if len(a.progs) > 0 {
+		m.dfa = newDFA(a.progs, dfaBytes)
+	}
+	if literals > 0 {
 		m.exact.seal()
 		// The path of an exact item is canonical, so the whole scope's
 		// answer on it can be known now: a read-write item elsewhere

@@ -564,13 +564,75 @@ func TestEdgesAgreeWithOracle(t *testing.T) {
 		hitSkipRun, hitSkipMask, hitDFAFull, hitNFA1, hitNFAWide)
 }
 
+// Tries at their widest and deepest: nodes with more children than a
+// word has bytes (every byte a pattern can spell), runs of nodes whose
+// edges are one byte, many items at one node, prefixes in and out of
+// order, so that Compile orders a node's keys by insertion and by sorting;
+// on paths built from the items, one byte changed or cut short, against
+// the oracle. The test fails if a way of building was never taken.
+func TestTriesAgreeWithOracle(t *testing.T) {
+	counts := countHits(func() {
+		rapid.Check(t, func(t *rapid.T) {
+			set := scopegen.TrieSet().Draw(t, "set")
+			m := Compile(set)
+			checkTrie(t, &m.root)
+			for i := 0; i < 30; i++ {
+				method := scopegen.Method().Draw(t, "method")
+				path := scopegen.EdgePath(set).Draw(t, "path")
+				checkAgainstOracle(t, set, m, method, path)
+			}
+		})
+	})
+	t.Log(formatHits(counts))
+	requireHits(t, counts, hitKeysInsert, hitKeysSort, hitWideNode)
+}
+
+// checkTrie checks the invariants of the trie under n that the walks
+// rely on: each child's edge begins with its index byte, no two children
+// share one, only the root's edge is empty, a node's candidates are in
+// item order, and a node that is not the root either holds candidates or
+// has two children or more.
+func checkTrie(t interface{ Fatalf(string, ...any) }, root *node) {
+	root.walk(func(x *node) {
+		if len(x.indices) != len(x.children) {
+			t.Fatalf("node %q: %d indices for %d children", x.prefix, len(x.indices), len(x.children))
+		}
+		if x != root && x.prefix == "" {
+			t.Fatalf("a node below the root has an empty edge")
+		}
+		if x != root && len(x.cands) == 0 && len(x.children) < 2 {
+			t.Fatalf("node %q holds no candidates and has %d children", x.prefix, len(x.children))
+		}
+		seen := map[byte]bool{}
+		for k := range x.children {
+			if c := x.indices[k]; x.children[k].prefix[0] != c || seen[c] {
+				t.Fatalf("node %q: child %d is %q at index %q", x.prefix, k, x.children[k].prefix, c)
+			}
+			seen[x.indices[k]] = true
+		}
+		for k := 1; k < len(x.cands); k++ {
+			if x.cands[k-1].item >= x.cands[k].item {
+				t.Fatalf("node %q: candidates out of item order", x.prefix)
+			}
+		}
+	})
+}
+
 // maxStateBytes is the memory of one DFA state of the widest program of
 // set's matcher.
 func maxStateBytes(set scope.Set) int {
 	n := 0
-	for _, p := range Compile(set).root.progs() {
-		n = max(n, p.stateBytes())
-	}
+	m := Compile(set)
+	m.root.walk(func(x *node) {
+		if x.group != nil {
+			n = max(n, x.group.prog.stateBytes())
+		}
+		for k := range x.cands {
+			if p := x.cands[k].tail.prog; p != nil {
+				n = max(n, p.stateBytes())
+			}
+		}
+	})
 	return n
 }
 

@@ -31,9 +31,9 @@ func (m *Matcher) sizeOf(a *arena) int {
 	n += memsize.AllocPointers(len(m.exact.slots) * int(unsafe.Sizeof(exactSlot{})))
 	n += memsize.AllocPointers(cap(a.nodes) * int(unsafe.Sizeof(node{})))
 	n += memsize.AllocPointers(cap(a.cands) * int(unsafe.Sizeof(cand{})))
-	n += memsize.AllocPointers(cap(a.kids) * int(unsafe.Sizeof(&node{})))
-	// Every node's indices are slices of one string, of one byte per edge.
-	n += memsize.Alloc(len(a.kids))
+	// Every node's indices are slices of one string, of one byte per
+	// node of the slab.
+	n += memsize.Alloc(a.idx.Cap())
 	return n + m.root.sizeOf() + m.dfa.sizeOf()
 }
 
@@ -42,9 +42,6 @@ func (m *Matcher) sizeOf(a *arena) int {
 // indices; prefix and full are slices of the patterns.
 func (n *node) sizeOf() int {
 	total := 0
-	if n.ownCands {
-		total += memsize.AllocPointers(cap(n.cands) * int(unsafe.Sizeof(cand{})))
-	}
 	for i := range n.cands {
 		total += n.cands[i].tail.prog.sizeOf()
 	}
@@ -54,8 +51,8 @@ func (n *node) sizeOf() int {
 		total += memsize.Alloc(cap(g.at) * int(unsafe.Sizeof(0)))
 		total += memsize.Alloc(cap(g.all)*8) + memsize.Alloc(cap(g.write)*8) + memsize.Alloc(cap(g.read)*8)
 	}
-	for _, c := range n.children {
-		total += c.sizeOf()
+	for k := range n.children {
+		total += n.children[k].sizeOf()
 	}
 	return total
 }

@@ -18,15 +18,26 @@ import (
 // children start with the same byte, so a lookup chooses at most one child
 // per node and the walk is a single path; prefix is empty only at the
 // root; cands are in item order.
+//
+// A node's children lie side by side in the trie's node slab (children is
+// a slice of it, not of pointers), so that the walk finds a child with one
+// load, its parent's children, where a slice of pointers took two: a walk
+// of a deep trie waits on each level's loads in turn. Compile builds the
+// trie from its sorted prefixes (see builder), which gives this layout
+// without moving a node once written.
 type node struct {
-	prefix  string
-	indices string
-	// head is a prefix of at most eight bytes as a little-endian word,
-	// and headMask has the bits of its bytes set (0 for a longer
-	// prefix), so that the walk compares such a prefix with one load
-	// where the path has eight bytes left.
+	// The fields the walk reads come first.
+
+	// head is a prefix of two to eight bytes as a little-endian word,
+	// and headMask has the bits of its bytes but the first set (the
+	// parent's index has matched that one), so that the walk compares
+	// such a prefix with one load where the path has eight bytes left.
+	// headMask is 0 for a prefix of one byte, which the index has
+	// matched whole, and for a longer prefix.
 	head, headMask uint64
-	children       []*node
+	children       []node
+	indices        string
+	prefix         string
 	cands          []cand
 	// Where cands is not empty, full is the bytes from the root to here:
 	// the candidates' literal prefix, which a valid pattern makes
@@ -47,12 +58,6 @@ type node struct {
 	// however many items wait at the node (items that begin with a
 	// wildcard all wait at the root).
 	group *group
-	// first and next are the children as insert links them: the first
-	// child and the next sibling.
-	first, next *node
-	// ownCands says that cands outgrew the arena's slot and is an
-	// allocation of its own.
-	ownCands bool
 }
 
 // The bits of node.anyGrant.
@@ -71,99 +76,188 @@ type cand struct {
 	tail  tail
 }
 
-// arena holds a trie's nodes, candidates and children in three slabs,
-// so that Compile makes a few allocations however many items it has. A
-// radix trie of n keys has at most 2n-1 nodes besides the root; every candidate has a slot
-// of the candidate slab, which its node's cands begins at (a node whose
-// candidates outgrow it gets its own slice: ownCands); and the children
-// of every node are one slice of the children slab, which finish fills
-// from the lists that insert builds (first, next).
+// arena holds a trie's nodes and candidates in two slabs, and every
+// node's indices in one string, so that Compile makes a few allocations
+// however many items it has. A radix trie of n keys has at most 2n-1
+// nodes besides the root (each key ends at one node, and a node where no
+// key ends has two children or more); every node but the root is one
+// node's child, with one byte of the indices. The candidates are in the
+// order of their prefixes, so that each node's are a run of the slab.
 type arena struct {
 	nodes []node
 	cands []cand
-	kids  []*node
+	idx   strings.Builder
+	// As the nodes are made, exact gets the items without wildcards
+	// whose patterns are canonical paths (nil if there are none), and
+	// progs the programs the trie runs: the tails' and the groups'.
+	exact *exactTable
+	progs []*prog
 }
 
-func (a *arena) init(items int) {
-	a.nodes = make([]node, 0, max(2*items-1, 0))
-	a.cands = make([]cand, 0, items)
+// keyed is an access item's literal prefix, for ordering.
+type keyed struct {
+	prefix string
+	item   int32
 }
 
-func (a *arena) node() *node {
-	if len(a.nodes) == cap(a.nodes) {
-		// Each insert adds a leaf and splits at most one edge, and the
-		// first splits none: n keys make at most 2n-1 nodes.
-		panic("match: more trie nodes than the arena holds")
+// keysOnStack is the most access items whose prefixes Compile orders
+// without an allocation.
+const keysOnStack = 32
+
+// buildTrie makes root the trie of set's access items.
+func (a *arena) buildTrie(root *node, set scope.Set, access int) {
+	var stack [keysOnStack]keyed
+	keys := stack[:0]
+	if access > len(stack) {
+		keys = make([]keyed, 0, access)
 	}
-	a.nodes = a.nodes[:len(a.nodes)+1]
-	return &a.nodes[len(a.nodes)-1]
-}
-
-// addCand appends c to n's candidates.
-func (n *node) addCand(c cand, a *arena) {
-	if n.cands == nil && len(a.cands) < cap(a.cands) {
-		a.cands = append(a.cands, c)
-		n.cands = a.cands[len(a.cands)-1 : len(a.cands) : len(a.cands)]
+	for i := 0; i < set.Len(); i++ {
+		it := set.Item(i)
+		if it.Class == scope.Plain {
+			continue
+		}
+		// The literal prefix is the pattern up to its first wildcard.
+		p := it.Pattern
+		cut := strings.IndexByte(p, '*')
+		if cut < 0 {
+			cut = len(p)
+		}
+		keys = append(keys, keyed{p[:cut], int32(i)})
+	}
+	if len(keys) == 0 {
 		return
 	}
-	n.ownCands = n.ownCands || len(n.cands) == cap(n.cands)
-	n.cands = append(n.cands, c)
+	a.nodes = make([]node, 0, 2*len(keys)-1)
+	a.cands = make([]cand, len(keys))
+	// Each index byte is written when its node is made, so the builder's
+	// bytes are the slab's nodes in order, and a node's indices are the
+	// bytes of its children's places. Grow makes room for all of them at
+	// once, so that a view made before the last byte stays valid.
+	a.idx.Grow(cap(a.nodes))
+	a.grow(root, set, keys, 0, len(keys), 0)
 }
 
-// insert adds a candidate whose literal prefix is key, splitting edges as
-// needed, and returns the node where it waits. Candidates must be
-// inserted in item order: lookup relies on each node's cands being in
-// that order. It links children in lists; finish makes the slices and
-// indices that lookup uses.
-func (n *node) insert(key string, c cand, a *arena) *node {
-	full := key
-	for {
-		// n.prefix has been consumed; find the child that continues key.
-		if key == "" {
-			n.addCand(c, a)
-			n.full = full
-			return n
+// grow fills in x, a node whose keys are keys[lo:hi] (hi > lo), all
+// beginning with the depth bytes from the root to x, and builds the nodes
+// under it. It orders its keys (arrange), makes x's children side by side
+// in the slab before any node under them, and fills the candidate slab's
+// places lo to hi as the keys end: the keys are in the slab's order once
+// they are all placed.
+func (a *arena) grow(x *node, set scope.Set, keys []keyed, lo, hi, depth int) {
+	arrange(keys[lo:hi], depth)
+	// The keys that end here come first, in item order.
+	e := lo
+	for ; e < hi && len(keys[e].prefix) == depth; e++ {
+		it := set.Item(int(keys[e].item))
+		c := &a.cands[e]
+		c.item, c.write = keys[e].item, it.Class == scope.ReadWrite
+		c.tail = newTail(it.Pattern[depth:])
+	}
+	if e > lo {
+		x.cands = a.cands[lo:e:e]
+		x.full = keys[lo].prefix
+	}
+	// The rest, grouped by their next byte, are the children.
+	start := len(a.nodes)
+	for j := e; j < hi; {
+		end := groupEnd(keys, j, hi, depth)
+		if len(a.nodes) == cap(a.nodes) {
+			panic("match: more trie nodes than the arena holds")
 		}
-		var prev *node
-		child := n.first
-		for child != nil && child.prefix[0] != key[0] {
-			prev, child = child, child.next
+		a.nodes = a.nodes[:len(a.nodes)+1]
+		c := &a.nodes[len(a.nodes)-1]
+		// A key alone makes a leaf of all its rest; a group's edge is
+		// what all its keys share.
+		c.prefix = keys[j].prefix[depth:]
+		for _, k := range keys[j+1 : end] {
+			c.prefix = c.prefix[:1+commonPrefix(c.prefix[1:], k.prefix[depth+1:])]
 		}
-		if child == nil {
-			leaf := a.node()
-			leaf.prefix, leaf.full = key, full
-			leaf.addCand(c, a)
-			n.link(prev, leaf)
-			return leaf
+		a.idx.WriteByte(keys[j].prefix[depth])
+		j = end
+	}
+	if end := len(a.nodes); end > start {
+		x.children = a.nodes[start:end:end]
+		x.indices = a.idx.String()[start:end]
+		if end-start > 8 {
+			hit(hitWideNode)
 		}
-		common := commonPrefix(key, child.prefix)
-		if common < len(child.prefix) {
-			// Split child at common: the new node keeps the shared part
-			// and takes child's place in the list.
-			split := a.node()
-			split.prefix = child.prefix[:common]
-			split.next, child.next = child.next, nil
-			split.first = child
-			child.prefix = child.prefix[common:]
-			if prev == nil {
-				n.first = split
-			} else {
-				prev.next = split
+		for k, j := 0, e; j < hi; k++ {
+			end := groupEnd(keys, j, hi, depth)
+			c := &x.children[k]
+			a.grow(c, set, keys, j, end, depth+len(c.prefix))
+			j = end
+		}
+	}
+	x.settle()
+	if x.group != nil {
+		a.progs = append(a.progs, x.group.prog)
+	}
+	for k := range x.cands {
+		if p := x.cands[k].tail.prog; p != nil {
+			a.progs = append(a.progs, p)
+		}
+	}
+	// A literal that is a canonical path needs no path check; settle has
+	// checked it (resume), since the node's bytes from the root are the
+	// whole pattern.
+	if a.exact != nil && x.resume && x.exactItem() {
+		a.exact.add(x.full, x.writes())
+	}
+}
+
+// sortMin is the most keys arrange orders by insertion; more are sorted.
+const sortMin = 32
+
+// arrange orders keys, which share their first depth bytes, as grow
+// needs them: those that end at depth first, then the others grouped by
+// their byte at depth, keys that tie keeping their order (the items'),
+// so that each node's candidates are in item order. Keys in order already
+// (as sorted keys are at every depth) cost one pass; a few are ordered by
+// insertion on one byte; many are sorted whole, by the rest of their
+// prefix and then by item, which orders them for every depth below too,
+// so that building the trie costs O(n log n) compares at most.
+func arrange(keys []keyed, depth int) {
+	at := func(k keyed) int {
+		if len(k.prefix) == depth {
+			return -1
+		}
+		return int(k.prefix[depth])
+	}
+	i := 1
+	for i < len(keys) && at(keys[i-1]) <= at(keys[i]) {
+		i++
+	}
+	switch {
+	case i == len(keys):
+		return
+	case len(keys) > sortMin:
+		hit(hitKeysSort)
+		slices.SortFunc(keys, func(x, y keyed) int {
+			if c := strings.Compare(x.prefix[depth:], y.prefix[depth:]); c != 0 {
+				return c
 			}
-			child = split
+			return int(x.item - y.item)
+		})
+		return
+	}
+	hit(hitKeysInsert)
+	for ; i < len(keys); i++ {
+		k, b := keys[i], at(keys[i])
+		j := i
+		for ; j > 0 && at(keys[j-1]) > b; j-- {
+			keys[j] = keys[j-1]
 		}
-		key = key[common:]
-		n = child
+		keys[j] = k
 	}
 }
 
-// link adds c to n's children after prev, the last of them (nil if none).
-func (n *node) link(prev, c *node) {
-	if prev == nil {
-		n.first = c
-	} else {
-		prev.next = c
+// groupEnd is the end of the run of keys[j:hi] whose byte at depth is
+// keys[j]'s.
+func groupEnd(keys []keyed, j, hi, depth int) int {
+	b := keys[j].prefix[depth]
+	for j++; j < hi && keys[j].prefix[depth] == b; j++ {
 	}
+	return j
 }
 
 // exactItem reports whether an item without wildcards waits at n.
@@ -187,90 +281,57 @@ func (n *node) writes() bool {
 	return false
 }
 
-// progs returns the programs that n and the nodes under it run: the
-// tails' and the groups'.
-func (n *node) progs() []*prog {
-	var out []*prog
-	n.walk(func(x *node) {
-		if x.group != nil {
-			out = append(out, x.group.prog)
+// settle sets what the walk reads of a node whose prefix, children and
+// candidates are made: head, anyGrant, resume and segTail where it has
+// candidates, and the group of a node that has many.
+func (x *node) settle() {
+	if len(x.prefix) <= 8 {
+		for k := len(x.prefix) - 1; k >= 0; k-- {
+			x.head = x.head<<8 | uint64(x.prefix[k])
+			x.headMask = x.headMask<<8 | 0xff
 		}
+		x.headMask &^= 0xff
+	}
+	if len(x.cands) == 0 {
+		return
+	}
+	for _, c := range x.cands {
+		if c.tail.kind == tailAny {
+			x.anyGrant |= anyRead
+			if c.write {
+				x.anyGrant |= anyWrite
+			}
+		}
+	}
+	// Patterns are valid, so a literal prefix is canonical up to its last
+	// segment, which needs the check: it may be "." or ".." so far, or
+	// end inside an escaped UTF-8 sequence. A pattern holds no byte that a
+	// canonical path may not, so a last segment of three bytes or more
+	// without "%" is canonical so far, and needs no check.
+	last := swar.LastIndexByte(x.full, '/') + 1
+	seg := x.full[last:]
+	x.segTail = int32(len(seg))
+	x.resume = true
+	if len(seg) <= 2 || strings.IndexByte(seg, '%') >= 0 {
+		r, _ := scope.CheckPathFrom(x.full, last, last)
+		x.resume = r == scope.Canonical
+	}
+	if len(x.cands) > groupMin {
+		// The group's program runs the candidates' tails; their own
+		// programs would never run.
+		x.group = newGroup(x.cands)
 		for k := range x.cands {
-			if p := x.cands[k].tail.prog; p != nil {
-				out = append(out, p)
-			}
+			x.cands[k].tail.prog = nil
 		}
-	})
-	return out
+	}
 }
 
-// finish makes every node's children slice (all of them one slab) and
-// indices (all of them one string), sets resume and segTail on every node
-// with candidates, and groups the candidates of nodes that have many.
-func (n *node) finish(a *arena) {
-	// Every node but the root is one node's child: one edge each.
-	edges := len(a.nodes)
-	a.kids = make([]*node, 0, edges)
-	// The indices are views of idx's buffer, which holds every edge's
-	// byte from the start (Grow), so that a view made before the last
-	// byte is written stays valid.
-	var idx strings.Builder
-	idx.Grow(edges)
-	n.walk(func(x *node) {
-		start := len(a.kids)
-		for c := x.first; c != nil; c = c.next {
-			a.kids = append(a.kids, c)
-			idx.WriteByte(c.prefix[0])
-		}
-		x.children = a.kids[start:len(a.kids):len(a.kids)]
-		x.indices = idx.String()[start:]
-		if len(x.prefix) <= 8 {
-			for k := len(x.prefix) - 1; k >= 0; k-- {
-				x.head = x.head<<8 | uint64(x.prefix[k])
-				x.headMask = x.headMask<<8 | 0xff
-			}
-		}
-		for _, c := range x.cands {
-			if c.tail.kind == tailAny {
-				x.anyGrant |= anyRead
-				if c.write {
-					x.anyGrant |= anyWrite
-				}
-			}
-		}
-		if len(x.cands) > 0 {
-			// Patterns are valid, so a literal prefix is canonical up
-			// to its last segment, which needs the check: it may be "."
-			// or ".." so far, or end inside an escaped UTF-8 sequence.
-			// A pattern holds no byte that a canonical path may not,
-			// so a last segment of three bytes or more without "%" is
-			// canonical so far, and needs no check.
-			last := swar.LastIndexByte(x.full, '/') + 1
-			seg := x.full[last:]
-			x.segTail = int32(len(seg))
-			x.resume = true
-			if len(seg) <= 2 || strings.IndexByte(seg, '%') >= 0 {
-				r, _ := scope.CheckPathFrom(x.full, last, last)
-				x.resume = r == scope.Canonical
-			}
-		}
-		if len(x.cands) > groupMin {
-			// The group's program runs the candidates' tails; their
-			// own programs would never run.
-			x.group = newGroup(x.cands)
-			for k := range x.cands {
-				x.cands[k].tail.prog = nil
-			}
-		}
-	})
-}
-
-// walk calls f on n and every node under it, parents first, in the order
-// of the children lists.
+// walk calls f on n and every node under it, parents first, children in
+// the order of their indices.
 func (n *node) walk(f func(*node)) {
 	f(n)
-	for c := n.first; c != nil; c = c.next {
-		c.walk(f)
+	for k := range n.children {
+		n.children[k].walk(f)
 	}
 }
 
@@ -330,14 +391,20 @@ func hasPrefix(s, prefix string) bool {
 	return true
 }
 
+// commonPrefix is the length of the longest common prefix of a and b,
+// compared a word at a time.
 func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
-	for i := 0; i < n; i++ {
-		if a[i] != b[i] {
-			return i
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := swar.Load64(a, i) ^ swar.Load64(b, i); x != 0 {
+			return i + bits.TrailingZeros64(x)>>3
 		}
 	}
-	return n
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
 }
 
 // lookup walks rel down the trie and tries the tails of the candidates it
@@ -359,7 +426,7 @@ func (n *node) lookup(rel string, write bool) (grant, readOnly int32) {
 		if k < 0 {
 			return grant, readOnly
 		}
-		n = n.children[k]
+		n = &n.children[k]
 		if !n.prefixOf(rel[i:]) {
 			return grant, readOnly
 		}
@@ -386,21 +453,43 @@ func (n *node) allowAt(rel string, write bool) (at *node, took int) {
 				return n, i
 			}
 		}
-		// n.child, by hand: this loop is the hot path.
-		if i == len(rel) {
+		// n.child, by hand: this loop is the hot path, and every
+		// instruction of a level counts on a deep trie.
+		if uint(i) >= uint(len(rel)) {
 			return nil, 0
 		}
-		k := n.kidOf(rel[i])
-		if k < 0 {
+		b, kids := rel[i], n.children
+		idx := n.indices[:len(kids)]
+		var next *node
+		for k := range kids {
+			if idx[k] == b {
+				next = &kids[k]
+				break
+			}
+		}
+		if next == nil {
 			return nil, 0
 		}
-		// n.prefixOf, by hand: the compiler does not inline it.
-		n = n.children[k]
-		if rest := rel[i:]; n.headMask != 0 && len(rest) >= 8 {
-			if (swar.Load64(rest, 0)^n.head)&n.headMask != 0 {
+		n = next
+		// n.prefixOf, by hand: the compiler does not inline it. An edge
+		// of one byte needs no compare.
+		if n.headMask != 0 && len(rel)-i >= 8 {
+			if (swar.Load64(rel, i)^n.head)&n.headMask != 0 {
 				return nil, 0
 			}
-		} else if !hasPrefix(rest, n.prefix) {
+		} else if p := n.prefix; len(p) > 8 && len(rel)-i >= len(p) {
+			// hasPrefix, by hand: a word at a time, the last word
+			// overlapping the one before it.
+			r := rel[i:]
+			for j := 0; j < len(p)-8; j += 8 {
+				if swar.Load64(r, j) != swar.Load64(p, j) {
+					return nil, 0
+				}
+			}
+			if swar.Load64(r, len(p)-8) != swar.Load64(p, len(p)-8) {
+				return nil, 0
+			}
+		} else if len(p) > 1 && !hasPrefix(rel[i:], p) {
 			return nil, 0
 		}
 		i += len(n.prefix)
@@ -417,7 +506,7 @@ func (n *node) child(rel string, i int) *node {
 	if k < 0 {
 		return nil
 	}
-	c := n.children[k]
+	c := &n.children[k]
 	if !c.prefixOf(rel[i:]) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -552,6 +553,58 @@ func EdgeSet() *rapid.Generator[scope.Set] {
 		}
 		if rapid.IntRange(0, 4).Draw(t, "plain") == 0 {
 			items = append(items, "openid")
+		}
+		return scope.MustParse(strings.Join(items, " "))
+	})
+}
+
+// TrieSet draws a scope whose items' literal prefixes make the tries a
+// matcher walks at their widest and deepest: prefixes that share a base
+// and then differ in up to five bytes, drawn from a pool of two bytes, of
+// ten, of letters and "/", or of every byte a pattern can spell (a node
+// with more children than a word has bytes), sometimes with a node that
+// has every one of them; up to 130 items, more than a node orders by
+// insertion, in their drawn order or sorted by pattern; equal prefixes
+// in both classes; each with a short tail ("", "**", "*", "/**", "*x")
+// or, now and then, any Tail.
+func TrieSet() *rapid.Generator[scope.Set] {
+	return rapid.Custom(func(t *rapid.T) scope.Set {
+		base := ""
+		if rapid.Bool().Draw(t, "based") {
+			base = Literal(rapid.IntRange(1, 10).Draw(t, "baseLength")).Draw(t, "base")
+		}
+		pool := []byte(rapid.SampledFrom([]string{"01", "0123456789", "ab/", string(PatternBytes)}).Draw(t, "pool"))
+		depth := rapid.IntRange(1, 5).Draw(t, "depth")
+		tail := func() string {
+			if rapid.IntRange(0, 19).Draw(t, "anyTail") == 0 {
+				return Tail().Draw(t, "tail")
+			}
+			return rapid.SampledFrom([]string{"", "**", "*", "/**", "*x"}).Draw(t, "shortTail")
+		}
+		var patterns []string
+		add := func(p string) {
+			if _, err := scope.Parse("*:" + p); err == nil {
+				patterns = append(patterns, p)
+			}
+		}
+		for n := rapid.IntRange(1, 130).Draw(t, "items"); n > 0; n-- {
+			b := []byte(base)
+			for k := rapid.IntRange(0, depth).Draw(t, "length"); k > 0; k-- {
+				b = append(b, rapid.SampledFrom(pool).Draw(t, "byte"))
+			}
+			add(string(b) + tail())
+		}
+		if rapid.IntRange(0, 3).Draw(t, "everyByte") == 0 {
+			for _, c := range PatternBytes {
+				add(base + string(c) + "/**")
+			}
+		}
+		if rapid.Bool().Draw(t, "sorted") {
+			slices.Sort(patterns)
+		}
+		items := make([]string, len(patterns))
+		for i, p := range patterns {
+			items[i] = rapid.SampledFrom([]string{".:", "*:"}).Draw(t, "class") + p
 		}
 		return scope.MustParse(strings.Join(items, " "))
 	})
