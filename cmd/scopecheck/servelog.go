@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"io"
 	"log/slog"
+	"math/bits"
 	"net/http"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/internal/swar"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -211,6 +213,18 @@ func appendEscaped(b []byte, s string, marshal bool) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at a time past printable ASCII other than '"'
+			// and '\\' (most of a line, copied as it is): m flags
+			// control bytes, '"', '\\' and bytes of 0x80 and above.
+			x := swar.Load64(s, i)
+			m := swar.Less(x, 0x20) | swar.Equal(x, '"') | swar.Equal(x, '\\') | x&0x8080808080808080
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -242,4 +243,42 @@ func TestDecisionLogSampleAndLevel(t *testing.T) {
 			t.Errorf("sample %d, level %v: %v lines of allowed decisions and denials, want %v", tc.sample, tc.level, got, tc.want)
 		}
 	}
+}
+
+// A string is escaped as slog writes a string attribute and as
+// encoding/json writes a string (marshal), whatever byte stands at any
+// place of the eight-byte words the escape skips by: strings of every
+// length up to three words of every class of byte (printable ASCII, '"',
+// '\', control bytes, DEL, invalid UTF-8, U+2028, other runes).
+func TestAppendEscapedIsSlogs(t *testing.T) {
+	bytesOf := []string{"a", "~", " ", "\"", "\\", "\x00", "\x1f", "\n", "\b", "\f", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029", "€"[:2], "😀"}
+	rapid.Check(t, func(t *rapid.T) {
+		var sb strings.Builder
+		for n := rapid.IntRange(0, 26).Draw(t, "length"); sb.Len() < n; {
+			if rapid.IntRange(0, 3).Draw(t, "plain") > 0 {
+				sb.WriteByte('p')
+			} else {
+				sb.WriteString(rapid.SampledFrom(bytesOf).Draw(t, "byte"))
+			}
+		}
+		s := sb.String()
+		var out bytes.Buffer
+		drop := func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == slog.LevelKey || a.Key == slog.MessageKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+		slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{ReplaceAttr: drop})).Info("", "k", s)
+		if got, want := `{"k":`+string(appendJSONString(nil, s, false))+"}\n", out.String(); got != want {
+			t.Fatalf("%q: got %s, slog writes %s", s, got, want)
+		}
+		var enc bytes.Buffer
+		e := json.NewEncoder(&enc)
+		e.SetEscapeHTML(false)
+		e.Encode(s)
+		if got, want := string(appendJSONString(nil, s, true))+"\n", enc.String(); got != want {
+			t.Fatalf("%q, marshalled: got %s, encoding/json writes %s", s, got, want)
+		}
+	})
 }
