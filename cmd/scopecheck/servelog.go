@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -118,7 +119,7 @@ func (l *decisionLog) hook(_ *http.Request, d gateway.Decision) {
 // "scope_error".
 func appendDecision(b []byte, t time.Time, level slog.Level, d *gateway.Decision, tenantClaim string) []byte {
 	b = append(b, `{"time":"`...)
-	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = appendTime(b, t)
 	b = append(b, `","level":"`...)
 	b = append(b, level.String()...)
 	b = append(b, `","msg":"decision"`...)
@@ -185,6 +186,56 @@ func appendDecision(b []byte, t time.Time, level slog.Level, d *gateway.Decision
 		}
 	}
 	return append(b, "}\n"...)
+}
+
+// lastSecond is the text of the second that appendTime last wrote in.
+var lastSecond atomic.Pointer[secondText]
+
+// secondText is a second of time as RFC 3339 writes it, in the zone of
+// its offset: the date and the clock (date), and the zone.
+type secondText struct {
+	unix       int64 // the second, in Unix time
+	offset     int   // the zone's offset from UTC, in seconds
+	date, zone []byte
+}
+
+// appendTime appends t as time.RFC3339Nano writes it, and so as slog's
+// JSONHandler writes a record's time. The date, the clock and the zone
+// are formatted once a second (they are the same for every line of that
+// second in that zone: a zone changes its offset on a second's boundary)
+// and kept in lastSecond; a line adds only its fraction of the second.
+func appendTime(b []byte, t time.Time) []byte {
+	_, offset := t.Zone()
+	unix := t.Unix()
+	s := lastSecond.Load()
+	if s == nil || s.unix != unix || s.offset != offset {
+		// time.RFC3339 is time.RFC3339Nano without the fraction, which
+		// goes between the clock and the zone ("Z" or "+07:00").
+		full := t.AppendFormat(nil, time.RFC3339)
+		n := len(full) - len("Z")
+		if full[n] != 'Z' {
+			n = len(full) - len("+07:00")
+		}
+		s = &secondText{unix: unix, offset: offset, date: full[:n:n], zone: full[n:]}
+		lastSecond.Store(s)
+	}
+	b = append(b, s.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		// As RFC3339Nano's ".999999999": nine digits, less the zeros
+		// that end them.
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, s.zone...)
 }
 
 // appendField appends the member key (which needs no escaping) with the

@@ -282,3 +282,30 @@ func TestAppendEscapedIsSlogs(t *testing.T) {
 		}
 	})
 }
+
+// appendTime writes what time.RFC3339Nano does, on runs of times that
+// stay in one second, move by a second or to another zone at the same
+// instant: the second kept is used only for its own second and offset.
+// Zones east and west, of minutes and of seconds (which RFC 3339 drops),
+// and fractions with and without zeros at their end.
+func TestAppendTimeIsRFC3339Nano(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		zones := []*time.Location{time.UTC, time.FixedZone("", 0), time.FixedZone("", 2*3600), time.FixedZone("", -9*3600-30*60),
+			time.FixedZone("", 5*3600+45*60), time.FixedZone("", 561), time.FixedZone("", -14*3600)}
+		at := time.Unix(rapid.Int64Range(-1<<36, 1<<38).Draw(t, "sec"), 0)
+		for n := rapid.IntRange(1, 8).Draw(t, "times"); n > 0; n-- {
+			switch rapid.IntRange(0, 2).Draw(t, "step") {
+			case 0: // in the same second
+			case 1:
+				at = at.Add(time.Duration(rapid.IntRange(-1, 1).Draw(t, "seconds")) * time.Second)
+			default:
+				at = at.Add(time.Duration(rapid.Int64Range(-1e12, 1e12).Draw(t, "far")))
+			}
+			ns := rapid.OneOf(rapid.Just(0), rapid.IntRange(0, 999999999), rapid.Map(rapid.IntRange(1, 999), func(i int) int { return i * 1e6 })).Draw(t, "ns")
+			at = time.Unix(at.Unix(), int64(ns)).In(rapid.SampledFrom(zones).Draw(t, "zone"))
+			if got, want := string(appendTime(nil, at)), at.Format(time.RFC3339Nano); got != want {
+				t.Fatalf("appendTime(%v) = %s, want %s", at, got, want)
+			}
+		}
+	})
+}
