@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"io"
 	"log/slog"
+	"math/bits"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/scopecheck/scopecheck/gateway"
+	"github.com/scopecheck/scopecheck/internal/swar"
 	"github.com/scopecheck/scopecheck/match"
 	"github.com/scopecheck/scopecheck/scope"
 )
@@ -116,7 +119,7 @@ func (l *decisionLog) hook(_ *http.Request, d gateway.Decision) {
 // "scope_error".
 func appendDecision(b []byte, t time.Time, level slog.Level, d *gateway.Decision, tenantClaim string) []byte {
 	b = append(b, `{"time":"`...)
-	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = appendTime(b, t)
 	b = append(b, `","level":"`...)
 	b = append(b, level.String()...)
 	b = append(b, `","msg":"decision"`...)
@@ -185,6 +188,56 @@ func appendDecision(b []byte, t time.Time, level slog.Level, d *gateway.Decision
 	return append(b, "}\n"...)
 }
 
+// lastSecond is the text of the second that appendTime last wrote in.
+var lastSecond atomic.Pointer[secondText]
+
+// secondText is a second of time as RFC 3339 writes it, in the zone of
+// its offset: the date and the clock (date), and the zone.
+type secondText struct {
+	unix       int64 // the second, in Unix time
+	offset     int   // the zone's offset from UTC, in seconds
+	date, zone []byte
+}
+
+// appendTime appends t as time.RFC3339Nano writes it, and so as slog's
+// JSONHandler writes a record's time. The date, the clock and the zone
+// are formatted once a second (they are the same for every line of that
+// second in that zone: a zone changes its offset on a second's boundary)
+// and kept in lastSecond; a line adds only its fraction of the second.
+func appendTime(b []byte, t time.Time) []byte {
+	_, offset := t.Zone()
+	unix := t.Unix()
+	s := lastSecond.Load()
+	if s == nil || s.unix != unix || s.offset != offset {
+		// time.RFC3339 is time.RFC3339Nano without the fraction, which
+		// goes between the clock and the zone ("Z" or "+07:00").
+		full := t.AppendFormat(nil, time.RFC3339)
+		n := len(full) - len("Z")
+		if full[n] != 'Z' {
+			n = len(full) - len("+07:00")
+		}
+		s = &secondText{unix: unix, offset: offset, date: full[:n:n], zone: full[n:]}
+		lastSecond.Store(s)
+	}
+	b = append(b, s.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		// As RFC3339Nano's ".999999999": nine digits, less the zeros
+		// that end them.
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, s.zone...)
+}
+
 // appendField appends the member key (which needs no escaping) with the
 // string v, clipped.
 func appendField(b []byte, key, v string) []byte {
@@ -211,6 +264,18 @@ func appendEscaped(b []byte, s string, marshal bool) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at a time past printable ASCII other than '"'
+			// and '\\' (most of a line, copied as it is): m flags
+			// control bytes, '"', '\\' and bytes of 0x80 and above.
+			x := swar.Load64(s, i)
+			m := swar.Less(x, 0x20) | swar.Equal(x, '"') | swar.Equal(x, '\\') | x&0x8080808080808080
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

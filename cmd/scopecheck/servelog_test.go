@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -242,4 +243,69 @@ func TestDecisionLogSampleAndLevel(t *testing.T) {
 			t.Errorf("sample %d, level %v: %v lines of allowed decisions and denials, want %v", tc.sample, tc.level, got, tc.want)
 		}
 	}
+}
+
+// A string is escaped as slog writes a string attribute and as
+// encoding/json writes a string (marshal), whatever byte stands at any
+// place of the eight-byte words the escape skips by: strings of every
+// length up to three words of every class of byte (printable ASCII, '"',
+// '\', control bytes, DEL, invalid UTF-8, U+2028, other runes).
+func TestAppendEscapedIsSlogs(t *testing.T) {
+	bytesOf := []string{"a", "~", " ", "\"", "\\", "\x00", "\x1f", "\n", "\b", "\f", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029", "€"[:2], "😀"}
+	rapid.Check(t, func(t *rapid.T) {
+		var sb strings.Builder
+		for n := rapid.IntRange(0, 26).Draw(t, "length"); sb.Len() < n; {
+			if rapid.IntRange(0, 3).Draw(t, "plain") > 0 {
+				sb.WriteByte('p')
+			} else {
+				sb.WriteString(rapid.SampledFrom(bytesOf).Draw(t, "byte"))
+			}
+		}
+		s := sb.String()
+		var out bytes.Buffer
+		drop := func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == slog.LevelKey || a.Key == slog.MessageKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+		slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{ReplaceAttr: drop})).Info("", "k", s)
+		if got, want := `{"k":`+string(appendJSONString(nil, s, false))+"}\n", out.String(); got != want {
+			t.Fatalf("%q: got %s, slog writes %s", s, got, want)
+		}
+		var enc bytes.Buffer
+		e := json.NewEncoder(&enc)
+		e.SetEscapeHTML(false)
+		e.Encode(s)
+		if got, want := string(appendJSONString(nil, s, true))+"\n", enc.String(); got != want {
+			t.Fatalf("%q, marshalled: got %s, encoding/json writes %s", s, got, want)
+		}
+	})
+}
+
+// appendTime writes what time.RFC3339Nano does, on runs of times that
+// stay in one second, move by a second or to another zone at the same
+// instant: the second kept is used only for its own second and offset.
+// Zones east and west, of minutes and of seconds (which RFC 3339 drops),
+// and fractions with and without zeros at their end.
+func TestAppendTimeIsRFC3339Nano(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		zones := []*time.Location{time.UTC, time.FixedZone("", 0), time.FixedZone("", 2*3600), time.FixedZone("", -9*3600-30*60),
+			time.FixedZone("", 5*3600+45*60), time.FixedZone("", 561), time.FixedZone("", -14*3600)}
+		at := time.Unix(rapid.Int64Range(-1<<36, 1<<38).Draw(t, "sec"), 0)
+		for n := rapid.IntRange(1, 8).Draw(t, "times"); n > 0; n-- {
+			switch rapid.IntRange(0, 2).Draw(t, "step") {
+			case 0: // in the same second
+			case 1:
+				at = at.Add(time.Duration(rapid.IntRange(-1, 1).Draw(t, "seconds")) * time.Second)
+			default:
+				at = at.Add(time.Duration(rapid.Int64Range(-1e12, 1e12).Draw(t, "far")))
+			}
+			ns := rapid.OneOf(rapid.Just(0), rapid.IntRange(0, 999999999), rapid.Map(rapid.IntRange(1, 999), func(i int) int { return i * 1e6 })).Draw(t, "ns")
+			at = time.Unix(at.Unix(), int64(ns)).In(rapid.SampledFrom(zones).Draw(t, "zone"))
+			if got, want := string(appendTime(nil, at)), at.Format(time.RFC3339Nano); got != want {
+				t.Fatalf("appendTime(%v) = %s, want %s", at, got, want)
+			}
+		}
+	})
 }

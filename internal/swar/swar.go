@@ -36,3 +36,14 @@ func LastIndexByte(s string, b byte) int {
 	}
 	return -1
 }
+
+// Less returns x with bit 7 of each byte set where that byte is less than
+// b, and every other bit clear, for b at most 0x80. It is exact, as Equal
+// is: no byte is flagged by a carry from its neighbour.
+func Less(x uint64, b byte) uint64 {
+	// Bit 7 of t is set where the byte's low seven bits are at least b
+	// (they add at most 0x7f+0x80, so nothing carries out of a byte);
+	// the byte is less than b where that bit and its own bit 7 are clear.
+	t := (x & lo7) + ones*uint64(0x80-b)
+	return ^(t | x) &^ lo7
+}

@@ -46,3 +46,22 @@ func TestLastIndexByte(t *testing.T) {
 		}
 	})
 }
+
+// Less flags exactly the bytes below b, whatever their neighbours, for
+// every b it takes.
+func TestLess(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := string(rapid.SliceOfN(rapid.SampledFrom([]byte{0, 1, 0x1f, 0x20, 0x21, '"', 0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xff}), 8, 8).Draw(t, "bytes"))
+		b := rapid.SampledFrom([]byte{0, 1, 0x20, 0x21, 0x7f, 0x80}).Draw(t, "b")
+		m := Less(Load64(s, 0), b)
+		for i := 0; i < 8; i++ {
+			want := uint64(0)
+			if s[i] < b {
+				want = 0x80
+			}
+			if got := m >> (8 * i) & 0xff; got != want {
+				t.Fatalf("Less(%q, %#x): byte %d is %#x, want %#x", s, b, i, got, want)
+			}
+		}
+	})
+}
