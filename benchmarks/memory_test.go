@@ -30,7 +30,7 @@ import (
 // ones, while it samples the server's resident memory (VmRSS, and VmHWM
 // at the end, from /proc/PID/status). The peak must stay under the two
 // cache budgets plus 64 MiB: serve sets Go's soft memory limit to the
-// budgets plus 48 MiB, and the binary's pages and the limit's overshoot
+// budgets plus 40 MiB, and the binary's pages and the limit's overshoot
 // take the rest. It is a measurement, not part of CI: it runs only with
 // SCOPECHECK_LOAD=1, on Linux.
 func TestServeMemory(t *testing.T) {

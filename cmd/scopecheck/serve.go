@@ -76,7 +76,7 @@ its flag's type: true or false, a number, a size as a number or a string,
 else a string (durations too); flags given on the command line override
 it. Sizes take a suffix KiB, MiB or GiB.
 Unless GOMEMLIMIT is set, Go's soft memory limit is set to the two cache
-budgets plus 48 MiB, so that the resident memory stays under the budgets
+budgets plus 40 MiB, so that the resident memory stays under the budgets
 plus 64 MiB whatever tokens and scopes arrive; unless GOGC is set, the
 collector lets the heap grow to at least 16 MiB between cycles (GOGC is
 set after each cycle: up to 400 while the live heap is small, 100 once it
@@ -147,7 +147,7 @@ func introspectBytes(grpc bool, l grpcLimits) int64 {
 // when it sets Go's soft memory limit. The binary's own pages and the
 // limit's overshoot come on top: benchmarks' TestServeMemory measures the
 // resident memory under a flood at less than the budgets plus 64 MiB.
-const memoryAllowance = 48 << 20
+const memoryAllowance = 40 << 20
 
 // serveFlags are serve's flags other than the request side's.
 type serveFlags struct {

@@ -89,7 +89,7 @@ next:
 }
 
 // serve runs its collector at GOGC=400 under a soft memory limit of its
-// cache budgets plus 48 MiB, and GOGC and GOMEMLIMIT, when set, override
+// cache budgets plus 40 MiB, and GOGC and GOMEMLIMIT, when set, override
 // each: Go's own metrics show what the runtime runs with.
 func TestServeGCSettings(t *testing.T) {
 	bin, _, jwksFile := setupServe(t)
@@ -98,8 +98,8 @@ func TestServeGCSettings(t *testing.T) {
 		env, args     []string
 		gogc, limitMB float64
 	}{
-		{"defaults", []string{"GOGC=", "GOMEMLIMIT="}, nil, 400, 64 + 16 + 48},
-		{"budgets", []string{"GOGC=", "GOMEMLIMIT="}, []string{"--cache-bytes", "32MiB", "--token-cache-bytes", "8MiB"}, 400, 32 + 8 + 48},
+		{"defaults", []string{"GOGC=", "GOMEMLIMIT="}, nil, 400, 64 + 16 + 40},
+		{"budgets", []string{"GOGC=", "GOMEMLIMIT="}, []string{"--cache-bytes", "32MiB", "--token-cache-bytes", "8MiB"}, 400, 32 + 8 + 40},
 		{"environment", []string{"GOGC=150", "GOMEMLIMIT=300MiB"}, nil, 150, 300},
 	} {
 		s := startServe(t, bin, tc.env, append([]string{"--proxy", "nginx", "--jwks", jwksFile, "--unsafe-skip-issuer-audience", "--metrics", "127.0.0.1:0"}, tc.args...)...)
