@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"log/slog"
 	"math/bits"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,20 +20,35 @@ import (
 // logFlushEvery is how long a log line may wait in the buffer.
 const logFlushEvery = 100 * time.Millisecond
 
+// logBufferBytes is how many bytes of lines wait at most.
+const logBufferBytes = 64 << 10
+
 // logBuffer collects serve's log lines and writes them in batches: a
 // write to a pipe or a file per decision cost serve a fifth of its
-// throughput. A line waits at most logFlushEvery, or until 64 KiB have
-// gathered; Close writes what is left. Lines are written whole and in
-// order (slog's handler writes each with one Write).
+// throughput. A line waits at most logFlushEvery, or until
+// logBufferBytes have gathered; Close writes what is left, and a line
+// written after Close is written at once. Lines are written in order,
+// each whole unless the destination takes part of a write.
+//
+// A destination that fails (a full disk, a collector restarting) does
+// not silence the log: what it did not take stays in the buffer and is
+// written at the next flush, and the lines that find the buffer full
+// meanwhile are counted and dropped, newest first. Once the destination
+// takes a write again, a line at level error says how many were dropped,
+// so that a gap in the log is never silent.
 type logBuffer struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex
+	w       io.Writer
+	buf     []byte
+	dropped int  // lines dropped since the destination last took a write
+	closed  bool // Close has run: every line is written at once
+	stop    chan struct{}
+	done    chan struct{}
+	now     func() time.Time // of the line that reports drops
 }
 
 func newLogBuffer(w io.Writer) *logBuffer {
-	b := &logBuffer{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	b := &logBuffer{w: w, buf: make([]byte, 0, logBufferBytes), stop: make(chan struct{}), done: make(chan struct{}), now: time.Now}
 	go func() {
 		defer close(b.done)
 		tick := time.NewTicker(logFlushEvery)
@@ -50,27 +65,67 @@ func newLogBuffer(w io.Writer) *logBuffer {
 	return b
 }
 
+// Write adds the line p. It never fails: a line the buffer cannot hold
+// while the destination fails is counted as dropped (see logBuffer).
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.w.Available() < len(p) {
-		b.w.Flush() // keep a line whole in one write
+	if len(b.buf)+len(p) > cap(b.buf) {
+		b.flush() // keep a line whole in one write
 	}
-	return b.w.Write(p)
+	switch {
+	case len(b.buf)+len(p) <= cap(b.buf):
+		b.buf = append(b.buf, p...)
+	case len(b.buf) == 0: // a line longer than the buffer
+		if _, err := b.w.Write(p); err != nil {
+			b.dropped++
+		}
+	default: // the destination fails and the buffer is full
+		b.dropped++
+	}
+	if b.closed {
+		b.flush()
+	}
+	return len(p), nil
 }
 
-// Flush writes the lines gathered.
+// Flush writes the lines gathered, and returns the destination's error.
 func (b *logBuffer) Flush() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.w.Flush()
+	return b.flush()
 }
 
-// Close stops the periodic flush and writes what is left.
+func (b *logBuffer) flush() error {
+	for {
+		if len(b.buf) == 0 {
+			if b.dropped == 0 {
+				return nil
+			}
+			// What was gathered before the drops is written: say what
+			// was lost, in slog's JSON, before any later line.
+			line := b.now().Round(0).AppendFormat(append(b.buf, `{"time":"`...), time.RFC3339Nano)
+			line = append(line, `","level":"ERROR","msg":"log lines dropped while the log could not be written","lines":`...)
+			b.buf = append(strconv.AppendInt(line, int64(b.dropped), 10), "}\n"...)
+			b.dropped = 0
+		}
+		n, err := b.w.Write(b.buf)
+		b.buf = b.buf[:copy(b.buf, b.buf[n:])]
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Close stops the periodic flush and writes what is left; later lines are
+// written at once.
 func (b *logBuffer) Close() error {
 	close(b.stop)
 	<-b.done
-	return b.Flush()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	return b.flush()
 }
 
 // decisionLog counts serve's decisions (m) and logs them to out, one
