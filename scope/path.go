@@ -180,8 +180,7 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 		// "." or "..": at most two bytes long.
 		for i+8 <= len(p) {
 			b := p[i : i+8]
-			c := pathClass[b[0]] | pathClass[b[1]] | pathClass[b[2]] | pathClass[b[3]] |
-				pathClass[b[4]] | pathClass[b[5]] | pathClass[b[6]] | pathClass[b[7]]
+			c := blockClass(&pathClass, b)
 			if c&^pcSlash != 0 {
 				break
 			}
@@ -205,15 +204,18 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 		// so, and a byte loop through their last bytes would cost as
 		// much as the blocks before it.
 		if i+8 > len(p) && i < len(p) && len(p) >= 8 {
-			b := p[len(p)-8:]
-			c := pathClass[b[0]] | pathClass[b[1]] | pathClass[b[2]] | pathClass[b[3]] |
-				pathClass[b[4]] | pathClass[b[5]] | pathClass[b[6]] | pathClass[b[7]]
+			last := len(p) - 8
+			b := p[last:]
+			c := blockClass(&pathClass, b)
 			if c&^pcSlash == 0 {
 				if c != 0 {
-					done := uint(8 - (len(p) - i)) // bytes of b before i: 1 to 7
+					done := uint(i - last) // bytes of the block before i: 1 to 7
+					// The same walk of the "/" marks as the loop above:
+					// as a function of its own, even inlined, it cost the
+					// check 4.6% more instructions.
 					m := swar.Equal(swar.Load64(b, 0), '/') &^ (1<<(8*done) - 1)
 					for ; m != 0; m &= m - 1 {
-						k := len(p) - 8 + bits.TrailingZeros64(m)>>3
+						k := last + bits.TrailingZeros64(m)>>3
 						if k-segStart <= 2 {
 							if r := checkSegment(p[segStart:k]); r != Canonical {
 								return r, segStart
@@ -257,6 +259,14 @@ func CheckPathFrom(p string, from, segStart int) (PathRule, int) {
 		return PathDotSeg, segStart
 	}
 	return Canonical, 0
+}
+
+// blockClass is the union of the classes in table t of the eight bytes
+// of b, read with independent loads. A block whose union is 0 or a
+// class of its own, such as "/", needs no byte loop.
+func blockClass(t *[256]uint8, b string) uint8 {
+	_ = b[7]
+	return t[b[0]] | t[b[1]] | t[b[2]] | t[b[3]] | t[b[4]] | t[b[5]] | t[b[6]] | t[b[7]]
 }
 
 // checkSegment checks a segment that a "/" ends.

@@ -134,8 +134,7 @@ scan:
 	for i < len(s) {
 		for i+8 <= len(s) {
 			b := s[i : i+8]
-			c := patternClass[b[0]] | patternClass[b[1]] | patternClass[b[2]] | patternClass[b[3]] |
-				patternClass[b[4]] | patternClass[b[5]] | patternClass[b[6]] | patternClass[b[7]]
+			c := blockClass(&patternClass, b)
 			if c&^scSlash != 0 {
 				break
 			}
