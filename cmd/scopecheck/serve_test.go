@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -103,16 +102,8 @@ func claims(scope string) jwt.MapClaims {
 // shutting down, with /healthz still 200.
 func TestServeJWKSReadinessAndReload(t *testing.T) {
 	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
-	var mu sync.Mutex
-	status, body := http.StatusServiceUnavailable, []byte("starting")
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	defer idp.Close()
-	setJWKS := func(st int, b []byte) { mu.Lock(); status, body = st, b; mu.Unlock() }
+	idp := testjwt.NewEndpoint(t, http.StatusServiceUnavailable, []byte("starting"))
+	setJWKS := idp.Set
 
 	s := startServe(t, serveBinary(t), nil, "--proxy", "nginx", "--jwks", idp.URL, "--issuer", "https://idp.example", "--audience", "config-api",
 		"--jwks-refresh", "1h", "--shutdown-delay", "1s")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -145,16 +144,8 @@ var ok200 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Wr
 // is the token's fault again.
 func TestUnknownKIDDuringOutage(t *testing.T) {
 	k1, k2, k3 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2"), testjwt.NewKID(t, "k3")
-	var mu sync.Mutex
-	status, body := http.StatusOK, k1.JWKS
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	defer idp.Close()
-	serve := func(st int, b []byte) { mu.Lock(); status, body = st, b; mu.Unlock() }
+	idp := testjwt.NewEndpoint(t, http.StatusOK, k1.JWKS)
+	serve := idp.Set
 	ctx := context.Background()
 	j, err := NewJWTFromURL(ctx, idp.URL, JWTOptions{Logger: discard(), RefreshInterval: time.Hour, UnknownKIDInterval: time.Hour})
 	if err != nil {
