@@ -3,6 +3,7 @@ package token
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,10 +91,14 @@ const maxKID = 256
 // kid, the length of its signature, and its claims, unverified) is made
 // before a key is looked up, so that a token that fails one never makes
 // the key set refresh. A verified token is kept, in a cache bounded in
-// bytes and filed under the token's SHA-256, until its exp and at most
-// CacheTTL; each use checks again that exp has not passed and that the
-// key that verified it is still in the current set. Concurrent first
-// uses of one token verify it once.
+// bytes, until its exp and at most CacheTTL; each use checks again that
+// exp has not passed and that the key that verified it is still in the
+// current set. The entry is filed under the SHA-256 of the token's
+// signature and holds its signed part (header and claims, which are no
+// credential without the signature), so that a use hashes the short
+// signature, not the whole token, and is a hit only for exactly the token
+// that was verified; no cache holds a token. Concurrent first uses of one
+// token verify it once.
 type JWT struct {
 	keys      *keySet
 	parser    *jwt.Parser
@@ -118,10 +123,14 @@ type verifiedToken struct {
 	claims  jwt.MapClaims
 	expires time.Time // the token's exp, or CacheTTL after verification if sooner
 	fp      [32]byte  // the fingerprint of the key that verified it
+	// signed is the token's header and claims, as sent: the entry is
+	// filed under the SHA-256 of the signature alone, so a use is a hit
+	// only if its signed part is this too.
+	signed string
 }
 
 func (v *verifiedToken) size() int64 {
-	n := memsize.AllocPointers(int(unsafe.Sizeof(*v))) + valueSize(v.claims)
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*v))) + valueSize(v.claims) + memsize.String(v.signed)
 	if _, ok := v.claims["scope"].(string); !ok {
 		n += memsize.String(v.scope) // joined from scp; otherwise the claim itself
 	}
@@ -314,24 +323,56 @@ func (j *JWT) Scope(ctx context.Context, token string) (string, error) {
 
 // verify returns the cached verification of a token, or verifies it.
 func (j *JWT) verify(ctx context.Context, token string) (*verifiedToken, error) {
-	k := tokenKey(token)
-	if v, ok := j.cache.Get(k); ok {
+	signed, k, ok := signatureKey(token)
+	if !ok { // not a JWT: the parser says what is wrong
+		j.misses.Add(1)
+		return j.parse(ctx, token)
+	}
+	if v, ok := j.cache.Get(k); ok && v.signed == signed {
 		if j.now().Before(v.expires) && j.keys.holds(&v.fp) {
 			j.hits.Add(1)
 			return v, nil
 		}
 		j.cache.Remove(k)
 	}
+	// A different signed part under the same signature is a token that
+	// was not verified (a signature moved onto other claims): it misses,
+	// and the entry of the token that was stays.
 	j.misses.Add(1)
-	r, err, _ := j.group.Do(string(k[:]), func() (any, error) { return j.parse(ctx, token, k) })
+	// The flight is keyed by the whole token, not the signature's digest,
+	// so that a call never shares another token's answer; the key lives
+	// only while the token is verified.
+	r, err, _ := j.group.Do(token, func() (any, error) {
+		v, err := j.parse(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		// A copy: the request's string would keep the whole token alive.
+		v.signed = strings.Clone(signed)
+		j.cache.Add(k, v, v.size())
+		return v, nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	return r.(*verifiedToken), nil
 }
 
-// parse verifies a token and caches what it carries.
-func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verifiedToken, error) {
+// signatureKey splits a token at its last dot into its signed part and
+// its signature, and returns the signed part and the key of its cache
+// entry, the SHA-256 of the signature. ok is false for a token without a
+// dot, which is never cached.
+func signatureKey(token string) (signed string, k bytelru.Key, ok bool) {
+	i := strings.LastIndexByte(token, '.')
+	if i < 0 {
+		return "", k, false
+	}
+	sig := token[i+1:]
+	return token[:i], sha256.Sum256(unsafe.Slice(unsafe.StringData(sig), len(sig))), true
+}
+
+// parse verifies a token and returns what it carries.
+func (j *JWT) parse(ctx context.Context, token string) (*verifiedToken, error) {
 	j.verifies.Add(1)
 	var claims jwt.MapClaims
 	var used *verifyKey
@@ -362,7 +403,6 @@ func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verified
 	if limit := j.now().Add(j.ttl); limit.Before(v.expires) {
 		v.expires = limit
 	}
-	j.cache.Add(k, v, v.size())
 	return v, nil
 }
 
