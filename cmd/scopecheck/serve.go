@@ -188,7 +188,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		cacheBytes:        byteSize(64 << 20),
 		tokenBytes:        byteSize(token.DefaultTokenCacheBytes),
 		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers, and the gRPC listener for a connection's preface"),
-		readTimeout:       fs.Duration("read-timeout", 10*time.Second, "longest the HTTP listener reads one request"),
+		readTimeout:       fs.Duration("read-timeout", 5*time.Second, "longest the HTTP listener reads one request, headers and any body (serve reads none: net/http discards up to 256 KiB of it)"),
 		writeTimeout:      fs.Duration("write-timeout", 15*time.Second, "longest from a request's headers to the end of its answer"),
 		idleTimeout:       fs.Duration("idle-timeout", 60*time.Second, "longest a kept-alive connection waits for its next request"),
 		shutdownDelay:     fs.Duration("shutdown-delay", 0, "on SIGTERM, how long readiness answers 503 before the listeners close"),
