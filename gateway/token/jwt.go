@@ -263,7 +263,7 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 	if j.ttl == 0 {
 		j.ttl = DefaultTokenCacheTTL
 	}
-	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(),
+	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(), jwt.WithStrictDecoding(),
 		jwt.WithLeeway(cmp.Or(o.Leeway, DefaultLeeway)), jwt.WithTimeFunc(func() time.Time { return j.now() })}
 	if o.Issuer != "" {
 		popts = append(popts, jwt.WithIssuer(o.Issuer))
@@ -323,10 +323,10 @@ func (j *JWT) Scope(ctx context.Context, token string) (string, error) {
 
 // verify returns the cached verification of a token, or verifies it.
 func (j *JWT) verify(ctx context.Context, token string) (*verifiedToken, error) {
-	signed, k, ok := signatureKey(token)
-	if !ok { // not a JWT: the parser says what is wrong
+	signed, k, err := signatureKey(token)
+	if err != nil {
 		j.misses.Add(1)
-		return j.parse(ctx, token)
+		return nil, err
 	}
 	if v, ok := j.cache.Get(k); ok && v.signed == signed {
 		if j.now().Before(v.expires) && j.keys.holds(&v.fp) {
@@ -355,21 +355,46 @@ func (j *JWT) verify(ctx context.Context, token string) (*verifiedToken, error) 
 	if err != nil {
 		return nil, err
 	}
-	return r.(*verifiedToken), nil
+	// The flight looked its key up when it began: a caller that joined it
+	// after a reload withdrew that key must not share its success, as a
+	// hit would not.
+	v := r.(*verifiedToken)
+	if !j.keys.holds(&v.fp) {
+		return nil, refuse(CauseUnknownKey, errors.New("token: JWT: the key that verified it has been withdrawn"))
+	}
+	return v, nil
 }
 
 // signatureKey splits a token at its last dot into its signed part and
 // its signature, and returns the signed part and the key of its cache
-// entry, the SHA-256 of the signature. ok is false for a token without a
-// dot, which is never cached.
-func signatureKey(token string) (signed string, k bytelru.Key, ok bool) {
+// entry, the SHA-256 of the signature. A token is refused as malformed
+// when it has no dot or when its signature holds a byte outside base64url
+// without padding: the decoder would skip a CR or LF and the parser
+// would accept the token, so one signature could be spelled in as many
+// ways as there are places for them, each a verification and an entry
+// of its own. (WithStrictDecoding closes the other spellings: the spare
+// bits of the last character.)
+func signatureKey(token string) (signed string, k bytelru.Key, err error) {
 	i := strings.LastIndexByte(token, '.')
 	if i < 0 {
-		return "", k, false
+		return "", k, refuse(CauseMalformed, errors.New("token: JWT: no dot, so not three parts"))
 	}
 	sig := token[i+1:]
-	return token[:i], sha256.Sum256(unsafe.Slice(unsafe.StringData(sig), len(sig))), true
+	for n := 0; n < len(sig); n++ {
+		if !base64url[sig[n]] {
+			return "", k, refuse(CauseMalformed, fmt.Errorf("token: JWT: the signature has %q at byte %d, not a base64url character", sig[n], n))
+		}
+	}
+	return token[:i], sha256.Sum256(unsafe.Slice(unsafe.StringData(sig), len(sig))), nil
 }
+
+// base64url holds the characters of base64url (RFC 4648 §5).
+var base64url = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
 
 // parse verifies a token and returns what it carries.
 func (j *JWT) parse(ctx context.Context, token string) (*verifiedToken, error) {
