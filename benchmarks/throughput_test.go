@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		if os.Getenv("SCOPECHECK_NOTHING_TIMEOUTS") == "1" {
 			// serve's listener's defaults: each request then sets its
 			// connection's deadlines, as serve's do.
-			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 5*time.Second, 10*time.Second, 15*time.Second, 60*time.Second
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 5*time.Second, 5*time.Second, 15*time.Second, 60*time.Second
 		}
 		srv.Serve(ln)
 	}

@@ -281,6 +281,7 @@ func TestServeUsage(t *testing.T) {
 		{with("--jwks", "x", "--jwks-refresh", "0s"), "scopecheck serve: durations must be positive (--shutdown-delay and --leeway may be 0)\n"},
 		{with("--jwks", "x", "--proxy", "nginx", "--read-timeout", "0s"), "scopecheck serve: durations must be positive"},
 		{with("--jwks", "x", "--proxy", "nginx", "--leeway", "-1s"), "scopecheck serve: durations must be positive"},
+		{with("--jwks", "x", "--proxy", "nginx", "--read-header-timeout", "7s", "--read-timeout", "3s"), "scopecheck serve: --read-timeout 3s is shorter than --read-header-timeout 7s, which net/http gives a request's headers all the same\n"},
 		{with("--jwks", "x", "--proxy", "nginx", "--log-allowed-sample", "-1"), "scopecheck serve: --log-allowed-sample must be at least 0\n"},
 		{with("--jwks", "x", "--log-level", "verbose"), `invalid value "verbose" for flag -log-level: want debug, info, warn or error`},
 		{with("--jwks", "x", "--config", "testdata/nope.json"), "scopecheck serve: open testdata/nope.json: no such file or directory\n"},

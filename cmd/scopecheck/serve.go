@@ -92,7 +92,8 @@ status_on_error), each reading at most --grpc-max-message-bytes (128 KiB;
 a larger CheckRequest is refused unread) plus a 64 KiB window, each cut
 at --write-timeout from its headers; a connection also holds 64 KiB, and
 is closed after --idle-timeout without calls and after 30 minutes. With
-the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC); higher limits
+the defaults that is 11.5 MiB (HTTP) and 20 MiB (gRPC), and 1.5 MiB for
+the 16 connections the metrics listener takes; higher limits
 raise the soft memory limit by what they let in beyond. A call's place
 is free when it ends, but an introspection request it started runs on
 until --introspect-timeout (other callers may share it): at most 16 run
@@ -110,6 +111,10 @@ const (
 	// grpcMaxAge closes a gRPC connection after this long (once its calls
 	// are answered), so that none is held for ever.
 	grpcMaxAge = 30 * time.Minute
+	// metricsMaxConns caps the metrics listener, which a scraper or two
+	// use: its connections hold at most 1.5 MiB, within memoryAllowance
+	// beside the other listeners' defaults.
+	metricsMaxConns = 16
 )
 
 // httpConnBytes is what one HTTP connection holds at most: its headers
@@ -188,7 +193,7 @@ func addServeFlags(fs *flag.FlagSet) *serveFlags {
 		cacheBytes:        byteSize(64 << 20),
 		tokenBytes:        byteSize(token.DefaultTokenCacheBytes),
 		readHeaderTimeout: fs.Duration("read-header-timeout", 5*time.Second, "longest the HTTP listener waits for a request's headers, and the gRPC listener for a connection's preface"),
-		readTimeout:       fs.Duration("read-timeout", 10*time.Second, "longest the HTTP listener reads one request"),
+		readTimeout:       fs.Duration("read-timeout", 5*time.Second, "longest the HTTP listener reads one request, headers and any body (serve reads none: net/http discards up to 256 KiB of it); when not given, --read-header-timeout, and never shorter"),
 		writeTimeout:      fs.Duration("write-timeout", 15*time.Second, "longest from a request's headers to the end of its answer"),
 		idleTimeout:       fs.Duration("idle-timeout", 60*time.Second, "longest a kept-alive connection waits for its next request"),
 		shutdownDelay:     fs.Duration("shutdown-delay", 0, "on SIGTERM, how long readiness answers 503 before the listeners close"),
@@ -241,6 +246,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr(err.Error())
 		}
 	}
+	// A whole request's bound follows its headers' unless given: serve
+	// reads no body, and net/http gives the headers --read-header-timeout
+	// however short --read-timeout is.
+	readTimeoutSet := false
+	fs.Visit(func(fl *flag.Flag) { readTimeoutSet = readTimeoutSet || fl.Name == "read-timeout" })
+	if !readTimeoutSet {
+		*f.readTimeout = *f.readHeaderTimeout
+	}
 	isURL := func(s string) bool {
 		u, err := url.Parse(s)
 		return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
@@ -261,6 +274,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--jwks is not an http or https URL with a host: " + token.RedactURL(*f.jwks))
 	case slices.ContainsFunc(positive, func(d *time.Duration) bool { return *d <= 0 }) || *f.shutdownDelay < 0 || *f.leeway < 0:
 		return usageErr("durations must be positive (--shutdown-delay and --leeway may be 0)")
+	case *f.readTimeout < *f.readHeaderTimeout:
+		return usageErr(fmt.Sprintf("--read-timeout %v is shorter than --read-header-timeout %v, which net/http gives a request's headers all the same", *f.readTimeout, *f.readHeaderTimeout))
 	case *f.logAllowedSample < 0:
 		return usageErr("--log-allowed-sample must be at least 0")
 	case *f.maxConns < 1 || *f.grpcCalls < 1:
@@ -339,7 +354,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	// The data listeners share no cap with the metrics listener, so that
-	// the metrics still answer when they are at theirs.
+	// the metrics still answer when they are at theirs; it has a small
+	// one of its own.
 	httpCap := m.capped(ln, *f.maxConns, "http", log)
 	ln = httpCap
 	var grpcCap *capListener
@@ -450,8 +466,19 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var msrv *http.Server
 	if metricsLn != nil {
-		msrv = &http.Server{Handler: m.handler(), ReadHeaderTimeout: *f.readHeaderTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-		go func() { done <- msrv.Serve(metricsLn) }()
+		// The decision listener's timeouts and header bound, so that a
+		// connection to it is held no longer, nor holds more.
+		msrv = &http.Server{
+			Handler:           m.handler(),
+			ReadHeaderTimeout: *f.readHeaderTimeout,
+			ReadTimeout:       *f.readTimeout,
+			WriteTimeout:      *f.writeTimeout,
+			IdleTimeout:       *f.idleTimeout,
+			ConnState:         httpConnState,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() { done <- msrv.Serve(m.capped(metricsLn, metricsMaxConns, "metrics", log)) }()
 	}
 	select {
 	case err := <-done:

@@ -133,7 +133,7 @@ func (m *serveMetrics) capped(ln net.Listener, max int, listener string, log *sl
 		opened, closed, count = open.Inc, open.Dec, waited.Inc
 	}
 	warn := oncePerSecond(func() {
-		log.Warn("connections wait: the listener is at --max-connections; idle ones are closed in their favour",
+		log.Warn("connections wait: the listener is at its cap; idle ones are closed in their favour",
 			"listener", listener, "max", max)
 	})
 	return newCapListener(ln, max, opened, closed, func() { count(); warn() })

@@ -3,6 +3,7 @@ package token
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,10 +91,14 @@ const maxKID = 256
 // kid, the length of its signature, and its claims, unverified) is made
 // before a key is looked up, so that a token that fails one never makes
 // the key set refresh. A verified token is kept, in a cache bounded in
-// bytes and filed under the token's SHA-256, until its exp and at most
-// CacheTTL; each use checks again that exp has not passed and that the
-// key that verified it is still in the current set. Concurrent first
-// uses of one token verify it once.
+// bytes, until its exp and at most CacheTTL; each use checks again that
+// exp has not passed and that the key that verified it is still in the
+// current set. The entry is filed under the SHA-256 of the token's
+// signature and holds its signed part (header and claims, which are no
+// credential without the signature), so that a use hashes the short
+// signature, not the whole token, and is a hit only for exactly the token
+// that was verified; no cache holds a token. Concurrent first uses of one
+// token verify it once.
 type JWT struct {
 	keys      *keySet
 	parser    *jwt.Parser
@@ -118,10 +123,14 @@ type verifiedToken struct {
 	claims  jwt.MapClaims
 	expires time.Time // the token's exp, or CacheTTL after verification if sooner
 	fp      [32]byte  // the fingerprint of the key that verified it
+	// signed is the token's header and claims, as sent: the entry is
+	// filed under the SHA-256 of the signature alone, so a use is a hit
+	// only if its signed part is this too.
+	signed string
 }
 
 func (v *verifiedToken) size() int64 {
-	n := memsize.AllocPointers(int(unsafe.Sizeof(*v))) + valueSize(v.claims)
+	n := memsize.AllocPointers(int(unsafe.Sizeof(*v))) + valueSize(v.claims) + memsize.String(v.signed)
 	if _, ok := v.claims["scope"].(string); !ok {
 		n += memsize.String(v.scope) // joined from scp; otherwise the claim itself
 	}
@@ -254,7 +263,7 @@ func newJWT(keys *keySet, o JWTOptions) (*JWT, error) {
 	if j.ttl == 0 {
 		j.ttl = DefaultTokenCacheTTL
 	}
-	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(),
+	popts := []jwt.ParserOption{jwt.WithValidMethods(asymmetric), jwt.WithExpirationRequired(), jwt.WithStrictDecoding(),
 		jwt.WithLeeway(cmp.Or(o.Leeway, DefaultLeeway)), jwt.WithTimeFunc(func() time.Time { return j.now() })}
 	if o.Issuer != "" {
 		popts = append(popts, jwt.WithIssuer(o.Issuer))
@@ -314,24 +323,81 @@ func (j *JWT) Scope(ctx context.Context, token string) (string, error) {
 
 // verify returns the cached verification of a token, or verifies it.
 func (j *JWT) verify(ctx context.Context, token string) (*verifiedToken, error) {
-	k := tokenKey(token)
-	if v, ok := j.cache.Get(k); ok {
+	signed, k, err := signatureKey(token)
+	if err != nil {
+		j.misses.Add(1)
+		return nil, err
+	}
+	if v, ok := j.cache.Get(k); ok && v.signed == signed {
 		if j.now().Before(v.expires) && j.keys.holds(&v.fp) {
 			j.hits.Add(1)
 			return v, nil
 		}
 		j.cache.Remove(k)
 	}
+	// A different signed part under the same signature is a token that
+	// was not verified (a signature moved onto other claims): it misses,
+	// and the entry of the token that was stays.
 	j.misses.Add(1)
-	r, err, _ := j.group.Do(string(k[:]), func() (any, error) { return j.parse(ctx, token, k) })
+	// The flight is keyed by the whole token, not the signature's digest,
+	// so that a call never shares another token's answer; the key lives
+	// only while the token is verified.
+	r, err, _ := j.group.Do(token, func() (any, error) {
+		v, err := j.parse(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		// A copy: the request's string would keep the whole token alive.
+		v.signed = strings.Clone(signed)
+		j.cache.Add(k, v, v.size())
+		return v, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return r.(*verifiedToken), nil
+	// The flight looked its key up when it began: a caller that joined it
+	// after a reload withdrew that key must not share its success, as a
+	// hit would not.
+	v := r.(*verifiedToken)
+	if !j.keys.holds(&v.fp) {
+		return nil, refuse(CauseUnknownKey, errors.New("token: JWT: the key that verified it has been withdrawn"))
+	}
+	return v, nil
 }
 
-// parse verifies a token and caches what it carries.
-func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verifiedToken, error) {
+// signatureKey splits a token at its last dot into its signed part and
+// its signature, and returns the signed part and the key of its cache
+// entry, the SHA-256 of the signature. A token is refused as malformed
+// when it has no dot or when its signature holds a byte outside base64url
+// without padding: the decoder would skip a CR or LF and the parser
+// would accept the token, so one signature could be spelled in as many
+// ways as there are places for them, each a verification and an entry
+// of its own. (WithStrictDecoding closes the other spellings: the spare
+// bits of the last character.)
+func signatureKey(token string) (signed string, k bytelru.Key, err error) {
+	i := strings.LastIndexByte(token, '.')
+	if i < 0 {
+		return "", k, refuse(CauseMalformed, errors.New("token: JWT: no dot, so not three parts"))
+	}
+	sig := token[i+1:]
+	for n := 0; n < len(sig); n++ {
+		if !base64url[sig[n]] {
+			return "", k, refuse(CauseMalformed, fmt.Errorf("token: JWT: the signature has %q at byte %d, not a base64url character", sig[n], n))
+		}
+	}
+	return token[:i], sha256.Sum256(unsafe.Slice(unsafe.StringData(sig), len(sig))), nil
+}
+
+// base64url holds the characters of base64url (RFC 4648 §5).
+var base64url = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
+// parse verifies a token and returns what it carries.
+func (j *JWT) parse(ctx context.Context, token string) (*verifiedToken, error) {
 	j.verifies.Add(1)
 	var claims jwt.MapClaims
 	var used *verifyKey
@@ -362,7 +428,6 @@ func (j *JWT) parse(ctx context.Context, token string, k bytelru.Key) (*verified
 	if limit := j.now().Add(j.ttl); limit.Before(v.expires) {
 		v.expires = limit
 	}
-	j.cache.Add(k, v, v.size())
 	return v, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
@@ -630,5 +632,100 @@ func TestReloadSharesNoEarlierFetch(t *testing.T) {
 	got := state{keys, s, err != nil || fetches.Load() != fetched}
 	if diff := cmp.Diff(state{2, "*:a", false}, got); diff != "" {
 		t.Errorf("after Reload (-want +got):\n%s", diff)
+	}
+}
+
+// resigned is tok's header and the claims c, with tok's signature: a
+// token nobody signed, whose signature is a valid token's.
+func resigned(t *testing.T, tok string, c jwt.MapClaims) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	body := base64.RawURLEncoding.EncodeToString(mustJSON(t, c))
+	return parts[0] + "." + body + "." + parts[2]
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The cache of verified tokens is filed under the signature's digest,
+// and answers only for exactly the token that was verified: a valid
+// token's signature moved onto other claims, alone or while the valid
+// token is being verified, is refused and leaves the valid token's entry
+// where it was; and the entry holds a copy of the signed part only.
+func TestJWTCacheAnswersOnlyTheVerifiedToken(t *testing.T) {
+	const n = 8
+	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
+	srv := newJWKSServer(t, k1.JWKS)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour})
+	srv.set(http.StatusOK, testjwt.Set(t, k1, k2))
+	// The fetch of k2 waits until every caller, honest or not, has missed
+	// the cache, so that their verifications are in flight together.
+	srv.before = func(fetch int32) {
+		for deadline := time.Now().Add(10 * time.Second); j.misses.Load() < 2*n && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	claims := goodClaims(".:config/a")
+	tok := k2.Token(t, claims)
+	wider := goodClaims("*:config/**")
+	forged := resigned(t, tok, wider)
+	var wg sync.WaitGroup
+	honest, moved := make([]error, n), make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func(i int) { defer wg.Done(); _, honest[i] = j.Scope(ctx, tok) }(i)
+		go func(i int) { defer wg.Done(); _, moved[i] = j.Scope(ctx, forged) }(i)
+	}
+	wg.Wait()
+	for i := range n {
+		if honest[i] != nil {
+			t.Errorf("the valid token, verified beside its forged copy: %v", honest[i])
+		}
+		if moved[i] == nil {
+			t.Errorf("a valid token's signature on other claims verified, in flight beside it")
+		}
+	}
+	// Now from the cache: the forged token still fails, and the valid
+	// token's entry answers the valid token without a verification.
+	verifies := j.verifies.Load()
+	if got, err := j.Scope(ctx, forged); err == nil {
+		t.Errorf("a valid token's signature on other claims verified from the cache: %q", got)
+	}
+	if j.verifies.Load() != verifies+1 {
+		t.Errorf("the forged token was not verified on its own")
+	}
+	for _, other := range []string{
+		tok[:strings.LastIndexByte(tok, '.')] + "X" + tok[strings.LastIndexByte(tok, '.'):], // the signed part longer
+		tok[:strings.IndexByte(tok, '.')+1] + tok[strings.LastIndexByte(tok, '.'):],         // no claims
+		strings.Replace(tok, ".", "..", 1),                                                  // four parts
+	} {
+		if got, err := j.Scope(ctx, other); err == nil {
+			t.Errorf("%q, the valid token's signature under another signed part, gave %q", other, got)
+		}
+	}
+	verifies = j.verifies.Load()
+	if got, err := j.Scope(ctx, tok); err != nil || got != ".:config/a" {
+		t.Errorf("the valid token after its forged copies: %q, %v", got, err)
+	}
+	if j.verifies.Load() != verifies {
+		t.Errorf("the forged copies removed the valid token's entry: it was verified again")
+	}
+	signed, k, _ := signatureKey(tok)
+	e, ok := j.cache.Get(k)
+	switch {
+	case !ok:
+		t.Fatal("no entry under the signature's digest")
+	case e.signed != signed:
+		t.Errorf("the entry's signed part is %q, want %q", e.signed, signed)
+	case unsafe.StringData(e.signed) == unsafe.StringData(tok):
+		t.Error("the entry's signed part is the token's own memory, which keeps the signature alive")
 	}
 }
