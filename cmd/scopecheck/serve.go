@@ -447,16 +447,22 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fr.auth = authHandler("http", fl, m, gateway.AuthRequest(cache, tokens, proxy, opts...))
 		fr.path, fr.prefix = *reqFlags.authPath, *reqFlags.proxy == "envoy"
 	}
-	srv := &http.Server{
-		Handler:           fr,
-		ReadHeaderTimeout: *f.readHeaderTimeout,
-		ReadTimeout:       *f.readTimeout,
-		WriteTimeout:      *f.writeTimeout,
-		IdleTimeout:       *f.idleTimeout,
-		ConnState:         httpConnState,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	// Both HTTP listeners, the decision one and the metrics one, have the
+	// same timeouts and bound on headers, so that a connection to either
+	// is held no longer, nor holds more.
+	httpServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: *f.readHeaderTimeout,
+			ReadTimeout:       *f.readTimeout,
+			WriteTimeout:      *f.writeTimeout,
+			IdleTimeout:       *f.idleTimeout,
+			ConnState:         httpConnState,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
 	}
+	srv := httpServer(fr)
 	done := make(chan error, 3)
 	go func() { done <- srv.Serve(ln) }()
 	var g *grpcFront
@@ -466,18 +472,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var msrv *http.Server
 	if metricsLn != nil {
-		// The decision listener's timeouts and header bound, so that a
-		// connection to it is held no longer, nor holds more.
-		msrv = &http.Server{
-			Handler:           m.handler(),
-			ReadHeaderTimeout: *f.readHeaderTimeout,
-			ReadTimeout:       *f.readTimeout,
-			WriteTimeout:      *f.writeTimeout,
-			IdleTimeout:       *f.idleTimeout,
-			ConnState:         httpConnState,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		}
+		msrv = httpServer(m.handler())
 		go func() { done <- msrv.Serve(m.capped(metricsLn, metricsMaxConns, "metrics", log)) }()
 	}
 	select {
