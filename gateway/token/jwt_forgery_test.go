@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -335,6 +334,20 @@ func (f *jwksFile) write(data []byte) {
 	}
 }
 
+// verifier is a verifier of f's key set for testIssuer and testAudience,
+// with opts's cache settings, which loads the file again only on Reload
+// and is closed when the test ends.
+func (f *jwksFile) verifier(ctx context.Context, opts JWTOptions) *JWT {
+	f.t.Helper()
+	opts.Issuer, opts.Audience, opts.RefreshInterval, opts.Logger = testIssuer, testAudience, time.Hour, discard()
+	j, err := NewJWTFromFile(ctx, f.path, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { j.Close() })
+	return j
+}
+
 // Under the race detector: honest uses of a valid token, forged tokens
 // that carry its signature, spellings of its signature, a stream of other
 // valid tokens that evicts entries from a small cache, and the token's key
@@ -348,12 +361,7 @@ func TestJWTConcurrentForgeriesRotationEviction(t *testing.T) {
 	file := newJWKSFile(t, testjwt.Set(t, k1, k2))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j, err := NewJWTFromFile(ctx, file.path, JWTOptions{Issuer: testIssuer, Audience: testAudience,
-		RefreshInterval: time.Hour, CacheBytes: 48 << 10, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := file.verifier(ctx, JWTOptions{CacheBytes: 48 << 10})
 	tok := k2.Token(t, goodClaims(".:config/a"))
 	var forged []string
 	for _, v := range variants(t, tok, goodClaims("*:**")) {
@@ -449,11 +457,7 @@ func TestJWTKeyChangesWhileCached(t *testing.T) {
 	file := newJWKSFile(t, k.JWKS)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j, err := NewJWTFromFile(ctx, file.path, JWTOptions{Issuer: testIssuer, Audience: testAudience, RefreshInterval: time.Hour, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := file.verifier(ctx, JWTOptions{})
 	tok := k.Token(t, goodClaims(".:config/a"))
 	forged := resigned(t, tok, goodClaims("*:**"))
 	jwk := func(change func(map[string]string)) []byte {
@@ -561,8 +565,6 @@ func TestJWTExpiryEdges(t *testing.T) {
 	}
 }
 
-var keepHeaderJWT *JWT
-
 // The signed part each entry keeps is charged: tokens with a large header
 // (kept only as the signed copy; the claims are small) fill the budget and
 // no more, and the heap they hold is what they are charged.
@@ -580,22 +582,7 @@ func TestJWTLargeHeaderCharged(t *testing.T) {
 		}
 		toks = append(toks, out)
 	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	keepHeaderJWT, _ = NewJWT(s.JWKS, JWTOptions{CacheBytes: budget})
-	for _, tok := range toks {
-		if _, err := keepHeaderJWT.Scope(context.Background(), tok); err != nil {
-			t.Fatal(err)
-		}
-		if st := keepHeaderJWT.CacheStats(); st.Bytes > budget {
-			t.Fatalf("%d bytes charged over a budget of %d", st.Bytes, budget)
-		}
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	real, st := int64(after.HeapAlloc)-int64(before.HeapAlloc), keepHeaderJWT.CacheStats()
-	t.Logf("%d tokens of %d bytes: %+v, %d bytes measured", len(toks), len(toks[0]), st, real)
+	real, st := fillCache(t, s.JWKS, toks, budget)
 	if st.Len == 0 || st.Evictions == 0 {
 		t.Errorf("the flood was not cached and evicted: %+v", st)
 	}
@@ -605,7 +592,6 @@ func TestJWTLargeHeaderCharged(t *testing.T) {
 	if real < st.Bytes*3/4 {
 		t.Errorf("the cache is charged %d for %d bytes: overcharged", st.Bytes, real)
 	}
-	keepHeaderJWT = nil
 }
 
 // A token's entry holds no memory of the request: not the token, not the
@@ -651,12 +637,7 @@ func TestJWTWithdrawnKeyJoinsNoFlight(t *testing.T) {
 	file := newJWKSFile(t, testjwt.Set(t, k1, k2))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j, err := NewJWTFromFile(ctx, file.path, JWTOptions{Issuer: testIssuer, Audience: testAudience,
-		RefreshInterval: time.Hour, CacheTTL: time.Nanosecond, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := file.verifier(ctx, JWTOptions{CacheTTL: time.Nanosecond})
 	tok := k2.Token(t, goodClaims(".:config/a"))
 	var stop atomic.Bool
 	var wg sync.WaitGroup

@@ -468,22 +468,32 @@ func TestJWTFileReload(t *testing.T) {
 	}
 }
 
+// heldFetch is a verifier of a JWKS URL that served k1 when it was made
+// and serves k1 and k2 since: the first token of k2 makes it fetch again,
+// and that fetch waits until the verifier has counted misses misses (at
+// most 10 s), so that the callers' verifications are in flight together.
+func heldFetch(t *testing.T, ctx context.Context, misses uint64) (*JWT, *jwksServer, testjwt.Signer) {
+	t.Helper()
+	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
+	srv := newJWKSServer(t, k1.JWKS)
+	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour})
+	srv.set(http.StatusOK, testjwt.Set(t, k1, k2))
+	srv.before = func(fetch int32) {
+		for deadline := time.Now().Add(10 * time.Second); j.misses.Load() < misses && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return j, srv, k2
+}
+
 // Concurrent first uses of one token verify it once, even when the key
 // has to be fetched.
 func TestJWTSingleflight(t *testing.T) {
 	const n = 16
-	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
-	srv := newJWKSServer(t, k1.JWKS)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour})
-	srv.set(http.StatusOK, testjwt.Set(t, k1, k2))
 	// The fetch for k2 waits until every caller has missed the cache.
-	srv.before = func(fetch int32) {
-		for deadline := time.Now().Add(10 * time.Second); j.misses.Load() < n && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-	}
+	j, srv, k2 := heldFetch(t, ctx, n)
 	tok := k2.Token(t, goodClaims("*:x/**"))
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -518,10 +528,22 @@ func TestJWTCacheBudget(t *testing.T) {
 		toks = append(toks, s.Token(t, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix(), "sub": fmt.Sprint(i),
 			"scope": strings.Repeat(fmt.Sprintf("*:t%d/**/x ", i), 400)}))
 	}
+	real, st := fillCache(t, s.JWKS, toks, budget)
+	if st.Evictions == 0 || real > st.Bytes+64<<10 || real < st.Bytes/2 {
+		t.Errorf("the cache holds %d bytes and is charged %d (%+v)", real, st.Bytes, st)
+	}
+}
+
+// fillCache verifies toks, all valid against jwks, with a verifier whose
+// cache has budget bytes, failing if what it is charged ever passes the
+// budget; it returns the heap the verifier holds at the end, measured,
+// and its cache's figures.
+func fillCache(t *testing.T, jwks []byte, toks []string, budget int64) (int64, CacheStats) {
+	t.Helper()
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	keepJWT, _ = NewJWT(s.JWKS, JWTOptions{CacheBytes: budget})
+	keepJWT, _ = NewJWT(jwks, JWTOptions{CacheBytes: budget})
 	for _, tok := range toks {
 		if _, err := keepJWT.Scope(context.Background(), tok); err != nil {
 			t.Fatal(err)
@@ -532,12 +554,10 @@ func TestJWTCacheBudget(t *testing.T) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	real, st := int64(after.HeapAlloc-before.HeapAlloc), keepJWT.CacheStats()
+	real, st := int64(after.HeapAlloc)-int64(before.HeapAlloc), keepJWT.CacheStats()
 	t.Logf("%d tokens of %d bytes: %+v, %d bytes measured", len(toks), len(toks[0]), st, real)
-	if st.Evictions == 0 || real > st.Bytes+64<<10 || real < st.Bytes/2 {
-		t.Errorf("the cache holds %d bytes and is charged %d (%+v)", real, st.Bytes, st)
-	}
 	keepJWT = nil
+	return real, st
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -660,19 +680,11 @@ func mustJSON(t *testing.T, v any) []byte {
 // where it was; and the entry holds a copy of the signed part only.
 func TestJWTCacheAnswersOnlyTheVerifiedToken(t *testing.T) {
 	const n = 8
-	k1, k2 := testjwt.NewKID(t, "k1"), testjwt.NewKID(t, "k2")
-	srv := newJWKSServer(t, k1.JWKS)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	j := readyJWT(t, ctx, srv.URL, JWTOptions{RefreshInterval: time.Hour})
-	srv.set(http.StatusOK, testjwt.Set(t, k1, k2))
 	// The fetch of k2 waits until every caller, honest or not, has missed
 	// the cache, so that their verifications are in flight together.
-	srv.before = func(fetch int32) {
-		for deadline := time.Now().Add(10 * time.Second); j.misses.Load() < 2*n && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-	}
+	j, _, k2 := heldFetch(t, ctx, 2*n)
 	claims := goodClaims(".:config/a")
 	tok := k2.Token(t, claims)
 	wider := goodClaims("*:config/**")
