@@ -115,6 +115,10 @@ const (
 	// use: its connections hold at most 1.5 MiB, within memoryAllowance
 	// beside the other listeners' defaults.
 	metricsMaxConns = 16
+	// metricsPerHost is the most of those one address may hold, so that
+	// one client cannot fill them, nor the kernel's queue behind them,
+	// with connections that send nothing until the header timeout.
+	metricsPerHost = 4
 )
 
 // httpConnBytes is what one HTTP connection holds at most: its headers
@@ -473,7 +477,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var msrv *http.Server
 	if metricsLn != nil {
 		msrv = httpServer(m.handler())
-		go func() { done <- msrv.Serve(m.capped(metricsLn, metricsMaxConns, "metrics", log)) }()
+		capped := m.capped(metricsLn, metricsMaxConns, "metrics", log)
+		capped.perHost = metricsPerHost
+		go func() { done <- msrv.Serve(capped) }()
 	}
 	select {
 	case err := <-done:
@@ -496,13 +502,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Error("shutdown", "front", "grpc", "error", err.Error())
 		failed = true
 	}
-	for _, s := range []*http.Server{srv, msrv} {
-		if s == nil {
-			continue
-		}
-		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("shutdown", "front", "http", "error", err.Error())
-			failed = true
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "front", "http", "error", err.Error())
+		failed = true
+	}
+	// A scrape still under way at the deadline is cut, and said so, but
+	// no decision was lost with it.
+	if msrv != nil {
+		if err := msrv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("shutdown", "listener", "metrics", "error", err.Error())
+			msrv.Close()
 		}
 	}
 	if n := fl.cut(log); n > 0 || failed {

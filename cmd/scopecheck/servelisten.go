@@ -33,20 +33,26 @@ type capListener struct {
 	// once for each connection that finds the listener at its cap.
 	opened, closed, waited func()
 
+	// perHost, when not 0, is the most connections one IP address may
+	// hold (open or waiting for a place); hosts counts them.
+	perHost int
+
 	mu    sync.Mutex
 	conns map[string]*capConn // by remote address
+	hosts map[string]int
 }
 
 func newCapListener(ln net.Listener, max int, opened, closed, waited func()) *capListener {
 	return &capListener{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{}),
-		opened: opened, closed: closed, waited: waited, conns: make(map[string]*capConn)}
+		opened: opened, closed: closed, waited: waited, conns: make(map[string]*capConn), hosts: make(map[string]int)}
 }
 
 // Accept takes the next connection from the kernel and holds it until a
 // place is free. At the cap that is the only connection held beyond it:
-// the others wait in the kernel's queue.
+// the others wait in the kernel's queue. With perHost, a connection from
+// an address that holds perHost already is closed at once.
 func (l *capListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+	c, host, err := l.acceptShare()
 	if err != nil {
 		return nil, err
 	}
@@ -64,17 +70,57 @@ func (l *capListener) Accept() (net.Conn, error) {
 				break wait
 			case <-l.done:
 				c.Close()
+				l.release(host)
 				return nil, net.ErrClosed
 			case <-tick.C:
 			}
 		}
 	}
-	cc := &capConn{Conn: c, l: l, key: c.RemoteAddr().String()}
+	cc := &capConn{Conn: c, l: l, key: c.RemoteAddr().String(), host: host}
 	l.mu.Lock()
 	l.conns[cc.key] = cc
 	l.mu.Unlock()
 	l.opened()
 	return cc, nil
+}
+
+// acceptShare accepts the next connection whose address holds fewer than
+// perHost (any, without perHost), counts it to its address, and returns
+// the address ("" without perHost).
+func (l *capListener) acceptShare() (net.Conn, string, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || l.perHost == 0 {
+			return c, "", err
+		}
+		host := c.RemoteAddr().String()
+		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			host = a.IP.String()
+		}
+		l.mu.Lock()
+		full := l.hosts[host] >= l.perHost
+		if !full {
+			l.hosts[host]++
+		}
+		l.mu.Unlock()
+		if !full {
+			return c, host, nil
+		}
+		c.Close()
+		l.waited()
+	}
+}
+
+// release gives back a place of host's share.
+func (l *capListener) release(host string) {
+	if l.perHost == 0 {
+		return
+	}
+	l.mu.Lock()
+	if l.hosts[host]--; l.hosts[host] <= 0 {
+		delete(l.hosts, host)
+	}
+	l.mu.Unlock()
 }
 
 // Close closes the listener, and ends a wait for a place.
@@ -114,6 +160,7 @@ type capConn struct {
 	net.Conn
 	l    *capListener
 	key  string
+	host string // its address, counted in l.hosts with perHost
 	once sync.Once
 	// idle is set while the connection has no request in flight.
 	idle atomic.Bool
@@ -130,6 +177,7 @@ func (c *capConn) Close() error {
 			delete(c.l.conns, c.key)
 		}
 		c.l.mu.Unlock()
+		c.l.release(c.host)
 		<-c.l.slots
 		c.l.closed()
 	})

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -109,10 +111,11 @@ func TestServeMetricsListenerTimeoutsAndCap(t *testing.T) {
 	bin, _, jwksFile := setupServe(t)
 	s := startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
 		"--metrics", "127.0.0.1:0", "--idle-timeout", "1s")
-	// scrape sends one request on a new kept-alive connection and returns
-	// the connection with the answer read.
-	scrape := func(addr, path string) (net.Conn, *bufio.Reader) {
-		c, err := net.Dial("tcp", addr)
+	// scrape sends one request on a new kept-alive connection from
+	// 127.0.0.from and returns the connection with the answer read.
+	scrapeFrom := func(from byte, addr, path string) (net.Conn, *bufio.Reader) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, from)}}
+		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,6 +131,7 @@ func TestServeMetricsListenerTimeoutsAndCap(t *testing.T) {
 		resp.Body.Close()
 		return c, br
 	}
+	scrape := func(addr, path string) (net.Conn, *bufio.Reader) { return scrapeFrom(1, addr, path) }
 	closedWithin := func(c net.Conn, br *bufio.Reader, limit time.Duration) bool {
 		c.SetReadDeadline(time.Now().Add(limit))
 		_, err := br.ReadByte()
@@ -142,18 +146,19 @@ func TestServeMetricsListenerTimeoutsAndCap(t *testing.T) {
 	}
 	s.stop(t)
 
-	// Idle connections up to the cap, and one more: one is closed in its
-	// favour, and the newest is answered (idle connections kept for a
-	// minute, so that only the cap closes them).
+	// Idle connections up to the cap, from four addresses (each may hold
+	// four), and one more from a fifth: one is closed in its favour, and
+	// the newest is answered (idle connections kept for a minute, so that
+	// only the cap closes them).
 	s = startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
 		"--metrics", "127.0.0.1:0")
 	conns := make([]net.Conn, 0, metricsMaxConns)
 	readers := make([]*bufio.Reader, 0, metricsMaxConns)
-	for range metricsMaxConns {
-		c, br := scrape(s.metrics, "/metrics")
+	for i := range metricsMaxConns {
+		c, br := scrapeFrom(byte(2+i/metricsPerHost), s.metrics, "/metrics")
 		conns, readers = append(conns, c), append(readers, br)
 	}
-	scrape(s.metrics, "/metrics")
+	scrapeFrom(200, s.metrics, "/metrics")
 	closed := 0
 	for i := range conns {
 		if closedWithin(conns[i], readers[i], 10*time.Millisecond) {
@@ -164,4 +169,80 @@ func TestServeMetricsListenerTimeoutsAndCap(t *testing.T) {
 		t.Errorf("%d idle connections to the metrics listener and one more: none was closed", metricsMaxConns)
 	}
 	s.stop(t)
+}
+
+// One client cannot keep scrapes from the metrics listener: an address
+// holds at most metricsPerHost of its places, and a connection beyond
+// that is closed at once, so that silent connections from one address,
+// redialled as fast as they are closed, neither fill the cap nor the
+// kernel's queue in front of a scraper.
+func TestServeMetricsListenerOneClientShare(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--metrics", "127.0.0.1:0")
+	stop := make(chan struct{})
+	var held sync.WaitGroup
+	for range 4 * metricsMaxConns {
+		held.Add(1)
+		go func() { // a silent connection from 127.0.0.1, redialled when closed
+			defer held.Done()
+			for {
+				c, err := net.Dial("tcp", s.metrics)
+				if err == nil {
+					go func() { <-stop; c.Close() }()
+					c.Read(make([]byte, 1))
+					c.Close()
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	for i := range 3 {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 3 * time.Second}
+		c, err := d.Dial("tcp", s.metrics)
+		if err != nil {
+			t.Fatalf("scrape %d: %v", i, err)
+		}
+		c.SetDeadline(time.Now().Add(3 * time.Second))
+		io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("scrape %d beside %d silent connections from one address: %v", i, 4*metricsMaxConns, err)
+		} else {
+			resp.Body.Close()
+		}
+		c.Close()
+	}
+	close(stop)
+	held.Wait()
+	s.stop(t)
+}
+
+// A scrape still being read when --shutdown-timeout runs out (a body
+// trickled after whole headers, the read timeout longer than the
+// shutdown's) is cut and said so, as the metrics listener's, but no
+// decision was lost with it: serve does not say so, and exits 0.
+func TestServeShutdownCutsAScrapeNotADecision(t *testing.T) {
+	bin, _, jwksFile := setupServe(t)
+	s := startServe(t, bin, nil, "--proxy", "nginx", "--jwks", jwksFile, "--issuer", e2eIssuer, "--audience", e2eAudience,
+		"--metrics", "127.0.0.1:0", "--read-header-timeout", "20s", "--shutdown-timeout", "1s")
+	c, err := net.Dial("tcp", s.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+	go trickle(c, strings.Repeat("x", 2000), 50*time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	err = s.cmd.Wait()
+	logs := s.logs.String()
+	if err != nil || strings.Contains(logs, "stopped before every decision was answered") || !strings.Contains(logs, `"listener":"metrics"`) {
+		t.Errorf("a scrape cut at shutdown: exit %v; want 0, the metrics listener named and no decision said lost; the log:\n%s", err, logs)
+	}
 }
