@@ -104,7 +104,7 @@ func (b *logBuffer) flush() error {
 			}
 			// What was gathered before the drops is written: say what
 			// was lost, in slog's JSON, before any later line.
-			line := b.now().Round(0).AppendFormat(append(b.buf, `{"time":"`...), time.RFC3339Nano)
+			line := appendTime(append(b.buf, `{"time":"`...), b.now())
 			line = append(line, `","level":"ERROR","msg":"log lines dropped while the log could not be written","lines":`...)
 			b.buf = append(strconv.AppendInt(line, int64(b.dropped), 10), "}\n"...)
 			b.dropped = 0
