@@ -219,7 +219,7 @@ func (in *Introspection) Scope(ctx context.Context, token string) (string, error
 
 // lookup returns the cached answer about a token, or asks for one.
 func (in *Introspection) lookup(ctx context.Context, token string) (*introspected, error) {
-	k := tokenKey(token)
+	k := digest(token)
 	if e, ok := in.cache.Get(k); ok {
 		if in.now().Before(e.expires) {
 			in.hits.Add(1)

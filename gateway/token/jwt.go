@@ -3,7 +3,6 @@ package token
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -385,7 +384,7 @@ func signatureKey(token string) (signed string, k bytelru.Key, err error) {
 			return "", k, refuse(CauseMalformed, fmt.Errorf("token: JWT: the signature has %q at byte %d, not a base64url character", sig[n], n))
 		}
 	}
-	return token[:i], sha256.Sum256(unsafe.Slice(unsafe.StringData(sig), len(sig))), nil
+	return token[:i], digest(sig), nil
 }
 
 // base64url holds the characters of base64url (RFC 4648 §5).

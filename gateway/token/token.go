@@ -65,10 +65,11 @@ func cacheStats(hits, misses uint64, s bytelru.Stats) CacheStats {
 	return CacheStats{Hits: hits, Misses: misses, Evictions: s.Evictions, Len: s.Len, Bytes: s.Bytes, Budget: s.Budget}
 }
 
-// tokenKey is the key a token's cache entry is filed under: its SHA-256,
-// so that no cache holds a token.
-func tokenKey(token string) bytelru.Key {
-	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
+// digest is the SHA-256 of s, taken without a copy: the key of the token
+// caches' entries (an opaque token's, a JWT's signature's), so that no
+// cache holds a token.
+func digest(s string) bytelru.Key {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // valueSize estimates the memory of a value that encoding/json decoded
